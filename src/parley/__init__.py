@@ -1,0 +1,1 @@
+"""Parley: a conversation-first microblogging server with the Mastodon client API."""

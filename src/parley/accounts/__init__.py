@@ -1,0 +1,1 @@
+"""Accounts: people (local and remote), their profiles and local credentials."""

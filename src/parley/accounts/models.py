@@ -1,0 +1,70 @@
+"""Account and User tables: a profile for everyone, credentials for local people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parley.db import Base
+from parley.lib.timefmt import utcnow
+
+
+class Account(Base):
+    """A profile, local (domain NULL) or remote; counters are kept right transactionally."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str | None] = mapped_column(String(255), default=None)
+    # lower(username) or lower(username@domain): the unique handle key.
+    acct_key: Mapped[str] = mapped_column(String(320), unique=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    note_source: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    header_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    discoverable: Mapped[bool] = mapped_column(Boolean, default=True)
+    indexable: Mapped[bool] = mapped_column(Boolean, default=True)
+    default_privacy: Mapped[str] = mapped_column(String(16), default="public")
+    default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    followers_count: Mapped[int] = mapped_column(Integer, default=0)
+    following_count: Mapped[int] = mapped_column(Integer, default=0)
+    posts_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_post_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+    @property
+    def acct(self) -> str:
+        return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+
+class User(Base):
+    """Credentials and settings of a local account."""
+
+    __tablename__ = "users"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    registration_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,156 @@
+"""Account services: creating local accounts, finding accounts, editing profiles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account, User
+from parley.accounts.passwords import hash_password
+from parley.config import Settings
+from parley.errors import Invalid, NotFound
+from parley.lib.html import plain_to_html
+from parley.lib.ids import new_id
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RESERVED_USERNAMES = frozenset({"admin", "root", "api", "oauth", "settings", "about", "static",
+                                "well-known", "parley", "instance", "support", "postmaster"})
+MIN_PASSWORD_LENGTH = 8
+MAX_FIELDS = 4
+
+
+def account_urls(settings: Settings, username: str) -> tuple[str, str]:
+    """(uri, url) of a local account: the ActivityPub id and the profile page."""
+    return f"{settings.base_url}/users/{username}", f"{settings.base_url}/@{username}"
+
+
+def validate_new_account(username: str, email: str, password: str) -> None:
+    if not USERNAME_RE.match(username):
+        raise Invalid("Validation failed: username must be 1-30 letters, digits or underscores")
+    if username.lower() in RESERVED_USERNAMES:
+        raise Invalid("Validation failed: username is reserved")
+    if not EMAIL_RE.match(email):
+        raise Invalid("Validation failed: email is not a valid address")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Validation failed: password is shorter than {MIN_PASSWORD_LENGTH}")
+
+
+async def create_local_account(
+    session: AsyncSession, settings: Settings, *, username: str, email: str, password: str,
+    admin: bool = False, approved: bool = True, display_name: str = "", note: str = "",
+    reason: str | None = None,
+) -> Account:
+    """A new local account with its credentials; usernames and e-mails are unique."""
+    validate_new_account(username, email, password)
+    taken = await session.scalar(select(Account.id).where(Account.acct_key == username.lower()))
+    if taken is not None:
+        raise Invalid("Validation failed: username is already taken")
+    email_taken = await session.scalar(
+        select(User.account_id).where(func.lower(User.email) == email.lower()))
+    if email_taken is not None:
+        raise Invalid("Validation failed: email is already taken")
+    uri, url = account_urls(settings, username)
+    account = Account(
+        id=new_id(), username=username, domain=None, acct_key=username.lower(), uri=uri,
+        url=url, display_name=display_name, note_source=note, note=plain_to_html(note),
+        fields=[], locked=False, bot=False, discoverable=True, indexable=True,
+        followers_count=0, following_count=0, posts_count=0,
+    )
+    session.add(account)
+    await session.flush()
+    session.add(User(account_id=account.id, email=email.lower(),
+                     password_hash=hash_password(password), admin=admin, approved=approved,
+                     registration_reason=reason))
+    await session.flush()
+    return account
+
+
+async def get_account(session: AsyncSession, account_id: int) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound()
+    return account
+
+
+async def find_by_acct(session: AsyncSession, settings: Settings, acct: str) -> Account | None:
+    """An account by `user`, `@user`, `user@domain` (our own domain means local)."""
+    handle = acct.strip().lstrip("@").lower()
+    username, _, domain = handle.partition("@")
+    key = username if domain in ("", settings.domain.lower()) else f"{username}@{domain}"
+    result: Account | None = await session.scalar(select(Account).where(Account.acct_key == key))
+    return result
+
+
+async def search_accounts(session: AsyncSession, query: str, *, limit: int, offset: int = 0
+                          ) -> list[Account]:
+    """Prefix search on username and display name; exact username match first."""
+    text = query.strip().lstrip("@").lower()
+    if not text:
+        return []
+    username = text.partition("@")[0]
+    pattern = username.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (
+        select(Account)
+        .where(or_(Account.acct_key.like(pattern, escape="\\"),
+                   func.lower(Account.display_name).like(pattern, escape="\\")))
+        .order_by((Account.acct_key == username).desc(), Account.followers_count.desc(),
+                  Account.id)
+        .limit(limit).offset(offset)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+@dataclass
+class ProfileChanges:
+    """What update_credentials may change; None leaves a value as it is."""
+
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    indexable: bool | None = None
+    fields: list[dict[str, str]] | None = None
+    privacy: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+
+
+def _apply_simple(account: Account, changes: ProfileChanges) -> None:
+    simple: dict[str, Any] = {
+        "display_name": changes.display_name, "locked": changes.locked, "bot": changes.bot,
+        "discoverable": changes.discoverable, "indexable": changes.indexable,
+        "default_privacy": changes.privacy, "default_sensitive": changes.sensitive,
+        "default_language": changes.language,
+    }
+    for attribute, value in simple.items():
+        if value is not None:
+            setattr(account, attribute, value)
+
+
+async def update_profile(session: AsyncSession, account: Account, changes: ProfileChanges
+                         ) -> Account:
+    """Apply profile changes with Mastodon's limits."""
+    if changes.display_name is not None and len(changes.display_name) > 30:
+        raise Invalid("Validation failed: display name is too long (maximum 30 characters)")
+    if changes.note is not None:
+        if len(changes.note) > 500:
+            raise Invalid("Validation failed: note is too long (maximum 500 characters)")
+        account.note_source = changes.note
+        account.note = plain_to_html(changes.note)
+    if changes.privacy is not None and changes.privacy not in ("public", "unlisted", "private"):
+        raise Invalid("Validation failed: source[privacy] is not a valid visibility")
+    if changes.fields is not None:
+        if len(changes.fields) > MAX_FIELDS:
+            raise Invalid(f"Validation failed: at most {MAX_FIELDS} profile fields")
+        account.fields = [{"name": f["name"][:255], "value": f["value"][:2047]}
+                          for f in changes.fields if f.get("name") or f.get("value")]
+    _apply_simple(account, changes)
+    account = await session.merge(account)
+    await session.flush()
+    return account

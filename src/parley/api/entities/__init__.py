@@ -1,0 +1,1 @@
+"""Mastodon entities: domain rows rendered as Mastodon JSON, a page at a time."""

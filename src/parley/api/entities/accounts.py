@@ -1,0 +1,75 @@
+"""Account, CredentialAccount and Relationship entities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parley.accounts.models import Account
+from parley.config import Settings
+from parley.lib.html import plain_to_html
+from parley.lib.timefmt import as_utc, iso, iso_date
+
+
+def _fields(account: Account) -> list[dict[str, Any]]:
+    return [
+        {"name": field.get("name", ""), "value": plain_to_html(field.get("value", ""))[3:-4]
+         if field.get("value") else "", "verified_at": field.get("verified_at")}
+        for field in account.fields or []
+    ]
+
+
+def account_entity(account: Account, settings: Settings) -> dict[str, Any]:
+    """Mastodon's Account. created_at is the day the account was made, as Mastodon shows it."""
+    avatar = account.avatar_url or f"{settings.base_url}/static/avatar.png"
+    header = account.header_url or f"{settings.base_url}/static/header.png"
+    created = as_utc(account.created_at).replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "id": str(account.id),
+        "username": account.username,
+        "acct": account.acct,
+        "display_name": account.display_name,
+        "locked": account.locked,
+        "bot": account.bot,
+        "discoverable": account.discoverable,
+        "indexable": account.indexable,
+        "group": False,
+        "created_at": iso(created),
+        "note": account.note,
+        "url": account.url,
+        "uri": account.uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": account.followers_count,
+        "following_count": account.following_count,
+        "statuses_count": account.posts_count,
+        "last_status_at": iso_date(account.last_post_at),
+        "hide_collections": False,
+        "noindex": not account.indexable,
+        "emojis": [],
+        "roles": [],
+        "fields": _fields(account),
+    }
+
+
+def credential_account_entity(account: Account, settings: Settings, *,
+                              follow_requests_count: int) -> dict[str, Any]:
+    """The signed-in user's own Account, with `source` (what they typed)."""
+    entity = account_entity(account, settings)
+    entity["source"] = {
+        "privacy": account.default_privacy,
+        "sensitive": account.default_sensitive,
+        "language": account.default_language or "",
+        "note": account.note_source,
+        "fields": [{"name": f.get("name", ""), "value": f.get("value", ""),
+                    "verified_at": f.get("verified_at")} for f in account.fields or []],
+        "follow_requests_count": follow_requests_count,
+        "hide_collections": False,
+        "discoverable": account.discoverable,
+        "indexable": account.indexable,
+        "attribution_domains": [],
+    }
+    entity["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "",
+                      "highlighted": False}
+    return entity

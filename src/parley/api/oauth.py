@@ -1,0 +1,122 @@
+"""OAuth 2 endpoints: /oauth/token, /oauth/revoke and the server metadata document.
+
+The HTML authorisation page (/oauth/authorize) lives in web/, sharing oauth.service.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from parley.api.deps import AppSettings, DbSession
+from parley.api.params import parse
+from parley.api.responses import FastJSON, json_response
+from parley.errors import Unauthorized
+from parley.oauth import service
+from parley.oauth.scopes import ALL_SCOPES
+from parley.oauth.service import OAuthError
+from parley.oauth.tokens import IssuedToken, issue_token
+
+router = APIRouter()
+
+
+class TokenForm(BaseModel):
+    grant_type: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    scope: str | None = None
+    code: str | None = None
+    redirect_uri: str | None = None
+    code_verifier: str | None = None
+    username: str | None = None
+    password: str | None = None
+    refresh_token: str | None = None
+
+
+def oauth_error(exc: OAuthError) -> FastJSON:
+    return json_response({"error": exc.error, "error_description": exc.message},
+                         status=exc.status_code)
+
+
+def token_entity(issued: IssuedToken) -> dict[str, object]:
+    entity: dict[str, object] = {
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "scope": issued.row.scopes,
+        "created_at": int(issued.row.created_at.timestamp()),
+    }
+    if issued.refresh_token:
+        entity["refresh_token"] = issued.refresh_token
+    return entity
+
+
+async def _grant(session: DbSession, form: TokenForm) -> IssuedToken:
+    app = await service.authenticate_client(session, form.client_id, form.client_secret)
+    if form.grant_type == "authorization_code":
+        return await service.exchange_code(session, app=app, code=form.code,
+                                           redirect_uri=form.redirect_uri,
+                                           code_verifier=form.code_verifier)
+    if form.grant_type == "password":
+        scopes = service.requested_scopes(app, form.scope)
+        try:
+            account = await service.check_password(session, form.username or "",
+                                                   form.password or "")
+        except Unauthorized as exc:
+            raise OAuthError("invalid_grant", exc.message)
+        return await issue_token(session, application_id=app.id, account_id=account.id,
+                                 scopes=scopes)
+    if form.grant_type == "client_credentials":
+        scopes = service.requested_scopes(app, form.scope)
+        return await issue_token(session, application_id=app.id, account_id=None,
+                                 scopes=scopes, with_refresh=False)
+    if form.grant_type == "refresh_token":
+        return await service.refresh(session, app=app, refresh_token=form.refresh_token)
+    raise OAuthError("unsupported_grant_type",
+                     "The authorization grant type is not supported by the authorization server.")
+
+
+@router.post("/oauth/token")
+async def token(request: Request, session: DbSession) -> FastJSON:
+    try:
+        form = await parse(request, TokenForm)
+        issued = await _grant(session, form)
+    except OAuthError as exc:
+        return oauth_error(exc)
+    return json_response(token_entity(issued))
+
+
+class RevokeForm(BaseModel):
+    client_id: str | None = None
+    client_secret: str | None = None
+    token: str = ""
+
+
+@router.post("/oauth/revoke")
+async def revoke(request: Request, session: DbSession) -> FastJSON:
+    try:
+        form = await parse(request, RevokeForm)
+        app = await service.authenticate_client(session, form.client_id, form.client_secret)
+    except OAuthError as exc:
+        return oauth_error(exc)
+    await service.revoke(session, app=app, token=form.token)
+    return json_response({})
+
+
+@router.get("/.well-known/oauth-authorization-server")
+async def metadata(settings: AppSettings) -> FastJSON:
+    base = settings.base_url
+    return json_response({
+        "issuer": f"{base}/",
+        "service_documentation": "https://docs.joinmastodon.org/",
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "app_registration_endpoint": f"{base}/api/v1/apps",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "scopes_supported": sorted(ALL_SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "grant_types_supported": ["authorization_code", "password", "client_credentials",
+                                  "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    })

@@ -1,0 +1,101 @@
+"""Request parameters as Mastodon clients send them: query, form, multipart or JSON.
+
+Form keys like `types[]=a&types[]=b` become lists and `source[privacy]=x` nested dicts, so a
+pydantic model validates every encoding the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import orjson
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import UploadFile
+
+from parley.errors import Invalid
+
+_KEY_PART = re.compile(r"\[([^\]]*)\]")
+_MAX_JSON_BODY = 1_000_000
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _split_key(key: str) -> list[str]:
+    """'a[b][]' -> ['a', 'b', '']"""
+    head, _, rest = key.partition("[")
+    return [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+
+
+def _assign(target: dict[str, Any], parts: list[str], value: Any) -> None:
+    node = target
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        next_is_list = not last and parts[index + 1] == ""
+        if last:
+            node[part] = value
+            return
+        if next_is_list and index + 1 == len(parts) - 1:
+            existing = node.get(part)
+            if not isinstance(existing, list):
+                existing = []
+                node[part] = existing
+            existing.append(value)
+            return
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+
+
+def nest_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Turn flat form pairs into nested dicts and lists."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if not key:
+            continue
+        _assign(result, _split_key(key), value)
+    return result
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """Merge query string and body (body wins), whatever the body's encoding."""
+    params = nest_pairs(list(request.query_params.multi_items()))
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return params
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        body = await request.body()
+        if len(body) > _MAX_JSON_BODY:
+            raise Invalid("Request body too large")
+        if body.strip():
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise Invalid("Request body is not valid JSON")
+            if not isinstance(data, dict):
+                raise Invalid("Request body must be a JSON object")
+            params.update(data)
+    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        params.update(nest_pairs([(k, v) for k, v in form.multi_items()
+                                  if not isinstance(v, UploadFile) or v.filename]))
+    return params
+
+
+def validate(model: type[Model], params: dict[str, Any]) -> Model:
+    """Validate params into `model`, turning pydantic's report into one readable 422."""
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise Invalid(f"Validation failed: {details}")
+
+
+async def parse(request: Request, model: type[Model]) -> Model:
+    """read_params + validate in one call, for routes."""
+    return validate(model, await read_params(request))

@@ -1,0 +1,1 @@
+"""Mastodon API v1 routers."""

@@ -1,0 +1,46 @@
+"""Mastodon API: registering client applications."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, field_validator
+
+from parley.api.deps import DbSession, app_required
+from parley.api.entities.applications import application_entity, credential_application_entity
+from parley.api.params import parse
+from parley.api.responses import FastJSON, json_response
+from parley.oauth.service import register_application
+from parley.oauth.tokens import Authenticated
+
+router = APIRouter()
+
+
+class AppForm(BaseModel):
+    client_name: str = Field(min_length=1, max_length=255)
+    redirect_uris: list[str]
+    scopes: str | None = None
+    website: str | None = None
+
+    @field_validator("redirect_uris", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        # Clients send one string (possibly newline-separated) or a list of strings.
+        if isinstance(value, str):
+            return [uri.strip() for uri in value.split("\n") if uri.strip()]
+        return value
+
+
+@router.post("/api/v1/apps")
+async def create_app(request: Request, session: DbSession) -> FastJSON:
+    form = await parse(request, AppForm)
+    app = await register_application(session, name=form.client_name,
+                                     redirect_uris=form.redirect_uris, scopes=form.scopes,
+                                     website=form.website)
+    return json_response(credential_application_entity(app))
+
+
+@router.get("/api/v1/apps/verify_credentials")
+async def verify_app(auth: Authenticated = Depends(app_required(None))) -> FastJSON:
+    if auth.application is None:
+        return json_response({"name": "", "website": None, "scopes": auth.token.scopes.split()})
+    return json_response(application_entity(auth.application))

@@ -1,0 +1,1 @@
+"""Mastodon API v2 routers."""

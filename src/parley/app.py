@@ -1,0 +1,72 @@
+"""create_app(settings): builds the ASGI application; its lifespan owns engine and worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from parley.api.errors import install_error_handlers
+from parley.api.router import api_router
+from parley.config import VERSION, Settings
+from parley.db import Database
+from parley.jobs.worker import Worker
+from parley.migrate import migrate
+from parley.web.routes import web_router
+
+log = logging.getLogger("parley")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+class TrailingSlash:
+    """Route /api/v1/instance/ like /api/v1/instance: clients (Mastodon.py) add the slash."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            if len(path) > 1 and path.endswith("/"):
+                scope = {**scope, "path": path.rstrip("/") or "/"}
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: bool = True
+               ) -> FastAPI:
+    """The whole web application; `run_worker` embeds the job worker (parley run)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if auto_migrate:
+            await asyncio.to_thread(migrate, settings.resolved_database_url)
+        db = Database(settings.resolved_database_url, echo=settings.sql_echo)
+        app.state.db = db
+        worker = Worker(db, settings) if run_worker else None
+        app.state.worker = worker
+        if worker is not None:
+            db.on_jobs_enqueued = worker.wake
+            worker.start()
+        log.info("Parley %s serving %s", VERSION, settings.base_url)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await db.dispose()
+
+    app = FastAPI(title="Parley", version=VERSION, lifespan=lifespan, redirect_slashes=False,
+                  docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(TrailingSlash)
+    return app

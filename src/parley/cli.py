@@ -1,0 +1,136 @@
+"""The `parley` command: run, serve, worker, migrate, account, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from parley.config import Settings
+
+app = typer.Typer(help="Parley: a conversation-first microblogging server.",
+                  no_args_is_help=True, add_completion=False)
+account_app = typer.Typer(help="Manage local accounts.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:
+    from parley.app import create_app
+    from parley.migrate import migrate
+
+    settings = Settings()
+    _logging()
+    migrate(settings.resolved_database_url)
+    if demo:
+        _load_demo(settings)
+    application = create_app(settings, run_worker=run_worker, auto_migrate=False)
+    typer.echo(f"Parley is running at {settings.base_url}  (database: "
+               f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})")
+    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@app.command()
+def run(host: Host = "127.0.0.1", port: Port = 3000,
+        demo: Annotated[bool, typer.Option(help="Load the demo conversation if missing.")]
+        = False) -> None:
+    """Migrate, then serve the web app with the job worker in the same process."""
+    _serve(host, port, run_worker=True, demo=demo)
+
+
+@app.command()
+def serve(host: Host = "127.0.0.1", port: Port = 3000) -> None:
+    """Serve the web app only (run `parley worker` separately)."""
+    _serve(host, port, run_worker=False, demo=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs only."""
+    from parley.db import Database
+    from parley.jobs.worker import Worker
+
+    settings = Settings()
+    _logging()
+
+    async def main() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            await Worker(db, settings).run_forever()
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    from parley.migrate import migrate
+
+    settings = Settings()
+    migrate(settings.resolved_database_url)
+    typer.echo("Database is up to date.")
+
+
+@account_app.command("create")
+def account_create(
+    username: str,
+    email: Annotated[str, typer.Option(help="E-mail address.")],
+    password: Annotated[str, typer.Option(help="Password (8 characters or more).")],
+    admin: Annotated[bool, typer.Option(help="Make this account an administrator.")] = False,
+) -> None:
+    """Create a local account."""
+    from parley.accounts.service import create_local_account
+    from parley.db import Database
+    from parley.errors import ParleyError
+    from parley.migrate import migrate
+
+    settings = Settings()
+    migrate(settings.resolved_database_url)
+
+    async def main() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.write() as session:
+                await create_local_account(session, settings, username=username, email=email,
+                                           password=password, admin=admin)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(main())
+    except ParleyError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Created @{username}.")
+
+
+def _load_demo(settings: Settings) -> None:
+    from parley.demo import load_demo
+
+    summary = asyncio.run(load_demo(settings))
+    typer.echo(summary)
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo conversation (idempotent)."""
+    from parley.migrate import migrate
+
+    settings = Settings()
+    migrate(settings.resolved_database_url)
+    _load_demo(settings)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,83 @@
+"""Settings: the one reader of PARLEY_* environment variables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-secret-change-me"
+VERSION = "0.1.0"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set, read from the environment (prefix PARLEY_)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    base_url: str = "http://localhost:3000"
+    registrations: Literal["open", "approval", "closed"] = "open"
+    secret_key: str = DEVELOPMENT_SECRET
+    max_characters: int = 500
+    instance_title: str = "Parley"
+    instance_description: str = "A conversation-first microblogging server."
+    contact_email: str = ""
+    redis_url: str = ""
+    worker_concurrency: int = 4
+    worker_poll_interval: float = 0.1
+    fanout_batch_size: int = 5000
+    sql_echo: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("PARLEY_BASE_URL must be an http(s) URL such as http://localhost:3000")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError("PARLEY_SECRET_KEY must be set to a secret value in production")
+        return self
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'parley.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def domain(self) -> str:
+        """The host[:port] this instance is known by, as in acct handles."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def streaming_url(self) -> str:
+        scheme = "wss" if self.base_url.startswith("https") else "ws"
+        return f"{scheme}://{self.domain}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain sqlite:// and postgresql:// URLs and pick the async drivers."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url

@@ -1,0 +1,1 @@
+"""The one background mechanism: a durable job table, enqueued in the same transaction."""

@@ -1,0 +1,1 @@
+"""Notifications: telling people that someone replied, mentioned, followed, liked or reposted."""

@@ -1,0 +1,165 @@
+"""OAuth services: registering apps, authorisation codes, token grants and revocation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account, User
+from parley.accounts.passwords import verify_password
+from parley.errors import Invalid, Unauthorized
+from parley.lib.ids import new_id
+from parley.lib.timefmt import as_utc, utcnow
+from parley.oauth.models import AccessToken, Application, AuthorizationCode
+from parley.oauth.scopes import parse_scopes, subset
+from parley.oauth.tokens import IssuedToken, digest, issue_token
+
+OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
+CODE_LIFETIME = timedelta(minutes=10)
+
+
+class OAuthError(Invalid):
+    """An RFC 6749 error: `error` is the machine code, message the description."""
+
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.error = error
+        self.status_code = status
+
+
+async def register_application(session: AsyncSession, *, name: str, redirect_uris: list[str],
+                               scopes: str | None, website: str | None,
+                               owner_account_id: int | None = None) -> Application:
+    """POST /api/v1/apps: a client with its id and secret."""
+    if not name.strip():
+        raise Invalid("Validation failed: client_name can't be blank")
+    if not redirect_uris:
+        raise Invalid("Validation failed: redirect_uris can't be blank")
+    for uri in redirect_uris:
+        if uri != OOB_REDIRECT and ":" not in uri:
+            raise Invalid("Validation failed: redirect_uri must be an absolute URI")
+    app = Application(
+        id=new_id(), name=name.strip()[:255], website=website or None,
+        redirect_uris="\n".join(redirect_uris), scopes=" ".join(parse_scopes(scopes)),
+        client_id=secrets.token_urlsafe(32), client_secret=secrets.token_urlsafe(32),
+        owner_account_id=owner_account_id,
+    )
+    session.add(app)
+    await session.flush()
+    return app
+
+
+async def find_client(session: AsyncSession, client_id: str | None) -> Application:
+    app = await session.scalar(
+        select(Application).where(Application.client_id == (client_id or "")))
+    if app is None:
+        raise OAuthError("invalid_client", "Client authentication failed due to unknown client",
+                         401)
+    return app
+
+
+async def authenticate_client(session: AsyncSession, client_id: str | None,
+                              client_secret: str | None) -> Application:
+    app = await find_client(session, client_id)
+    if not client_secret or not secrets.compare_digest(app.client_secret, client_secret):
+        raise OAuthError("invalid_client", "Client authentication failed", 401)
+    return app
+
+
+def requested_scopes(app: Application, raw: str | None) -> list[str]:
+    """The scopes asked for, which must lie within what the app registered."""
+    scopes = parse_scopes(raw, default=app.scopes)
+    if not subset(scopes, app.scopes.split()):
+        raise OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed")
+    return scopes
+
+
+async def check_password(session: AsyncSession, login: str, password: str) -> Account:
+    """The account whose e-mail (or username) and password match, or Unauthorized."""
+    row = (await session.execute(
+        select(Account, User).join(User, User.account_id == Account.id)
+        .where(or_(User.email == login.strip().lower(), Account.acct_key == login.strip().lower()))
+    )).first()
+    if row is None or not verify_password(row[1].password_hash, password):
+        raise Unauthorized("Invalid e-mail address or password")
+    account, user = row
+    if user.disabled:
+        raise Unauthorized("Your login is currently disabled")
+    if not user.approved:
+        raise Unauthorized("Your account is pending approval")
+    return account
+
+
+async def create_code(session: AsyncSession, *, app: Application, account: Account,
+                      scopes: list[str], redirect_uri: str, code_challenge: str | None,
+                      code_challenge_method: str | None) -> str:
+    """A one-time authorisation code (only its digest is stored)."""
+    if code_challenge and (code_challenge_method or "plain") not in ("S256", "plain"):
+        raise OAuthError("invalid_request", "Unsupported code_challenge_method")
+    code = secrets.token_urlsafe(32)
+    session.add(AuthorizationCode(
+        code_hash=digest(code), application_id=app.id, account_id=account.id,
+        scopes=" ".join(scopes), redirect_uri=redirect_uri, code_challenge=code_challenge,
+        code_challenge_method=(code_challenge_method or "plain") if code_challenge else None,
+        expires_at=utcnow() + CODE_LIFETIME,
+    ))
+    await session.flush()
+    return code
+
+
+def _pkce_matches(code: AuthorizationCode, verifier: str | None) -> bool:
+    if code.code_challenge is None:
+        return True
+    if not verifier:
+        return False
+    if code.code_challenge_method == "S256":
+        hashed = hashlib.sha256(verifier.encode()).digest()
+        expected = base64.urlsafe_b64encode(hashed).decode().rstrip("=")
+        return secrets.compare_digest(expected, code.code_challenge)
+    return secrets.compare_digest(verifier, code.code_challenge)
+
+
+async def exchange_code(session: AsyncSession, *, app: Application, code: str | None,
+                        redirect_uri: str | None, code_verifier: str | None) -> IssuedToken:
+    """authorization_code grant: a code is used once, for the app and redirect it was made for."""
+    row = await session.get(AuthorizationCode, digest(code or ""))
+    invalid = OAuthError("invalid_grant", "The provided authorization grant is invalid, expired, "
+                         "revoked, does not match the redirection URI used in the authorization "
+                         "request, or was issued to another client.")
+    if row is None or row.application_id != app.id:
+        raise invalid
+    await session.delete(row)
+    if as_utc(row.expires_at) <= utcnow() or (redirect_uri and redirect_uri != row.redirect_uri):
+        raise invalid
+    if not _pkce_matches(row, code_verifier):
+        raise invalid
+    return await issue_token(session, application_id=app.id, account_id=row.account_id,
+                             scopes=row.scopes.split())
+
+
+async def refresh(session: AsyncSession, *, app: Application, refresh_token: str | None
+                  ) -> IssuedToken:
+    """refresh_token grant: the old token is revoked and a new pair issued."""
+    old = await session.scalar(select(AccessToken).where(
+        AccessToken.refresh_token_hash == digest(refresh_token or "")))
+    if old is None or old.application_id != app.id or old.revoked_at is not None:
+        raise OAuthError("invalid_grant", "The refresh token is invalid")
+    old.revoked_at = utcnow()
+    return await issue_token(session, application_id=app.id, account_id=old.account_id,
+                             scopes=old.scopes.split())
+
+
+async def revoke(session: AsyncSession, *, app: Application, token: str) -> None:
+    """RFC 7009: revoking an unknown token is not an error."""
+    await session.execute(
+        update(AccessToken)
+        .where(or_(AccessToken.token_hash == digest(token),
+                   AccessToken.refresh_token_hash == digest(token)),
+               AccessToken.application_id == app.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

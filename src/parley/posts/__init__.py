@@ -1,0 +1,1 @@
+"""Posts: writing, replies and threads, reposts and quotes, likes and bookmarks."""

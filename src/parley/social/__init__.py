@@ -1,0 +1,1 @@
+"""The social graph: follows and follow requests (later blocks and mutes)."""

@@ -1,0 +1,1 @@
+"""Timelines: home (fan-out on write), public, tag, account, bookmarks and likes."""

@@ -1,0 +1,1 @@
+"""Test support: a live Parley server, Mastodon.py clients, schema validation."""

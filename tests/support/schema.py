@@ -1,0 +1,75 @@
+"""Validates live API responses against the Mastodon OpenAPI description."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openapi_schema_validator import OAS31Validator
+
+SCHEMA_PATH = Path(__file__).parents[1] / "schema" / "mastodon-openapi.json"
+
+# Spec bugs listed in shared/mastodon-openapi/README.md: Mastodon itself disagrees with these.
+KNOWN_SPEC_BUGS = {("DELETE", "/api/v1/statuses/{id}")}
+# Instance contact e-mail may be empty in Mastodon, which fails `format: email`.
+KNOWN_MESSAGE_BUGS = ("'' is not a 'email'",)
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{[^}]+\\\}", r"[^/]+", re.escape(template))
+    return re.compile(f"^{pattern}$")
+
+
+@dataclass
+class SchemaChecker:
+    """Finds the operation for a request and checks a 2xx JSON body against its schema."""
+
+    spec: dict[str, Any]
+    routes: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    validators: dict[tuple[str, str, str], OAS31Validator | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> SchemaChecker:
+        spec = json.loads(SCHEMA_PATH.read_text())
+        # Literal paths before templated ones: /accounts/lookup must not match /accounts/{id}.
+        templates = sorted(spec["paths"], key=lambda t: (t.count("{"), -len(t)))
+        return cls(spec=spec, routes=[(_template_regex(t), t) for t in templates])
+
+    def template_for(self, path: str) -> str | None:
+        clean = path.rstrip("/") or "/"
+        for regex, template in self.routes:
+            if regex.match(clean):
+                return template
+        return None
+
+    def _validator(self, method: str, template: str, status: str) -> OAS31Validator | None:
+        key = (method, template, status)
+        if key not in self.validators:
+            operation = self.spec["paths"][template].get(method.lower(), {})
+            response = operation.get("responses", {}).get(status, {})
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            self.validators[key] = None if schema is None else OAS31Validator(
+                {**schema, "components": self.spec["components"]},
+                format_checker=OAS31Validator.FORMAT_CHECKER,
+            )
+        return self.validators[key]
+
+    def check(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """Problems with this response (empty when it matches the spec or is not covered)."""
+        if not 200 <= status < 300:
+            return []
+        template = self.template_for(path)
+        if template is None or (method, template) in KNOWN_SPEC_BUGS:
+            return []
+        validator = self._validator(method, template, str(status))
+        if validator is None:
+            return []
+        return [
+            f"{method} {path} -> {'/'.join(str(p) for p in error.absolute_path)}: "
+            f"{error.message[:300]}"
+            for error in validator.iter_errors(body)
+            if error.message not in KNOWN_MESSAGE_BUGS
+        ]

@@ -1,0 +1,110 @@
+"""Starts a real Parley process on 127.0.0.1 with a fresh database, for one test session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+STARTUP_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    database_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log_tail(self, lines: int = 80) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+async def _admin(url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def fresh_database(tmp_dir: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file, or a new PostgreSQL database on the test server
+    named by PARLEY_TEST_DATABASE_URL (dropped afterwards)."""
+    server_url = os.environ.get("PARLEY_TEST_DATABASE_URL", "")
+    if not server_url.startswith(("postgresql", "postgres")):
+        yield f"sqlite+aiosqlite:///{tmp_dir / 'parley-test.sqlite3'}"
+        return
+    plain = server_url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"parley_test_{secrets.token_hex(4)}"
+    asyncio.run(_admin(plain, f'CREATE DATABASE "{name}"'))
+    parts = urlsplit(plain)
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(_admin(plain, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _wait_until_up(server: LiveServer) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"Parley exited during start-up:\n{server.log_tail()}")
+        try:
+            if httpx.get(f"{server.base_url}/api/v1/instance", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"Parley did not start within {STARTUP_TIMEOUT}s:\n{server.log_tail()}")
+
+
+@contextmanager
+def run_server(tmp_dir: Path, *, extra_env: dict[str, str] | None = None
+               ) -> Iterator[LiveServer]:
+    """`parley run` (web + in-process worker) on a free port, stopped afterwards."""
+    with fresh_database(tmp_dir) as database_url:
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_BASE_URL": base_url,
+               "PARLEY_ENVIRONMENT": "test", "PARLEY_DATA_DIR": str(tmp_dir),
+               **(extra_env or {})}
+        log_path = tmp_dir / f"server-{port}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "parley", "run", "--host", "127.0.0.1",
+                 "--port", str(port)],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        server = LiveServer(base_url, database_url, log_path, process)
+        try:
+            _wait_until_up(server)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
