@@ -81,30 +81,41 @@ def _wait_until_up(server: LiveServer) -> None:
 
 
 @contextmanager
-def run_server(tmp_dir: Path, *, extra_env: dict[str, str] | None = None
-               ) -> Iterator[LiveServer]:
-    """`parley run` (web + in-process worker) on a free port, stopped afterwards."""
-    with fresh_database(tmp_dir) as database_url:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_BASE_URL": base_url,
-               "PARLEY_ENVIRONMENT": "test", "PARLEY_DATA_DIR": str(tmp_dir),
-               **(extra_env or {})}
-        log_path = tmp_dir / f"server-{port}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "parley", "run", "--host", "127.0.0.1",
-                 "--port", str(port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        server = LiveServer(base_url, database_url, log_path, process)
-        try:
-            _wait_until_up(server)
+def run_server(tmp_dir: Path, *, extra_env: dict[str, str] | None = None,
+               database_url: str | None = None) -> Iterator[LiveServer]:
+    """`parley run` (web + in-process worker) on a free port, stopped afterwards; on a fresh
+    database unless one is given."""
+    if database_url is not None:
+        with _serve(tmp_dir, database_url, extra_env) as server:
             yield server
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        return
+    with fresh_database(tmp_dir) as fresh, _serve(tmp_dir, fresh, extra_env) as server:
+        yield server
+
+
+@contextmanager
+def _serve(tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None
+           ) -> Iterator[LiveServer]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_BASE_URL": base_url,
+           "PARLEY_ENVIRONMENT": "test", "PARLEY_DATA_DIR": str(tmp_dir),
+           **(extra_env or {})}
+    log_path = tmp_dir / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "parley", "run", "--host", "127.0.0.1",
+             "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(base_url, database_url, log_path, process)
+    try:
+        _wait_until_up(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -15,6 +15,7 @@ from parley.config import Settings
 from parley.errors import Invalid, NotFound
 from parley.lib.html import plain_to_html
 from parley.lib.ids import new_id
+from parley.social.models import Follow
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -86,9 +87,10 @@ async def find_by_acct(session: AsyncSession, settings: Settings, acct: str) -> 
     return result
 
 
-async def search_accounts(session: AsyncSession, query: str, *, limit: int, offset: int = 0
-                          ) -> list[Account]:
-    """Prefix search on username and display name; exact username match first."""
+async def search_accounts(session: AsyncSession, query: str, *, limit: int, offset: int = 0,
+                          followed_by: int | None = None) -> list[Account]:
+    """Prefix search on username and display name; exact username match first.
+    With `followed_by`, only accounts that account follows."""
     text = query.strip().lstrip("@").lower()
     if not text:
         return []
@@ -102,6 +104,9 @@ async def search_accounts(session: AsyncSession, query: str, *, limit: int, offs
                   Account.id)
         .limit(limit).offset(offset)
     )
+    if followed_by is not None:
+        stmt = stmt.join(Follow, (Follow.target_account_id == Account.id)
+                         & (Follow.account_id == followed_by) & (Follow.state == "accepted"))
     return list((await session.scalars(stmt)).all())
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.api import oauth
+from parley.api import nodeinfo, oauth
 from parley.api.v1 import (
     accounts,
     apps,
-    follow_requests,
+    follows,
     instance,
     notifications,
     statuses,
     timelines,
 )
+from parley.api.v2 import instance as instance_v2
 
 api_router = APIRouter()
-for module in (oauth, instance, apps, accounts, follow_requests, statuses, timelines,
+# Literal paths (/accounts/relationships) must come before /accounts/{id}.
+for module in (oauth, instance, apps, follows, accounts, statuses, timelines,
                notifications):
     api_router.include_router(module.router)
+api_router.include_router(instance_v2.router)
+api_router.include_router(nodeinfo.router)

@@ -8,6 +8,7 @@ from parley.accounts.models import Account
 from parley.config import Settings
 from parley.lib.html import plain_to_html
 from parley.lib.timefmt import as_utc, iso, iso_date
+from parley.social.service import Relationship
 
 
 def _fields(account: Account) -> list[dict[str, Any]]:
@@ -73,3 +74,24 @@ def credential_account_entity(account: Account, settings: Settings, *,
     entity["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "",
                       "highlighted": False}
     return entity
+
+
+def relationship_entity(rel: Relationship) -> dict[str, Any]:
+    """Mastodon's Relationship; blocks, mutes and notes arrive with their own features."""
+    return {
+        "id": str(rel.account_id),
+        "following": rel.following,
+        "showing_reblogs": rel.showing_reposts,
+        "notifying": rel.notifying,
+        "languages": None,
+        "followed_by": rel.followed_by,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": rel.requested,
+        "requested_by": rel.requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }

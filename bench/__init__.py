@@ -1,0 +1,1 @@
+"""Benchmarks (bench/): see docs/benchmarks.md."""
