@@ -14,10 +14,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parley.api.errors import install_error_handlers
 from parley.api.router import api_router
+from parley.api.streaming import router as streaming_router
 from parley.config import VERSION, Settings
 from parley.db import Database
 from parley.jobs.worker import Worker
 from parley.migrate import migrate
+from parley.streaming.broker import create_broker
 from parley.web.routes import web_router
 
 log = logging.getLogger("parley")
@@ -48,10 +50,13 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
             await asyncio.to_thread(migrate, settings.resolved_database_url)
         db = Database(settings.resolved_database_url, echo=settings.sql_echo)
         app.state.db = db
+        broker = create_broker(settings.redis_url)
+        await broker.start()
+        app.state.broker = broker
         worker = Worker(db, settings) if run_worker else None
         app.state.worker = worker
         if worker is not None:
-            db.on_jobs_enqueued = worker.wake
+            db.after_commit.append(worker.after_commit)
             worker.start()
         log.info("Parley %s serving %s", VERSION, settings.base_url)
         try:
@@ -59,6 +64,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
         finally:
             if worker is not None:
                 await worker.stop()
+            await broker.close()
             await db.dispose()
 
     app = FastAPI(title="Parley", version=VERSION, lifespan=lifespan, redirect_slashes=False,
@@ -66,6 +72,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(streaming_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(TrailingSlash)

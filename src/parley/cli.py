@@ -64,8 +64,10 @@ def worker() -> None:
 
     async def main() -> None:
         db = Database(settings.resolved_database_url)
+        job_worker = Worker(db, settings)
+        db.after_commit.append(job_worker.after_commit)
         try:
-            await Worker(db, settings).run_forever()
+            await job_worker.run_forever()
         finally:
             await db.dispose()
 

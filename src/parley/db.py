@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -78,9 +78,10 @@ class Database:
                                               pool_pre_ping=True)
             self.reader = self.writer
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
-        # Set by the in-process worker so that a committed job starts at once, not on next poll.
-        self.on_jobs_enqueued: Callable[[], None] | None = None
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+        # Called with session.info after each commit: the in-process worker wakes for new jobs
+        # at once, and streaming publishes the events the transaction recorded.
+        self.after_commit: list[Callable[[dict[Any, Any]], Awaitable[None]]] = []
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -88,8 +89,8 @@ class Database:
         async with self._write_sessions() as session:
             async with session.begin():
                 yield session
-            if session.info.pop(JOBS_ENQUEUED, False) and self.on_jobs_enqueued is not None:
-                self.on_jobs_enqueued()
+            for hook in self.after_commit:
+                await hook(session.info)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -23,6 +23,15 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}$")
 
 
+def _fix_quote_schemas(spec: dict[str, Any]) -> None:
+    """Spec bug: Quote and ShallowQuote both require only `state`, so every quote matches
+    both and Status.quote's `oneOf` can never hold. Mastodon always sends `quoted_status`
+    (Quote) or `quoted_status_id` (ShallowQuote), so requiring them tells the two apart."""
+    schemas = spec["components"]["schemas"]
+    schemas["Quote"]["required"] = ["state", "quoted_status"]
+    schemas["ShallowQuote"]["required"] = ["state", "quoted_status_id"]
+
+
 @dataclass
 class SchemaChecker:
     """Finds the operation for a request and checks a 2xx JSON body against its schema."""
@@ -34,6 +43,7 @@ class SchemaChecker:
     @classmethod
     def load(cls) -> SchemaChecker:
         spec = json.loads(SCHEMA_PATH.read_text())
+        _fix_quote_schemas(spec)
         # Literal paths before templated ones: /accounts/lookup must not match /accounts/{id}.
         templates = sorted(spec["paths"], key=lambda t: (t.count("{"), -len(t)))
         return cls(spec=spec, routes=[(_template_regex(t), t) for t in templates])

@@ -5,13 +5,18 @@ The HTML authorisation page (/oauth/authorize) lives in web/, sharing oauth.serv
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import base64
+import binascii
+from typing import TypeVar
+from urllib.parse import unquote_plus
+
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from parley.api.deps import AppSettings, DbSession
+from parley.api.deps import AppSettings, DbSession, Viewer, user_required
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
-from parley.errors import Unauthorized
+from parley.errors import Invalid, Unauthorized
 from parley.oauth import service
 from parley.oauth.scopes import ALL_SCOPES
 from parley.oauth.service import OAuthError
@@ -20,10 +25,16 @@ from parley.oauth.tokens import IssuedToken, issue_token
 router = APIRouter()
 
 
-class TokenForm(BaseModel):
-    grant_type: str
+class ClientForm(BaseModel):
     client_id: str | None = None
     client_secret: str | None = None
+
+
+FormT = TypeVar("FormT", bound=ClientForm)
+
+
+class TokenForm(ClientForm):
+    grant_type: str
     scope: str | None = None
     code: str | None = None
     redirect_uri: str | None = None
@@ -34,8 +45,41 @@ class TokenForm(BaseModel):
 
 
 def oauth_error(exc: OAuthError) -> FastJSON:
-    return json_response({"error": exc.error, "error_description": exc.message},
-                         status=exc.status_code)
+    response = json_response({"error": exc.error, "error_description": exc.message},
+                             status=exc.status_code)
+    if exc.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="Parley"'
+    return response
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """client_secret_basic (RFC 6749 2.3.1): form-urlencoded id and secret in Basic auth."""
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise OAuthError("invalid_client", "Malformed Basic authorization header", 401)
+    client_id, sep, client_secret = decoded.partition(":")
+    if not sep:
+        raise OAuthError("invalid_client", "Malformed Basic authorization header", 401)
+    return unquote_plus(client_id), unquote_plus(client_secret)
+
+
+async def parse_client_form(request: Request, model: type[FormT]) -> FormT:
+    """The form, with client credentials from Basic auth when sent there (only one method
+    may be used: a client id in both places must agree)."""
+    try:
+        form = await parse(request, model)
+    except Invalid as exc:
+        raise OAuthError("invalid_request", exc.message)
+    basic = basic_credentials(request)
+    if basic is not None:
+        if form.client_id and form.client_id != basic[0]:
+            raise OAuthError("invalid_request", "Client credentials were sent in two ways")
+        form.client_id, form.client_secret = basic
+    return form
 
 
 def token_entity(issued: IssuedToken) -> dict[str, object]:
@@ -78,23 +122,21 @@ async def _grant(session: DbSession, form: TokenForm) -> IssuedToken:
 @router.post("/oauth/token")
 async def token(request: Request, session: DbSession) -> FastJSON:
     try:
-        form = await parse(request, TokenForm)
+        form = await parse_client_form(request, TokenForm)
         issued = await _grant(session, form)
     except OAuthError as exc:
         return oauth_error(exc)
     return json_response(token_entity(issued))
 
 
-class RevokeForm(BaseModel):
-    client_id: str | None = None
-    client_secret: str | None = None
+class RevokeForm(ClientForm):
     token: str = ""
 
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request, session: DbSession) -> FastJSON:
     try:
-        form = await parse(request, RevokeForm)
+        form = await parse_client_form(request, RevokeForm)
         app = await service.authenticate_client(session, form.client_id, form.client_secret)
     except OAuthError as exc:
         return oauth_error(exc)
@@ -112,6 +154,7 @@ async def metadata(settings: AppSettings) -> FastJSON:
         "token_endpoint": f"{base}/oauth/token",
         "app_registration_endpoint": f"{base}/api/v1/apps",
         "revocation_endpoint": f"{base}/oauth/revoke",
+        "userinfo_endpoint": f"{base}/oauth/userinfo",
         "scopes_supported": sorted(ALL_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "fragment", "form_post"],
@@ -119,4 +162,20 @@ async def metadata(settings: AppSettings) -> FastJSON:
         "grant_types_supported": ["authorization_code", "password", "client_credentials",
                                   "refresh_token"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    })
+
+
+@router.get("/oauth/userinfo")
+@router.post("/oauth/userinfo")
+async def userinfo(settings: AppSettings,
+                   viewer: Viewer = Depends(user_required("profile"))) -> FastJSON:
+    """OpenID Connect's UserInfo, as Mastodon 4.3 serves it."""
+    account = viewer.account
+    return json_response({
+        "iss": f"{settings.base_url}/",
+        "sub": account.uri,
+        "name": account.display_name or account.username,
+        "preferred_username": account.username,
+        "profile": account.url,
+        "picture": account.avatar_url or f"{settings.base_url}/static/avatar.png",
     })

@@ -8,9 +8,10 @@ import os
 import socket
 import traceback
 from contextlib import suppress
+from typing import Any
 
 from parley.config import Settings
-from parley.db import Database
+from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
 from parley.jobs.models import Job
 from parley.jobs.registry import Handler, JobContext, build_registry
@@ -30,9 +31,10 @@ class Worker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        """Called after a transaction that enqueued jobs commits in this process."""
-        self._wake.set()
+    async def after_commit(self, info: dict[Any, Any]) -> None:
+        """Database hook: a transaction in this process that enqueued jobs has committed."""
+        if info.pop(JOBS_ENQUEUED, False):
+            self._wake.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name="parley-worker")

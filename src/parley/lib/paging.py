@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, Unpack
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.orm import QueryableAttribute
@@ -18,7 +18,7 @@ class HasQueryParams(Protocol):
     def query_params(self) -> Mapping[str, str]: ...
 
 
-S = TypeVar("S", bound="Select[Unpack[tuple[Any, ...]]]")
+S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 Cursor = ColumnElement[int] | QueryableAttribute[int]
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account, User
-from parley.accounts.passwords import verify_password
+from parley.accounts.passwords import hash_password, verify_password
 from parley.errors import Invalid, Unauthorized
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
@@ -21,6 +24,10 @@ from parley.oauth.tokens import IssuedToken, digest, issue_token
 
 OOB_REDIRECT = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
+MAX_REDIRECT_URI_LENGTH = 2048
+# RFC 7636 section 4.2: a challenge is 43-128 unreserved characters.
+CODE_CHALLENGE_RE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+PKCE_METHODS = ("S256", "plain")
 
 
 class OAuthError(Invalid):
@@ -43,6 +50,8 @@ async def register_application(session: AsyncSession, *, name: str, redirect_uri
     for uri in redirect_uris:
         if uri != OOB_REDIRECT and ":" not in uri:
             raise Invalid("Validation failed: redirect_uri must be an absolute URI")
+        if len(uri) > MAX_REDIRECT_URI_LENGTH:
+            raise Invalid("Validation failed: redirect_uri is too long")
     app = Application(
         id=new_id(), name=name.strip()[:255], website=website or None,
         redirect_uris="\n".join(redirect_uris), scopes=" ".join(parse_scopes(scopes)),
@@ -73,10 +82,18 @@ async def authenticate_client(session: AsyncSession, client_id: str | None,
 
 def requested_scopes(app: Application, raw: str | None) -> list[str]:
     """The scopes asked for, which must lie within what the app registered."""
-    scopes = parse_scopes(raw, default=app.scopes)
+    try:
+        scopes = parse_scopes(raw, default=app.scopes)
+    except Invalid as exc:
+        raise OAuthError("invalid_scope", exc.message)
     if not subset(scopes, app.scopes.split()):
         raise OAuthError("invalid_scope", "The requested scope is invalid, unknown, or malformed")
     return scopes
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 async def check_password(session: AsyncSession, login: str, password: str) -> Account:
@@ -85,7 +102,11 @@ async def check_password(session: AsyncSession, login: str, password: str) -> Ac
         select(Account, User).join(User, User.account_id == Account.id)
         .where(or_(User.email == login.strip().lower(), Account.acct_key == login.strip().lower()))
     )).first()
-    if row is None or not verify_password(row[1].password_hash, password):
+    if row is None:
+        # Spend the same time as a real check, so response times do not reveal who exists.
+        verify_password(_dummy_hash(), password)
+        raise Unauthorized("Invalid e-mail address or password")
+    if not verify_password(row[1].password_hash, password):
         raise Unauthorized("Invalid e-mail address or password")
     account, user = row
     if user.disabled:
@@ -95,11 +116,55 @@ async def check_password(session: AsyncSession, login: str, password: str) -> Ac
     return account
 
 
+def registered_redirect(app: Application, redirect_uri: str | None) -> str:
+    """The redirect URI to use: it must be one the app registered (or its only one)."""
+    registered = [uri for uri in app.redirect_uris.split("\n") if uri]
+    if not redirect_uri and len(registered) == 1:
+        return registered[0]
+    if not redirect_uri or redirect_uri not in registered:
+        raise OAuthError("invalid_request", "The redirect URI included is not valid.")
+    return redirect_uri
+
+
+@dataclass
+class AuthorizationRequest:
+    """A checked /oauth/authorize request, ready to show for consent."""
+
+    app: Application
+    redirect_uri: str
+    scopes: list[str]
+    code_challenge: str | None
+    code_challenge_method: str | None
+
+
+def check_authorization_request(app: Application, redirect_uri: str, *, response_type: str,
+                                scope: str | None, code_challenge: str | None,
+                                code_challenge_method: str | None) -> AuthorizationRequest:
+    """Validate what may be reported back to the redirect URI (the client and the redirect
+    URI itself must already be checked: errors about those must never redirect)."""
+    if response_type != "code":
+        raise OAuthError("unsupported_response_type",
+                         "The authorization server does not support this response type.")
+    scopes = requested_scopes(app, scope)
+    method = code_challenge_method or None
+    if code_challenge:
+        method = method or "plain"
+        if method not in PKCE_METHODS:
+            raise OAuthError("invalid_request", "Unsupported code_challenge_method")
+        if not CODE_CHALLENGE_RE.match(code_challenge):
+            raise OAuthError("invalid_request", "The code_challenge is malformed")
+    elif method:
+        raise OAuthError("invalid_request", "code_challenge_method given without code_challenge")
+    return AuthorizationRequest(app=app, redirect_uri=redirect_uri, scopes=scopes,
+                                code_challenge=code_challenge or None,
+                                code_challenge_method=method)
+
+
 async def create_code(session: AsyncSession, *, app: Application, account: Account,
                       scopes: list[str], redirect_uri: str, code_challenge: str | None,
                       code_challenge_method: str | None) -> str:
     """A one-time authorisation code (only its digest is stored)."""
-    if code_challenge and (code_challenge_method or "plain") not in ("S256", "plain"):
+    if code_challenge and (code_challenge_method or "plain") not in PKCE_METHODS:
         raise OAuthError("invalid_request", "Unsupported code_challenge_method")
     code = secrets.token_urlsafe(32)
     session.add(AuthorizationCode(
@@ -134,7 +199,11 @@ async def exchange_code(session: AsyncSession, *, app: Application, code: str | 
     if row is None or row.application_id != app.id:
         raise invalid
     await session.delete(row)
-    if as_utc(row.expires_at) <= utcnow() or (redirect_uri and redirect_uri != row.redirect_uri):
+    # RFC 6749 4.1.3: the redirect_uri must be the one the code was issued for; it may be left
+    # out only where the authorisation request could leave it out (a single registered URI).
+    registered = [uri for uri in app.redirect_uris.split("\n") if uri]
+    given = redirect_uri or (registered[0] if len(registered) == 1 else None)
+    if as_utc(row.expires_at) <= utcnow() or given != row.redirect_uri:
         raise invalid
     if not _pkce_matches(row, code_verifier):
         raise invalid

@@ -1,18 +1,32 @@
-"""Mastodon API: instance information (v1 and v2)."""
+"""Mastodon API: instance information v1 and the small instance endpoints (all public)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import PlainTextResponse
 
-from parley.accounts.models import Account
 from parley.api.deps import AppSettings, DbSession
+from parley.api.entities.accounts import account_entity
 from parley.api.responses import FastJSON, json_response
 from parley.config import VERSION, Settings
+from parley.errors import NotFound
+from parley.instance import service as instance
+from parley.lib.html import plain_to_html
+from parley.lib.timefmt import iso
 
 router = APIRouter()
+
+MAX_MEDIA_ATTACHMENTS = 4
+CHARACTERS_RESERVED_PER_URL = 23
+IMAGE_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"]
+VIDEO_MIME_TYPES = ["video/mp4", "video/webm", "video/quicktime"]
+AUDIO_MIME_TYPES = ["audio/mpeg", "audio/ogg", "audio/wav", "audio/flac", "audio/mp4"]
+# When the built-in policy text below was last changed.
+POLICY_UPDATED_AT = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def mastodon_version() -> str:
@@ -20,8 +34,42 @@ def mastodon_version() -> str:
     return f"4.3.0 (compatible; Parley {VERSION})"
 
 
-def _v1(settings: Settings, user_count: int) -> dict[str, Any]:
+def media_configuration() -> dict[str, Any]:
     return {
+        "supported_mime_types": IMAGE_MIME_TYPES + VIDEO_MIME_TYPES + AUDIO_MIME_TYPES,
+        "image_size_limit": 16 * 1024 * 1024,
+        "image_matrix_limit": 33_177_600,  # 7680x4320
+        "video_size_limit": 99 * 1024 * 1024,
+        "video_frame_rate_limit": 120,
+        "video_matrix_limit": 8_294_400,  # 3840x2160
+    }
+
+
+def polls_configuration() -> dict[str, Any]:
+    return {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
+            "max_expiration": 2_629_746}
+
+
+def statuses_configuration(settings: Settings) -> dict[str, Any]:
+    return {"max_characters": settings.max_characters,
+            "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
+            "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL}
+
+
+def rules() -> list[dict[str, Any]]:
+    """Server rules: none can be configured yet."""
+    return []
+
+
+async def contact_entity(session: AsyncSession, settings: Settings) -> dict[str, Any] | None:
+    account = await instance.contact_account(session)
+    return None if account is None else account_entity(account, settings)
+
+
+@router.get("/api/v1/instance")
+async def instance_v1(session: DbSession, settings: AppSettings) -> FastJSON:
+    stats = await instance.instance_stats(session)
+    return json_response({
         "uri": settings.domain,
         "title": settings.instance_title,
         "short_description": settings.instance_description,
@@ -29,20 +77,101 @@ def _v1(settings: Settings, user_count: int) -> dict[str, Any]:
         "email": settings.contact_email,
         "version": mastodon_version(),
         "urls": {"streaming_api": settings.streaming_url},
-        "stats": {"user_count": user_count, "status_count": 0, "domain_count": 0},
+        "stats": {"user_count": stats.user_count, "status_count": stats.status_count,
+                  "domain_count": stats.domain_count},
         "thumbnail": f"{settings.base_url}/static/header.png",
         "languages": ["en"],
         "registrations": settings.registrations != "closed",
         "approval_required": settings.registrations == "approval",
         "invites_enabled": False,
-        "configuration": {},
-        "contact_account": None,
-        "rules": [],
-    }
+        "configuration": {
+            "accounts": {"max_featured_tags": 10},
+            "statuses": statuses_configuration(settings),
+            "media_attachments": media_configuration(),
+            "polls": polls_configuration(),
+        },
+        "contact_account": await contact_entity(session, settings),
+        "rules": rules(),
+    })
 
 
-@router.get("/api/v1/instance")
-async def instance_v1(session: DbSession, settings: AppSettings) -> FastJSON:
-    users = await session.scalar(select(func.count()).select_from(Account)
-                                 .where(Account.domain.is_(None))) or 0
-    return json_response(_v1(settings, users))
+@router.get("/api/v1/instance/peers")
+async def peers() -> FastJSON:
+    # Domains this server knows; federation fills this in.
+    return json_response([])
+
+
+@router.get("/api/v1/instance/activity")
+async def activity(session: DbSession) -> FastJSON:
+    weeks = await instance.weekly_activity(session)
+    return json_response([
+        {"week": str(int(week.week.timestamp())), "statuses": str(week.posts),
+         "logins": str(week.logins), "registrations": str(week.registrations)}
+        for week in weeks
+    ])
+
+
+@router.get("/api/v1/instance/rules")
+async def instance_rules() -> FastJSON:
+    return json_response(rules())
+
+
+@router.get("/api/v1/instance/domain_blocks")
+async def domain_blocks() -> FastJSON:
+    return json_response([])
+
+
+@router.get("/api/v1/instance/extended_description")
+async def extended_description(settings: AppSettings) -> FastJSON:
+    return json_response({"updated_at": iso(POLICY_UPDATED_AT),
+                          "content": plain_to_html(settings.instance_description)})
+
+
+def _privacy_policy_html(settings: Settings) -> str:
+    return plain_to_html(
+        f"{settings.instance_title} stores what you give it to run your account: your e-mail "
+        "address, a hash of your password, your profile and your posts, and which apps you "
+        "have signed in to.\n\n"
+        "Public and unlisted posts and your profile are visible to anyone. Followers-only "
+        "posts are shown to your followers and the people you mention; direct posts only to "
+        "the people you mention. The server's administrators can see everything stored here."
+        "\n\nWe do not sell or share your data. Delete your posts or your account to remove "
+        "them."
+    )
+
+
+@router.get("/api/v1/instance/privacy_policy")
+async def privacy_policy(settings: AppSettings) -> FastJSON:
+    return json_response({"updated_at": iso(POLICY_UPDATED_AT),
+                          "content": _privacy_policy_html(settings)})
+
+
+@router.get("/api/v1/instance/terms_of_service")
+async def terms_of_service() -> FastJSON:
+    # Like Mastodon when an operator has published no terms.
+    raise NotFound()
+
+
+@router.get("/api/v1/instance/terms_of_service/{date}")
+async def terms_of_service_on(date: str) -> FastJSON:
+    raise NotFound()
+
+
+@router.get("/api/v1/instance/translation_languages")
+async def translation_languages() -> FastJSON:
+    return json_response({})
+
+
+@router.get("/api/v1/instance/languages")
+async def languages() -> FastJSON:
+    return json_response([{"code": "en", "name": "English"}])
+
+
+@router.get("/api/v1/custom_emojis")
+async def custom_emojis() -> FastJSON:
+    return json_response([])
+
+
+@router.get("/health")
+async def health() -> PlainTextResponse:
+    return PlainTextResponse("OK")

@@ -1,7 +1,208 @@
-"""Mastodon API: /api/v1/statuses endpoints."""
+"""Mastodon API: /api/v1/statuses — posting, reading, threads, reblogs, favourites, bookmarks."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, field_validator
+
+from parley.accounts.models import Account
+from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
+from parley.api.entities.accounts import account_entity
+from parley.api.entities.statuses import render_status, render_statuses
+from parley.api.pagination import Page, link_header
+from parley.api.params import parse
+from parley.api.responses import FastJSON, json_response
+from parley.errors import Invalid
+from parley.posts import service as posts
 
 router = APIRouter()
+MAX_MULTIPLE = 20
+AnyId = str | int | None
+
+
+def _optional_id(raw: AnyId) -> int | None:
+    """An id sent in a body (string or number); empty means none, garbage is not found."""
+    if raw is None or raw == "":
+        return None
+    return parse_id(str(raw))
+
+
+class StatusForm(BaseModel):
+    status: str = Field(default="", max_length=100_000)
+    in_reply_to_id: AnyId = None
+    quoted_status_id: AnyId = None
+    media_ids: list[str] = Field(default_factory=list)
+    sensitive: bool | None = None
+    spoiler_text: str = Field(default="", max_length=100_000)
+    visibility: str | None = None
+    language: str | None = Field(default=None, max_length=16)
+    scheduled_at: str | None = None
+    poll: dict[str, Any] | None = None
+
+    @field_validator("media_ids", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return [value] if isinstance(value, str | int) else value
+
+    @field_validator("status", "spoiler_text", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @field_validator("visibility", "language", mode="before")
+    @classmethod
+    def _none_if_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+def _draft(form: StatusForm, viewer: Viewer, key: str | None) -> posts.Draft:
+    if form.media_ids:
+        raise Invalid("Validation failed: media attachments are not supported yet")
+    if form.poll:
+        raise Invalid("Validation failed: polls are not supported yet")
+    if form.scheduled_at:
+        raise Invalid("Validation failed: scheduled posts are not supported yet")
+    return posts.Draft(
+        text=form.status, spoiler_text=form.spoiler_text, visibility=form.visibility,
+        sensitive=form.sensitive, language=form.language,
+        in_reply_to_id=_optional_id(form.in_reply_to_id),
+        quote_of_id=_optional_id(form.quoted_status_id),
+        application_id=viewer.application.id if viewer.application else None,
+        idempotency_key=key.strip()[:1000] if key and key.strip() else None)
+
+
+@router.post("/api/v1/statuses")
+async def create_status(request: Request, session: DbSession, settings: AppSettings,
+                        viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    form = await parse(request, StatusForm)
+    draft = _draft(form, viewer, request.headers.get("idempotency-key"))
+    post = await posts.create_post(session, settings=settings, author=viewer.account,
+                                   draft=draft)
+    return json_response(await render_status(session, post, viewer_id=viewer.id,
+                                             settings=settings))
+
+
+@router.get("/api/v1/statuses")
+async def get_statuses(request: Request, session: DbSession, settings: AppSettings,
+                       viewer: Viewer | None = Depends(user_optional("read:statuses"))
+                       ) -> FastJSON:
+    """Several statuses by `id[]`; unknown and hidden ones are left out, as in Mastodon."""
+    raw = request.query_params.getlist("id[]") + request.query_params.getlist("id")
+    ids = [int(value) for value in raw if value.isdigit() and len(value) <= 18]
+    viewer_id = viewer.id if viewer else None
+    found = await posts.get_posts(session, ids[:MAX_MULTIPLE], viewer_id=viewer_id)
+    return json_response(await render_statuses(session, found, viewer_id=viewer_id,
+                                                settings=settings))
+
+
+@router.get("/api/v1/statuses/{status_id}")
+async def get_status(status_id: str, session: DbSession, settings: AppSettings,
+                     viewer: Viewer | None = Depends(user_optional("read:statuses"))
+                     ) -> FastJSON:
+    viewer_id = viewer.id if viewer else None
+    post = await posts.get_post(session, parse_id(status_id), viewer_id=viewer_id)
+    return json_response(await render_status(session, post, viewer_id=viewer_id,
+                                             settings=settings))
+
+
+@router.delete("/api/v1/statuses/{status_id}")
+async def delete_status(status_id: str, session: DbSession, settings: AppSettings,
+                        viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    # Rendered before deleting, with the typed source, so that clients can redraft it.
+    post = await posts.get_post(session, parse_id(status_id), viewer_id=viewer.id)
+    entity = await render_status(session, post, viewer_id=viewer.id, settings=settings,
+                                 with_source=True)
+    await posts.delete_post(session, actor_id=viewer.id, post_id=post.id)
+    return json_response(entity)
+
+
+@router.get("/api/v1/statuses/{status_id}/context")
+async def get_context(status_id: str, session: DbSession, settings: AppSettings,
+                      viewer: Viewer | None = Depends(user_optional("read:statuses"))
+                      ) -> FastJSON:
+    viewer_id = viewer.id if viewer else None
+    context = await posts.thread_context(session, post_id=parse_id(status_id),
+                                         viewer_id=viewer_id)
+    rendered = await render_statuses(session, [*context.ancestors, *context.descendants],
+                                     viewer_id=viewer_id, settings=settings)
+    split = len(context.ancestors)
+    return json_response({"ancestors": rendered[:split], "descendants": rendered[split:]})
+
+
+@router.get("/api/v1/statuses/{status_id}/source")
+async def get_source(status_id: str, session: DbSession,
+                     viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
+    post = await posts.get_post(session, parse_id(status_id), viewer_id=viewer.id)
+    return json_response({"id": str(post.id), "text": post.text,
+                          "spoiler_text": post.spoiler_text})
+
+
+class ReblogForm(BaseModel):
+    visibility: str | None = None
+
+
+@router.post("/api/v1/statuses/{status_id}/reblog")
+async def reblog(status_id: str, request: Request, session: DbSession, settings: AppSettings,
+                 viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    form = await parse(request, ReblogForm)
+    repost = await posts.repost(session, settings=settings, actor=viewer.account,
+                                post_id=parse_id(status_id), visibility=form.visibility or None,
+                                application_id=viewer.application.id if viewer.application
+                                else None)
+    return json_response(await render_status(session, repost, viewer_id=viewer.id,
+                                             settings=settings))
+
+
+@router.post("/api/v1/statuses/{status_id}/unreblog")
+async def unreblog(status_id: str, session: DbSession, settings: AppSettings,
+                   viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    post = await posts.unrepost(session, actor=viewer.account, post_id=parse_id(status_id))
+    return json_response(await render_status(session, post, viewer_id=viewer.id,
+                                             settings=settings))
+
+
+def _toggle(path: str, scope: str, action: Any) -> None:
+    """favourite / unfavourite / bookmark / unbookmark: same shape, different verb."""
+
+    @router.post(f"/api/v1/statuses/{{status_id}}/{path}", name=path)
+    async def endpoint(status_id: str, session: DbSession, settings: AppSettings,
+                       viewer: Viewer = Depends(user_required(scope))) -> FastJSON:
+        post = await action(session, actor_id=viewer.id, post_id=parse_id(status_id))
+        return json_response(await render_status(session, post, viewer_id=viewer.id,
+                                                 settings=settings))
+
+
+_toggle("favourite", "write:favourites", posts.like)
+_toggle("unfavourite", "write:favourites", posts.unlike)
+_toggle("bookmark", "write:bookmarks", posts.bookmark)
+_toggle("unbookmark", "write:bookmarks", posts.unbookmark)
+
+
+def _accounts_page(request: Request, rows: list[tuple[int, Account]], settings: AppSettings
+                   ) -> FastJSON:
+    return json_response([account_entity(account, settings) for _cursor, account in rows],
+                         link=link_header(request, [cursor for cursor, _account in rows]))
+
+
+@router.get("/api/v1/statuses/{status_id}/reblogged_by")
+async def reblogged_by(status_id: str, request: Request, session: DbSession,
+                       settings: AppSettings,
+                       viewer: Viewer | None = Depends(user_optional("read:accounts"))
+                       ) -> FastJSON:
+    rows = await posts.reposted_by(session, post_id=parse_id(status_id),
+                                   viewer_id=viewer.id if viewer else None,
+                                   page=Page.from_request(request))
+    return _accounts_page(request, rows, settings)
+
+
+@router.get("/api/v1/statuses/{status_id}/favourited_by")
+async def favourited_by(status_id: str, request: Request, session: DbSession,
+                        settings: AppSettings,
+                        viewer: Viewer | None = Depends(user_optional("read:accounts"))
+                        ) -> FastJSON:
+    rows = await posts.liked_by(session, post_id=parse_id(status_id),
+                                viewer_id=viewer.id if viewer else None,
+                                page=Page.from_request(request))
+    return _accounts_page(request, rows, settings)

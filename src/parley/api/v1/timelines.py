@@ -1,7 +1,90 @@
-"""Mastodon API: /api/v1/timelines endpoints."""
+"""Mastodon API: home, public and hashtag timelines, bookmarks and favourites."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, field_validator
+
+from parley.api.deps import AppSettings, DbSession, Viewer, user_optional, user_required
+from parley.api.entities.statuses import render_statuses
+from parley.api.pagination import Page, link_header
+from parley.api.params import parse
+from parley.api.responses import FastJSON, json_response
+from parley.timelines import service as timelines
+from parley.timelines.service import FeedFilter, TagFilter
 
 router = APIRouter()
+
+
+class FeedQuery(BaseModel):
+    local: bool = False
+    remote: bool = False
+    only_media: bool = False
+
+    def feed_filter(self) -> FeedFilter:
+        return FeedFilter(local=self.local, remote=self.remote, only_media=self.only_media)
+
+
+class TagQuery(FeedQuery):
+    any: list[str] = []
+    all: list[str] = []
+    none: list[str] = []
+
+    @field_validator("any", "all", "none", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        # `any=x` arrives as a string, `any[]=x&any[]=y` as a list.
+        return [value] if isinstance(value, str) else value
+
+
+@router.get("/api/v1/timelines/home")
+async def home(request: Request, session: DbSession, settings: AppSettings,
+               viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
+    page = Page.from_request(request)
+    posts = await timelines.home_timeline(session, viewer_id=viewer.id, page=page)
+    entities = await render_statuses(session, posts, viewer_id=viewer.id, settings=settings)
+    return json_response(entities, link=link_header(request, [post.id for post in posts]))
+
+
+@router.get("/api/v1/timelines/public")
+async def public(request: Request, session: DbSession, settings: AppSettings,
+                 viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
+    query = await parse(request, FeedQuery)
+    page = Page.from_request(request)
+    posts = await timelines.public_timeline(session, page=page, filters=query.feed_filter())
+    entities = await render_statuses(session, posts, viewer_id=viewer.id if viewer else None,
+                                     settings=settings)
+    return json_response(entities, link=link_header(request, [post.id for post in posts]))
+
+
+@router.get("/api/v1/timelines/tag/{hashtag}")
+async def tag(hashtag: str, request: Request, session: DbSession, settings: AppSettings,
+              viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
+    query = await parse(request, TagQuery)
+    page = Page.from_request(request)
+    posts = await timelines.tag_timeline(
+        session, tag=hashtag, page=page, filters=query.feed_filter(),
+        tags=TagFilter(any=query.any, all=query.all, none=query.none))
+    entities = await render_statuses(session, posts, viewer_id=viewer.id if viewer else None,
+                                     settings=settings)
+    return json_response(entities, link=link_header(request, [post.id for post in posts]))
+
+
+@router.get("/api/v1/bookmarks")
+async def bookmarks(request: Request, session: DbSession, settings: AppSettings,
+                    viewer: Viewer = Depends(user_required("read:bookmarks"))) -> FastJSON:
+    marked = await timelines.bookmarked_posts(session, viewer_id=viewer.id,
+                                              page=Page.from_request(request))
+    entities = await render_statuses(session, [post for _, post in marked],
+                                     viewer_id=viewer.id, settings=settings)
+    return json_response(entities, link=link_header(request, [mark for mark, _ in marked]))
+
+
+@router.get("/api/v1/favourites")
+async def favourites(request: Request, session: DbSession, settings: AppSettings,
+                     viewer: Viewer = Depends(user_required("read:favourites"))) -> FastJSON:
+    liked = await timelines.liked_posts(session, viewer_id=viewer.id,
+                                        page=Page.from_request(request))
+    entities = await render_statuses(session, [post for _, post in liked],
+                                     viewer_id=viewer.id, settings=settings)
+    return json_response(entities, link=link_header(request, [mark for mark, _ in liked]))

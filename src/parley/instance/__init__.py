@@ -1,0 +1,1 @@
+"""About this server: usage statistics, weekly activity and its contact person."""

@@ -1,0 +1,258 @@
+"""Writing and deleting posts: validation, replies, quotes, mentions, tags, counters."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account
+from parley.config import Settings
+from parley.errors import Conflict, Forbidden, Invalid
+from parley.jobs.queue import enqueue
+from parley.lib import text as post_text
+from parley.lib.ids import new_id
+from parley.lib.timefmt import as_utc, utcnow
+from parley.notifications.service import notify
+from parley.posts.counters import bump
+from parley.posts.lookup import get_post, get_proper_post
+from parley.posts.models import (
+    DISTRIBUTABLE,
+    VISIBILITIES,
+    IdempotencyKey,
+    Mention,
+    Post,
+    PostTag,
+    Tag,
+)
+from parley.posts.visibility import can_view
+
+IDEMPOTENCY_WINDOW = timedelta(hours=1)
+LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})*$")
+
+
+@dataclass
+class Draft:
+    """What someone asks to post; None means "the account's default"."""
+
+    text: str = ""
+    spoiler_text: str = ""
+    visibility: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+    in_reply_to_id: int | None = None
+    quote_of_id: int | None = None
+    application_id: int | None = None
+    idempotency_key: str | None = None
+    has_media: bool = False
+
+
+def post_urls(settings: Settings, username: str, post_id: int) -> tuple[str, str]:
+    """(uri, url) of a local post: the ActivityPub id and the web page."""
+    return (f"{settings.base_url}/users/{username}/statuses/{post_id}",
+            f"{settings.base_url}/@{username}/{post_id}")
+
+
+def _validate(draft: Draft, author: Account, settings: Settings) -> tuple[str, str | None]:
+    """The visibility and language the post gets; Invalid with a clear message otherwise."""
+    if not draft.text.strip() and not draft.has_media:
+        raise Invalid("Validation failed: Text can't be blank")
+    length = post_text.text_length(draft.text) + post_text.text_length(draft.spoiler_text)
+    if length > settings.max_characters:
+        raise Invalid(f"Validation failed: Text character limit of {settings.max_characters} "
+                      "exceeded")
+    visibility = draft.visibility or author.default_privacy or "public"
+    if visibility not in VISIBILITIES:
+        raise Invalid(f"Validation failed: visibility must be one of {', '.join(VISIBILITIES)}")
+    language = draft.language or author.default_language
+    if language is not None and not LANGUAGE_RE.match(language):
+        raise Invalid("Validation failed: language is not an ISO 639 language code")
+    return visibility, language
+
+
+def _key_digest(key: str) -> str:
+    return key if len(key) <= 255 else hashlib.sha256(key.encode()).hexdigest()
+
+
+async def _replayed(session: AsyncSession, author_id: int, key: str | None) -> Post | None:
+    """The post an earlier request with the same Idempotency-Key made, within the window."""
+    if not key:
+        return None
+    row = await session.get(IdempotencyKey, (author_id, _key_digest(key)))
+    if row is None:
+        return None
+    if as_utc(row.created_at) < utcnow() - IDEMPOTENCY_WINDOW:
+        await session.delete(row)
+        await session.flush()
+        return None
+    return await session.get(Post, row.post_id)
+
+
+async def _quote_target(session: AsyncSession, quote_of_id: int | None, author_id: int
+                        ) -> Post | None:
+    """Only posts the author may see can be quoted, and others' private posts never."""
+    if quote_of_id is None:
+        return None
+    quoted = await get_proper_post(session, quote_of_id, viewer_id=author_id)
+    if quoted.visibility not in DISTRIBUTABLE and quoted.account_id != author_id:
+        raise Forbidden("Only public and unlisted posts can be quoted")
+    return quoted
+
+
+async def _reply_target(session: AsyncSession, in_reply_to_id: int | None, author_id: int
+                        ) -> Post | None:
+    if in_reply_to_id is None:
+        return None
+    return await get_proper_post(session, in_reply_to_id, viewer_id=author_id)
+
+
+async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: list[str]
+                            ) -> dict[str, Account]:
+    """Lower-cased handle -> known account; unknown handles are simply not mentions."""
+    local_domain = settings.domain.lower()
+    keys: dict[str, str] = {}
+    for handle in handles:
+        username, _, domain = handle.lower().partition("@")
+        keys[handle.lower()] = username if domain in ("", local_domain) else handle.lower()
+    if not keys:
+        return {}
+    rows = await session.scalars(select(Account).where(Account.acct_key.in_(set(keys.values()))))
+    by_key = {account.acct_key: account for account in rows}
+    return {handle: by_key[key] for handle, key in keys.items() if key in by_key}
+
+
+async def _attach_tags(session: AsyncSession, post_id: int, names: list[str]) -> None:
+    """Upsert the tags (first spelling wins the display name) and link them to the post."""
+    spelled = {name.lower(): name for name in reversed(names)}
+    if not spelled:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Tag).values([{"id": new_id(), "name": lower, "display_name": name,
+                             "created_at": utcnow()} for lower, name in spelled.items()])
+        .on_conflict_do_nothing(index_elements=["name"]))
+    tag_ids = await session.scalars(select(Tag.id).where(Tag.name.in_(list(spelled))))
+    session.add_all([PostTag(tag_id=tag_id, post_id=post_id) for tag_id in tag_ids])
+
+
+async def _remember_key(session: AsyncSession, author_id: int, key: str | None,
+                        post_id: int) -> None:
+    if not key:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(IdempotencyKey(account_id=author_id, key=_key_digest(key),
+                                       post_id=post_id))
+    except IntegrityError:  # a concurrent retry of the same request got there first
+        raise Conflict("A post with this Idempotency-Key is already being created")
+
+
+def _new_post(draft: Draft, author: Account, settings: Settings, *, visibility: str,
+              language: str | None, content: str, parent: Post | None, quoted: Post | None
+              ) -> Post:
+    post_id = new_id()
+    uri, url = post_urls(settings, author.username, post_id)
+    sensitive = draft.sensitive if draft.sensitive is not None else author.default_sensitive
+    return Post(
+        id=post_id, account_id=author.id, domain=None, uri=uri, url=url, text=draft.text,
+        content=content, spoiler_text=draft.spoiler_text,
+        sensitive=bool(sensitive) or bool(draft.spoiler_text.strip()), language=language,
+        visibility=visibility, in_reply_to_id=parent.id if parent else None,
+        in_reply_to_account_id=parent.account_id if parent else None,
+        thread_id=parent.thread_id if parent else post_id,
+        quote_of_id=quoted.id if quoted else None, application_id=draft.application_id,
+        replies_count=0, reposts_count=0, likes_count=0, quotes_count=0, created_at=utcnow(),
+    )
+
+
+async def _count_new_post(session: AsyncSession, post: Post, parent: Post | None,
+                          quoted: Post | None) -> None:
+    """Counters change with the post; replies and quotes that are not public or unlisted are
+    not counted, so that counts never reveal private posts (Mastodon's distributable rule)."""
+    await bump(session, Account.posts_count, post.account_id, 1, last_post_at=post.created_at)
+    if post.visibility in DISTRIBUTABLE:
+        if parent is not None:
+            await bump(session, Post.replies_count, parent.id, 1)
+        if quoted is not None:
+            await bump(session, Post.quotes_count, quoted.id, 1)
+
+
+async def _notify_new_post(session: AsyncSession, post: Post, mentioned: Sequence[Account],
+                           quoted: Post | None) -> None:
+    """Mentioned local people hear of it (they can always see it); so does a quoted author
+    who can see the quote. A reply that does not mention its parent's author is silent."""
+    for account in mentioned:
+        if account.is_local:
+            await notify(session, recipient_id=account.id, from_account_id=post.account_id,
+                         type="mention", post_id=post.id)
+    if quoted is not None and await can_view(session, post, quoted.account_id):
+        await notify(session, recipient_id=quoted.account_id, from_account_id=post.account_id,
+                     type="quote", post_id=post.id)
+
+
+async def create_post(session: AsyncSession, *, settings: Settings, author: Account,
+                      draft: Draft) -> Post:
+    """Write a post (or a reply, or a quote) and everything that follows from it."""
+    replayed = await _replayed(session, author.id, draft.idempotency_key)
+    if replayed is not None:
+        return replayed
+    visibility, language = _validate(draft, author, settings)
+    parent = await _reply_target(session, draft.in_reply_to_id, author.id)
+    quoted = await _quote_target(session, draft.quote_of_id, author.id)
+    parsed = post_text.parse(draft.text)
+    accounts = await _resolve_mentions(session, settings, parsed.mentions)
+    links = {handle: post_text.MentionLink(url=account.url, username=account.username)
+             for handle, account in accounts.items()}
+    rendered = post_text.render(draft.text, base_url=settings.base_url, mentions=links)
+    post = _new_post(draft, author, settings, visibility=visibility, language=language,
+                     content=rendered.html, parent=parent, quoted=quoted)
+    session.add(post)
+    await session.flush()
+    mentioned = list({account.id: account for account in accounts.values()}.values())
+    session.add_all([Mention(post_id=post.id, account_id=account.id) for account in mentioned])
+    await _attach_tags(session, post.id, parsed.tags)
+    await session.flush()
+    await _remember_key(session, author.id, draft.idempotency_key, post.id)
+    await _count_new_post(session, post, parent, quoted)
+    await _notify_new_post(session, post, mentioned, quoted)
+    await enqueue(session, "fanout_post", {"post_id": post.id})
+    return post
+
+
+async def _uncount_post(session: AsyncSession, post: Post) -> None:
+    await bump(session, Account.posts_count, post.account_id, -1)
+    if post.repost_of_id is not None:
+        await bump(session, Post.reposts_count, post.repost_of_id, -1)
+    if post.visibility not in DISTRIBUTABLE:
+        return
+    if post.in_reply_to_id is not None:
+        await bump(session, Post.replies_count, post.in_reply_to_id, -1)
+    if post.quote_of_id is not None:
+        await bump(session, Post.quotes_count, post.quote_of_id, -1)
+
+
+async def delete_post(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    """Delete one's own post (or repost) with its reposts; returns the deleted post."""
+    post = await get_post(session, post_id, viewer_id=actor_id)
+    if post.account_id != actor_id:
+        raise Forbidden("Only the author can delete a post")
+    reposters = select(Post.account_id).where(Post.repost_of_id == post.id).scalar_subquery()
+    await session.execute(
+        update(Account).where(Account.id.in_(reposters))
+        .values(posts_count=Account.posts_count - 1)
+        .execution_options(synchronize_session=False))
+    await session.execute(delete(Post).where(Post.repost_of_id == post.id)
+                          .execution_options(synchronize_session=False))
+    await _uncount_post(session, post)
+    await session.delete(post)
+    await session.flush()
+    return post
+

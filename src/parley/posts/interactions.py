@@ -1,0 +1,155 @@
+"""Reposts, likes and bookmarks: idempotent toggles with counters and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account
+from parley.config import Settings
+from parley.errors import Forbidden, Invalid
+from parley.jobs.queue import enqueue
+from parley.lib.ids import new_id
+from parley.lib.paging import Page
+from parley.lib.timefmt import utcnow
+from parley.notifications.models import Notification
+from parley.notifications.service import notify
+from parley.posts.compose import post_urls
+from parley.posts.counters import bump
+from parley.posts.lookup import get_proper_post
+from parley.posts.models import DISTRIBUTABLE, Bookmark, Like, Post
+
+
+async def _insert_once(session: AsyncSession, row: Any) -> bool:
+    """Insert `row` unless a unique constraint says it exists (a concurrent double click)."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def _unnotify(session: AsyncSession, *, type: str, from_account_id: int, post: Post
+                    ) -> None:
+    """An undone like or repost takes its notification with it, as in Mastodon."""
+    await session.execute(delete(Notification).where(
+        Notification.account_id == post.account_id, Notification.type == type,
+        Notification.from_account_id == from_account_id, Notification.post_id == post.id))
+
+
+async def _own_repost(session: AsyncSession, actor_id: int, post_id: int) -> Post | None:
+    found: Post | None = await session.scalar(select(Post).where(
+        Post.repost_of_id == post_id, Post.account_id == actor_id))
+    return found
+
+
+def _repost_visibility(original: Post, actor_id: int, requested: str | None) -> str:
+    """Public and unlisted posts may be reposted; a private one only by its author."""
+    if original.visibility == "private" and original.account_id == actor_id:
+        return "private"
+    if original.visibility not in DISTRIBUTABLE:
+        raise Forbidden("This post cannot be reposted")
+    if requested is None:
+        return original.visibility
+    if requested not in ("public", "unlisted", "private"):
+        raise Invalid("Validation failed: visibility must be public, unlisted or private")
+    return requested
+
+
+async def repost(session: AsyncSession, *, settings: Settings, actor: Account, post_id: int,
+                 visibility: str | None = None, application_id: int | None = None) -> Post:
+    """Repost a post (once: reposting again returns the existing repost)."""
+    original = await get_proper_post(session, post_id, viewer_id=actor.id)
+    chosen = _repost_visibility(original, actor.id, visibility)
+    existing = await _own_repost(session, actor.id, original.id)
+    if existing is not None:
+        return existing
+    repost_id = new_id()
+    uri, url = post_urls(settings, actor.username, repost_id)
+    row = Post(id=repost_id, account_id=actor.id, domain=None, uri=f"{uri}/activity", url=url,
+               visibility=chosen, thread_id=repost_id, repost_of_id=original.id,
+               application_id=application_id, text="", content="", spoiler_text="",
+               sensitive=False, replies_count=0, reposts_count=0, likes_count=0,
+               quotes_count=0, created_at=utcnow())
+    if not await _insert_once(session, row):
+        raced = await _own_repost(session, actor.id, original.id)
+        if raced is None:
+            raise Invalid("Could not repost this post")
+        return raced
+    await bump(session, Account.posts_count, actor.id, 1, last_post_at=row.created_at)
+    await bump(session, Post.reposts_count, original.id, 1)
+    await notify(session, recipient_id=original.account_id, from_account_id=actor.id,
+                 type="reblog", post_id=original.id)
+    await enqueue(session, "fanout_post", {"post_id": row.id})
+    return row
+
+
+async def unrepost(session: AsyncSession, *, actor: Account, post_id: int) -> Post:
+    """Undo a repost (a no-op when there is none); returns the original post."""
+    original = await get_proper_post(session, post_id, viewer_id=actor.id)
+    existing = await _own_repost(session, actor.id, original.id)
+    if existing is None:
+        return original
+    await session.delete(existing)
+    await session.flush()
+    await bump(session, Account.posts_count, actor.id, -1)
+    await bump(session, Post.reposts_count, original.id, -1)
+    await _unnotify(session, type="reblog", from_account_id=actor.id, post=original)
+    return original
+
+
+async def like(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    """Like a post the actor can see; liking twice changes nothing."""
+    post = await get_proper_post(session, post_id, viewer_id=actor_id)
+    if await _insert_once(session, Like(id=new_id(), account_id=actor_id, post_id=post.id)):
+        await bump(session, Post.likes_count, post.id, 1)
+        await notify(session, recipient_id=post.account_id, from_account_id=actor_id,
+                     type="favourite", post_id=post.id)
+    return post
+
+
+async def unlike(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    post = await get_proper_post(session, post_id, viewer_id=actor_id)
+    result = await session.execute(delete(Like).where(Like.account_id == actor_id,
+                                                      Like.post_id == post.id))
+    if getattr(result, "rowcount", 0):
+        await bump(session, Post.likes_count, post.id, -1)
+        await _unnotify(session, type="favourite", from_account_id=actor_id, post=post)
+    return post
+
+
+async def bookmark(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    post = await get_proper_post(session, post_id, viewer_id=actor_id)
+    await _insert_once(session, Bookmark(id=new_id(), account_id=actor_id, post_id=post.id))
+    return post
+
+
+async def unbookmark(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    post = await get_proper_post(session, post_id, viewer_id=actor_id)
+    await session.execute(delete(Bookmark).where(Bookmark.account_id == actor_id,
+                                                 Bookmark.post_id == post.id))
+    return post
+
+
+async def reposted_by(session: AsyncSession, *, post_id: int, viewer_id: int | None,
+                      page: Page) -> list[tuple[int, Account]]:
+    """(repost id, reposter) newest first, for viewers who may see the post."""
+    post = await get_proper_post(session, post_id, viewer_id=viewer_id)
+    stmt = (select(Post.id, Account).join(Account, Account.id == Post.account_id)
+            .where(Post.repost_of_id == post.id))
+    rows = (await session.execute(page.apply(stmt, Post.id))).tuples().all()
+    return page.arrange(rows)
+
+
+async def liked_by(session: AsyncSession, *, post_id: int, viewer_id: int | None,
+                   page: Page) -> list[tuple[int, Account]]:
+    """(like id, account) newest first, for viewers who may see the post."""
+    post = await get_proper_post(session, post_id, viewer_id=viewer_id)
+    stmt = (select(Like.id, Account).join(Account, Account.id == Like.account_id)
+            .where(Like.post_id == post.id))
+    rows = (await session.execute(page.apply(stmt, Like.id))).tuples().all()
+    return page.arrange(rows)

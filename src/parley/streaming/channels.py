@@ -1,0 +1,71 @@
+"""Broker channel names for Mastodon's streams, and which streams a request may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parley.errors import Invalid, Unauthorized
+
+PUBLIC = "timeline:public"
+PUBLIC_LOCAL = "timeline:public:local"
+PUBLIC_REMOTE = "timeline:public:remote"
+
+
+def home(account_id: int) -> str:
+    return f"timeline:{account_id}"
+
+
+def notifications(account_id: int) -> str:
+    return f"timeline:{account_id}:notifications"
+
+
+def direct(account_id: int) -> str:
+    return f"timeline:direct:{account_id}"
+
+
+def hashtag(name: str, *, local: bool = False) -> str:
+    return f"timeline:hashtag:{name.lower()}" + (":local" if local else "")
+
+
+def list_channel(list_id: int) -> str:
+    return f"timeline:list:{list_id}"
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A stream a client asked for: its Mastodon name (as echoed back) and broker channels."""
+
+    name: list[str]
+    channels: tuple[str, ...]
+
+
+USER_STREAMS = ("user", "user:notification", "direct", "list")
+PUBLIC_STREAMS = ("public", "public:local", "public:remote", "public:media",
+                  "public:local:media", "public:remote:media", "hashtag", "hashtag:local")
+
+
+def resolve(stream: str, viewer_id: int | None, *, tag: str | None = None,
+            list_id: str | None = None) -> Stream:
+    """The channels behind a Mastodon stream name; user streams need a signed-in viewer."""
+    if stream in USER_STREAMS and viewer_id is None:
+        raise Unauthorized("Missing access token")
+    if stream == "user":
+        return Stream([stream], (home(viewer_id or 0), notifications(viewer_id or 0)))
+    if stream == "user:notification":
+        return Stream([stream], (notifications(viewer_id or 0),))
+    if stream == "direct":
+        return Stream([stream], (direct(viewer_id or 0),))
+    if stream in ("hashtag", "hashtag:local"):
+        clean = (tag or "").strip().lstrip("#")
+        if not clean:
+            raise Invalid("No tag for stream provided")
+        return Stream([stream, clean], (hashtag(clean, local=stream.endswith("local")),))
+    if stream.startswith("public"):
+        base = stream.removesuffix(":media")
+        channel = {"public": PUBLIC, "public:local": PUBLIC_LOCAL,
+                   "public:remote": PUBLIC_REMOTE}.get(base)
+        if channel is not None:
+            return Stream([stream], (channel + (":media" if stream.endswith(":media") else ""),))
+    if stream == "list":
+        raise Invalid("Unknown list" if list_id else "No list for stream provided")
+    raise Invalid("Unknown stream type")

@@ -1,0 +1,158 @@
+"""Timeline reads: home (fan-out entries), public, hashtag, bookmarks and likes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from parley.lib.paging import Page
+from parley.posts.models import Bookmark, Like, Post, PostTag, Tag
+from parley.posts.visibility import visible_to
+from parley.timelines.models import TimelineEntry
+
+
+def tag_key(name: str) -> str:
+    """The lookup form of a hashtag as typed in a URL or a filter: no '#', lower case."""
+    return name.strip().lstrip("#").lower()
+
+
+def visible_with_original(viewer_id: int | None) -> ColumnElement[bool]:
+    """visible_to, and for a repost the reposted post must be visible too."""
+    original = aliased(Post)
+    return and_(
+        visible_to(viewer_id),
+        or_(Post.repost_of_id.is_(None),
+            exists(select(original.id).where(original.id == Post.repost_of_id,
+                                             visible_to(viewer_id, original)))),
+    )
+
+
+async def _page_of_posts(session: AsyncSession, stmt: Select[Post], cursor: Any, page: Page
+                         ) -> list[Post]:
+    rows = (await session.scalars(page.apply(stmt, cursor))).all()
+    return page.arrange(rows)
+
+
+async def home_timeline(session: AsyncSession, *, viewer_id: int, page: Page) -> list[Post]:
+    """A page of the viewer's home: a range of their timeline entries, checked again against
+    the visibility rule (a follow may have ended since the fan-out)."""
+    stmt = (
+        select(Post)
+        .join(TimelineEntry, and_(TimelineEntry.post_id == Post.id,
+                                  TimelineEntry.owner_id == viewer_id))
+        .where(visible_with_original(viewer_id))
+    )
+    return await _page_of_posts(session, stmt, TimelineEntry.post_id, page)
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """Switches shared by the public and hashtag timelines."""
+
+    local: bool = False
+    remote: bool = False
+    only_media: bool = False
+
+
+def _feed_conditions(filters: FeedFilter, *, by_visibility_index: bool = True
+                     ) -> list[ColumnElement[bool]]:
+    # A tag's posts are best found through the tag's own index: the coalesce() form keeps
+    # planners (SQLite's above all) from scanning every public post by visibility instead.
+    public = (Post.visibility == "public" if by_visibility_index
+              else func.coalesce(Post.visibility, "") == "public")
+    conditions: list[ColumnElement[bool]] = [public, Post.repost_of_id.is_(None)]
+    if filters.local:
+        conditions.append(Post.domain.is_(None))
+    if filters.remote:
+        conditions.append(Post.domain.is_not(None))
+    if filters.only_media:
+        # No post carries media yet (attachments come with the media domain).
+        conditions.append(Post.id.is_(None))
+    return conditions
+
+
+async def public_timeline(session: AsyncSession, *, page: Page, filters: FeedFilter
+                          ) -> list[Post]:
+    """Public posts, newest first, without reposts or replies to others (as Mastodon)."""
+    stmt = select(Post).where(
+        *_feed_conditions(filters),
+        or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == Post.account_id),
+    )
+    return await _page_of_posts(session, stmt, Post.id, page)
+
+
+@dataclass(frozen=True)
+class TagFilter:
+    """The tag timeline's extra tags: any of, all of, none of."""
+
+    any: Sequence[str] = field(default_factory=tuple)
+    all: Sequence[str] = field(default_factory=tuple)
+    none: Sequence[str] = field(default_factory=tuple)
+
+
+async def _tag_ids(session: AsyncSession, names: Sequence[str]) -> dict[str, int]:
+    keys = {tag_key(name) for name in names if tag_key(name)}
+    if not keys:
+        return {}
+    rows = (await session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(keys)))).all()
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
+def _tagged(tag_ids: Sequence[int]) -> ColumnElement[bool]:
+    other = aliased(PostTag)  # the outer query may join post_tags itself
+    return exists(select(other.post_id).where(other.post_id == Post.id,
+                                              other.tag_id.in_(tag_ids)))
+
+
+async def tag_timeline(session: AsyncSession, *, tag: str, page: Page, filters: FeedFilter,
+                       tags: TagFilter) -> list[Post]:
+    """Public posts carrying `tag` (or any of `tags.any`), all of `tags.all`, none of
+    `tags.none`, newest first."""
+    known = await _tag_ids(session, [tag, *tags.any, *tags.all, *tags.none])
+    wanted = [known[key] for key in {tag_key(tag), *map(tag_key, tags.any)} if key in known]
+    if not wanted:
+        return []
+    if len(wanted) == 1:
+        # The usual case: a range scan of the tag's (tag_id, post_id) primary key.
+        stmt = select(Post).join(PostTag, and_(PostTag.post_id == Post.id,
+                                               PostTag.tag_id == wanted[0]))
+        cursor: Any = PostTag.post_id
+    else:
+        stmt = select(Post).where(Post.id.in_(select(PostTag.post_id)
+                                              .where(PostTag.tag_id.in_(wanted))))
+        cursor = Post.id
+    stmt = stmt.where(*_feed_conditions(filters, by_visibility_index=False))
+    for name in tags.all:
+        if tag_key(name) not in known:
+            return []
+        stmt = stmt.where(_tagged([known[tag_key(name)]]))
+    excluded = [known[tag_key(name)] for name in tags.none if tag_key(name) in known]
+    if excluded:
+        stmt = stmt.where(~_tagged(excluded))
+    return await _page_of_posts(session, stmt, cursor, page)
+
+
+async def _marked_posts(session: AsyncSession, mark: type[Bookmark] | type[Like], *,
+                        viewer_id: int, page: Page) -> list[tuple[int, Post]]:
+    stmt = (select(mark.id, Post).join(Post, Post.id == mark.post_id)
+            .where(mark.account_id == viewer_id, visible_with_original(viewer_id)))
+    rows = (await session.execute(page.apply(stmt, mark.id))).all()
+    return page.arrange([(row[0], row[1]) for row in rows])
+
+
+async def bookmarked_posts(session: AsyncSession, *, viewer_id: int, page: Page
+                           ) -> list[tuple[int, Post]]:
+    """(bookmark id, post) pairs, newest bookmark first; the bookmark id pages the list."""
+    return await _marked_posts(session, Bookmark, viewer_id=viewer_id, page=page)
+
+
+async def liked_posts(session: AsyncSession, *, viewer_id: int, page: Page
+                      ) -> list[tuple[int, Post]]:
+    """(like id, post) pairs, newest like first; the like id pages the list."""
+    return await _marked_posts(session, Like, viewer_id=viewer_id, page=page)

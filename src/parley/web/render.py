@@ -1,0 +1,148 @@
+"""HTML rendering: the Jinja2 environment, security headers, and the per-request Page context
+(settings, web session, signed-in account) every web route receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import select
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from parley.accounts.models import Account, User
+from parley.api.deps import AppSettings, DbSession
+from parley.config import Settings
+from parley.lib.html import sanitise
+from parley.lib.timefmt import as_utc, iso
+from parley.web.session import WebSession, csrf_token, csrf_valid, read_session, set_cookie
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+# frame-ancestors: the consent page must never be framed (click-jacking). No form-action:
+# Chromium applies it to the redirect to a client's redirect_uri after consent.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+                               "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _safe_html(markup: str | None) -> Markup:
+    """Stored HTML (post content, bios) is cleaned again on the way out: defence in depth."""
+    return Markup(sanitise(markup or ""))
+
+
+def _safe_url(url: str | None) -> str:
+    """Links from stored data only to web pages: never javascript: or data: URLs."""
+    if url and (url.startswith(("https://", "http://")) or
+                (url.startswith("/") and not url.startswith("//"))):
+        return url
+    return "#"
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else as_utc(moment).strftime("%d %b %Y, %H:%M UTC")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
+                      autoescape=select_autoescape(["html"], default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["safe_html"] = _safe_html
+    env.filters["when"] = _when
+    env.filters["safe_url"] = _safe_url
+    env.filters["iso"] = iso
+    return env
+
+
+def html_response(content: str, *, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(content, status_code=status, headers=SECURITY_HEADERS)
+
+
+@dataclass
+class Page:
+    """One HTML request: who is signed in, and the session cookie to send back if it changed."""
+
+    request: Request
+    settings: Settings
+    session: WebSession | None
+    account: Account | None
+    lang: str = "en"
+    _cookie_changed: bool = field(default=False)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.account is not None
+
+    def csrf(self) -> str:
+        """The token for a form on this page, starting an anonymous session if need be."""
+        if self.session is None:
+            self.session = WebSession.new()
+            self._cookie_changed = True
+        return csrf_token(self.settings, self.session)
+
+    def csrf_ok(self, token: str | None) -> bool:
+        # A session made during this request cannot have issued the submitted token.
+        return not self._cookie_changed and csrf_valid(self.settings, self.session, token)
+
+    def sign_in(self, account: Account) -> None:
+        """A fresh session id on every sign-in (no session fixation)."""
+        self.session = WebSession.new(account.id)
+        self.account = account
+        self._cookie_changed = True
+
+    def sign_out(self) -> None:
+        self.session = WebSession.new()
+        self.account = None
+        self._cookie_changed = True
+
+    def _finish(self, response: Response) -> Response:
+        if self._cookie_changed and self.session is not None:
+            set_cookie(response, self.settings, self.session)
+        return response
+
+    def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
+        body = environment().get_template(template).render(page=self, **context)
+        return self._finish(html_response(body, status=status))
+
+    def error(self, status: int, title: str, message: str) -> Response:
+        return self.render("error.html", status=status, title=title, message=message)
+
+    def not_found(self) -> Response:
+        return self.error(404, "Not found",
+                          "This page does not exist, or it is not public.")
+
+    def redirect(self, url: str, *, status: int = 303) -> Response:
+        response = RedirectResponse(url, status_code=status)
+        response.headers["Cache-Control"] = "no-store"
+        return self._finish(response)
+
+
+async def _signed_in_account(db: DbSession, session: WebSession | None) -> Account | None:
+    if session is None or session.account_id is None:
+        return None
+    row = (await db.execute(select(Account, User).join(User, User.account_id == Account.id)
+                            .where(Account.id == session.account_id))).first()
+    if row is None or row[1].disabled or not row[1].approved:
+        return None
+    account: Account = row[0]
+    return account
+
+
+async def _page(request: Request, db: DbSession, settings: AppSettings) -> Page:
+    session = read_session(request, settings)
+    account = await _signed_in_account(db, session)
+    lang = request.query_params.get("lang", "")
+    return Page(request=request, settings=settings, session=session, account=account,
+                lang=lang if lang.isalpha() and 2 <= len(lang) <= 3 else "en")
+
+
+PageContext = Annotated[Page, Depends(_page)]
