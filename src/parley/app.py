@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parley.api.errors import install_error_handlers
+from parley.api.responses import FastJSON
 from parley.api.router import api_router
 from parley.api.streaming import router as streaming_router
 from parley.config import VERSION, Settings
@@ -26,8 +27,9 @@ log = logging.getLogger("parley")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
-class TrailingSlash:
-    """Route /api/v1/instance/ like /api/v1/instance: clients (Mastodon.py) add the slash."""
+class RequestHygiene:
+    """Route /api/v1/instance/ like /api/v1/instance (clients such as Mastodon.py add the
+    slash), and refuse NUL characters in paths and query strings: no database stores them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,6 +37,12 @@ class TrailingSlash:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             path: str = scope["path"]
+            query: bytes = scope.get("query_string", b"")
+            if "\x00" in path or b"%00" in query or b"\x00" in query:
+                if scope["type"] == "http":
+                    response = FastJSON({"error": "NUL characters are not allowed"}, 400)
+                    await response(scope, receive, send)
+                return
             if len(path) > 1 and path.endswith("/"):
                 scope = {**scope, "path": path.rstrip("/") or "/"}
         await self.app(scope, receive, send)
@@ -75,5 +83,5 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.include_router(streaming_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(TrailingSlash)
+    app.add_middleware(RequestHygiene)
     return app

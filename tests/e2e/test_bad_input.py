@@ -16,6 +16,7 @@ GARBAGE_BODIES: list[dict[str, Any]] = [
     {"content": b"[1, 2, 3]", "headers": {"content-type": "application/json"}},
     {"json": {"status": 12, "visibility": ["x"], "limit": "many", "in_reply_to_id": {"a": 1},
               "id": None, "username": 5, "scopes": 7, "display_name": ["x"] * 3}},
+    {"json": {"status": "nul\x00byte", "title": "\x00", "q": "a\x00", "name": "\x00"}},
     {"data": {"status": "x" * 70_000, "visibility": "everyone", "limit": "-5",
               "types[]": ["bogus"], "max_id": "abc", "locked": "maybe"}},
 ]

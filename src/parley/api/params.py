@@ -84,8 +84,20 @@ async def read_params(request: Request) -> dict[str, Any]:
     return params
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def validate(model: type[Model], params: dict[str, Any]) -> Model:
     """Validate params into `model`, turning pydantic's report into one readable 422."""
+    if _has_nul(params):  # PostgreSQL cannot store NUL in text; refuse it for every database
+        raise Invalid("Validation failed: NUL characters are not allowed")
     try:
         return model.model_validate(params)
     except ValidationError as exc:
