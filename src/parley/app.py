@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parley.api.errors import install_error_handlers
+from parley.api.publisher import Publisher
 from parley.api.responses import FastJSON
 from parley.api.router import api_router
 from parley.api.streaming import router as streaming_router
@@ -58,9 +59,12 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
             await asyncio.to_thread(migrate, settings.resolved_database_url)
         db = Database(settings.resolved_database_url, echo=settings.sql_echo)
         app.state.db = db
-        broker = create_broker(settings.redis_url)
+        broker = create_broker(settings.redis_url, settings.redis_prefix)
         await broker.start()
         app.state.broker = broker
+        publisher = Publisher(db, broker, settings)
+        db.after_commit.append(publisher.after_commit)
+        publisher.start()
         worker = Worker(db, settings) if run_worker else None
         app.state.worker = worker
         if worker is not None:
@@ -72,6 +76,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
         finally:
             if worker is not None:
                 await worker.stop()
+            await publisher.stop()
             await broker.close()
             await db.dispose()
 

@@ -10,11 +10,13 @@ import typer
 import uvicorn
 
 from parley.config import Settings
+from parley.report_cli import report_app
 
 app = typer.Typer(help="Parley: a conversation-first microblogging server.",
                   no_args_is_help=True, add_completion=False)
 account_app = typer.Typer(help="Manage local accounts.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
+app.add_typer(report_app, name="report")
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -56,19 +58,29 @@ def serve(host: Host = "127.0.0.1", port: Port = 3000) -> None:
 @app.command()
 def worker() -> None:
     """Run background jobs only."""
+    from parley.api.publisher import Publisher
     from parley.db import Database
     from parley.jobs.worker import Worker
+    from parley.streaming.broker import create_broker
 
     settings = Settings()
     _logging()
 
     async def main() -> None:
         db = Database(settings.resolved_database_url)
+        # Jobs publish live events (home deliveries, notifications); with several processes
+        # they reach the web processes' clients through Redis (PARLEY_REDIS_URL).
+        broker = create_broker(settings.redis_url, settings.redis_prefix)
+        await broker.start()
+        publisher = Publisher(db, broker, settings)
         job_worker = Worker(db, settings)
-        db.after_commit.append(job_worker.after_commit)
+        db.after_commit.extend([job_worker.after_commit, publisher.after_commit])
+        publisher.start()
         try:
             await job_worker.run_forever()
         finally:
+            await publisher.stop()
+            await broker.close()
             await db.dispose()
 
     asyncio.run(main())

@@ -30,9 +30,13 @@ class Settings(BaseSettings):
     instance_description: str = "A conversation-first microblogging server."
     contact_email: str = ""
     redis_url: str = ""
+    # Namespace of Parley's keys and channels in Redis, so instances can share one server.
+    redis_prefix: str = "parley"
     worker_concurrency: int = 4
     worker_poll_interval: float = 0.1
     fanout_batch_size: int = 5000
+    # Seconds between keep-alive comments on idle event streams (proxies drop silent ones).
+    streaming_heartbeat: float = 15.0
     sql_echo: bool = False
 
     @field_validator("base_url")

@@ -94,12 +94,10 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only session (rolled back at the end)."""
+        """A read-only session. Closing it ends its transaction without expiring the loaded
+        objects (a rollback would), so callers may keep using what they read."""
         async with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                await session.rollback()
+            yield session
 
     async def dispose(self) -> None:
         await self.writer.dispose()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -93,18 +93,25 @@ def run_server(tmp_dir: Path, *, extra_env: dict[str, str] | None = None,
         yield server
 
 
+def _environment(tmp_dir: Path, database_url: str, base_url: str,
+                 extra_env: dict[str, str] | None) -> dict[str, str]:
+    return {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_BASE_URL": base_url,
+            "PARLEY_ENVIRONMENT": "test", "PARLEY_DATA_DIR": str(tmp_dir),
+            # Closing a stream client waits for the next byte: keep heartbeats frequent.
+            "PARLEY_STREAMING_HEARTBEAT": "0.5",
+            **(extra_env or {})}
+
+
 @contextmanager
-def _serve(tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None
-           ) -> Iterator[LiveServer]:
+def _serve(tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None,
+           command: str = "run") -> Iterator[LiveServer]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_BASE_URL": base_url,
-           "PARLEY_ENVIRONMENT": "test", "PARLEY_DATA_DIR": str(tmp_dir),
-           **(extra_env or {})}
+    env = _environment(tmp_dir, database_url, base_url, extra_env)
     log_path = tmp_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "parley", "run", "--host", "127.0.0.1",
+            [sys.executable, "-m", "parley", command, "--host", "127.0.0.1",
              "--port", str(port)],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
@@ -119,3 +126,38 @@ def _serve(tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass
+class Cluster:
+    """The scale topology: several `parley serve` processes and a `parley worker`."""
+
+    web: list[LiveServer]
+    worker: subprocess.Popen[bytes]
+
+
+@contextmanager
+def run_cluster(tmp_dir: Path, database_url: str, redis_url: str, *, web_processes: int = 2
+                ) -> Iterator[Cluster]:
+    """Web processes and one worker sharing a database and Redis (a unique prefix per run,
+    so parallel runs on one Redis never hear each other)."""
+    extra = {"PARLEY_REDIS_URL": redis_url, "PARLEY_REDIS_PREFIX": f"t{secrets.token_hex(4)}"}
+    with ExitStack() as stack:
+        first = stack.enter_context(_serve(tmp_dir, database_url, extra, "serve"))
+        # Every process must agree on the public URL; the first one's stands for all.
+        extra["PARLEY_BASE_URL"] = first.base_url
+        web = [first] + [stack.enter_context(_serve(tmp_dir, database_url, extra, "serve"))
+                         for _ in range(web_processes - 1)]
+        env = _environment(tmp_dir, database_url, first.base_url, extra)
+        log = stack.enter_context((tmp_dir / "worker.log").open("wb"))
+        worker = subprocess.Popen([sys.executable, "-m", "parley", "worker"], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield Cluster(web, worker)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()

@@ -22,7 +22,6 @@ from parley.streaming.broker import Broker, Message, Subscription
 
 log = logging.getLogger("parley.streaming")
 router = APIRouter()
-HEARTBEAT_SECONDS = 15.0
 
 
 async def _viewer_id(db: Database, token: str | None) -> int | None:
@@ -145,14 +144,13 @@ async def websocket_stream(websocket: WebSocket) -> None:
         client.subscription.close()
 
 
-async def _sse(subscription: Subscription) -> AsyncIterator[bytes]:
+async def _sse(subscription: Subscription, heartbeat: float) -> AsyncIterator[bytes]:
     """Server-sent events with a comment heartbeat, so idle connections stay open."""
     try:
         yield b":)\n\n"
         while True:
             try:
-                message: Message | None = await asyncio.wait_for(subscription.get(),
-                                                                 HEARTBEAT_SECONDS)
+                message: Message | None = await asyncio.wait_for(subscription.get(), heartbeat)
             except TimeoutError:
                 yield b":thump\n\n"
                 continue
@@ -189,6 +187,7 @@ async def sse_stream(path: str, request: Request) -> StreamingResponse | FastJSO
     subscription = request.app.state.broker.subscribe()
     for channel in resolved.channels:
         subscription.add(channel)
-    return StreamingResponse(_sse(subscription), media_type="text/event-stream",
+    heartbeat = request.app.state.settings.streaming_heartbeat
+    return StreamingResponse(_sse(subscription, heartbeat), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store",
                                       "X-Accel-Buffering": "no"})

@@ -22,7 +22,6 @@ import orjson
 log = logging.getLogger("parley.streaming")
 
 QUEUE_LIMIT = 256  # events buffered per subscriber before it is judged too slow
-REDIS_CHANNEL = "parley:events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,16 +134,17 @@ class Broker:
 class RedisBroker(Broker):
     """Redis pub/sub transport: any process's publish reaches every process's subscribers."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         super().__init__()
         import redis.asyncio as redis
 
         self.redis = redis.from_url(url)
+        self.channel = f"{prefix}:events"
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.pubsub.subscribe(REDIS_CHANNEL)
+        await self.pubsub.subscribe(self.channel)
         self._reader = asyncio.create_task(self._read(), name="parley-redis-broker")
 
     async def close(self) -> None:
@@ -165,7 +165,7 @@ class RedisBroker(Broker):
         await self.publish_many([channel], event)
 
     async def publish_many(self, channels: list[str], event: dict[str, Any]) -> None:
-        await self.redis.publish(REDIS_CHANNEL, orjson.dumps({"c": channels, "e": event}))
+        await self.redis.publish(self.channel, orjson.dumps({"c": channels, "e": event}))
 
     async def _read(self) -> None:
         while True:
@@ -187,6 +187,6 @@ class RedisBroker(Broker):
             self.hub.deliver_many(local, orjson.dumps(envelope["e"]))
 
 
-def create_broker(redis_url: str) -> Broker:
+def create_broker(redis_url: str, prefix: str = "parley") -> Broker:
     """Redis when configured (several processes), else in-process (the embedded default)."""
-    return RedisBroker(redis_url) if redis_url else Broker()
+    return RedisBroker(redis_url, prefix) if redis_url else Broker()

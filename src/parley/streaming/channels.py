@@ -27,6 +27,11 @@ def hashtag(name: str, *, local: bool = False) -> str:
     return f"timeline:hashtag:{name.lower()}" + (":local" if local else "")
 
 
+def thread(thread_id: int) -> str:
+    """Every new post of one conversation (the web UI's live thread view)."""
+    return f"thread:{thread_id}"
+
+
 def list_channel(list_id: int) -> str:
     return f"timeline:list:{list_id}"
 

@@ -1,0 +1,159 @@
+"""Turns committed domain events into Mastodon streaming events on the broker.
+
+Runs as one task per process, fed in commit order by the database's after-commit hook, so a
+stream sees events in the order their transactions committed. A status is rendered once per
+event (as a signed-out viewer would see it, viewer-specific flags false) and the same bytes go
+to every channel; a notification is rendered for its one recipient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+
+from parley.api.entities.notifications import render_notifications
+from parley.api.entities.statuses import render_status
+from parley.config import Settings
+from parley.db import Database
+from parley.notifications.models import Notification
+from parley.posts.models import Post, PostTag, Tag
+from parley.streaming import channels
+from parley.streaming.broker import Broker
+from parley.streaming.events import (
+    DomainEvent,
+    HomeDelivered,
+    NotificationCreated,
+    PostCreated,
+    PostDeleted,
+    take,
+)
+
+log = logging.getLogger("parley.streaming")
+
+
+def _event(name: str, payload: Any, **meta: Any) -> dict[str, Any]:
+    """The broker's event: Mastodon's name and payload (a JSON string), plus metadata that
+    lets each subscriber filter (author, for blocks and mutes)."""
+    text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
+    return {"event": name, "payload": text, **meta}
+
+
+def _broadcast(post: Post) -> bool:
+    """Mastodon's public and hashtag streams: public originals, no replies to others."""
+    replied_to = post.in_reply_to_account_id
+    return (post.visibility == "public" and post.repost_of_id is None
+            and replied_to in (None, post.account_id))
+
+
+def _public_channels(local: bool, tags: list[str] | tuple[str, ...]) -> list[str]:
+    found = [channels.PUBLIC, channels.PUBLIC_LOCAL if local else channels.PUBLIC_REMOTE]
+    for tag in tags:
+        found.append(channels.hashtag(tag))
+        if local:
+            found.append(channels.hashtag(tag, local=True))
+    return found
+
+
+class Publisher:
+    """Consumes domain events after commit and publishes them in order."""
+
+    def __init__(self, db: Database, broker: Broker, settings: Settings) -> None:
+        self.db = db
+        self.broker = broker
+        self.settings = settings
+        self.queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def after_commit(self, info: dict[Any, Any]) -> None:
+        for event in take(info):
+            self.queue.put_nowait(event)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="parley-publisher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                await self.publish(event)
+            except Exception:  # a failed render must not stop the stream for everyone
+                log.exception("could not publish %s", event)
+
+    async def publish(self, event: DomainEvent) -> None:
+        if isinstance(event, HomeDelivered):
+            await self._home(event)
+        elif isinstance(event, NotificationCreated):
+            await self._notification(event)
+        elif isinstance(event, PostCreated):
+            await self._created(event)
+        elif isinstance(event, PostDeleted):
+            await self._deleted(event)
+
+    async def _render_post(self, post_id: int) -> tuple[Post, dict[str, Any]] | None:
+        async with self.db.read() as session:
+            post = await session.get(Post, post_id)
+            if post is None:
+                return None
+            return post, await render_status(session, post, viewer_id=None,
+                                             settings=self.settings)
+
+    async def _home(self, event: HomeDelivered) -> None:
+        if not event.owner_ids:
+            return
+        rendered = await self._render_post(event.post_id)
+        if rendered is None:
+            return
+        post, status = rendered
+        await self.broker.publish_many(
+            [channels.home(owner) for owner in event.owner_ids],
+            _event("update", status, account_id=post.account_id))
+
+    async def _notification(self, event: NotificationCreated) -> None:
+        async with self.db.read() as session:
+            row = await session.get(Notification, event.notification_id)
+            if row is None:
+                return
+            entities = await render_notifications(session, [row], viewer_id=event.account_id,
+                                                  settings=self.settings)
+        if entities:
+            await self.broker.publish(
+                channels.notifications(event.account_id),
+                _event("notification", entities[0], account_id=row.from_account_id))
+
+    async def _created(self, event: PostCreated) -> None:
+        rendered = await self._render_post(event.post_id)
+        if rendered is None:
+            return
+        post, status = rendered
+        if post.visibility in ("public", "unlisted"):
+            thread_payload: dict[str, Any] = status
+        else:  # the web UI fetches it through the viewer's own session
+            thread_payload = {"id": str(post.id), "visibility": post.visibility}
+        await self.broker.publish(channels.thread(post.thread_id),
+                                  _event("update", thread_payload, account_id=post.account_id))
+        if _broadcast(post):
+            async with self.db.read() as session:
+                tags = list((await session.scalars(
+                    select(Tag.name).join(PostTag, PostTag.tag_id == Tag.id)
+                    .where(PostTag.post_id == post.id))).all())
+            await self.broker.publish_many(_public_channels(post.domain is None, tags),
+                                           _event("update", status, account_id=post.account_id))
+
+    async def _deleted(self, event: PostDeleted) -> None:
+        targets = [channels.home(owner) for owner in event.audience_ids]
+        targets.append(channels.thread(event.thread_id))
+        if event.visibility == "public":
+            targets += _public_channels(event.local, event.tags)
+        await self.broker.publish_many(targets, _event("delete", str(event.post_id),
+                                                       account_id=event.account_id))

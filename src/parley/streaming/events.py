@@ -1,0 +1,63 @@
+"""Domain events for real time: recorded in a transaction, published only after it commits.
+
+Domains record what happened (a post, a delivery to home timelines, a notification); the
+streaming publisher turns each into Mastodon events once the change is durable, so nobody
+is ever told about something that then rolls back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+EVENTS_KEY = "parley.events"
+
+
+@dataclass(frozen=True)
+class PostCreated:
+    """A new post or repost exists (public, hashtag and thread streams)."""
+
+    post_id: int
+
+
+@dataclass(frozen=True)
+class PostDeleted:
+    """A post is gone: everyone who might show it should drop it."""
+
+    post_id: int
+    account_id: int
+    thread_id: int
+    visibility: str
+    local: bool
+    tags: tuple[str, ...] = ()
+    audience_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class HomeDelivered:
+    """The fan-out wrote this post into these accounts' home timelines."""
+
+    post_id: int
+    owner_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class NotificationCreated:
+    notification_id: int
+    account_id: int
+
+
+DomainEvent = PostCreated | PostDeleted | HomeDelivered | NotificationCreated
+
+
+def record(session: AsyncSession, event: DomainEvent) -> None:
+    """Remember an event in the session; the publisher reads it after commit."""
+    session.info.setdefault(EVENTS_KEY, []).append(event)
+
+
+def take(info: dict[Any, Any]) -> list[DomainEvent]:
+    """The events a committed transaction recorded (each taken once)."""
+    events: list[DomainEvent] = info.pop(EVENTS_KEY, [])
+    return events
