@@ -1,0 +1,226 @@
+"""Streaming benchmark (issue 4): reply -> notification delivery latency under a steady
+posting load, and server memory per idle streaming connection.
+
+    python -m bench.streaming latency --rate 100 --duration 20
+    python -m bench.streaming connections --count 5000 [--kind sse|ws]
+
+Each run starts its own Parley (`parley run` shape: web + worker in one process) on a fresh
+SQLite database, or on PARLEY_BENCH_DATABASE_URL (+ PARLEY_REDIS_URL) when set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import websockets
+
+from bench.procs import Server, memory_kb, start_parley
+from parley.migrate import migrate
+
+PASSWORD = "benchmark password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+MARKER = re.compile(r"ping-(\d+)")
+
+
+@dataclass
+class Setup:
+    server: Server
+    author_token: str
+    author_name: str
+    poster_tokens: list[str]
+
+
+def _register(client: httpx.Client, app: dict[str, str], name: str) -> str:
+    grant = client.post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": app["client_id"],
+        "client_secret": app["client_secret"], "scope": "read write"}).json()
+    token = client.post("/api/v1/accounts", headers={
+        "authorization": f"Bearer {grant['access_token']}"}, data={
+        "username": name, "email": f"{name}@bench.example", "password": PASSWORD,
+        "agreement": "true"}).json()
+    return str(token["access_token"])
+
+
+def start(posters: int, log_dir: Path) -> Setup:
+    """A fresh server with an author and `posters` accounts, all signed up through the API."""
+    db_url = os.environ.get("PARLEY_BENCH_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{log_dir / 'streaming.sqlite3'}")
+    migrate(db_url)
+    port = free_port()
+    server = start_parley(db_url, port, f"http://127.0.0.1:{port}", log_dir)
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        app = client.post("/api/v1/apps", data={
+            "client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write"}).json()
+        stamp = int(time.time()) % 100000
+        author = f"author{stamp}"
+        author_token = _register(client, app, author)
+        tokens = [_register(client, app, f"poster{stamp}x{i}") for i in range(posters)]
+    return Setup(server, author_token, author, tokens)
+
+
+@dataclass
+class LatencyRun:
+    sent_at: dict[int, float] = field(default_factory=dict)
+    received: dict[int, float] = field(default_factory=dict)
+    duplicates: int = 0
+    request_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+async def _listen(setup: Setup, run: LatencyRun, ready: asyncio.Event) -> None:
+    url = setup.server.url.replace("http://", "ws://") + "/api/v1/streaming"
+    async with websockets.connect(url, subprotocols=[setup.author_token],  # type: ignore[list-item]
+                                  max_queue=None) as socket:
+        await socket.send(json.dumps({"type": "subscribe", "stream": "user:notification"}))
+        await asyncio.sleep(0.5)
+        ready.set()
+        async for raw in socket:
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message.get("event") != "notification":
+                continue
+            found = MARKER.search(json.loads(message["payload"])["status"]["content"])
+            if found is None:
+                continue
+            number = int(found.group(1))
+            if number in run.received:
+                run.duplicates += 1
+            run.received[number] = now
+
+
+async def _post(client: httpx.AsyncClient, setup: Setup, run: LatencyRun, number: int,
+                scheduled: float) -> None:
+    token = setup.poster_tokens[number % len(setup.poster_tokens)]
+    run.sent_at[number] = scheduled
+    try:
+        response = await client.post("/api/v1/statuses", headers={
+            "authorization": f"Bearer {token}"}, data={
+            "status": f"@{setup.author_name} ping-{number}"})
+        response.raise_for_status()
+    except httpx.HTTPError:
+        run.errors += 1
+    run.request_ms.append((time.perf_counter() - scheduled) * 1000)
+
+
+async def measure_latency(setup: Setup, rate: float, duration: float) -> LatencyRun:
+    """Open loop: post i is due at start + i/rate whatever happened before (latency counts
+    from the due time, so a slow server cannot hide its queueing)."""
+    run = LatencyRun()
+    ready = asyncio.Event()
+    listener = asyncio.create_task(_listen(setup, run, ready))
+    await ready.wait()
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=setup.server.url, timeout=60, limits=limits) as client:
+        start_at = time.perf_counter()
+        tasks = []
+        for number in range(int(rate * duration)):
+            due = start_at + number / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks.append(asyncio.create_task(_post(client, setup, run, number, due)))
+        await asyncio.gather(*tasks)
+    deadline = time.perf_counter() + 10
+    while len(run.received) < len(run.sent_at) - run.errors and time.perf_counter() < deadline:
+        await asyncio.sleep(0.1)
+    listener.cancel()
+    return run
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def report_latency(run: LatencyRun, rate: float) -> str:
+    delays = [(run.received[n] - run.sent_at[n]) * 1000 for n in run.received]
+    lost = len(run.sent_at) - run.errors - len(run.received)
+    return "\n".join([
+        f"offered rate: {rate:g} replies/s, sent {len(run.sent_at)}, errors {run.errors}, "
+        f"delivered {len(run.received)}, lost {lost}, duplicated {run.duplicates}",
+        f"reply -> notification (ms): p50 {percentile(delays, .5):.1f}  "
+        f"p90 {percentile(delays, .9):.1f}  p99 {percentile(delays, .99):.1f}  "
+        f"max {max(delays, default=0):.1f}",
+        f"POST /statuses (ms):        p50 {percentile(run.request_ms, .5):.1f}  "
+        f"p99 {percentile(run.request_ms, .99):.1f}  "
+        f"mean {statistics.fmean(run.request_ms) if run.request_ms else 0:.1f}",
+    ])
+
+
+async def _open_sse(port: int, token: str) -> asyncio.StreamWriter:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /api/v1/streaming/user HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 f"Authorization: Bearer {token}\r\n\r\n".encode())
+    await writer.drain()
+    await reader.readuntil(b":)")  # the stream's first comment: subscribed
+    return writer
+
+
+async def _open_ws(port: int, token: str) -> object:
+    return await websockets.connect(f"ws://127.0.0.1:{port}/api/v1/streaming?stream=user",
+                                    subprotocols=[token])  # type: ignore[list-item]
+
+
+async def measure_connections(setup: Setup, count: int, kind: str) -> str:
+    """Server RSS growth per idle streaming connection (median of the settled readings)."""
+    pid = setup.server.pid
+    await asyncio.sleep(1)
+    before = memory_kb(pid)["VmRSS"]
+    opener = _open_sse if kind == "sse" else _open_ws
+    held = []
+    for first in range(0, count, 250):
+        held += await asyncio.gather(*(opener(setup.server.port, setup.author_token)
+                                       for _ in range(min(250, count - first))))
+    await asyncio.sleep(3)
+    after = memory_kb(pid)["VmRSS"]
+    per_connection = (after - before) * 1024 / count
+    for connection in held:
+        close = connection.close
+        result = close()
+        if asyncio.iscoroutine(result):
+            await result
+    return (f"{count} idle {kind} connections: server RSS {before / 1024:.1f} MB -> "
+            f"{after / 1024:.1f} MB, {per_connection / 1024:.1f} KB per connection")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    latency = sub.add_parser("latency")
+    latency.add_argument("--rate", type=float, default=100)
+    latency.add_argument("--duration", type=float, default=20)
+    latency.add_argument("--posters", type=int, default=20)
+    connections = sub.add_parser("connections")
+    connections.add_argument("--count", type=int, default=5000)
+    connections.add_argument("--kind", choices=("sse", "ws"), default="sse")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="parley-bench-") as tmp:
+        setup = start(getattr(args, "posters", 1), Path(tmp))
+        try:
+            if args.command == "latency":
+                run = asyncio.run(measure_latency(setup, args.rate, args.duration))
+                print(report_latency(run, args.rate))
+            else:
+                print(asyncio.run(measure_connections(setup, args.count, args.kind)))
+        finally:
+            setup.server.stop()
+
+
+if __name__ == "__main__":
+    main()
