@@ -60,3 +60,9 @@ def http(server: LiveServer) -> Iterator[httpx.Client]:
     """A raw HTTP client, for what Mastodon.py would not send (bad input, odd encodings)."""
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in this process
+    until the session ends, which would break later tests that call asyncio.run()."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,4 +1,4 @@
-"""The `parley` command: run, serve, worker, migrate, account, demo."""
+"""The `parley` command: run, serve, worker, migrate, account, demo, bench."""
 
 from __future__ import annotations
 
@@ -144,6 +144,24 @@ def demo() -> None:
     settings = Settings()
     migrate(settings.resolved_database_url)
     _load_demo(settings)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             add_help_option=False)
+def bench(ctx: typer.Context) -> None:
+    """Benchmarks (source checkout only): `parley bench --help`, docs/benchmarks.md."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    # bench/ sits beside src/ in a checkout and is not installed with the package.
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "bench" / "cli.py").exists():
+        typer.echo("The benchmark harness (bench/) is only in a source checkout.", err=True)
+        raise typer.Exit(1)
+    sys.path.insert(0, str(root))
+    bench_app = importlib.import_module("bench.cli").app
+    bench_app(args=ctx.args, prog_name="parley bench")
 
 
 def main() -> None:

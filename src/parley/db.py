@@ -74,8 +74,11 @@ class Database:
             self.writer = _make_sqlite_engine(url, immediate=True, pool_size=1, echo=echo)
             self.reader = _make_sqlite_engine(url, immediate=False, pool_size=8, echo=echo)
         else:
+            # JIT compilation costs tens of milliseconds on queries that run in one or two:
+            # Parley's queries are all short, indexed lookups.
             self.writer = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10,
-                                              pool_pre_ping=True)
+                                              pool_pre_ping=True,
+                                              connect_args={"server_settings": {"jit": "off"}})
             self.reader = self.writer
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)

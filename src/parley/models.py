@@ -1,18 +1,51 @@
 """Imports every domain's tables so that metadata (Alembic, tests) sees the whole schema."""
 
 from parley.accounts.models import Account, User
+from parley.conversations.models import (
+    Conversation,
+    ConversationParticipant,
+    ConversationPost,
+)
 from parley.db import Base
+from parley.discovery.models import SuggestionDismissal
+from parley.featured.models import Endorsement, PostPin
+from parley.filters.models import Filter, FilterKeyword, FilterStatus
+from parley.inbox.models import InboxDismissal
 from parley.jobs.models import Job
-from parley.notifications.models import Notification
+from parley.lists.models import List, ListEntry, ListMember
+from parley.moderation.models import Report
+from parley.notifications.models import (
+    Marker,
+    Notification,
+    NotificationPermission,
+    NotificationPolicy,
+    NotificationRequest,
+)
 from parley.oauth.models import AccessToken, Application, AuthorizationCode
-from parley.posts.models import Bookmark, IdempotencyKey, Like, Mention, Post, PostTag, Tag
-from parley.social.models import Follow
+from parley.posts.models import (
+    Bookmark,
+    IdempotencyKey,
+    Like,
+    Mention,
+    Post,
+    PostEdit,
+    PostTag,
+    Tag,
+)
+from parley.social.models import Block, DomainBlock, Follow, Mute
+from parley.tags.models import FeaturedTag, TagFollow
 from parley.timelines.models import TimelineEntry
 
 metadata = Base.metadata
 
 __all__ = [
-    "AccessToken", "Account", "Application", "AuthorizationCode", "Bookmark", "Follow",
-    "IdempotencyKey", "Job", "Like", "Mention", "Notification", "Post", "PostTag", "Tag",
-    "TimelineEntry", "User", "metadata",
+    "AccessToken", "Account", "Application", "AuthorizationCode", "Block", "Bookmark",
+    "Conversation", "ConversationParticipant", "ConversationPost", "DomainBlock", "Endorsement",
+    "FeaturedTag", "Filter", "FilterKeyword", "FilterStatus", "Follow", "IdempotencyKey",
+    "InboxDismissal", "Job",
+    "Like", "List", "ListEntry", "ListMember", "Marker", "Mention", "Mute", "Notification",
+    "NotificationPermission", "NotificationPolicy", "NotificationRequest", "Post", "PostEdit",
+    "PostPin",
+    "PostTag", "Report", "SuggestionDismissal", "Tag", "TagFollow", "TimelineEntry", "User",
+    "metadata",
 ]

@@ -112,3 +112,57 @@ def test_streams_need_a_valid_token(http: httpx.Client) -> None:
     assert response.status_code == 401
     assert http.get("/api/v1/streaming/nonsense").status_code == 404
     assert http.get("/api/v1/streaming/hashtag").status_code == 422
+
+
+def test_list_stream_is_for_its_owner(clients: Clients, http: httpx.Client) -> None:
+    owner, member, other = (clients.new_user("listowner"), clients.new_user("member"),
+                            clients.new_user("snoop"))
+    owner.api.account_follow(member.id)
+    friends = owner.api.list_create("friends")
+    owner.api.list_accounts_add(friends["id"], [member.id])
+    with streaming(lambda listener, **kw: owner.api.stream_list(friends["id"], listener,
+                                                                 **kw)) as recorder:
+        post = member.api.status_post("to my listeners")
+        assert eventually(lambda: recorder.of("update"), timeout=10)
+    assert [s["id"] for s in recorder.of("update")] == [post["id"]]
+    response = http.get("/api/v1/streaming/list", params={"list": friends["id"]},
+                        headers={"authorization": f"Bearer {other.api.access_token}"})
+    assert response.status_code == 404
+
+
+def test_blocked_and_muted_accounts_never_reach_a_stream(clients: Clients) -> None:
+    viewer, blocked, muted, blocker, friend = (
+        clients.new_user("gatekeeper"), clients.new_user("blocked"), clients.new_user("muted"),
+        clients.new_user("blocker"), clients.new_user("friendly"))
+    viewer.api.account_block(blocked.id)
+    viewer.api.account_mute(muted.id)
+    blocker.api.account_block(viewer.id)
+    with streaming(viewer.api.stream_public) as recorder:
+        for user in (blocked, muted, blocker):
+            user.api.status_post(f"from {user.username}")
+        marker = friend.api.status_post("from a friend")
+        assert eventually(lambda: recorder.of("update"), timeout=10)
+    assert [s["id"] for s in recorder.of("update")] == [marker["id"]]
+
+
+def test_filters_changed_reaches_the_user_stream(clients: Clients) -> None:
+    user = clients.new_user("filterer")
+    with streaming(user.api.stream_user) as recorder:
+        user.api.create_filter_v2("spoilers", ["home"], filter_action="warn", keywords_attributes=[
+            {"keyword": "finale", "whole_word": True}])
+        assert eventually(lambda: recorder.of("filters_changed"), timeout=10)
+
+
+def test_direct_message_reaches_participants_direct_streams_only(clients: Clients) -> None:
+    sender, friend, outsider = (clients.new_user("dmsender"), clients.new_user("dmfriend"),
+                                clients.new_user("dmoutsider"))
+    friend.api.account_follow(sender.id)  # so the policy does not hold it as a request
+    with streaming(friend.api.stream_direct) as received, \
+            streaming(outsider.api.stream_direct) as outside, \
+            streaming(outsider.api.stream_public) as public:
+        dm = sender.api.status_post(f"@{friend.username} just between us", visibility="direct")
+        assert eventually(lambda: received.of("conversation"), timeout=10)
+    [conversation] = received.of("conversation")
+    assert conversation["last_status"]["id"] == dm["id"]
+    assert [a["id"] for a in conversation["accounts"]] == [sender.id]
+    assert outside.events == [] and public.events == []

@@ -28,6 +28,15 @@ class Recorder(StreamListener):
     def on_delete(self, status_id: Any) -> None:
         self._add("delete", status_id)
 
+    def on_status_update(self, status: Any) -> None:
+        self._add("status_update", status)
+
+    def on_filters_changed(self) -> None:
+        self._add("filters_changed", None)
+
+    def on_conversation(self, conversation: Any) -> None:
+        self._add("conversation", conversation)
+
     def _add(self, name: str, data: Any) -> None:
         with self.lock:
             self.events.append((name, data))

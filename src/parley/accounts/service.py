@@ -10,11 +10,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account, User
-from parley.accounts.passwords import hash_password
+from parley.accounts.passwords import hash_password, verify_password
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
 from parley.lib.html import plain_to_html
 from parley.lib.ids import new_id
+from parley.notifications.service import notify_admins
 from parley.social.models import Follow
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -68,6 +69,7 @@ async def create_local_account(
                      password_hash=hash_password(password), admin=admin, approved=approved,
                      registration_reason=reason))
     await session.flush()
+    await notify_admins(session, type="admin.sign_up", from_account_id=account.id)
     return account
 
 
@@ -159,3 +161,15 @@ async def update_profile(session: AsyncSession, account: Account, changes: Profi
     account = await session.merge(account)
     await session.flush()
     return account
+
+
+async def change_password(session: AsyncSession, *, account_id: int, current: str, new: str
+                          ) -> None:
+    """Replace a local account's password; the current one must be given and right."""
+    user = await session.get(User, account_id)
+    if user is None or not verify_password(user.password_hash, current):
+        raise Invalid("Validation failed: the current password is not right")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Validation failed: password is shorter than {MIN_PASSWORD_LENGTH}")
+    user.password_hash = hash_password(new)
+    await session.flush()

@@ -15,23 +15,30 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.api.entities.conversations import render_conversations
 from parley.api.entities.notifications import render_notifications
 from parley.api.entities.statuses import render_status
 from parley.config import Settings
+from parley.conversations.direct import participant_views
 from parley.db import Database
 from parley.notifications.models import Notification
 from parley.posts.models import Post, PostTag, Tag
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.streaming.events import (
+    ConversationUpdated,
+    Delivered,
     DomainEvent,
-    HomeDelivered,
+    FiltersChanged,
     NotificationCreated,
     PostCreated,
     PostDeleted,
+    PostUpdated,
     take,
 )
+from parley.timelines.audience import homes_showing
 
 log = logging.getLogger("parley.streaming")
 
@@ -41,6 +48,11 @@ def _event(name: str, payload: Any, **meta: Any) -> dict[str, Any]:
     lets each subscriber filter (author, for blocks and mutes)."""
     text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
     return {"event": name, "payload": text, **meta}
+
+
+def _post_event(name: str, payload: Any, post: Post) -> dict[str, Any]:
+    """A post's event carries its author and domain, for each subscriber's block/mute gate."""
+    return _event(name, payload, account_id=post.account_id, domain=post.domain)
 
 
 def _broadcast(post: Post) -> bool:
@@ -91,14 +103,22 @@ class Publisher:
                 log.exception("could not publish %s", event)
 
     async def publish(self, event: DomainEvent) -> None:
-        if isinstance(event, HomeDelivered):
-            await self._home(event)
+        if isinstance(event, Delivered):
+            await self._delivered(event)
         elif isinstance(event, NotificationCreated):
             await self._notification(event)
         elif isinstance(event, PostCreated):
             await self._created(event)
         elif isinstance(event, PostDeleted):
             await self._deleted(event)
+        elif isinstance(event, PostUpdated):
+            await self._updated(event)
+        elif isinstance(event, ConversationUpdated):
+            await self._conversation(event)
+        elif isinstance(event, FiltersChanged):
+            # Mastodon sends no payload; clients refetch their filters.
+            await self.broker.publish(channels.home(event.account_id),
+                                      _event("filters_changed", "undefined"))
 
     async def _render_post(self, post_id: int) -> tuple[Post, dict[str, Any]] | None:
         async with self.db.read() as session:
@@ -108,16 +128,22 @@ class Publisher:
             return post, await render_status(session, post, viewer_id=None,
                                              settings=self.settings)
 
-    async def _home(self, event: HomeDelivered) -> None:
-        if not event.owner_ids:
+    @staticmethod
+    async def _tags(session: AsyncSession, post_id: int) -> list[str]:
+        return list((await session.scalars(
+            select(Tag.name).join(PostTag, PostTag.tag_id == Tag.id)
+            .where(PostTag.post_id == post_id))).all())
+
+    async def _delivered(self, event: Delivered) -> None:
+        if not event.owner_ids and not event.list_ids:
             return
         rendered = await self._render_post(event.post_id)
         if rendered is None:
             return
         post, status = rendered
-        await self.broker.publish_many(
-            [channels.home(owner) for owner in event.owner_ids],
-            _event("update", status, account_id=post.account_id))
+        targets = [channels.home(owner) for owner in event.owner_ids]
+        targets += [channels.list_channel(list_id) for list_id in event.list_ids]
+        await self.broker.publish_many(targets, _post_event("update", status, post))
 
     async def _notification(self, event: NotificationCreated) -> None:
         async with self.db.read() as session:
@@ -141,14 +167,12 @@ class Publisher:
         else:  # the web UI fetches it through the viewer's own session
             thread_payload = {"id": str(post.id), "visibility": post.visibility}
         await self.broker.publish(channels.thread(post.thread_id),
-                                  _event("update", thread_payload, account_id=post.account_id))
+                                  _post_event("update", thread_payload, post))
         if _broadcast(post):
             async with self.db.read() as session:
-                tags = list((await session.scalars(
-                    select(Tag.name).join(PostTag, PostTag.tag_id == Tag.id)
-                    .where(PostTag.post_id == post.id))).all())
+                tags = await self._tags(session, post.id)
             await self.broker.publish_many(_public_channels(post.domain is None, tags),
-                                           _event("update", status, account_id=post.account_id))
+                                           _post_event("update", status, post))
 
     async def _deleted(self, event: PostDeleted) -> None:
         targets = [channels.home(owner) for owner in event.audience_ids]
@@ -157,3 +181,30 @@ class Publisher:
             targets += _public_channels(event.local, event.tags)
         await self.broker.publish_many(targets, _event("delete", str(event.post_id),
                                                        account_id=event.account_id))
+
+    async def _updated(self, event: PostUpdated) -> None:
+        """status.update to every home showing the post (or a repost of it), its thread, and
+        the public streams when it was broadcast there."""
+        rendered = await self._render_post(event.post_id)
+        if rendered is None:
+            return
+        post, status = rendered
+        async with self.db.read() as session:
+            owners = await homes_showing(session, post.id)
+            tags = await self._tags(session, post.id) if _broadcast(post) else None
+        targets = [channels.home(owner) for owner in owners]
+        if post.visibility in ("public", "unlisted"):
+            targets.append(channels.thread(post.thread_id))
+        if tags is not None:
+            targets += _public_channels(post.domain is None, tags)
+        await self.broker.publish_many(targets, _post_event("status.update", status, post))
+
+    async def _conversation(self, event: ConversationUpdated) -> None:
+        """`conversation` on each participant's direct stream, rendered as they see it."""
+        async with self.db.read() as session:
+            views = await participant_views(session, event.conversation_id)
+            for account_id, view in views.items():
+                [entity] = await render_conversations(session, [view], viewer_id=account_id,
+                                                      settings=self.settings)
+                await self.broker.publish(channels.direct(account_id),
+                                          _event("conversation", entity))

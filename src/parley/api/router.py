@@ -5,21 +5,41 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parley.api import nodeinfo, oauth
+from parley.api.parley import routes as parley_api
 from parley.api.v1 import (
     accounts,
     apps,
+    blocks,
+    conversations,
+    discovery,
+    featured,
     follows,
     instance,
+    lists,
+    markers,
+    notification_requests,
     notifications,
+    reports,
+    status_edits,
     statuses,
+    tags,
     timelines,
 )
+from parley.api.v2 import filters as filters_v2
 from parley.api.v2 import instance as instance_v2
+from parley.api.v2 import notifications as notifications_v2
+from parley.api.v2 import search as search_v2
 
 api_router = APIRouter()
 # Literal paths (/accounts/relationships) must come before /accounts/{id}.
-for module in (oauth, instance, apps, follows, accounts, statuses, timelines,
-               notifications):
+for module in (oauth, instance, apps, blocks, follows, accounts, statuses, timelines,
+               conversations, markers, notification_requests, notifications, tags, lists, featured,
+               discovery, reports):
     api_router.include_router(module.router)
 api_router.include_router(instance_v2.router)
+api_router.include_router(notifications_v2.router)
+api_router.include_router(search_v2.router)
+api_router.include_router(filters_v2.router)
 api_router.include_router(nodeinfo.router)
+api_router.include_router(status_edits.router)
+api_router.include_router(parley_api.router)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -15,8 +17,10 @@ from parley.api.deps import bearer_token
 from parley.api.responses import FastJSON
 from parley.db import Database
 from parley.errors import ParleyError, Unauthorized
+from parley.lists.service import get_list
 from parley.oauth.scopes import covers
 from parley.oauth.tokens import authenticate
+from parley.social.exclusions import Excluded, excluded_for
 from parley.streaming import channels
 from parley.streaming.broker import Broker, Message, Subscription
 
@@ -37,9 +41,45 @@ async def _viewer_id(db: Database, token: str | None) -> int | None:
     return auth.account.id
 
 
-def _frame(stream: list[str], data: bytes) -> str:
+async def _authorise(db: Database, stream: channels.Stream, viewer_id: int | None) -> None:
+    """A list stream is only for the list's owner (others learn nothing, not even that it
+    exists)."""
+    if stream.name[0] != "list":
+        return
+    async with db.read() as session:
+        await get_list(session, owner_id=viewer_id or 0, list_id=int(stream.name[1]))
+
+
+class Gate:
+    """Per-connection check that drops posts by accounts the viewer blocks, mutes, is blocked
+    by, or whose domain they block. The exclusion set is read when the stream opens and again
+    at most every REFRESH seconds, so a new block takes effect within that time."""
+
+    REFRESH = 30.0
+    FILTERED_EVENTS = ("update", "status.update")
+
+    def __init__(self, db: Database, viewer_id: int | None) -> None:
+        self.db = db
+        self.viewer_id = viewer_id
+        self.excluded: Excluded | None = None
+        self.loaded_at = 0.0
+
+    async def admits(self, event: dict[str, Any]) -> bool:
+        if self.viewer_id is None or event.get("event") not in self.FILTERED_EVENTS:
+            return True
+        author = event.get("account_id")
+        if author == self.viewer_id:
+            return True
+        now = time.monotonic()
+        if self.excluded is None or now - self.loaded_at > self.REFRESH:
+            async with self.db.read() as session:
+                self.excluded = await excluded_for(session, self.viewer_id)
+            self.loaded_at = now
+        return not self.excluded.hides(author, event.get("domain"))
+
+
+def _frame(stream: list[str], event: dict[str, Any]) -> str:
     """Mastodon's WebSocket message: the stream name, event and payload (a JSON string)."""
-    event = orjson.loads(data)
     return orjson.dumps({"stream": stream, "event": event["event"],
                          "payload": event["payload"]}).decode()
 
@@ -52,9 +92,11 @@ class _Socket:
         self.subscription = broker.subscribe()
         self.viewer_id = viewer_id
         self.names: dict[str, list[str]] = {}  # channel -> stream name
+        self.gate = Gate(websocket.app.state.db, viewer_id)
 
-    def open(self, stream: str, tag: str | None, list_id: str | None) -> None:
+    async def open(self, stream: str, tag: str | None, list_id: str | None) -> None:
         resolved = channels.resolve(stream, self.viewer_id, tag=tag, list_id=list_id)
+        await _authorise(self.websocket.app.state.db, resolved, self.viewer_id)
         for channel in resolved.channels:
             self.names[channel] = resolved.name
             self.subscription.add(channel)
@@ -76,16 +118,16 @@ class _Socket:
                 await self._error("Malformed JSON")
                 continue
             try:
-                self._apply(command)
+                await self._apply(command)
             except ParleyError as exc:
                 await self._error(exc.message)
 
-    def _apply(self, command: dict[str, object]) -> None:
+    async def _apply(self, command: dict[str, object]) -> None:
         kind, stream = command.get("type"), str(command.get("stream", ""))
         tag = str(command["tag"]) if command.get("tag") is not None else None
         list_id = str(command["list"]) if command.get("list") is not None else None
         if kind == "subscribe":
-            self.open(stream, tag, list_id)
+            await self.open(stream, tag, list_id)
         elif kind == "unsubscribe":
             self.close_stream(stream, tag, list_id)
 
@@ -99,8 +141,9 @@ class _Socket:
                 await self.websocket.close(code=1013)
                 return
             stream = self.names.get(message.channel)
-            if stream is not None:
-                await self.websocket.send_text(_frame(stream, message.data))
+            event = orjson.loads(message.data)
+            if stream is not None and await self.gate.admits(event):
+                await self.websocket.send_text(_frame(stream, event))
 
 
 def _websocket_token(websocket: WebSocket) -> tuple[str | None, str | None]:
@@ -127,7 +170,7 @@ async def websocket_stream(websocket: WebSocket) -> None:
     query = websocket.query_params
     if query.get("stream"):
         try:
-            client.open(query["stream"], query.get("tag"), query.get("list"))
+            await client.open(query["stream"], query.get("tag"), query.get("list"))
         except ParleyError as exc:
             await client._error(exc.message)
     tasks = [asyncio.create_task(client.read_commands()),
@@ -144,7 +187,8 @@ async def websocket_stream(websocket: WebSocket) -> None:
         client.subscription.close()
 
 
-async def _sse(subscription: Subscription, heartbeat: float) -> AsyncIterator[bytes]:
+async def _sse(subscription: Subscription, gate: Gate, heartbeat: float
+               ) -> AsyncIterator[bytes]:
     """Server-sent events with a comment heartbeat, so idle connections stay open."""
     try:
         yield b":)\n\n"
@@ -157,6 +201,8 @@ async def _sse(subscription: Subscription, heartbeat: float) -> AsyncIterator[by
             if message is None:
                 return
             event = orjson.loads(message.data)
+            if not await gate.admits(event):
+                continue
             yield f"event: {event['event']}\ndata: {event['payload']}\n\n".encode()
     finally:
         subscription.close()
@@ -184,10 +230,13 @@ async def sse_stream(path: str, request: Request) -> StreamingResponse | FastJSO
     viewer_id = await _viewer_id(request.app.state.db, bearer_token(request))
     resolved = channels.resolve(stream, viewer_id, tag=request.query_params.get("tag"),
                                 list_id=request.query_params.get("list"))
+    await _authorise(request.app.state.db, resolved, viewer_id)
     subscription = request.app.state.broker.subscribe()
     for channel in resolved.channels:
         subscription.add(channel)
     heartbeat = request.app.state.settings.streaming_heartbeat
-    return StreamingResponse(_sse(subscription, heartbeat), media_type="text/event-stream",
+    gate = Gate(request.app.state.db, viewer_id)
+    return StreamingResponse(_sse(subscription, gate, heartbeat),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-store",
                                       "X-Accel-Buffering": "no"})

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from parley.db import JOBS_ENQUEUED
 from parley.jobs.models import Job
@@ -36,18 +37,26 @@ async def enqueue(
     return job
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        (Job.state == "queued") & (Job.run_at <= now),
+        (Job.state == "running") & (Job.locked_at < now - STALE_AFTER),
+    )
+
+
+async def any_due(session: AsyncSession) -> bool:
+    """Whether some job is ready to be claimed (a cheap read, no lock)."""
+    found = await session.scalar(select(Job.id).where(_due(utcnow())).limit(1))
+    return found is not None
+
+
 async def claim(session: AsyncSession, worker_name: str, limit: int, *,
                 skip_locked: bool) -> list[Job]:
     """Mark up to `limit` due jobs as running by this worker and return them."""
     now = utcnow()
     due = (
         select(Job.id)
-        .where(
-            or_(
-                (Job.state == "queued") & (Job.run_at <= now),
-                (Job.state == "running") & (Job.locked_at < now - STALE_AFTER),
-            )
-        )
+        .where(_due(now))
         .order_by(Job.priority, Job.run_at)
         .limit(limit)
     )

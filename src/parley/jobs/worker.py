@@ -61,6 +61,11 @@ class Worker:
 
     async def run_once(self) -> int:
         """Claim a batch and run it; returns how many jobs ran."""
+        # Look before taking the write lock: an idle poll must not queue behind (or block)
+        # the single SQLite writer that requests need.
+        async with self.db.read() as session:
+            if not await queue.any_due(session):
+                return 0
         async with self.db.write() as session:
             jobs = await queue.claim(session, self.name, self.settings.worker_concurrency,
                                      skip_locked=not self.db.is_sqlite)

@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import or_, select, update
@@ -232,3 +232,44 @@ async def revoke(session: AsyncSession, *, app: Application, token: str) -> None
                AccessToken.application_id == app.id, AccessToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+@dataclass
+class AuthorizedApp:
+    """An app holding live tokens for an account (the "authorized apps" settings list)."""
+
+    application: Application
+    scopes: list[str]
+    tokens: int
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+async def authorized_apps(session: AsyncSession, *, account_id: int) -> list[AuthorizedApp]:
+    """Apps with unrevoked tokens for the account, most recently authorised first."""
+    rows = (await session.execute(
+        select(AccessToken, Application)
+        .join(Application, Application.id == AccessToken.application_id)
+        .where(AccessToken.account_id == account_id, AccessToken.revoked_at.is_(None))
+        .order_by(AccessToken.id.desc()))).tuples().all()
+    apps: dict[int, AuthorizedApp] = {}
+    for token, app in rows:
+        entry = apps.get(app.id)
+        if entry is None:
+            entry = apps[app.id] = AuthorizedApp(app, [], 0, token.created_at, None)
+        entry.tokens += 1
+        entry.scopes = sorted(set(entry.scopes) | set(token.scopes.split()))
+        used = token.last_used_at
+        if used is not None and (entry.last_used_at is None or used > entry.last_used_at):
+            entry.last_used_at = used
+    return list(apps.values())
+
+
+async def revoke_app(session: AsyncSession, *, account_id: int, application_id: int) -> None:
+    """Revoke every token the app holds for the account (signing it out there)."""
+    await session.execute(
+        update(AccessToken)
+        .where(AccessToken.account_id == account_id,
+               AccessToken.application_id == application_id,
+               AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.config import Settings
+from parley.conversations.direct import forget_direct_post, record_direct_post
 from parley.errors import Conflict, Forbidden, Invalid
 from parley.jobs.queue import enqueue
 from parley.lib import text as post_text
@@ -34,6 +35,8 @@ from parley.posts.models import (
     Tag,
 )
 from parley.posts.visibility import can_view
+from parley.streaming.events import PostCreated, PostDeleted, record
+from parley.timelines.audience import homes_showing
 
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})*$")
@@ -223,7 +226,9 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Acco
     await _remember_key(session, author.id, draft.idempotency_key, post.id)
     await _count_new_post(session, post, parent, quoted)
     await _notify_new_post(session, post, mentioned, quoted)
+    await record_direct_post(session, post=post, mentioned_ids=[a.id for a in mentioned])
     await enqueue(session, "fanout_post", {"post_id": post.id})
+    record(session, PostCreated(post.id))
     return post
 
 
@@ -252,7 +257,21 @@ async def delete_post(session: AsyncSession, *, actor_id: int, post_id: int) -> 
     await session.execute(delete(Post).where(Post.repost_of_id == post.id)
                           .execution_options(synchronize_session=False))
     await _uncount_post(session, post)
+    record(session, await _deletion_event(session, post))
+    await forget_direct_post(session, post=post)
     await session.delete(post)
     await session.flush()
     return post
+
+
+async def _deletion_event(session: AsyncSession, post: Post) -> PostDeleted:
+    """Who must be told a post is gone: every home showing it or a repost of it, read
+    before the rows cascade away."""
+    audience = tuple(sorted(await homes_showing(session, post.id)))
+    tags = tuple((await session.scalars(
+        select(Tag.name).join(PostTag, PostTag.tag_id == Tag.id)
+        .where(PostTag.post_id == post.id))).all())
+    return PostDeleted(post_id=post.id, account_id=post.account_id, thread_id=post.thread_id,
+                       visibility=post.visibility, local=post.domain is None, tags=tags,
+                       audience_ids=audience)
 

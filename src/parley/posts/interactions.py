@@ -21,6 +21,7 @@ from parley.posts.compose import post_urls
 from parley.posts.counters import bump
 from parley.posts.lookup import get_proper_post
 from parley.posts.models import DISTRIBUTABLE, Bookmark, Like, Post
+from parley.posts.visibility import account_hidden
 
 
 async def _insert_once(session: AsyncSession, row: Any) -> bool:
@@ -137,19 +138,23 @@ async def unbookmark(session: AsyncSession, *, actor_id: int, post_id: int) -> P
 
 async def reposted_by(session: AsyncSession, *, post_id: int, viewer_id: int | None,
                       page: Page) -> list[tuple[int, Account]]:
-    """(repost id, reposter) newest first, for viewers who may see the post."""
+    """(repost id, reposter) newest first, for viewers who may see the post; accounts
+    blocked either way (or by domain) are left out."""
     post = await get_proper_post(session, post_id, viewer_id=viewer_id)
     stmt = (select(Post.id, Account).join(Account, Account.id == Post.account_id)
-            .where(Post.repost_of_id == post.id))
+            .where(Post.repost_of_id == post.id,
+                   ~account_hidden(viewer_id, Account.id, Account.domain, mutes="none")))
     rows = (await session.execute(page.apply(stmt, Post.id))).tuples().all()
     return page.arrange(rows)
 
 
 async def liked_by(session: AsyncSession, *, post_id: int, viewer_id: int | None,
                    page: Page) -> list[tuple[int, Account]]:
-    """(like id, account) newest first, for viewers who may see the post."""
+    """(like id, account) newest first, for viewers who may see the post; accounts
+    blocked either way (or by domain) are left out."""
     post = await get_proper_post(session, post_id, viewer_id=viewer_id)
     stmt = (select(Like.id, Account).join(Account, Account.id == Like.account_id)
-            .where(Like.post_id == post.id))
+            .where(Like.post_id == post.id,
+                   ~account_hidden(viewer_id, Account.id, Account.domain, mutes="none")))
     rows = (await session.execute(page.apply(stmt, Like.id))).tuples().all()
     return page.arrange(rows)

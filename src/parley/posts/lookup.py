@@ -9,13 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
 from parley.posts.models import Post
-from parley.posts.visibility import visible_to
+from parley.posts.visibility import visible_with_original
 
 
 async def get_post(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:
     """The post, or NotFound when it does not exist or the viewer may not see it (never
-    Forbidden, which would reveal that it exists)."""
-    post = await session.scalar(select(Post).where(Post.id == post_id, visible_to(viewer_id)))
+    Forbidden, which would reveal that it exists). A repost needs its original visible too."""
+    post = await session.scalar(select(Post).where(Post.id == post_id,
+                                                   visible_with_original(viewer_id)))
     if post is None:
         raise NotFound()
     return post
@@ -39,6 +40,7 @@ async def get_posts(session: AsyncSession, post_ids: Sequence[int], *, viewer_id
     wanted = list(dict.fromkeys(post_ids))
     if not wanted:
         return []
-    rows = await session.scalars(select(Post).where(Post.id.in_(wanted), visible_to(viewer_id)))
+    rows = await session.scalars(select(Post).where(Post.id.in_(wanted),
+                                                    visible_with_original(viewer_id)))
     found = {post.id: post for post in rows}
     return [found[post_id] for post_id in wanted if post_id in found]

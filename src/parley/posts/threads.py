@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.posts.lookup import get_proper_post
 from parley.posts.models import Post
-from parley.posts.visibility import visible_to
+from parley.posts.visibility import not_blocked_or_muted, visible_to
 
 # As many ancestors and descendants as Mastodon returns to a signed-in viewer.
 CONTEXT_LIMIT = 4096
@@ -37,9 +37,11 @@ async def _load_thread(session: AsyncSession, thread_id: int, viewer_id: int | N
 
     Hidden posts stay in the tree so that replies the viewer may see below a post they may
     not are still found (as in Mastodon); the hidden posts themselves are never returned.
+    Posts by accounts the viewer blocks or mutes (or that block the viewer) count as hidden.
     """
+    shown = and_(visible_to(viewer_id), not_blocked_or_muted(viewer_id))
     rows = await session.execute(
-        select(Post, visible_to(viewer_id).label("visible"))
+        select(Post, shown.label("visible"))
         .where(Post.thread_id == thread_id, Post.repost_of_id.is_(None))
         .order_by(Post.id))
     tree = _Tree(posts={}, visible=set(), children=defaultdict(list))

@@ -1,4 +1,4 @@
-"""Follow table: accepted follows and pending requests, with where each came from."""
+"""Follow, Block, Mute and DomainBlock tables: how accounts stand towards each other."""
 
 from __future__ import annotations
 
@@ -36,3 +36,49 @@ class Follow(Base):
     uri: Mapped[str | None] = mapped_column(String(2048), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class Block(Base):
+    """account_id blocks target_account_id: neither sees the other, follows are gone."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_account_id", name="uq_blocks_account_target"),
+        Index("ix_blocks_target_account", "target_account_id", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Mute(Base):
+    """account_id mutes target_account_id until expires_at (NULL: until unmuted); with
+    `notifications` the target's notifications are muted as well as its posts."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (
+        UniqueConstraint("account_id", "target_account_id", name="uq_mutes_account_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DomainBlock(Base):
+    """An account hides a whole remote domain (lower-case host) from itself."""
+
+    __tablename__ = "account_domain_blocks"
+    __table_args__ = (
+        UniqueConstraint("account_id", "domain", name="uq_account_domain_blocks_account_domain"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,11 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid, NotFound
+from parley.featured.service import endorsed_among, unendorse
 from parley.jobs.queue import enqueue
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
+from parley.lists.fanout import remove_from_lists
 from parley.notifications.service import notify
+from parley.social.exclusions import blocked_either, fill_exclusions
 from parley.social.models import FOLLOW_SOURCES, Follow
 
 
@@ -56,6 +59,8 @@ async def follow(session: AsyncSession, *, actor: Account, target: Account,
     """Follow `target`, or ask to when it is locked; following again only updates options."""
     if actor.id == target.id:
         raise Forbidden("You cannot follow yourself")
+    if await blocked_either(session, actor.id, target.id):
+        raise Forbidden("You cannot follow this account")
     if options.source not in FOLLOW_SOURCES:
         raise Invalid(f"Validation failed: source must be one of {', '.join(FOLLOW_SOURCES)}")
     existing = await find_follow(session, actor.id, target.id)
@@ -90,6 +95,9 @@ async def unfollow(session: AsyncSession, *, actor: Account, target: Account) ->
     await session.delete(existing)
     if existing.state == "accepted":
         await _shift_follow_counters(session, actor.id, target.id, -1)
+        # As in Mastodon, list membership and endorsement end with the follow.
+        await remove_from_lists(session, owner_id=actor.id, member_ids=[target.id])
+        await unendorse(session, actor_id=actor.id, target_id=target.id)
         await enqueue(session, "unmerge_timeline", {"owner_id": actor.id, "target_id": target.id})
     await session.flush()
 
@@ -115,7 +123,7 @@ async def reject_request(session: AsyncSession, *, target: Account, requester_id
 
 @dataclass
 class Relationship:
-    """How the viewer and one other account stand (the follow parts; blocks come later)."""
+    """How the viewer and one other account stand: follows, blocks and mutes."""
 
     account_id: int
     following: bool = False
@@ -124,11 +132,17 @@ class Relationship:
     requested_by: bool = False
     showing_reposts: bool = False
     notifying: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
+    domain_blocking: bool = False
+    endorsed: bool = False
 
 
 async def relationships(session: AsyncSession, viewer_id: int, account_ids: Sequence[int]
                         ) -> list[Relationship]:
-    """Relationships with many accounts in two queries, in the order asked."""
+    """Relationships with many accounts in six queries, in the order asked."""
     wanted = list(dict.fromkeys(account_ids))
     outgoing = (await session.scalars(select(Follow).where(
         Follow.account_id == viewer_id, Follow.target_account_id.in_(wanted)))).all()
@@ -145,6 +159,9 @@ async def relationships(session: AsyncSession, viewer_id: int, account_ids: Sequ
         rel = result[row.account_id]
         rel.followed_by = row.state == "accepted"
         rel.requested_by = row.state == "pending"
+    await fill_exclusions(session, viewer_id, result)
+    for target_id in await endorsed_among(session, account_id=viewer_id, target_ids=wanted):
+        result[target_id].endorsed = result[target_id].following
     return [result[account_id] for account_id in wanted]
 
 

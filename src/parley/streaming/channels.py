@@ -72,5 +72,7 @@ def resolve(stream: str, viewer_id: int | None, *, tag: str | None = None,
         if channel is not None:
             return Stream([stream], (channel + (":media" if stream.endswith(":media") else ""),))
     if stream == "list":
-        raise Invalid("Unknown list" if list_id else "No list for stream provided")
+        if not list_id or not list_id.isdigit():
+            raise Invalid("No list for stream provided")
+        return Stream([stream, list_id], (list_channel(int(list_id)),))
     raise Invalid("Unknown stream type")

@@ -36,11 +36,19 @@ class PostDeleted:
 
 
 @dataclass(frozen=True)
-class HomeDelivered:
-    """The fan-out wrote this post into these accounts' home timelines."""
+class Delivered:
+    """The fan-out wrote this post into these accounts' home timelines and these lists."""
 
     post_id: int
     owner_ids: tuple[int, ...] = field(default_factory=tuple)
+    list_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PostUpdated:
+    """A post was edited: whoever shows it should show the new version."""
+
+    post_id: int
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,23 @@ class NotificationCreated:
     account_id: int
 
 
-DomainEvent = PostCreated | PostDeleted | HomeDelivered | NotificationCreated
+@dataclass(frozen=True)
+class ConversationUpdated:
+    """A direct conversation got a new post: its participants' `direct` streams hear of it."""
+
+    conversation_id: int
+    participant_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FiltersChanged:
+    """The account's filters changed: its clients should reload them."""
+
+    account_id: int
+
+
+DomainEvent = (PostCreated | PostDeleted | PostUpdated | Delivered | NotificationCreated
+               | FiltersChanged | ConversationUpdated)
 
 
 def record(session: AsyncSession, event: DomainEvent) -> None:

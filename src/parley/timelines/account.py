@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.lib.paging import Page
 from parley.posts.models import Post, PostTag, Tag
-from parley.posts.visibility import visible_to
+from parley.posts.visibility import original_not_excluded, visible_with_original
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,11 @@ class AccountPostsFilter:
 
 async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: int | None,
                         page: Page, filters: AccountPostsFilter) -> list[Post]:
-    """A page of the account's posts, newest first, filtered by what the viewer may see."""
-    stmt = select(Post).where(Post.account_id == account_id, visible_to(viewer_id))
+    """A page of the account's posts, newest first, filtered by what the viewer may see
+    (nothing when the account blocks the viewer); reposts of accounts the viewer blocks or
+    mutes are left out, as in feeds."""
+    stmt = select(Post).where(Post.account_id == account_id, visible_with_original(viewer_id),
+                              original_not_excluded(viewer_id))
     if filters.exclude_replies:
         # Threads an author continues with themself still count as their own posts.
         stmt = stmt.where(or_(Post.in_reply_to_id.is_(None),

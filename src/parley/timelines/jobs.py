@@ -23,17 +23,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute, aliased
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
+from parley.lib.sql import alias_of
+from parley.lists.fanout import fanout_to_lists, in_exclusive_list
 from parley.notifications.service import notify
-from parley.posts.models import Mention, Post
-from parley.posts.visibility import visible_to
+from parley.posts.models import Mention, Post, PostTag
+from parley.posts.visibility import account_hidden, visible_to
 from parley.social.models import Follow
+from parley.streaming.events import Delivered, record
+from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
 
 # How many of a newly followed account's posts go into the follower's home at once.
@@ -59,8 +63,15 @@ def insert_entries(session: AsyncSession, rows: Rows) -> Insert:
     return sqlite.insert(TimelineEntry).from_select(_COLUMNS, rows).on_conflict_do_nothing()
 
 
+async def _deliver(session: AsyncSession, rows: Rows) -> list[int]:
+    """Insert home entries and return who newly got one (for the live `update` events)."""
+    result = await session.execute(insert_entries(session, rows)
+                                   .returning(TimelineEntry.owner_id))
+    return list(result.scalars().all())
+
+
 def _follows(account: Column, target: Column | int) -> ColumnElement[bool]:
-    other = aliased(Follow)
+    other = alias_of(Follow, "fo_follow")
     return exists(select(other.id).where(other.account_id == account,
                                          other.target_account_id == target,
                                          other.state == "accepted"))
@@ -68,8 +79,8 @@ def _follows(account: Column, target: Column | int) -> ColumnElement[bool]:
 
 def _has_original(receiver: Column, original_id: Column | int) -> ColumnElement[bool]:
     """The receiver's home already shows the original post or another repost of it."""
-    entry = aliased(TimelineEntry)
-    other = aliased(Post)
+    entry = alias_of(TimelineEntry, "fo_entry")
+    other = alias_of(Post, "fo_repost")
     # Two one-level EXISTS, so each correlates with the outer query. A repost is always newer
     # than its original: that bounds the scan of the receiver's entries to a short range.
     has_original = exists(select(entry.post_id).where(entry.owner_id == receiver,
@@ -91,6 +102,13 @@ def _receiver_rules(post: Post, receiver: Column) -> list[ColumnElement[bool]]:
         rules.append(or_(receiver == replied_to, _follows(receiver, replied_to)))
     if post.repost_of_id is not None:
         rules.append(~_has_original(receiver, post.repost_of_id))
+    # Receivers who block or mute the author (or the reposted author), or are blocked by
+    # them, are skipped; home reads filter these too, this just keeps the rows out.
+    rules.append(~account_hidden(receiver, post.account_id, post.domain))
+    if post.repost_of_id is not None:
+        original = alias_of(Post, "fo_original")
+        author = select(original.account_id).where(original.id == post.repost_of_id)
+        rules.append(~account_hidden(receiver, author.scalar_subquery()))
     return rules
 
 
@@ -100,7 +118,8 @@ def _follower_rows(post: Post, after: int | None, upper: int | None) -> Rows:
         select(receiver, _const(post.id), _const(post.account_id))
         .join(Account, Account.id == receiver)
         .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
-               Account.domain.is_(None), *_receiver_rules(post, receiver))
+               Account.domain.is_(None), *_receiver_rules(post, receiver),
+               ~in_exclusive_list(receiver, post.account_id))
     )
     if post.repost_of_id is not None:
         stmt = stmt.where(Follow.show_reposts.is_(True))
@@ -109,6 +128,19 @@ def _follower_rows(post: Post, after: int | None, upper: int | None) -> Rows:
     if upper is not None:
         stmt = stmt.where(receiver <= upper)
     return stmt
+
+
+def _tag_follower_rows(post: Post) -> Rows:
+    """Local accounts following a tag the (public, original) post carries; the home rules
+    apply as for followers, and an author in one of their exclusive lists stays out."""
+    receiver = TagFollow.account_id
+    return (
+        select(receiver, _const(post.id), _const(post.account_id)).distinct()
+        .join(Account, Account.id == receiver)
+        .where(TagFollow.tag_id.in_(select(PostTag.tag_id).where(PostTag.post_id == post.id)),
+               Account.domain.is_(None), receiver != post.account_id,
+               *_receiver_rules(post, receiver), ~in_exclusive_list(receiver, post.account_id))
+    )
 
 
 def _mentioned_follower_rows(post: Post) -> Rows:
@@ -174,16 +206,22 @@ async def fanout_post(ctx: JobContext, payload: dict[str, Any]) -> None:
     if post is None:
         return
     after: int | None = payload.get("cursor")
+    delivered: list[int] = []
     if after is None:
         if post.domain is None:
-            await session.execute(insert_entries(session, _author_row(post)))
+            delivered += await _deliver(session, _author_row(post))
         if post.visibility == "direct":
-            await session.execute(insert_entries(session, _mentioned_follower_rows(post)))
+            delivered += await _deliver(session, _mentioned_follower_rows(post))
+        if post.visibility == "public" and post.repost_of_id is None:
+            delivered += await _deliver(session, _tag_follower_rows(post))
     if post.visibility == "direct":
+        record(session, Delivered(post.id, tuple(delivered)))
         return
     size = max(1, ctx.settings.fanout_batch_size)
     upper = await _batch_upper(session, post.account_id, after, size)
-    await session.execute(insert_entries(session, _follower_rows(post, after, upper)))
+    delivered += await _deliver(session, _follower_rows(post, after, upper))
+    lists = await fanout_to_lists(session, post, after, upper)
+    record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
     await _notify_subscribers(session, post, after, upper)
     if upper is not None:
         await enqueue(session, "fanout_post", {"post_id": post.id, "cursor": upper},

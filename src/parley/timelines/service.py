@@ -8,29 +8,18 @@ from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.lib.paging import Page
+from parley.lib.sql import alias_of
 from parley.posts.models import Bookmark, Like, Post, PostTag, Tag
-from parley.posts.visibility import visible_to
+from parley.posts.visibility import feed_visible, not_blocked_or_muted, visible_with_original
 from parley.timelines.models import TimelineEntry
 
 
 def tag_key(name: str) -> str:
     """The lookup form of a hashtag as typed in a URL or a filter: no '#', lower case."""
     return name.strip().lstrip("#").lower()
-
-
-def visible_with_original(viewer_id: int | None) -> ColumnElement[bool]:
-    """visible_to, and for a repost the reposted post must be visible too."""
-    original = aliased(Post)
-    return and_(
-        visible_to(viewer_id),
-        or_(Post.repost_of_id.is_(None),
-            exists(select(original.id).where(original.id == Post.repost_of_id,
-                                             visible_to(viewer_id, original)))),
-    )
 
 
 async def _page_of_posts(session: AsyncSession, stmt: Select[Post], cursor: Any, page: Page
@@ -41,12 +30,13 @@ async def _page_of_posts(session: AsyncSession, stmt: Select[Post], cursor: Any,
 
 async def home_timeline(session: AsyncSession, *, viewer_id: int, page: Page) -> list[Post]:
     """A page of the viewer's home: a range of their timeline entries, checked again against
-    the visibility rule (a follow may have ended since the fan-out)."""
+    the visibility rule (a follow may have ended since the fan-out) and the viewer's blocks
+    and mutes (which may be newer than the entry)."""
     stmt = (
         select(Post)
         .join(TimelineEntry, and_(TimelineEntry.post_id == Post.id,
                                   TimelineEntry.owner_id == viewer_id))
-        .where(visible_with_original(viewer_id))
+        .where(feed_visible(viewer_id))
     )
     return await _page_of_posts(session, stmt, TimelineEntry.post_id, page)
 
@@ -77,11 +67,12 @@ def _feed_conditions(filters: FeedFilter, *, by_visibility_index: bool = True
     return conditions
 
 
-async def public_timeline(session: AsyncSession, *, page: Page, filters: FeedFilter
-                          ) -> list[Post]:
-    """Public posts, newest first, without reposts or replies to others (as Mastodon)."""
+async def public_timeline(session: AsyncSession, *, page: Page, filters: FeedFilter,
+                          viewer_id: int | None = None) -> list[Post]:
+    """Public posts, newest first, without reposts or replies to others (as Mastodon), nor
+    posts of accounts the viewer blocks or mutes or that block the viewer."""
     stmt = select(Post).where(
-        *_feed_conditions(filters),
+        *_feed_conditions(filters), not_blocked_or_muted(viewer_id),
         or_(Post.in_reply_to_id.is_(None), Post.in_reply_to_account_id == Post.account_id),
     )
     return await _page_of_posts(session, stmt, Post.id, page)
@@ -105,13 +96,13 @@ async def _tag_ids(session: AsyncSession, names: Sequence[str]) -> dict[str, int
 
 
 def _tagged(tag_ids: Sequence[int]) -> ColumnElement[bool]:
-    other = aliased(PostTag)  # the outer query may join post_tags itself
+    other = alias_of(PostTag, "tl_other_tag")  # the outer query may join post_tags itself
     return exists(select(other.post_id).where(other.post_id == Post.id,
                                               other.tag_id.in_(tag_ids)))
 
 
 async def tag_timeline(session: AsyncSession, *, tag: str, page: Page, filters: FeedFilter,
-                       tags: TagFilter) -> list[Post]:
+                       tags: TagFilter, viewer_id: int | None = None) -> list[Post]:
     """Public posts carrying `tag` (or any of `tags.any`), all of `tags.all`, none of
     `tags.none`, newest first."""
     known = await _tag_ids(session, [tag, *tags.any, *tags.all, *tags.none])
@@ -127,7 +118,8 @@ async def tag_timeline(session: AsyncSession, *, tag: str, page: Page, filters: 
         stmt = select(Post).where(Post.id.in_(select(PostTag.post_id)
                                               .where(PostTag.tag_id.in_(wanted))))
         cursor = Post.id
-    stmt = stmt.where(*_feed_conditions(filters, by_visibility_index=False))
+    stmt = stmt.where(*_feed_conditions(filters, by_visibility_index=False),
+                      not_blocked_or_muted(viewer_id))
     for name in tags.all:
         if tag_key(name) not in known:
             return []

@@ -18,8 +18,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from parley.accounts.models import Account, User
 from parley.api.deps import AppSettings, DbSession
 from parley.config import Settings
+from parley.errors import Forbidden, Unauthorized
+from parley.inbox.service import count_waiting
 from parley.lib.html import sanitise
-from parley.lib.timefmt import as_utc, iso
+from parley.lib.timefmt import as_utc, iso, utcnow
 from parley.web.session import WebSession, csrf_token, csrf_valid, read_session, set_cookie
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -27,6 +29,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Chromium applies it to the redirect to a client's redirect_uri after consent.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+                               "script-src 'self'; style-src 'self'; connect-src 'self'; "
                                "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -51,6 +54,17 @@ def _when(moment: datetime | None) -> str:
     return "" if moment is None else as_utc(moment).strftime("%d %b %Y, %H:%M UTC")
 
 
+def _ago(moment: datetime | None) -> str:
+    """A short relative time ("5m", "3h", "2d"); the full date sits in the title."""
+    if moment is None:
+        return ""
+    seconds = max(0, int((utcnow() - as_utc(moment)).total_seconds()))
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
 @cache
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
@@ -60,6 +74,7 @@ def environment() -> Environment:
     env.filters["when"] = _when
     env.filters["safe_url"] = _safe_url
     env.filters["iso"] = iso
+    env.filters["ago"] = _ago
     return env
 
 
@@ -76,11 +91,38 @@ class Page:
     session: WebSession | None
     account: Account | None
     lang: str = "en"
+    waiting: int = 0
+    # Set when rendering for another page (live fragments): where its forms come back to.
+    return_to: str | None = None
     _cookie_changed: bool = field(default=False)
 
     @property
     def signed_in(self) -> bool:
         return self.account is not None
+
+    @property
+    def is_htmx(self) -> bool:
+        """htmx asks for a fragment; without JavaScript the same route answers a page."""
+        return self.request.headers.get("hx-request") == "true"
+
+    @property
+    def here(self) -> str:
+        """This page's path and query: where a form on it comes back to."""
+        if self.return_to is not None:
+            return self.return_to
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    def require_account(self) -> Account:
+        """The signed-in account; signed-out visitors are sent to sign in (see WebRoute)."""
+        if self.account is None:
+            raise Unauthorized("Sign in to continue")
+        return self.account
+
+    def require_csrf(self, fields: dict[str, str]) -> None:
+        """Forms that change something must carry this session's token."""
+        if not self.csrf_ok(fields.get("csrf")):
+            raise Forbidden("Your session expired. Reload the page and try again.")
 
     def csrf(self) -> str:
         """The token for a form on this page, starting an anonymous session if need be."""
@@ -113,6 +155,9 @@ class Page:
         body = environment().get_template(template).render(page=self, **context)
         return self._finish(html_response(body, status=status))
 
+    def render_text(self, template: str, **context: Any) -> str:
+        return environment().get_template(template).render(page=self, **context)
+
     def error(self, status: int, title: str, message: str) -> Response:
         return self.render("error.html", status=status, title=title, message=message)
 
@@ -141,8 +186,12 @@ async def _page(request: Request, db: DbSession, settings: AppSettings) -> Page:
     session = read_session(request, settings)
     account = await _signed_in_account(db, session)
     lang = request.query_params.get("lang", "")
-    return Page(request=request, settings=settings, session=session, account=account,
+    page = Page(request=request, settings=settings, session=session, account=account,
                 lang=lang if lang.isalpha() and 2 <= len(lang) <= 3 else "en")
+    if account is not None:
+        page.waiting = await count_waiting(db, viewer_id=account.id)
+    request.state.page = page  # for error pages rendered outside the route (WebRoute)
+    return page
 
 
 PageContext = Annotated[Page, Depends(_page)]

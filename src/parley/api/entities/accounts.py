@@ -77,7 +77,7 @@ def credential_account_entity(account: Account, settings: Settings, *,
 
 
 def relationship_entity(rel: Relationship) -> dict[str, Any]:
-    """Mastodon's Relationship; blocks, mutes and notes arrive with their own features."""
+    """Mastodon's Relationship; notes arrive with their own feature."""
     return {
         "id": str(rel.account_id),
         "following": rel.following,
@@ -85,13 +85,13 @@ def relationship_entity(rel: Relationship) -> dict[str, Any]:
         "notifying": rel.notifying,
         "languages": None,
         "followed_by": rel.followed_by,
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
+        "blocking": rel.blocking,
+        "blocked_by": rel.blocked_by,
+        "muting": rel.muting,
+        "muting_notifications": rel.muting_notifications,
         "requested": rel.requested,
         "requested_by": rel.requested_by,
-        "domain_blocking": False,
-        "endorsed": False,
+        "domain_blocking": rel.domain_blocking,
+        "endorsed": rel.endorsed,
         "note": "",
     }

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.applications import status_application
+from parley.api.entities.filters import attach_filter_results
 from parley.config import Settings
+from parley.featured.service import pinned_among
 from parley.lib.text import tag_url
 from parley.lib.timefmt import iso
 from parley.oauth.models import Application
@@ -39,6 +41,7 @@ class _Batch:
     liked: set[int] = field(default_factory=set)
     reposted: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
 
     def account(self, account_id: int) -> dict[str, Any]:
         if account_id not in self.account_entities:
@@ -105,7 +108,7 @@ async def _load_related(session: AsyncSession, batch: _Batch, posts: list[Post])
 
 
 async def _load_viewer_state(session: AsyncSession, batch: _Batch, post_ids: set[int]) -> None:
-    """Whether the viewer liked, reposted or bookmarked each post: one query each."""
+    """Whether the viewer liked, reposted, bookmarked or pinned each post: one query each."""
     viewer = batch.viewer_id
     if viewer is None or not post_ids:
         return
@@ -115,6 +118,7 @@ async def _load_viewer_state(session: AsyncSession, batch: _Batch, post_ids: set
         Post.account_id == viewer, Post.repost_of_id.in_(post_ids))))
     batch.bookmarked = set(await session.scalars(select(Bookmark.post_id).where(
         Bookmark.account_id == viewer, Bookmark.post_id.in_(post_ids))))
+    batch.pinned = await pinned_among(session, account_id=viewer, post_ids=list(post_ids))
 
 
 def _quote_approval(post: Post, viewer_id: int | None) -> dict[str, Any]:
@@ -189,19 +193,21 @@ def _status(post: Post, batch: _Batch, *, shallow_quote: bool = False) -> dict[s
         "reblogged": shown.id in batch.reposted,
         "bookmarked": shown.id in batch.bookmarked,
         "muted": False,
-        "pinned": False,
+        "pinned": post.id in batch.pinned,
         "filtered": [],
     }
 
 
 async def render_statuses(session: AsyncSession, posts: Sequence[Post], *,
                           viewer_id: int | None, settings: Settings,
-                          with_source: bool = False) -> list[dict[str, Any]]:
+                          with_source: bool = False, filter_context: str | None = None
+                          ) -> list[dict[str, Any]]:
     """Mastodon Status entities for `posts`, in order, as `viewer_id` sees them.
 
     The caller decides which posts the viewer may see; reposted originals are visible with
     their repost, quoted posts are checked here. `with_source` adds the typed `text` (as
-    DELETE /statuses/:id does, for redrafting).
+    DELETE /statuses/:id does, for redrafting). `filter_context` (home, public, thread,
+    account, notifications) fills `filtered` from the viewer's filters for that context.
     """
     if not posts:
         return []
@@ -217,6 +223,11 @@ async def render_statuses(session: AsyncSession, posts: Sequence[Post], *,
     await _load_related(session, batch, every)
     await _load_viewer_state(session, batch, {post.id for post in every})
     rendered = [_status(post, batch) for post in posts]
+    if filter_context is not None and viewer_id is not None:
+        shown: list[Post | None] = [batch.originals.get(post.repost_of_id)
+                                    if post.repost_of_id else post for post in posts]
+        await attach_filter_results(session, rendered, shown, viewer_id=viewer_id,
+                                    context=filter_context)
     if with_source:
         for entity, post in zip(rendered, posts, strict=True):
             entity["text"] = post.text

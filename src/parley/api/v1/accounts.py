@@ -5,8 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from starlette.datastructures import UploadFile
 
+from parley.accounts import images
 from parley.accounts import service as accounts
+from parley.accounts.models import Account
 from parley.api.deps import (
     AppSettings,
     DbSession,
@@ -17,12 +20,14 @@ from parley.api.deps import (
     user_required,
 )
 from parley.api.entities.accounts import account_entity, credential_account_entity
+from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_statuses
 from parley.api.oauth import token_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.errors import Forbidden, Invalid, NotFound
+from parley.featured.service import pinned_posts
 from parley.oauth.tokens import Authenticated, issue_token
 from parley.social.models import Follow
 from parley.timelines.account import AccountPostsFilter, account_posts
@@ -106,12 +111,28 @@ class CredentialsForm(BaseModel):
         )
 
 
+async def _profile_images(request: Request, session: DbSession, settings: AppSettings,
+                          account: Account) -> Account:
+    """avatar and header as multipart files, stored through the same service as the web's."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return account
+    form = await request.form()
+    for name, kind in (("avatar", images.AVATAR), ("header", images.HEADER)):
+        upload = form.get(name)
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(images.MAX_UPLOAD_BYTES + 1)
+            account = await images.store_profile_image(session, settings, account, kind=kind,
+                                                       data=data)
+    return account
+
+
 @router.patch("/api/v1/accounts/update_credentials")
 async def update_credentials(request: Request, session: DbSession, settings: AppSettings,
                              viewer: Viewer = Depends(user_required("write:accounts"))
                              ) -> FastJSON:
     form = await parse(request, CredentialsForm)
     account = await accounts.update_profile(session, viewer.account, form.changes())
+    account = await _profile_images(request, session, settings, account)
     requests_count = await pending_follow_requests(session, viewer.id)
     return json_response(credential_account_entity(account, settings,
                                                    follow_requests_count=requests_count))
@@ -157,6 +178,17 @@ class AccountStatusesQuery(BaseModel):
     tagged: str | None = Field(default=None, max_length=255)
 
 
+async def _pinned_statuses(request: Request, session: DbSession, settings: AppSettings,
+                           account_id: int, viewer_id: int | None) -> FastJSON:
+    """The account's pinned posts the viewer may see, most recently pinned first."""
+    pins = await pinned_posts(session, account_id=account_id, viewer_id=viewer_id,
+                              page=Page.from_request(request))
+    rendered = await render_statuses(session, [post for _, post in pins], viewer_id=viewer_id,
+                                     settings=settings, filter_context="account")
+    return json_response(drop_hidden(rendered),
+                         link=link_header(request, [pin for pin, _ in pins]))
+
+
 @router.get("/api/v1/accounts/{account_id}/statuses")
 async def account_statuses(account_id: str, request: Request, session: DbSession,
                            settings: AppSettings,
@@ -164,12 +196,17 @@ async def account_statuses(account_id: str, request: Request, session: DbSession
                            ) -> FastJSON:
     account = await accounts.get_account(session, parse_id(account_id))
     query = await parse(request, AccountStatusesQuery)
-    if query.pinned or query.only_media:  # pins and media arrive with their own features
+    if query.only_media:  # media arrive with their own feature
         return json_response([])
+    if query.pinned:
+        return await _pinned_statuses(request, session, settings, account.id,
+                                      viewer.id if viewer else None)
     filters = AccountPostsFilter(exclude_replies=query.exclude_replies,
                                  exclude_reposts=query.exclude_reblogs, tagged=query.tagged)
     viewer_id = viewer.id if viewer else None
     posts = await account_posts(session, account.id, viewer_id=viewer_id,
                                 page=Page.from_request(request), filters=filters)
-    rendered = await render_statuses(session, posts, viewer_id=viewer_id, settings=settings)
-    return json_response(rendered, link=link_header(request, [post.id for post in posts]))
+    rendered = await render_statuses(session, posts, viewer_id=viewer_id, settings=settings,
+                                     filter_context="account")
+    return json_response(drop_hidden(rendered),
+                         link=link_header(request, [post.id for post in posts]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
 from parley.api.entities.notifications import render_notifications
@@ -15,12 +15,16 @@ from parley.notifications import service as notifications
 from parley.notifications.service import NotificationFilter
 
 router = APIRouter()
+LIMIT, MAX_LIMIT = 40, 80  # Mastodon's page sizes for notifications
 
 
 class NotificationsQuery(BaseModel):
-    types: list[str] = []
-    exclude_types: list[str] = []
+    """The list filters v1 and v2 share (unknown types simply match nothing)."""
+
+    types: list[str] = Field(default=[], max_length=50)
+    exclude_types: list[str] = Field(default=[], max_length=50)
     account_id: str | None = None
+    include_filtered: bool = False
 
     @field_validator("types", "exclude_types", mode="before")
     @classmethod
@@ -29,11 +33,17 @@ class NotificationsQuery(BaseModel):
         return [value] if isinstance(value, str) else value
 
     def notification_filter(self) -> NotificationFilter:
+        """NotFound when account_id names no possible account (the list is then empty)."""
         from_account = None
         if self.account_id:
             from_account = parse_id(self.account_id)
         return NotificationFilter(types=self.types, exclude_types=self.exclude_types,
-                                  from_account_id=from_account)
+                                  from_account_id=from_account,
+                                  include_filtered=self.include_filtered)
+
+
+class UnreadCountQuery(NotificationsQuery):
+    limit: int = Field(default=100, ge=1, le=1000)
 
 
 @router.get("/api/v1/notifications")
@@ -47,9 +57,25 @@ async def list_notifications(
     except NotFound:
         return json_response([])  # notifications from an account that cannot exist: none
     rows = await notifications.list_notifications(
-        session, viewer_id=viewer.id, page=Page.from_request(request), filters=filters)
+        session, viewer_id=viewer.id, filters=filters,
+        page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
     entities = await render_notifications(session, rows, viewer_id=viewer.id, settings=settings)
     return json_response(entities, link=link_header(request, [n.id for n in rows]))
+
+
+@router.get("/api/v1/notifications/unread_count")
+async def unread_count(request: Request, session: DbSession,
+                       viewer: Viewer = Depends(user_required("read:notifications"))
+                       ) -> FastJSON:
+    """Notifications after the notifications marker, up to `limit` (default 100)."""
+    query = await parse(request, UnreadCountQuery)
+    try:
+        filters = query.notification_filter()
+    except NotFound:
+        return json_response({"count": 0})
+    count = await notifications.unread_count(session, viewer_id=viewer.id, filters=filters,
+                                             limit=query.limit)
+    return json_response({"count": count})
 
 
 @router.get("/api/v1/notifications/{notification_id}")

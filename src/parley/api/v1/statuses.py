@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from parley.accounts.models import Account
 from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
 from parley.api.entities.accounts import account_entity
+from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_status, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
@@ -126,9 +127,11 @@ async def get_context(status_id: str, session: DbSession, settings: AppSettings,
     context = await posts.thread_context(session, post_id=parse_id(status_id),
                                          viewer_id=viewer_id)
     rendered = await render_statuses(session, [*context.ancestors, *context.descendants],
-                                     viewer_id=viewer_id, settings=settings)
+                                     viewer_id=viewer_id, settings=settings,
+                                     filter_context="thread")
     split = len(context.ancestors)
-    return json_response({"ancestors": rendered[:split], "descendants": rendered[split:]})
+    return json_response({"ancestors": drop_hidden(rendered[:split]),
+                          "descendants": drop_hidden(rendered[split:])})
 
 
 @router.get("/api/v1/statuses/{status_id}/source")

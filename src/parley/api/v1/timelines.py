@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, field_validator
 
 from parley.api.deps import AppSettings, DbSession, Viewer, user_optional, user_required
+from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
@@ -42,8 +43,10 @@ async def home(request: Request, session: DbSession, settings: AppSettings,
                viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
     page = Page.from_request(request)
     posts = await timelines.home_timeline(session, viewer_id=viewer.id, page=page)
-    entities = await render_statuses(session, posts, viewer_id=viewer.id, settings=settings)
-    return json_response(entities, link=link_header(request, [post.id for post in posts]))
+    entities = await render_statuses(session, posts, viewer_id=viewer.id, settings=settings,
+                                     filter_context="home")
+    return json_response(drop_hidden(entities),
+                         link=link_header(request, [post.id for post in posts]))
 
 
 @router.get("/api/v1/timelines/public")
@@ -51,10 +54,13 @@ async def public(request: Request, session: DbSession, settings: AppSettings,
                  viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
     query = await parse(request, FeedQuery)
     page = Page.from_request(request)
-    posts = await timelines.public_timeline(session, page=page, filters=query.feed_filter())
-    entities = await render_statuses(session, posts, viewer_id=viewer.id if viewer else None,
-                                     settings=settings)
-    return json_response(entities, link=link_header(request, [post.id for post in posts]))
+    viewer_id = viewer.id if viewer else None
+    posts = await timelines.public_timeline(session, page=page, filters=query.feed_filter(),
+                                            viewer_id=viewer_id)
+    entities = await render_statuses(session, posts, viewer_id=viewer_id, settings=settings,
+                                     filter_context="public")
+    return json_response(drop_hidden(entities),
+                         link=link_header(request, [post.id for post in posts]))
 
 
 @router.get("/api/v1/timelines/tag/{hashtag}")
@@ -64,10 +70,12 @@ async def tag(hashtag: str, request: Request, session: DbSession, settings: AppS
     page = Page.from_request(request)
     posts = await timelines.tag_timeline(
         session, tag=hashtag, page=page, filters=query.feed_filter(),
-        tags=TagFilter(any=query.any, all=query.all, none=query.none))
+        tags=TagFilter(any=query.any, all=query.all, none=query.none),
+        viewer_id=viewer.id if viewer else None)
     entities = await render_statuses(session, posts, viewer_id=viewer.id if viewer else None,
-                                     settings=settings)
-    return json_response(entities, link=link_header(request, [post.id for post in posts]))
+                                     settings=settings, filter_context="public")
+    return json_response(drop_hidden(entities),
+                         link=link_header(request, [post.id for post in posts]))
 
 
 @router.get("/api/v1/bookmarks")

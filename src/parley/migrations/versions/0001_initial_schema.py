@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 00:33:37.940041
+Create Date: 2026-11-22 01:36:55.200256
 """
 
 from __future__ import annotations
@@ -49,6 +49,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("uri", name=op.f("uq_accounts_uri")),
     )
     op.create_table(
+        "conversations",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("thread_id", sa.BigInteger(), nullable=False),
+        sa.Column("participant_key", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+        sa.UniqueConstraint(
+            "thread_id", "participant_key", name="uq_conversations_thread_id_participant_key"
+        ),
+    )
+    op.create_table(
         "jobs",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -79,6 +90,211 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
     )
     op.create_table(
+        "account_domain_blocks",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("domain", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_domain_blocks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_domain_blocks")),
+        sa.UniqueConstraint("account_id", "domain", name="uq_account_domain_blocks_account_domain"),
+    )
+    op.create_table(
+        "blocks",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_blocks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_blocks_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blocks")),
+        sa.UniqueConstraint("account_id", "target_account_id", name="uq_blocks_account_target"),
+    )
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_blocks_target_account", ["target_account_id", "account_id"], unique=False
+        )
+
+    op.create_table(
+        "endorsements",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_endorsements_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_endorsements_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_endorsements")),
+        sa.UniqueConstraint(
+            "account_id", "target_account_id", name="uq_endorsements_account_id_target_account_id"
+        ),
+    )
+    with op.batch_alter_table("endorsements", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_endorsements_target_account_id", ["target_account_id"], unique=False
+        )
+
+    op.create_table(
+        "featured_tags",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("tag_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_featured_tags_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_featured_tags_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_featured_tags")),
+        sa.UniqueConstraint("account_id", "tag_id", name="uq_featured_tags_account_id_tag_id"),
+    )
+    with op.batch_alter_table("featured_tags", schema=None) as batch_op:
+        batch_op.create_index("ix_featured_tags_tag_id", ["tag_id"], unique=False)
+
+    op.create_table(
+        "filters",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("context", sa.JSON(), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_filters_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_filters")),
+    )
+    with op.batch_alter_table("filters", schema=None) as batch_op:
+        batch_op.create_index("ix_filters_account_id_id", ["account_id", "id"], unique=False)
+
+    op.create_table(
+        "lists",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("replies_policy", sa.String(length=16), nullable=False),
+        sa.Column("exclusive", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_lists_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lists")),
+    )
+    with op.batch_alter_table("lists", schema=None) as batch_op:
+        batch_op.create_index("ix_lists_account_id_id", ["account_id", "id"], unique=False)
+
+    op.create_table(
+        "markers",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("timeline", sa.String(length=16), nullable=False),
+        sa.Column("last_read_id", sa.BigInteger(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_markers_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "timeline", name=op.f("pk_markers")),
+    )
+    op.create_table(
+        "mutes",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("notifications", sa.Boolean(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_mutes_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_mutes_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mutes")),
+        sa.UniqueConstraint("account_id", "target_account_id", name="uq_mutes_account_target"),
+    )
+    op.create_table(
+        "notification_permissions",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("from_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_notification_permissions_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_notification_permissions_from_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "account_id", "from_account_id", name=op.f("pk_notification_permissions")
+        ),
+    )
+    op.create_table(
+        "notification_policies",
+        sa.Column("account_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("for_not_following", sa.String(length=8), nullable=False),
+        sa.Column("for_not_followers", sa.String(length=8), nullable=False),
+        sa.Column("for_new_accounts", sa.String(length=8), nullable=False),
+        sa.Column("for_private_mentions", sa.String(length=8), nullable=False),
+        sa.Column("for_limited_accounts", sa.String(length=8), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_notification_policies_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_notification_policies")),
+    )
+    op.create_table(
         "oauth_applications",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
@@ -99,6 +315,92 @@ def upgrade() -> None:
         sa.UniqueConstraint("client_id", name=op.f("uq_oauth_applications_client_id")),
     )
     op.create_table(
+        "reports",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_ids", sa.JSON(), nullable=False),
+        sa.Column("rule_ids", sa.JSON(), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("forwarded", sa.Boolean(), nullable=False),
+        sa.Column("action_taken", sa.Boolean(), nullable=False),
+        sa.Column("action_taken_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("action_taken_by_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("resolution_note", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_reports_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["action_taken_by_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_reports_action_taken_by_account_id_accounts"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_reports_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
+    )
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reports_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_reports_resolved_id", ["action_taken", "id"], unique=False)
+        batch_op.create_index("ix_reports_target_account_id", ["target_account_id"], unique=False)
+
+    op.create_table(
+        "suggestion_dismissals",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_suggestion_dismissals_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_suggestion_dismissals_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "account_id", "target_account_id", name=op.f("pk_suggestion_dismissals")
+        ),
+    )
+    op.create_table(
+        "tag_follows",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("tag_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_tag_follows_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_tag_follows_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tag_follows")),
+        sa.UniqueConstraint("account_id", "tag_id", name="uq_tag_follows_account_id_tag_id"),
+    )
+    with op.batch_alter_table("tag_follows", schema=None) as batch_op:
+        batch_op.create_index("ix_tag_follows_account_id_id", ["account_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_tag_follows_tag_id_account_id", ["tag_id", "account_id"], unique=False
+        )
+
+    op.create_table(
         "users",
         sa.Column("account_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
@@ -118,6 +420,51 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+    op.create_table(
+        "filter_keywords",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("filter_id", sa.BigInteger(), nullable=False),
+        sa.Column("keyword", sa.String(length=255), nullable=False),
+        sa.Column("whole_word", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["filter_id"],
+            ["filters.id"],
+            name=op.f("fk_filter_keywords_filter_id_filters"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_filter_keywords")),
+    )
+    with op.batch_alter_table("filter_keywords", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_filter_keywords_filter_id"), ["filter_id"], unique=False
+        )
+
+    op.create_table(
+        "list_members",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("list_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_list_members_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["list_id"],
+            ["lists.id"],
+            name=op.f("fk_list_members_list_id_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("list_id", "account_id", name=op.f("pk_list_members")),
+    )
+    with op.batch_alter_table("list_members", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_list_members_account_id_list_id", ["account_id", "list_id"], unique=False
+        )
+
     op.create_table(
         "oauth_access_tokens",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -249,6 +596,9 @@ def upgrade() -> None:
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.create_index("ix_posts_account_id_id", ["account_id", "id"], unique=False)
         batch_op.create_index(
+            "ix_posts_in_reply_to_account_id_id", ["in_reply_to_account_id", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_posts_in_reply_to_id"), ["in_reply_to_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_posts_quote_of_id"), ["quote_of_id"], unique=False)
@@ -276,6 +626,91 @@ def upgrade() -> None:
     with op.batch_alter_table("bookmarks", schema=None) as batch_op:
         batch_op.create_index("ix_bookmarks_account_id_id", ["account_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_bookmarks_post_id"), ["post_id"], unique=False)
+
+    op.create_table(
+        "conversation_participants",
+        sa.Column("conversation_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("unread", sa.Boolean(), nullable=False),
+        sa.Column("hidden", sa.Boolean(), nullable=False),
+        sa.Column("last_post_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_conversation_participants_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_conversation_participants_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["last_post_id"],
+            ["posts.id"],
+            name=op.f("fk_conversation_participants_last_post_id_posts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint(
+            "conversation_id", "account_id", name=op.f("pk_conversation_participants")
+        ),
+    )
+    with op.batch_alter_table("conversation_participants", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_conversation_participants_account_id_last_post_id",
+            ["account_id", "last_post_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "conversation_posts",
+        sa.Column("post_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("conversation_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_conversation_posts_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_conversation_posts_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("post_id", name=op.f("pk_conversation_posts")),
+    )
+    with op.batch_alter_table("conversation_posts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_conversation_posts_conversation_id_post_id",
+            ["conversation_id", "post_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "filter_statuses",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("filter_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["filter_id"],
+            ["filters.id"],
+            name=op.f("fk_filter_statuses_filter_id_filters"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_filter_statuses_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_filter_statuses")),
+        sa.UniqueConstraint("filter_id", "post_id", name="uq_filter_statuses_filter_post"),
+    )
+    with op.batch_alter_table("filter_statuses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_filter_statuses_post_id"), ["post_id"], unique=False)
 
     op.create_table(
         "follows",
@@ -344,6 +779,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "key", name=op.f("pk_idempotency_keys")),
     )
     op.create_table(
+        "inbox_dismissals",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_inbox_dismissals_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_inbox_dismissals_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "post_id", name=op.f("pk_inbox_dismissals")),
+    )
+    op.create_table(
         "likes",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
@@ -366,6 +820,31 @@ def upgrade() -> None:
         batch_op.create_index("ix_likes_post_id_id", ["post_id", "id"], unique=False)
 
     op.create_table(
+        "list_entries",
+        sa.Column("list_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("author_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["list_id"],
+            ["lists.id"],
+            name=op.f("fk_list_entries_list_id_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_list_entries_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("list_id", "post_id", name=op.f("pk_list_entries")),
+    )
+    with op.batch_alter_table("list_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_list_entries_list_id_author_id", ["list_id", "author_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_list_entries_post_id"), ["post_id"], unique=False)
+
+    op.create_table(
         "mentions",
         sa.Column("post_id", sa.BigInteger(), nullable=False),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
@@ -386,6 +865,43 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "notification_requests",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("from_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("last_post_id", sa.BigInteger(), nullable=True),
+        sa.Column("notifications_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_notification_requests_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_notification_requests_from_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["last_post_id"],
+            ["posts.id"],
+            name=op.f("fk_notification_requests_last_post_id_posts"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_requests")),
+        sa.UniqueConstraint(
+            "account_id", "from_account_id", name="uq_notification_requests_account_from"
+        ),
+    )
+    with op.batch_alter_table("notification_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notification_requests_account_id_id", ["account_id", "id"], unique=False
+        )
+
+    op.create_table(
         "notifications",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
@@ -393,6 +909,9 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("post_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("group_key", sa.String(length=96), nullable=True),
+        sa.Column("filtered", sa.Boolean(), nullable=False),
+        sa.Column("report_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
@@ -411,14 +930,72 @@ def upgrade() -> None:
             name=op.f("fk_notifications_post_id_posts"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+            name=op.f("fk_notifications_report_id_reports"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
         sa.UniqueConstraint(
             "account_id", "type", "from_account_id", "post_id", name="uq_notifications_activity"
         ),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notifications_account_id_group_key_id",
+            ["account_id", "group_key", "id"],
+            unique=False,
+        )
         batch_op.create_index("ix_notifications_account_id_id", ["account_id", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notifications_post_id"), ["post_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notifications_report_id"), ["report_id"], unique=False)
+
+    op.create_table(
+        "post_edits",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("spoiler_text", sa.Text(), nullable=False),
+        sa.Column("sensitive", sa.Boolean(), nullable=False),
+        sa.Column("language", sa.String(length=16), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_post_edits_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_post_edits_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_post_edits")),
+    )
+    with op.batch_alter_table("post_edits", schema=None) as batch_op:
+        batch_op.create_index("ix_post_edits_post_id_id", ["post_id", "id"], unique=False)
+
+    op.create_table(
+        "post_pins",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_post_pins_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_post_pins_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_post_pins")),
+        sa.UniqueConstraint("account_id", "post_id", name="uq_post_pins_account_id_post_id"),
+    )
+    with op.batch_alter_table("post_pins", schema=None) as batch_op:
+        batch_op.create_index("ix_post_pins_post_id", ["post_id"], unique=False)
 
     op.create_table(
         "post_tags",
@@ -461,9 +1038,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_timeline_entries_post_id"), ["post_id"], unique=False)
 
     # ### end Alembic commands ###
+    create_search_index()
 
 
 def downgrade() -> None:
+    drop_search_index()
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("timeline_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_timeline_entries_post_id"))
@@ -474,26 +1053,58 @@ def downgrade() -> None:
         batch_op.drop_index("ix_post_tags_post_id")
 
     op.drop_table("post_tags")
+    with op.batch_alter_table("post_pins", schema=None) as batch_op:
+        batch_op.drop_index("ix_post_pins_post_id")
+
+    op.drop_table("post_pins")
+    with op.batch_alter_table("post_edits", schema=None) as batch_op:
+        batch_op.drop_index("ix_post_edits_post_id_id")
+
+    op.drop_table("post_edits")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notifications_report_id"))
         batch_op.drop_index(batch_op.f("ix_notifications_post_id"))
         batch_op.drop_index("ix_notifications_account_id_id")
+        batch_op.drop_index("ix_notifications_account_id_group_key_id")
 
     op.drop_table("notifications")
+    with op.batch_alter_table("notification_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_notification_requests_account_id_id")
+
+    op.drop_table("notification_requests")
     with op.batch_alter_table("mentions", schema=None) as batch_op:
         batch_op.drop_index("ix_mentions_account_id_post_id")
 
     op.drop_table("mentions")
+    with op.batch_alter_table("list_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_list_entries_post_id"))
+        batch_op.drop_index("ix_list_entries_list_id_author_id")
+
+    op.drop_table("list_entries")
     with op.batch_alter_table("likes", schema=None) as batch_op:
         batch_op.drop_index("ix_likes_post_id_id")
         batch_op.drop_index("ix_likes_account_id_id")
 
     op.drop_table("likes")
+    op.drop_table("inbox_dismissals")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("follows", schema=None) as batch_op:
         batch_op.drop_index("ix_follows_target_state_account")
         batch_op.drop_index("ix_follows_account_state_target")
 
     op.drop_table("follows")
+    with op.batch_alter_table("filter_statuses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_filter_statuses_post_id"))
+
+    op.drop_table("filter_statuses")
+    with op.batch_alter_table("conversation_posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_conversation_posts_conversation_id_post_id")
+
+    op.drop_table("conversation_posts")
+    with op.batch_alter_table("conversation_participants", schema=None) as batch_op:
+        batch_op.drop_index("ix_conversation_participants_account_id_last_post_id")
+
+    op.drop_table("conversation_participants")
     with op.batch_alter_table("bookmarks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bookmarks_post_id"))
         batch_op.drop_index("ix_bookmarks_account_id_id")
@@ -504,6 +1115,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_posts_thread_id_id")
         batch_op.drop_index(batch_op.f("ix_posts_quote_of_id"))
         batch_op.drop_index(batch_op.f("ix_posts_in_reply_to_id"))
+        batch_op.drop_index("ix_posts_in_reply_to_account_id_id")
         batch_op.drop_index("ix_posts_account_id_id")
 
     op.drop_table("posts")
@@ -513,12 +1125,105 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_oauth_access_tokens_account_id"))
 
     op.drop_table("oauth_access_tokens")
+    with op.batch_alter_table("list_members", schema=None) as batch_op:
+        batch_op.drop_index("ix_list_members_account_id_list_id")
+
+    op.drop_table("list_members")
+    with op.batch_alter_table("filter_keywords", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_filter_keywords_filter_id"))
+
+    op.drop_table("filter_keywords")
     op.drop_table("users")
+    with op.batch_alter_table("tag_follows", schema=None) as batch_op:
+        batch_op.drop_index("ix_tag_follows_tag_id_account_id")
+        batch_op.drop_index("ix_tag_follows_account_id_id")
+
+    op.drop_table("tag_follows")
+    op.drop_table("suggestion_dismissals")
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_reports_target_account_id")
+        batch_op.drop_index("ix_reports_resolved_id")
+        batch_op.drop_index(batch_op.f("ix_reports_account_id"))
+
+    op.drop_table("reports")
     op.drop_table("oauth_applications")
+    op.drop_table("notification_policies")
+    op.drop_table("notification_permissions")
+    op.drop_table("mutes")
+    op.drop_table("markers")
+    with op.batch_alter_table("lists", schema=None) as batch_op:
+        batch_op.drop_index("ix_lists_account_id_id")
+
+    op.drop_table("lists")
+    with op.batch_alter_table("filters", schema=None) as batch_op:
+        batch_op.drop_index("ix_filters_account_id_id")
+
+    op.drop_table("filters")
+    with op.batch_alter_table("featured_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_featured_tags_tag_id")
+
+    op.drop_table("featured_tags")
+    with op.batch_alter_table("endorsements", schema=None) as batch_op:
+        batch_op.drop_index("ix_endorsements_target_account_id")
+
+    op.drop_table("endorsements")
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.drop_index("ix_blocks_target_account")
+
+    op.drop_table("blocks")
+    op.drop_table("account_domain_blocks")
     op.drop_table("tags")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_state_priority_run_at")
 
     op.drop_table("jobs")
+    op.drop_table("conversations")
     op.drop_table("accounts")
     # ### end Alembic commands ###
+
+
+# Written by hand (kept in script.py.mako, so regenerating this migration keeps it): what
+# autogenerate cannot express. Full-text search over posts (parley.search) is an FTS5
+# external-content table kept by triggers on SQLite, and on PostgreSQL a stored generated
+# tsvector column (not in the ORM model) with a GIN index: stored, so that phrase rechecks
+# and the planner's statistics need no re-parsing. Either way the index changes in the same
+# transaction as the posts.
+SQLITE_SEARCH = (
+    "CREATE VIRTUAL TABLE posts_fts USING fts5(text, spoiler_text, content='posts', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts WHEN new.repost_of_id IS NULL "
+    "BEGIN INSERT INTO posts_fts(rowid, text, spoiler_text) "
+    "VALUES (new.id, new.text, new.spoiler_text); END",
+    "CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts WHEN old.repost_of_id IS NULL "
+    "BEGIN INSERT INTO posts_fts(posts_fts, rowid, text, spoiler_text) "
+    "VALUES ('delete', old.id, old.text, old.spoiler_text); END",
+    "CREATE TRIGGER posts_fts_update AFTER UPDATE OF text, spoiler_text ON posts "
+    "WHEN old.repost_of_id IS NULL "
+    "BEGIN INSERT INTO posts_fts(posts_fts, rowid, text, spoiler_text) "
+    "VALUES ('delete', old.id, old.text, old.spoiler_text); "
+    "INSERT INTO posts_fts(rowid, text, spoiler_text) "
+    "VALUES (new.id, new.text, new.spoiler_text); END",
+)
+POSTGRESQL_SEARCH = (
+    "ALTER TABLE posts ADD COLUMN search_document tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('simple'::regconfig, spoiler_text || ' ' || text)) STORED",
+    "CREATE INDEX ix_posts_search ON posts USING gin (search_document)",
+)
+
+
+def create_search_index() -> None:
+    dialect = op.get_bind().dialect.name
+    statements = {"sqlite": SQLITE_SEARCH, "postgresql": POSTGRESQL_SEARCH}.get(dialect, ())
+    for statement in statements:
+        op.execute(statement)
+
+
+def drop_search_index() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for trigger in ("posts_fts_insert", "posts_fts_delete", "posts_fts_update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS posts_fts")
+    elif dialect == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_posts_search")
+        op.execute("ALTER TABLE posts DROP COLUMN IF EXISTS search_document")

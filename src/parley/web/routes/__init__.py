@@ -1,11 +1,24 @@
-"""HTML routes: sign-in, the OAuth consent page, and the public profile and post pages."""
+"""HTML routes: the web UI, an adapter over the same domain services the API uses."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.web.routes import auth, oauth, pages
+from parley.web.routes import (
+    auth,
+    compose,
+    inbox,
+    live,
+    notifications,
+    oauth,
+    pages,
+    people,
+    settings,
+    suggest,
+    timelines,
+)
 
 web_router = APIRouter()
-for module in (auth, oauth, pages):
+for module in (auth, oauth, inbox, timelines, compose, notifications, people, settings, live,
+               suggest, pages):
     web_router.include_router(module.router)

@@ -1,34 +1,26 @@
-"""Signing in and out of the web UI; sign_in_with_password is the one sign-in path that
-every form (this page and the OAuth authorisation page) goes through."""
+"""Signing up, in and out of the web UI; sign_in_with_password is the one sign-in path that
+every form (this page and the OAuth authorisation page) goes through, throttled per address
+and login."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import Response
 
+from parley.accounts.service import create_local_account
 from parley.api.deps import DbSession
-from parley.errors import Unauthorized
+from parley.errors import Invalid, Unauthorized
 from parley.oauth.service import check_password
+from parley.web.forms import checked, form_fields, safe_next
 from parley.web.render import Page, PageContext
+from parley.web.routing import WebRoute
+from parley.web.throttle import client_address, throttle_for
 
-router = APIRouter()
-MAX_FIELD_LENGTH = 4096
+router = APIRouter(route_class=WebRoute)
 
-
-async def form_fields(request: Request) -> dict[str, str]:
-    """A submitted HTML form's text fields (files and oversized values are dropped)."""
-    form = await request.form()
-    return {key: value for key, value in form.items()
-            if isinstance(value, str) and len(value) <= MAX_FIELD_LENGTH}
-
-
-def safe_next(raw: str | None) -> str:
-    """Only paths on this server: never an open redirect to another site."""
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
-        return raw
-    return "/"
+__all__ = ["form_fields", "router", "safe_next", "sign_in_form", "sign_in_with_password"]
 
 
 def sign_in_form(page: Page, *, next_url: str, login: str = "", error: str | None = None,
@@ -42,10 +34,18 @@ async def sign_in_with_password(page: Page, db: DbSession, login: str, password:
     """Sign the page in: None on success, else the message to show beside the form."""
     if not login.strip() or not password:
         return "Enter your e-mail address or username, and your password."
+    throttle, address = throttle_for(page.request), client_address(page.request)
+    wait = throttle.wait_seconds(address, login)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        return (f"Too many failed attempts. Try again in {minutes} "
+                f"minute{'s' if minutes != 1 else ''}.")
     try:
         account = await check_password(db, login, password)
     except Unauthorized as exc:
+        throttle.failed(address, login)
         return exc.message
+    throttle.succeeded(address, login)
     page.sign_in(account)
     return None
 
@@ -67,7 +67,8 @@ async def sign_in(page: PageContext, db: DbSession) -> Response:
                             error="Your session expired. Please sign in again.")
     error = await sign_in_with_password(page, db, login, fields.get("password", ""))
     if error is not None:
-        return sign_in_form(page, next_url=next_url, login=login, error=error, status=422)
+        status = 429 if error.startswith("Too many") else 422
+        return sign_in_form(page, next_url=next_url, login=login, error=error, status=status)
     return page.redirect(next_url)
 
 
@@ -78,4 +79,54 @@ async def sign_out(page: PageContext) -> Response:
         return page.error(403, "Session expired",
                           "Your session expired. Reload the page and try again.")
     page.sign_out()
+    return page.redirect("/")
+
+
+def sign_up_form(page: Page, *, values: dict[str, str] | None = None, error: str | None = None,
+                 status: int = 200) -> Response:
+    kept = {key: (values or {}).get(key, "") for key in ("username", "email", "reason")}
+    return page.render("sign_up.html", status=status, values=kept, error=error,
+                       mode=page.settings.registrations)
+
+
+@router.get("/auth/sign_up")
+async def sign_up_page(page: PageContext) -> Response:
+    if page.signed_in:
+        return page.redirect("/")
+    return sign_up_form(page, status=403 if page.settings.registrations == "closed" else 200)
+
+
+def _sign_up_problem(fields: dict[str, str]) -> str | None:
+    if fields.get("password", "") != fields.get("password_confirmation", ""):
+        return "The two passwords do not match."
+    if not checked(fields, "agreement"):
+        return "Please accept the server rules to sign up."
+    return None
+
+
+@router.post("/auth/sign_up")
+async def sign_up(page: PageContext, db: DbSession) -> Response:
+    fields = await form_fields(page.request)
+    settings = page.settings
+    if settings.registrations == "closed":
+        return sign_up_form(page, status=403)
+    if not page.csrf_ok(fields.get("csrf")):
+        return sign_up_form(page, values=fields, status=403,
+                            error="Your session expired. Please try again.")
+    problem = _sign_up_problem(fields)
+    if problem is not None:
+        return sign_up_form(page, values=fields, error=problem, status=422)
+    try:
+        account = await create_local_account(
+            db, settings, username=fields.get("username", "").strip(),
+            email=fields.get("email", "").strip(), password=fields.get("password", ""),
+            approved=settings.registrations == "open", reason=fields.get("reason") or None)
+    except Invalid as exc:
+        return sign_up_form(page, values=fields, status=422,
+                            error=exc.message.removeprefix("Validation failed: ").capitalize())
+    if settings.registrations == "approval":
+        return page.error(200, "Thanks for signing up",
+                          "A moderator will review your request. You can sign in once it is "
+                          "approved.")
+    page.sign_in(account)
     return page.redirect("/")

@@ -1,0 +1,5 @@
+"""`python -m bench` is `parley bench`."""
+
+from bench.cli import main
+
+main()

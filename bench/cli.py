@@ -1,0 +1,112 @@
+"""`parley bench ...` / `python -m bench ...`: load a network, run the benchmark, report."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bench.load import RESULTS, Destination, default_destination, load_network
+from bench.tiers import tier_named
+
+app = typer.Typer(help="Parley's benchmark harness (see docs/benchmarks.md).",
+                  no_args_is_help=True, add_completion=False)
+
+TierOpt = Annotated[str, typer.Option("--tier", help="XS, S, M or L.")]
+BackendOpt = Annotated[str, typer.Option("--backend", help="sqlite or postgresql.")]
+DbOpt = Annotated[str, typer.Option("--db", help="Database URL (default: per tier and "
+                                                 "backend, under bench/results/).")]
+
+
+def _destination(tier: str, backend: str, db: str) -> Destination:
+    if db:
+        return Destination(db)
+    if backend not in ("sqlite", "postgresql"):
+        raise typer.BadParameter("backend must be sqlite or postgresql")
+    return default_destination(tier_named(tier), backend)
+
+
+@app.command()
+def load(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
+         seed: Annotated[int, typer.Option(help="Random seed of the network.")] = 1,
+         posts: Annotated[int, typer.Option(help="Override the tier's post count.")] = 0,
+         analyze: Annotated[bool | None, typer.Option(
+             help="ANALYZE afterwards (default: on PostgreSQL only, as autovacuum would; a "
+                  "SQLite Parley database never gets statistics).")] = None) -> None:
+    """Generate a tier's network and bulk-load it into a fresh, migrated database."""
+    spec = tier_named(tier)
+    if posts:
+        spec = spec.with_posts(posts)
+    dest = _destination(tier, backend, db)
+    manifest = asyncio.run(load_network(spec, dest, seed=seed, analyze=analyze))
+    seconds = manifest["seconds"]
+    typer.echo(f"Loaded tier {spec.name} into {dest.url} in {seconds['total']:.0f} s: "
+               f"{manifest['accounts']:,} accounts, {manifest['follows']:,} follows, "
+               f"{manifest['posts']:,} posts, {manifest['timeline_entries']:,} home entries.")
+    typer.echo(f"Step seconds: {seconds}")
+
+
+@app.command()
+def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
+        scenarios: Annotated[str, typer.Option(
+            help="Comma-separated: cpu, flat, curve, compose, storm.")] = "cpu,flat,curve,"
+                                                                          "compose,storm",
+        seconds: Annotated[float, typer.Option(help="Seconds per wrk measurement.")] = 10,
+        connections: Annotated[int, typer.Option(help="wrk connections.")] = 4,
+        rates: Annotated[str, typer.Option(
+            help="Open-loop rates (req/s); default 25/50/75/100 % of home20's wrk rate.")] = "",
+        curve_seconds: Annotated[float, typer.Option(help="Seconds per open-loop rate.")] = 15,
+        compose_rate: float = 0.5, compose_seconds: float = 30.0,
+        storm_rate: Annotated[float, typer.Option(
+            help="Home reads/s in the storm; default half of home20's wrk rate.")] = 0,
+        storm_seconds: float = 60.0, storm_every: float = 10.0,
+        separate_worker: Annotated[bool, typer.Option(
+            help="Run `parley worker` as its own process (scale mode).")] = False,
+        label: str = "") -> None:
+    """Serve Parley and the floor app over a loaded database and run the scenarios."""
+    from bench.run import RunOptions, run_benchmark
+
+    opts = RunOptions(
+        scenarios=tuple(s.strip() for s in scenarios.split(",") if s.strip()),
+        seconds=seconds, connections=connections,
+        rates=tuple(float(r) for r in rates.split(",") if r.strip()),
+        curve_seconds=curve_seconds,
+        compose_rate=compose_rate, compose_seconds=compose_seconds, storm_rate=storm_rate,
+        storm_seconds=storm_seconds, storm_every=storm_every,
+        separate_worker=separate_worker, label=label)
+    out = run_benchmark(_destination(tier, backend, db), opts)
+    typer.echo(f"Results in {out / 'results.json'}")
+
+
+@app.command()
+def report(runs: Annotated[list[Path], typer.Argument(help="Run folders (bench/results/runs/).")],
+           out: Annotated[Path, typer.Option(help="Markdown file to write.")]
+           = RESULTS / "report.md",
+           images: Annotated[Path, typer.Option(help="Folder for the PNG plots.")]
+           = Path("docs/benchmarks")) -> None:
+    """Render runs as markdown (tables, targets met or not) with PNG plots."""
+    from bench.report import render
+
+    sections = [render(run_dir, images, run_dir.name.split("-", 2)[-1].lower())
+                for run_dir in runs]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n\n".join(sections) + "\n")
+    typer.echo(f"Wrote {out}")
+
+
+@app.command()
+def floor(db: Annotated[str, typer.Option(help="Database URL.")],
+          port: int = 3101) -> None:
+    """Serve the floor app alone (for poking at it by hand)."""
+    import sys
+
+    from bench import floor_app
+
+    sys.argv = ["floor_app", "--db", db, "--port", str(port)]
+    floor_app.main()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,117 @@
+"""Server processes under test: start, wait until up, read their CPU time and memory, stop."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads), from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """VmRSS (now) and VmHWM (peak) in kB."""
+    found: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0])
+    return found
+
+
+@dataclass
+class Server:
+    """A server process we started, and where it listens."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    extra_pids: list[int] = field(default_factory=list)  # e.g. a separate `parley worker`
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def memory(self) -> dict[str, int]:
+        return memory_kb(self.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "src"),
+                                         env.get("PYTHONPATH", "")])
+    return env
+
+
+def _start(name: str, module: str, args: list[str], port: int, probe: str,
+           log_dir: Path) -> Server:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", module, *args, "--port", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT, env=_env(), cwd=ROOT)
+    server = Server(name, port, process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{server.url}{probe}", timeout=2).status_code < 500:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"{name} did not start in time; see {log}")
+
+
+def start_parley(db_url: str, port: int, base_url: str, log_dir: Path, *,
+                 worker: bool = True) -> Server:
+    args = ["--db", db_url, "--base-url", base_url]
+    if not worker:
+        args.append("--no-worker")
+    return _start("parley", "bench.parley_server", args, port, "/health", log_dir)
+
+
+def start_floor(db_url: str, port: int, base_url: str, log_dir: Path) -> Server:
+    return _start("floor", "bench.floor_app", ["--db", db_url, "--base-url", base_url], port,
+                  "/api/v1/timelines/home", log_dir)
+
+
+def start_worker(db_url: str, log_dir: Path) -> subprocess.Popen[bytes]:
+    """A separate `parley worker` process (scale mode)."""
+    env = _env()
+    env["PARLEY_DATABASE_URL"] = db_url
+    with (log_dir / "worker.log").open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "parley", "worker"], stdout=out,
+                                stderr=subprocess.STDOUT, env=env, cwd=ROOT)

@@ -1,0 +1,236 @@
+"""Turns a run's results.json into markdown tables, the targets verdict and PNG plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.ops import OPS
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def cpu_table(r: dict[str, Any]) -> str:
+    parley, floor = r["cpu"]["parley"], r["cpu"]["floor"]
+    rows = []
+    for op in OPS:
+        if op not in parley:
+            continue
+        p, f = parley[op], floor.get(op)
+        ratio = p["cpu_us_per_op"] / f["cpu_us_per_op"] if f else None
+        rows.append([op, _fmt(p["rps"]), _fmt(p["cpu_us_per_op"]), _fmt(p["db_cpu_us_per_op"]),
+                     _fmt(p["p50_us"] / 1000, 1), _fmt(p["p99_us"] / 1000, 1),
+                     str(p["non2xx"] + p["errors"]),
+                     _fmt(f["rps"]) if f else "-", _fmt(f["cpu_us_per_op"]) if f else "-",
+                     _fmt(ratio, 2) + "x" if ratio else "-"])
+    return _table(["operation", "Parley req/s", "Parley CPU-µs/op", "DB CPU-µs/op",
+                   "p50 ms", "p99 ms", "errors", "floor req/s", "floor CPU-µs/op",
+                   "Parley/floor"], rows)
+
+
+def flat_table(r: dict[str, Any]) -> str:
+    flat = r["flat"]
+    base = None
+    rows = []
+    for followees in sorted(flat, key=int):
+        p, f = flat[followees]["parley"], flat[followees]["floor"]
+        base = base or p["cpu_us_per_op"]
+        rows.append([f"{int(followees):,}", _fmt(p["cpu_us_per_op"]), _fmt(f["cpu_us_per_op"]),
+                     _fmt(p["cpu_us_per_op"] / base, 2) + "x", _fmt(p["rps"])])
+    return _table(["followees", "Parley CPU-µs/op", "floor CPU-µs/op", "vs 10 followees",
+                   "Parley req/s"], rows)
+
+
+def curve_table(r: dict[str, Any]) -> str:
+    rows = []
+    for name, points in r["curve"].items():
+        for point in points:
+            ops = point["ops_ms"]
+            every = list(ops.values())
+            count = sum(v["count"] for v in every) or 1
+            p50 = max((v["p50"] for v in every), default=None)
+            p99 = max((v["p99"] for v in every), default=None)
+            errors = sum(point["errors"].values()) + sum(
+                n for key, n in point["statuses"].items() if not key.endswith(" 200"))
+            rows.append([name, _fmt(point["rate"]), _fmt(point["achieved_rate"], 1),
+                         _fmt(p50, 1), _fmt(p99, 1), _fmt(point["cpu_us_per_op"]),
+                         str(errors), str(count)])
+    return _table(["load", "offered req/s", "achieved req/s", "worst-op p50 ms",
+                   "worst-op p99 ms", "CPU-µs/req", "errors", "requests"], rows)
+
+
+def compose_table(r: dict[str, Any]) -> str:
+    rows = []
+    for label, point in r["compose"].items():
+        ops = point["ops_ms"].get("compose", {})
+        rows.append([label, _fmt(point["rate"], 1), _fmt(ops.get("p50"), 1),
+                     _fmt(ops.get("p99"), 1), _fmt(ops.get("max"), 1), str(ops.get("count", 0))])
+    return _table(["author", "posts/s", "p50 ms", "p99 ms", "max ms", "posts"], rows)
+
+
+def storm_table(r: dict[str, Any]) -> str:
+    storm = r["storm"]
+    rows = []
+    for label in ("quiet", "storm"):
+        ops = next(iter(storm[label]["ops_ms"].values()), {})
+        rows.append([label, _fmt(storm["read_rate"]), _fmt(ops.get("p50"), 1),
+                     _fmt(ops.get("p99"), 1), _fmt(ops.get("max"), 1),
+                     str(sum(storm[label]["errors"].values()))])
+    reads = _table(["home reads", "req/s", "p50 ms", "p99 ms", "max ms", "errors"], rows)
+    posts = [[str(i + 1), _fmt(p["compose_ms"], 1), f"{p['delivered']:,}/{p['expected']:,}",
+              _fmt(p["full_delivery_s"], 2), _fmt(p["deliveries_per_s"])]
+             for i, p in enumerate(storm["posts"])]
+    return reads + "\n\n" + _table(["celebrity post", "compose ms", "delivered",
+                                     "full delivery s", "deliveries/s"], posts)
+
+
+def resources_table(r: dict[str, Any]) -> str:
+    mem, db = r.get("memory_kb", {}), r["database"]
+    seconds = r["manifest"].get("seconds", {})
+    rows = [
+        ["Parley RSS now / peak", f"{mem.get('parley', {}).get('VmRSS', 0) / 1024:,.0f} / "
+                                  f"{mem.get('parley', {}).get('VmHWM', 0) / 1024:,.0f} MB"],
+        ["floor RSS now / peak", f"{mem.get('floor', {}).get('VmRSS', 0) / 1024:,.0f} / "
+                                 f"{mem.get('floor', {}).get('VmHWM', 0) / 1024:,.0f} MB"],
+        ["database size", f"{db['database_bytes'] / 2**20:,.0f} MB"],
+        ["timeline entries", f"{db['timeline_entries']:,}"],
+        ["bytes per timeline entry (table + indexes)", _fmt(db["bytes_per_entry"], 1)],
+        ["network", f"{r['manifest']['accounts']:,} accounts, {r['manifest']['follows']:,} "
+                    f"follows, {r['manifest']['posts']:,} posts"],
+        ["load time", f"{seconds.get('total', 0):,.0f} s "
+                      f"(home timelines {seconds.get('home_timelines', 0):,.0f} s)"],
+        ["machine load before / after", f"{r['machine']['load_before']} / "
+                                        f"{r['machine'].get('load_after')}"],
+    ]
+    return _table(["resource", "value"], rows)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(target, measured, verdict) for each target of issue 5 the run covers."""
+    out: list[tuple[str, str, str]] = []
+
+    def add(name: str, value: float | None, limit: float, unit: str, lower: bool = True) -> None:
+        if value is None:
+            out.append((name, "not measured", "-"))
+            return
+        met = value <= limit if lower else value >= limit
+        out.append((name, f"{value:,.2f}{unit}", "met" if met else "NOT met"))
+
+    if "cpu" in r:
+        parley, floor = r["cpu"]["parley"], r["cpu"]["floor"]
+
+        def cpu(side: dict[str, Any], op: str) -> float | None:
+            return side[op]["cpu_us_per_op"] if op in side else None
+
+        add("home 20 CPU ≤ 2x floor", _ratio(cpu(parley, "home20"), cpu(floor, "home20")), 2,
+            "x")
+        add("context of 30 ≤ 2x home 20", _ratio(cpu(parley, "context"), cpu(parley, "home20")),
+            2, "x")
+    if "flat" in r:
+        costs = {int(k): v["parley"]["cpu_us_per_op"] for k, v in r["flat"].items()}
+        within = [c for k, c in costs.items() if k <= 5000]
+        add("home cost flat ±20 % from 10 to 5,000 followees (max/min)",
+            max(within) / min(within) if within else None, 1.2, "x")
+    if "compose" in r:
+        p99 = [v["ops_ms"].get("compose", {}).get("p99") for v in r["compose"].values()]
+        add("compose p99, biggest audience ≤ 1.5x smallest", _ratio(p99[0], p99[-1]), 1.5, "x")
+    if "storm" in r:
+        posts = r["storm"]["posts"]
+        rates = [p["deliveries_per_s"] for p in posts if p["deliveries_per_s"]]
+        add("fan-out ≥ 100,000 deliveries/s (median post)",
+            sorted(rates)[len(rates) // 2] if rates else 0.0, 100_000, "/s", lower=False)
+        fulls = [p["full_delivery_s"] for p in posts]
+        worst = None if not fulls or None in fulls else max(fulls)
+        limit = 2.0 if r.get("backend") == "sqlite" else 1.0
+        add(f"celebrity post fully delivered ≤ {limit:g} s (worst)", worst, limit, " s")
+        quiet = next(iter(r["storm"]["quiet"]["ops_ms"].values()), {}).get("p99")
+        stormy = next(iter(r["storm"]["storm"]["ops_ms"].values()), {}).get("p99")
+        add("read p99 in the storm ≤ 2x without", _ratio(stormy, quiet), 2, "x")
+    peak = r.get("memory_kb", {}).get("parley", {}).get("VmHWM")
+    add("≤ 150 MB RSS per web process (peak)", peak / 1024 if peak else None, 150, " MB")
+    return out
+
+
+def plot_curves(r: dict[str, Any], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=80)
+    for name, points in r["curve"].items():
+        rates = [p["rate"] for p in points]
+        for q, style in (("p50", "--"), ("p99", "-")):
+            values = [max((v[q] for v in p["ops_ms"].values()), default=0) for p in points]
+            ax.plot(rates, values, style, marker="o", label=f"{name} {q}")
+    ax.set_xlabel("offered load (requests/s, open loop)")
+    ax.set_ylabel("latency (ms, from scheduled send)")
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_fanout(r: dict[str, Any], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=80)
+    for i, post in enumerate(r["storm"]["posts"]):
+        if post["curve"]:
+            xs, ys = zip(*post["curve"], strict=True)
+            ax.plot(xs, ys, label=f"post {i + 1}")
+    ax.set_xlabel("seconds since the celebrity's compose request was sent")
+    ax.set_ylabel("home timelines delivered")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def render(run_dir: Path, images: Path, name: str) -> str:
+    """The markdown section of one run; its plots go to `images` as <name>-*.png."""
+    r = json.loads((run_dir / "results.json").read_text())
+    images.mkdir(parents=True, exist_ok=True)
+    title = f"tier {r['manifest']['tier']} on {r['backend']}"
+    parts = [f"### {title} — run {run_dir.name}", ""]
+    verdicts = targets(r)
+    parts += [_table(["target", "measured", "verdict"], [list(v) for v in verdicts]), ""]
+    for key, heading, render_table in (
+            ("cpu", "CPU per operation (wrk, closed loop, side by side)", cpu_table),
+            ("flat", "Home page cost vs followees", flat_table),
+            ("curve", "Latency vs offered load (open loop)", curve_table),
+            ("compose", "Compose latency by audience", compose_table),
+            ("storm", "Celebrity storm", storm_table)):
+        if key in r:
+            parts += [f"#### {heading}", "", render_table(r), ""]
+    if "curve" in r:
+        plot_curves(r, images / f"{name}-latency.png", f"Latency vs offered load, {title}")
+        parts += [f"![latency vs load](benchmarks/{name}-latency.png)", ""]
+    if "storm" in r:
+        plot_fanout(r, images / f"{name}-fanout.png", f"Fan-out delivered vs time, {title}")
+        parts += [f"![fan-out vs time](benchmarks/{name}-fanout.png)", ""]
+    parts += ["#### Resources", "", resources_table(r), ""]
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""Parley's own API beyond Mastodon's: conversations and "Waiting for you"."""

@@ -1,0 +1,224 @@
+"""Mastodon API: /api/v2/filters with their keywords and statuses; the v1 read-only view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from parley.api.deps import DbSession, Viewer, parse_id, user_required
+from parley.api.entities.filters import (
+    filter_entity,
+    filter_status_entity,
+    keyword_entity,
+    v1_filter_entity,
+)
+from parley.api.params import parse
+from parley.api.responses import FastJSON, json_response
+from parley.errors import Invalid
+from parley.filters import service as filters
+from parley.filters.models import Filter
+
+router = APIRouter()
+READ, WRITE = "read:filters", "write:filters"
+AnyId = str | int | None
+
+
+class KeywordForm(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: AnyId = None
+    keyword: str | None = Field(default=None, max_length=1000)
+    whole_word: bool | None = None
+    destroy: bool = Field(default=False, alias="_destroy")
+
+    def change(self) -> filters.KeywordChange:
+        keyword_id = None if self.id in (None, "") else parse_id(str(self.id))
+        return filters.KeywordChange(id=keyword_id, keyword=self.keyword,
+                                     whole_word=self.whole_word, destroy=self.destroy)
+
+
+class FilterForm(BaseModel):
+    title: str | None = Field(default=None, max_length=1000)
+    context: list[str] | None = None
+    filter_action: str | None = None
+    expires_in: int | str | None = None
+    keywords_attributes: list[KeywordForm] | dict[str, KeywordForm] = Field(
+        default_factory=list)
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    def draft(self) -> filters.FilterDraft:
+        expires_in = self.expires_in
+        if isinstance(expires_in, str):
+            if expires_in.strip() and not expires_in.strip().isdigit():
+                raise Invalid("Validation failed: expires_in must be a number of seconds")
+            expires_in = int(expires_in) if expires_in.strip() else None
+        keywords = self.keywords_attributes
+        if isinstance(keywords, dict):  # form encoding: keywords_attributes[0][keyword]=...
+            keywords = [keywords[key] for key in sorted(keywords, key=lambda k: int(k)
+                                                        if k.isdigit() else 0)]
+        return filters.FilterDraft(
+            title=self.title, context=self.context, action=self.filter_action,
+            expires_in=expires_in, never_expires=self.expires_in == "" or (
+                "expires_in" in self.model_fields_set and self.expires_in is None),
+            keywords=[keyword.change() for keyword in keywords])
+
+
+async def _render(session: DbSession, rows: list[Filter]) -> list[dict[str, Any]]:
+    parts = await filters.filter_parts(session, [row.id for row in rows])
+    return [filter_entity(row, parts.keywords[row.id], parts.statuses[row.id]) for row in rows]
+
+
+@router.get("/api/v2/filters")
+async def list_filters(session: DbSession, viewer: Viewer = Depends(user_required(READ))
+                       ) -> FastJSON:
+    rows = await filters.list_filters(session, account_id=viewer.id)
+    return json_response(await _render(session, rows))
+
+
+@router.post("/api/v2/filters")
+async def create_filter(request: Request, session: DbSession,
+                        viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    form = await parse(request, FilterForm)
+    row = await filters.create_filter(session, account_id=viewer.id, draft=form.draft())
+    return json_response((await _render(session, [row]))[0])
+
+
+@router.get("/api/v2/filters/keywords/{keyword_id}")
+async def get_keyword(keyword_id: str, session: DbSession,
+                      viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+    row = await filters.get_keyword(session, account_id=viewer.id,
+                                    keyword_id=parse_id(keyword_id))
+    return json_response(keyword_entity(row))
+
+
+class KeywordUpdateForm(BaseModel):
+    keyword: str | None = Field(default=None, max_length=1000)
+    whole_word: bool | None = None
+
+
+@router.put("/api/v2/filters/keywords/{keyword_id}")
+async def update_keyword(keyword_id: str, request: Request, session: DbSession,
+                         viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    form = await parse(request, KeywordUpdateForm)
+    row = await filters.update_keyword(session, account_id=viewer.id,
+                                       keyword_id=parse_id(keyword_id), keyword=form.keyword,
+                                       whole_word=form.whole_word)
+    return json_response(keyword_entity(row))
+
+
+@router.delete("/api/v2/filters/keywords/{keyword_id}")
+async def delete_keyword(keyword_id: str, session: DbSession,
+                         viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    await filters.delete_keyword(session, account_id=viewer.id,
+                                 keyword_id=parse_id(keyword_id))
+    return json_response({})
+
+
+@router.get("/api/v2/filters/statuses/{status_id}")
+async def get_filter_status(status_id: str, session: DbSession,
+                            viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+    row = await filters.get_filter_status(session, account_id=viewer.id,
+                                          status_id=parse_id(status_id))
+    return json_response(filter_status_entity(row))
+
+
+@router.delete("/api/v2/filters/statuses/{status_id}")
+async def delete_filter_status(status_id: str, session: DbSession,
+                               viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    # The removed FilterStatus, as the API description has it.
+    row = await filters.delete_filter_status(session, account_id=viewer.id,
+                                             status_id=parse_id(status_id))
+    return json_response(filter_status_entity(row))
+
+
+@router.get("/api/v2/filters/{filter_id}")
+async def get_filter(filter_id: str, session: DbSession,
+                     viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
+    return json_response((await _render(session, [row]))[0])
+
+
+@router.put("/api/v2/filters/{filter_id}")
+async def update_filter(filter_id: str, request: Request, session: DbSession,
+                        viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    form = await parse(request, FilterForm)
+    row = await filters.update_filter(session, account_id=viewer.id,
+                                      filter_id=parse_id(filter_id), draft=form.draft())
+    return json_response((await _render(session, [row]))[0])
+
+
+@router.delete("/api/v2/filters/{filter_id}")
+async def delete_filter(filter_id: str, session: DbSession,
+                        viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    await filters.delete_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
+    return json_response({})
+
+
+@router.get("/api/v2/filters/{filter_id}/keywords")
+async def list_keywords(filter_id: str, session: DbSession,
+                        viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
+    parts = await filters.filter_parts(session, [row.id])
+    return json_response([keyword_entity(keyword) for keyword in parts.keywords[row.id]])
+
+
+class KeywordCreateForm(BaseModel):
+    keyword: str = Field(max_length=1000)
+    whole_word: bool | None = None
+
+
+@router.post("/api/v2/filters/{filter_id}/keywords")
+async def add_keyword(filter_id: str, request: Request, session: DbSession,
+                      viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    form = await parse(request, KeywordCreateForm)
+    row = await filters.add_keyword(session, account_id=viewer.id,
+                                    filter_id=parse_id(filter_id), keyword=form.keyword,
+                                    whole_word=form.whole_word)
+    return json_response(keyword_entity(row))
+
+
+@router.get("/api/v2/filters/{filter_id}/statuses")
+async def list_filter_statuses(filter_id: str, session: DbSession,
+                               viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
+    parts = await filters.filter_parts(session, [row.id])
+    return json_response([filter_status_entity(status) for status in parts.statuses[row.id]])
+
+
+class FilterStatusForm(BaseModel):
+    status_id: str | int
+
+
+@router.post("/api/v2/filters/{filter_id}/statuses")
+async def add_filter_status(filter_id: str, request: Request, session: DbSession,
+                            viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+    form = await parse(request, FilterStatusForm)
+    row = await filters.add_filter_status(session, account_id=viewer.id,
+                                          filter_id=parse_id(filter_id),
+                                          post_id=parse_id(str(form.status_id)))
+    return json_response(filter_status_entity(row))
+
+
+@router.get("/api/v1/filters")
+async def list_v1_filters(session: DbSession, viewer: Viewer = Depends(user_required(READ))
+                          ) -> FastJSON:
+    """The v1 view of the same filters: one entry per keyword."""
+    rows = await filters.list_filters(session, account_id=viewer.id)
+    parts = await filters.filter_parts(session, [row.id for row in rows])
+    return json_response([v1_filter_entity(row, keyword) for row in rows
+                          for keyword in parts.keywords[row.id]])
+
+
+@router.get("/api/v1/filters/{keyword_id}")
+async def get_v1_filter(keyword_id: str, session: DbSession,
+                        viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+    keyword = await filters.get_keyword(session, account_id=viewer.id,
+                                        keyword_id=parse_id(keyword_id))
+    row = await filters.get_filter(session, account_id=viewer.id, filter_id=keyword.filter_id)
+    return json_response(v1_filter_entity(row, keyword))

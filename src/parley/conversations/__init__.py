@@ -1,0 +1,1 @@
+"""Conversations: threads as people take part in them, and direct-message conversations."""

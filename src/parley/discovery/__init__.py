@@ -1,0 +1,1 @@
+"""Finding people and topics: follow suggestions, the profile directory, trends."""

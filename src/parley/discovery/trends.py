@@ -1,0 +1,126 @@
+"""Trends computed from recent activity: tags more people use now than usual, public posts
+drawing likes, reposts and replies, and (once link cards exist) links."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import distinct, func, literal_column, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import Label
+
+from parley.accounts.models import Account
+from parley.lib.ids import lowest_id_at
+from parley.lib.timefmt import as_utc, utcnow
+from parley.posts.models import DISTRIBUTABLE, Like, Post, PostTag, Tag
+from parley.posts.visibility import not_blocked_or_muted
+
+# Tags: distinct accounts using a tag in the last day against its daily average over the
+# week before; a tag trends when clearly above what is usual for it.
+TAG_BASELINE_DAYS = 7
+MIN_TAG_ACCOUNTS = 2
+# Posts: interactions from others over the last two days, on posts at most a week old,
+# halving in weight every day of the post's age.
+STATUS_WINDOW = timedelta(days=2)
+STATUS_MAX_AGE = timedelta(days=7)
+STATUS_HALF_LIFE_HOURS = 24.0
+MIN_STATUS_PEOPLE = 2
+MAX_CANDIDATES = 500
+_DAY_IDS = 86_400_000 << 16  # one day of snowflake ids (ms << 16)
+
+
+async def _daily_tag_accounts(session: AsyncSession, now: datetime
+                              ) -> dict[int, list[int]]:
+    """tag id -> distinct accounts per day back from now (index 0: the last 24 hours), for
+    tags used in public posts by discoverable accounts during the last day."""
+    now_id = lowest_id_at(now)
+    # Inlined literals: the grouped expression must be the same text in SELECT and GROUP BY.
+    age_days: Label[int] = ((literal_column(str(now_id)) - PostTag.post_id)
+                // literal_column(str(_DAY_IDS))).label("age_days")
+    recent = select(PostTag.tag_id).where(PostTag.post_id >= lowest_id_at(now - timedelta(1)))
+    rows = await session.execute(
+        select(PostTag.tag_id, age_days, func.count(distinct(Post.account_id)))
+        .join(Post, Post.id == PostTag.post_id)
+        .join(Account, Account.id == Post.account_id)
+        .where(PostTag.post_id >= lowest_id_at(now - timedelta(days=TAG_BASELINE_DAYS + 1)),
+               PostTag.tag_id.in_(recent), Post.visibility == "public",
+               Post.repost_of_id.is_(None), Account.discoverable.is_(True))
+        .group_by(PostTag.tag_id, age_days))
+    daily: dict[int, list[int]] = defaultdict(lambda: [0] * (TAG_BASELINE_DAYS + 1))
+    for tag_id, age, accounts in rows.tuples():
+        if 0 <= int(age) <= TAG_BASELINE_DAYS:
+            daily[int(tag_id)][int(age)] = int(accounts)
+    return daily
+
+
+def tag_score(daily: list[int]) -> float:
+    """How far today's accounts exceed the usual daily number (0: not trending)."""
+    observed = daily[0]
+    expected = max(1.0, sum(daily[1:]) / TAG_BASELINE_DAYS)
+    if observed < MIN_TAG_ACCOUNTS or observed <= expected:
+        return 0.0
+    return (observed - expected) ** 2 / expected
+
+
+async def trending_tags(session: AsyncSession, *, offset: int, limit: int) -> list[Tag]:
+    """Tags trending now, highest score first."""
+    daily = await _daily_tag_accounts(session, utcnow())
+    scored = sorted(((tag_score(counts), counts[0], tag_id) for tag_id, counts in daily.items()),
+                    reverse=True)
+    ids = [tag_id for score, _, tag_id in scored if score > 0][offset:offset + limit]
+    if not ids:
+        return []
+    tags = {tag.id: tag for tag in await session.scalars(select(Tag).where(Tag.id.in_(ids)))}
+    return [tags[tag_id] for tag_id in ids if tag_id in tags]
+
+
+def _interactions(since_id: int) -> Any:
+    """(post_id, actor) rows: likes, reposts and public replies made since `since_id`."""
+    likes = select(Like.post_id.label("post_id"), Like.account_id.label("actor")).where(
+        Like.id >= since_id)
+    reposts = select(Post.repost_of_id.label("post_id"), Post.account_id.label("actor")).where(
+        Post.id >= since_id, Post.repost_of_id.is_not(None))
+    replies = select(Post.in_reply_to_id.label("post_id"), Post.account_id.label("actor")).where(
+        Post.id >= since_id, Post.in_reply_to_id.is_not(None),
+        Post.visibility.in_(DISTRIBUTABLE))
+    return union_all(likes, reposts, replies).subquery()
+
+
+def post_score(interactions: int, created_at: datetime, now: datetime) -> float:
+    age_hours = max(0.0, (now - as_utc(created_at)).total_seconds() / 3600)
+    return float(interactions) * 0.5 ** (age_hours / STATUS_HALF_LIFE_HOURS)
+
+
+async def trending_posts(session: AsyncSession, *, viewer_id: int | None, offset: int,
+                         limit: int) -> list[Post]:
+    """Public, original, non-reply posts by discoverable accounts that at least
+    MIN_STATUS_PEOPLE others liked, reposted or answered lately; highest score first."""
+    now = utcnow()
+    acts = _interactions(lowest_id_at(now - STATUS_WINDOW))
+    people = func.count(distinct(acts.c.actor))
+    count = func.count()
+    rows = await session.execute(
+        select(Post, count)
+        .join(acts, acts.c.post_id == Post.id)
+        .join(Account, Account.id == Post.account_id)
+        .where(Post.id >= lowest_id_at(now - STATUS_MAX_AGE), Post.visibility == "public",
+               Post.repost_of_id.is_(None),
+               or_(Post.in_reply_to_id.is_(None),
+                   Post.in_reply_to_account_id == Post.account_id),
+               acts.c.actor != Post.account_id, Account.discoverable.is_(True),
+               not_blocked_or_muted(viewer_id))
+        .group_by(Post.id).having(people >= MIN_STATUS_PEOPLE)
+        .order_by(count.desc()).limit(MAX_CANDIDATES))
+    scored = sorted(((post_score(n, post.created_at, now), post.id, post)
+                     for post, n in rows.tuples()), key=lambda item: item[:2], reverse=True)
+    return [post for _, _, post in scored[offset:offset + limit]]
+
+
+async def trending_links(session: AsyncSession, *, offset: int, limit: int) -> list[Any]:
+    """Links shared in recent public posts, ranked like tags. Parley does not fetch link
+    previews (preview cards) yet, and a trending link is shown as one: until cards are
+    stored there is nothing to rank, so the answer is empty."""
+    del session, offset, limit
+    return []

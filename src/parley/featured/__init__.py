@@ -1,0 +1,1 @@
+"""What a profile features: pinned posts and endorsed accounts."""

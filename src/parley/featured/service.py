@@ -1,0 +1,120 @@
+"""Featured services: pinning one's own posts to the profile and endorsing followed accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account
+from parley.errors import Invalid
+from parley.featured.models import Endorsement, PostPin
+from parley.lib.ids import new_id
+from parley.lib.paging import Page
+from parley.posts.lookup import get_post
+from parley.posts.models import Post
+from parley.posts.visibility import visible_to
+from parley.social.models import Follow
+
+MAX_PINS = 5
+PINNABLE_VISIBILITIES = ("public", "unlisted", "private")
+
+
+async def pin_post(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    """Pin one of one's own posts (not a repost, not a direct post), at most MAX_PINS."""
+    post = await get_post(session, post_id, viewer_id=actor_id)
+    if post.account_id != actor_id:
+        raise Invalid("Validation failed: Someone else's post cannot be pinned")
+    if post.repost_of_id is not None:
+        raise Invalid("Validation failed: A boost cannot be pinned")
+    if post.visibility not in PINNABLE_VISIBILITIES:
+        raise Invalid("Validation failed: Posts that are only visible to mentioned users "
+                      "cannot be pinned")
+    pinned = await session.scalar(select(PostPin.id).where(
+        PostPin.account_id == actor_id, PostPin.post_id == post.id))
+    if pinned is not None:
+        return post
+    count = await session.scalar(select(func.count()).select_from(PostPin)
+                                 .where(PostPin.account_id == actor_id)) or 0
+    if count >= MAX_PINS:
+        raise Invalid(f"Validation failed: You can pin at most {MAX_PINS} posts")
+    session.add(PostPin(id=new_id(), account_id=actor_id, post_id=post.id))
+    await session.flush()
+    return post
+
+
+async def unpin_post(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    """Unpin a post; a post that is not pinned stays as it is."""
+    post = await get_post(session, post_id, viewer_id=actor_id)
+    await session.execute(delete(PostPin).where(PostPin.account_id == actor_id,
+                                                PostPin.post_id == post.id))
+    return post
+
+
+async def pinned_posts(session: AsyncSession, *, account_id: int, viewer_id: int | None,
+                       page: Page) -> list[tuple[int, Post]]:
+    """(pin id, post) pairs of the account's pins the viewer may see, newest pin first."""
+    stmt = (select(PostPin.id, Post).join(Post, Post.id == PostPin.post_id)
+            .where(PostPin.account_id == account_id, Post.account_id == account_id,
+                   visible_to(viewer_id)))
+    rows = (await session.execute(page.apply(stmt, PostPin.id))).all()
+    return page.arrange([(int(row[0]), row[1]) for row in rows])
+
+
+async def pinned_among(session: AsyncSession, *, account_id: int | None,
+                       post_ids: Sequence[int]) -> set[int]:
+    """Which of `post_ids` the account has pinned (for Status.pinned), in one query."""
+    if account_id is None or not post_ids:
+        return set()
+    return set(await session.scalars(select(PostPin.post_id).where(
+        PostPin.account_id == account_id, PostPin.post_id.in_(post_ids))))
+
+
+async def _follows(session: AsyncSession, account_id: int, target_id: int) -> bool:
+    found = await session.scalar(select(Follow.id).where(
+        Follow.account_id == account_id, Follow.target_account_id == target_id,
+        Follow.state == "accepted"))
+    return found is not None
+
+
+async def endorse(session: AsyncSession, *, actor_id: int, target: Account) -> None:
+    """Recommend a followed account on one's profile; endorsing again changes nothing."""
+    if target.id == actor_id:
+        raise Invalid("Validation failed: You cannot endorse yourself")
+    if not await _follows(session, actor_id, target.id):
+        raise Invalid("Validation failed: You must be already following the person you "
+                      "want to endorse")
+    existing = await session.scalar(select(Endorsement.id).where(
+        Endorsement.account_id == actor_id, Endorsement.target_account_id == target.id))
+    if existing is None:
+        session.add(Endorsement(id=new_id(), account_id=actor_id, target_account_id=target.id))
+        await session.flush()
+
+
+async def unendorse(session: AsyncSession, *, actor_id: int, target_id: int) -> None:
+    """Stop endorsing an account; idempotent. Also what ending a follow does (job)."""
+    await session.execute(delete(Endorsement).where(
+        Endorsement.account_id == actor_id, Endorsement.target_account_id == target_id))
+
+
+async def endorsed_accounts(session: AsyncSession, *, account_id: int, page: Page
+                            ) -> list[tuple[int, Account]]:
+    """(endorsement id, account) pairs, newest first, of accounts still followed."""
+    stmt = (select(Endorsement.id, Account)
+            .join(Account, Account.id == Endorsement.target_account_id)
+            .join(Follow, (Follow.account_id == account_id)
+                  & (Follow.target_account_id == Endorsement.target_account_id)
+                  & (Follow.state == "accepted"))
+            .where(Endorsement.account_id == account_id))
+    rows = (await session.execute(page.apply(stmt, Endorsement.id))).all()
+    return page.arrange([(int(row[0]), row[1]) for row in rows])
+
+
+async def endorsed_among(session: AsyncSession, *, account_id: int,
+                         target_ids: Sequence[int]) -> set[int]:
+    """Which of `target_ids` the account endorses (for Relationship.endorsed), one query."""
+    if not target_ids:
+        return set()
+    return set(await session.scalars(select(Endorsement.target_account_id).where(
+        Endorsement.account_id == account_id, Endorsement.target_account_id.in_(target_ids))))

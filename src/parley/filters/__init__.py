@@ -1,0 +1,1 @@
+"""Keyword and post filters people set on what they see."""

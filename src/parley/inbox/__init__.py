@@ -1,0 +1,1 @@
+"""Waiting for you: mentions and replies someone has not answered yet."""

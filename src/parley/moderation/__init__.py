@@ -1,0 +1,1 @@
+"""Moderation: reports about accounts and posts, and their resolution."""

@@ -1,0 +1,120 @@
+"""Report services: filing a report, and listing and resolving reports (moderators, CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account
+from parley.errors import Invalid, NotFound
+from parley.lib.ids import new_id
+from parley.lib.timefmt import utcnow
+from parley.moderation.models import REPORT_CATEGORIES, Report
+from parley.notifications.service import notify_admins
+from parley.posts.lookup import get_posts
+
+MAX_COMMENT = 1000
+MAX_REPORTED_POSTS = 100
+
+
+@dataclass
+class ReportDraft:
+    """What a reporter sends."""
+
+    target_account_id: int
+    post_ids: Sequence[int] = field(default_factory=tuple)
+    comment: str = ""
+    category: str | None = None
+    rule_ids: Sequence[str] = field(default_factory=tuple)
+    forward: bool = False
+
+
+def _category(draft: ReportDraft) -> str:
+    if draft.rule_ids:
+        # This server publishes no rules yet, so no rule can have been broken.
+        raise Invalid("Validation failed: rule_ids do not name rules of this server")
+    category = draft.category or "other"
+    if category not in REPORT_CATEGORIES:
+        raise Invalid(f"Validation failed: category must be one of {', '.join(REPORT_CATEGORIES)}")
+    return category
+
+
+async def _cited_posts(session: AsyncSession, reporter_id: int, target_id: int,
+                       post_ids: Sequence[int]) -> list[str]:
+    """The cited posts must be the target's and visible to the reporter, as in Mastodon."""
+    wanted = list(dict.fromkeys(post_ids))
+    if len(wanted) > MAX_REPORTED_POSTS:
+        raise Invalid(f"Validation failed: at most {MAX_REPORTED_POSTS} posts per report")
+    found = await get_posts(session, wanted, viewer_id=reporter_id)
+    if len(found) != len(wanted) or any(post.account_id != target_id for post in found):
+        raise NotFound()
+    return [str(post.id) for post in found]
+
+
+async def create_report(session: AsyncSession, *, reporter: Account, draft: ReportDraft
+                        ) -> tuple[Report, Account]:
+    """File a report about an account (and some of its posts) for the moderators."""
+    target = await session.get(Account, draft.target_account_id)
+    if target is None:
+        raise NotFound()
+    if target.id == reporter.id:
+        raise Invalid("Validation failed: you cannot report yourself")
+    if len(draft.comment) > MAX_COMMENT:
+        raise Invalid(f"Validation failed: comment is longer than {MAX_COMMENT} characters")
+    category = _category(draft)
+    posts = await _cited_posts(session, reporter.id, target.id, draft.post_ids)
+    now = utcnow()
+    # Forwarding to a remote server's moderators arrives with federation; until then a
+    # report is never forwarded.
+    report = Report(id=new_id(), account_id=reporter.id, target_account_id=target.id,
+                    post_ids=posts, rule_ids=[], category=category, comment=draft.comment,
+                    forwarded=False, action_taken=False, created_at=now, updated_at=now)
+    session.add(report)
+    await session.flush()
+    await notify_admins(session, type="admin.report", from_account_id=reporter.id,
+                        report_id=report.id)
+    return report, target
+
+
+@dataclass
+class ReportRow:
+    """A report with the two accounts it names, for listing."""
+
+    report: Report
+    reporter: Account
+    target: Account
+
+
+async def list_reports(session: AsyncSession, *, resolved: bool | None = False,
+                       limit: int = 100) -> list[ReportRow]:
+    """Reports newest first: open ones (default), resolved ones, or all (None)."""
+    stmt = (select(Report, Account).join(Account, Account.id == Report.target_account_id)
+            .order_by(Report.id.desc()).limit(limit))
+    if resolved is not None:
+        stmt = stmt.where(Report.action_taken.is_(resolved))
+    rows = (await session.execute(stmt)).tuples().all()
+    reporter_ids = {report.account_id for report, _ in rows}
+    reporters = {account.id: account for account in await session.scalars(
+        select(Account).where(Account.id.in_(reporter_ids)))} if reporter_ids else {}
+    return [ReportRow(report, reporters[report.account_id], target) for report, target in rows
+            if report.account_id in reporters]
+
+
+async def resolve_report(session: AsyncSession, *, report_id: int, note: str = "",
+                         moderator_id: int | None = None) -> Report:
+    """Mark a report resolved (again is a no-op that keeps the first resolution)."""
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise NotFound()
+    if not report.action_taken:
+        now = utcnow()
+        report.action_taken = True
+        report.action_taken_at = now
+        report.action_taken_by_account_id = moderator_id
+        report.resolution_note = note
+        report.updated_at = now
+        await session.flush()
+    return report

@@ -1,0 +1,98 @@
+"""Editing posts: a new version of the text, its history kept, and everyone told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account
+from parley.config import Settings
+from parley.errors import NotFound
+from parley.lib import text as post_text
+from parley.lib.ids import new_id
+from parley.lib.timefmt import utcnow
+from parley.notifications.service import notify, notify_post_edited
+from parley.posts.compose import Draft, _attach_tags, _resolve_mentions, _validate
+from parley.posts.lookup import get_post
+from parley.posts.models import Mention, Post, PostEdit, PostTag
+from parley.streaming.events import PostUpdated, record
+
+
+@dataclass
+class Revision:
+    """The new text of a post; None keeps the current value."""
+
+    text: str
+    spoiler_text: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+
+
+def _version(post: Post, *, at: object = None) -> PostEdit:
+    return PostEdit(id=new_id(), post_id=post.id, account_id=post.account_id, text=post.text,
+                    content=post.content, spoiler_text=post.spoiler_text,
+                    sensitive=post.sensitive, language=post.language,
+                    created_at=at or utcnow())
+
+
+async def _has_history(session: AsyncSession, post_id: int) -> bool:
+    found = await session.scalar(select(PostEdit.id).where(PostEdit.post_id == post_id).limit(1))
+    return found is not None
+
+
+async def _remention(session: AsyncSession, settings: Settings, post: Post, text: str
+                     ) -> tuple[str, list[Account]]:
+    """Render the new text; returns its HTML and the newly mentioned accounts. Earlier
+    mentions stay, so nobody who could see the post loses it by an edit."""
+    parsed = post_text.parse(text)
+    accounts = await _resolve_mentions(session, settings, parsed.mentions)
+    links = {handle: post_text.MentionLink(url=a.url, username=a.username)
+             for handle, a in accounts.items()}
+    html = post_text.render(text, base_url=settings.base_url, mentions=links).html
+    already = set((await session.scalars(
+        select(Mention.account_id).where(Mention.post_id == post.id))).all())
+    added = [a for a in {a.id: a for a in accounts.values()}.values() if a.id not in already]
+    session.add_all([Mention(post_id=post.id, account_id=a.id) for a in added])
+    await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
+    await _attach_tags(session, post.id, parsed.tags)
+    return html, added
+
+
+async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account,
+                    post_id: int, revision: Revision) -> Post:
+    """Replace a post's text (only its author may), keeping every version."""
+    post = await get_post(session, post_id, viewer_id=actor.id)
+    if post.account_id != actor.id or post.repost_of_id is not None:
+        raise NotFound()
+    spoiler = post.spoiler_text if revision.spoiler_text is None else revision.spoiler_text
+    draft = Draft(text=revision.text, spoiler_text=spoiler, visibility=post.visibility,
+                  language=revision.language or post.language)
+    _, language = _validate(draft, actor, settings)
+    if not await _has_history(session, post.id):
+        session.add(_version(post, at=post.created_at))  # the original, as first posted
+    html, added = await _remention(session, settings, post, revision.text)
+    post.text, post.content, post.spoiler_text = revision.text, html, spoiler
+    post.language = language
+    if revision.sensitive is not None or spoiler.strip():
+        post.sensitive = bool(revision.sensitive) or bool(spoiler.strip())
+    post.edited_at = utcnow()
+    session.add(_version(post, at=post.edited_at))
+    await session.flush()
+    for account in added:
+        if account.is_local:
+            await notify(session, recipient_id=account.id, from_account_id=actor.id,
+                         type="mention", post_id=post.id)
+    await notify_post_edited(session, post=post)
+    record(session, PostUpdated(post.id))
+    return post
+
+
+async def post_history(session: AsyncSession, *, post_id: int, viewer_id: int | None
+                       ) -> list[PostEdit]:
+    """Every version, oldest first; an unedited post's history is its one version."""
+    post = await get_post(session, post_id, viewer_id=viewer_id)
+    versions = list((await session.scalars(
+        select(PostEdit).where(PostEdit.post_id == post.id).order_by(PostEdit.id))).all())
+    return versions or [_version(post, at=post.created_at)]

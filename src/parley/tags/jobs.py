@@ -1,0 +1,46 @@
+"""Tag jobs: after an unfollow, the posts the tag alone brought leave the home timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, exists, select
+
+from parley.jobs.registry import Handler, JobContext
+from parley.lib.sql import alias_of
+from parley.posts.models import Mention, PostTag
+from parley.social.models import Follow
+from parley.tags.models import TagFollow
+from parley.timelines.models import TimelineEntry
+
+
+async def unmerge_tag(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Remove the tag's posts from the owner's home unless something else put them there:
+    the owner's own posts, followed authors, mentions of the owner, another followed tag.
+    Idempotent, and a no-op if the tag was followed again before the job ran."""
+    owner_id, tag_id = int(payload["owner_id"]), int(payload["tag_id"])
+    session = ctx.session
+    again = await session.scalar(select(TagFollow.id).where(
+        TagFollow.account_id == owner_id, TagFollow.tag_id == tag_id))
+    if again is not None:
+        return
+    other_tag = alias_of(PostTag, "tj_other_tag")
+    tagged = select(PostTag.post_id).where(PostTag.tag_id == tag_id)
+    follows_author = exists(select(Follow.id).where(
+        Follow.account_id == owner_id, Follow.target_account_id == TimelineEntry.author_id,
+        Follow.state == "accepted"))
+    mentioned = exists(select(Mention.post_id).where(
+        Mention.post_id == TimelineEntry.post_id, Mention.account_id == owner_id))
+    other_followed = exists(
+        select(other_tag.post_id)
+        .join(TagFollow, TagFollow.tag_id == other_tag.tag_id)
+        .where(other_tag.post_id == TimelineEntry.post_id, TagFollow.account_id == owner_id))
+    await session.execute(
+        delete(TimelineEntry)
+        .where(TimelineEntry.owner_id == owner_id, TimelineEntry.post_id.in_(tagged),
+               TimelineEntry.author_id != owner_id, ~follows_author, ~mentioned,
+               ~other_followed)
+        .execution_options(synchronize_session=False))
+
+
+HANDLERS: dict[str, Handler] = {"unmerge_tag": unmerge_tag}

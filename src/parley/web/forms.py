@@ -1,0 +1,51 @@
+"""Reading submitted HTML forms: text fields, uploaded files, and safe return addresses."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from parley.lib.paging import Page as PageRequest
+
+MAX_FIELD_LENGTH = 10_000
+MAX_ID = 2**63 - 1
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """A submitted HTML form's text fields (files and oversized values are dropped)."""
+    form = await request.form()
+    return {key: value for key, value in form.items()
+            if isinstance(value, str) and len(value) <= MAX_FIELD_LENGTH}
+
+
+async def form_files(request: Request) -> dict[str, UploadFile]:
+    """The files a multipart form carries (an empty file input is no file)."""
+    form = await request.form()
+    return {key: value for key, value in form.items()
+            if isinstance(value, UploadFile) and value.filename}
+
+
+def safe_next(raw: str | None, default: str = "/") -> str:
+    """Only paths on this server: never an open redirect to another site."""
+    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return default
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id from a form or URL, or None when it cannot be one."""
+    if raw is None or not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
+def page_request(request: Request, *, limit: int = 20) -> PageRequest:
+    """Paging from ?max_id= / ?min_id= (web pages use a fixed page size)."""
+    query = request.query_params
+    return PageRequest(max_id=parse_id(query.get("max_id")),
+                       min_id=parse_id(query.get("min_id")), limit=limit)
+
+
+def checked(fields: dict[str, str], name: str) -> bool:
+    """An HTML checkbox: present (any value) when ticked."""
+    return name in fields

@@ -1,0 +1,132 @@
+"""Writing posts from any page (replies and quotes included) and acting on posts: like,
+repost, bookmark, delete. A failed post comes back with the draft and the reason."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from parley.api.deps import DbSession
+from parley.errors import Invalid, NotFound, ParleyError
+from parley.posts import service as posts
+from parley.posts.models import VISIBILITIES
+from parley.web.forms import form_fields, parse_id, safe_next
+from parley.web.render import Page, PageContext
+from parley.web.routing import WebRoute
+from parley.web.views import PostView, post_view
+
+router = APIRouter(route_class=WebRoute)
+DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "in_reply_to_id", "quote_of_id", "next")
+
+
+async def _context_post(page: Page, db: DbSession, raw_id: str | None) -> PostView | None:
+    post_id = parse_id(raw_id)
+    if post_id is None or page.account is None:
+        return None
+    try:
+        post = await posts.get_proper_post(db, post_id, viewer_id=page.account.id)
+    except NotFound:
+        return None
+    return await post_view(db, post, viewer_id=page.account.id)
+
+
+async def compose_page(page: Page, db: DbSession, draft: dict[str, str], *,
+                       error: str | None = None, status: int = 200) -> Response:
+    replying = await _context_post(page, db, draft.get("in_reply_to_id"))
+    quoting = await _context_post(page, db, draft.get("quote_of_id"))
+    return page.render("compose.html", status=status, draft=draft, error=error,
+                       replying=replying, quoting=quoting)
+
+
+@router.get("/compose")
+async def compose(page: PageContext, db: DbSession) -> Response:
+    account = page.require_account()
+    query = page.request.query_params
+    draft = {"in_reply_to_id": query.get("in_reply_to", ""), "quote_of_id": query.get("quote", ""),
+             "visibility": account.default_privacy, "text": query.get("text", "")}
+    replying = await _context_post(page, db, draft["in_reply_to_id"])
+    if replying is not None:
+        draft["text"] = draft["text"] or replying.reply_prefix(account.acct)
+        if replying.visibility == "direct":
+            draft["visibility"] = "direct"
+    return await compose_page(page, db, draft)
+
+
+def _draft(fields: dict[str, str]) -> posts.Draft:
+    visibility = fields.get("visibility") or None
+    if visibility is not None and visibility not in VISIBILITIES:
+        raise Invalid("Choose who can see the post.")
+    raw_reply, raw_quote = fields.get("in_reply_to_id", ""), fields.get("quote_of_id", "")
+    reply_id, quote_id = parse_id(raw_reply), parse_id(raw_quote)
+    if (raw_reply and reply_id is None) or (raw_quote and quote_id is None):
+        raise NotFound()
+    return posts.Draft(text=fields.get("text", ""), spoiler_text=fields.get("spoiler_text", ""),
+                       visibility=visibility, in_reply_to_id=reply_id, quote_of_id=quote_id)
+
+
+def _message(exc: ParleyError) -> str:
+    if isinstance(exc, NotFound):
+        return "The post you are answering is gone, or you cannot see it."
+    text = exc.message.removeprefix("Validation failed: ")
+    return {"Text can't be blank": "Write something first."}.get(text, text)
+
+
+@router.post("/compose")
+async def publish(page: PageContext, db: DbSession) -> Response:
+    account = page.require_account()
+    fields = await form_fields(page.request)
+    draft = {key: fields.get(key, "") for key in DRAFT_FIELDS}
+    if not page.csrf_ok(fields.get("csrf")):
+        return await compose_page(page, db, draft, status=403,
+                                  error="Your session expired. Your text is still here: "
+                                        "post it again.")
+    try:
+        async with db.begin_nested():
+            post = await posts.create_post(db, settings=page.settings, author=account,
+                                           draft=_draft(fields))
+    except ParleyError as exc:
+        return await compose_page(page, db, draft, error=_message(exc),
+                                  status=404 if isinstance(exc, NotFound) else 422)
+    target = safe_next(fields.get("next"), default=f"/@{account.acct}/{post.id}")
+    return page.redirect(f"{target.split('#')[0]}#post-{post.id}")
+
+
+ACTIONS = {"like", "unlike", "repost", "unrepost", "bookmark", "unbookmark", "delete"}
+
+
+async def _act(page: Page, db: DbSession, action: str, post_id: int) -> None:
+    account = page.require_account()
+    if action == "like":
+        await posts.like(db, actor_id=account.id, post_id=post_id)
+    elif action == "unlike":
+        await posts.unlike(db, actor_id=account.id, post_id=post_id)
+    elif action == "repost":
+        await posts.repost(db, settings=page.settings, actor=account, post_id=post_id)
+    elif action == "unrepost":
+        await posts.unrepost(db, actor=account, post_id=post_id)
+    elif action == "bookmark":
+        await posts.bookmark(db, actor_id=account.id, post_id=post_id)
+    elif action == "unbookmark":
+        await posts.unbookmark(db, actor_id=account.id, post_id=post_id)
+    elif action == "delete":
+        await posts.delete_post(db, actor_id=account.id, post_id=post_id)
+
+
+@router.post("/posts/{post_id}/{action}")
+async def act(post_id: str, action: str, page: PageContext, db: DbSession) -> Response:
+    """One button on a post. htmx gets the post's refreshed action bar; a plain form post
+    goes back where it came from."""
+    account = page.require_account()
+    fields = await form_fields(page.request)
+    page.require_csrf(fields)
+    parsed = parse_id(post_id)
+    if parsed is None or action not in ACTIONS:
+        raise NotFound()
+    await _act(page, db, action, parsed)
+    if page.is_htmx:
+        if action == "delete":
+            return page.render("_removed.html", message="Post deleted.")
+        post = await posts.get_proper_post(db, parsed, viewer_id=account.id)
+        view = await post_view(db, post, viewer_id=account.id)
+        return page.render("_actions.html", p=view)
+    return page.redirect(safe_next(fields.get("next"), default="/"))
