@@ -11,19 +11,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Select,
     and_,
-    cast,
     delete,
     exists,
     false,
-    literal,
     or_,
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.dml import Insert
@@ -31,11 +27,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
 from parley.jobs.registry import Handler, JobContext
-from parley.lib.sql import alias_of
+from parley.lib.sql import alias_of, bigint, insert_ignoring
 from parley.lists.models import List, ListEntry, ListMember
 from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social.models import Follow
+from parley.social.predicates import follows
 
 # How many of a new member's recent posts go into the list at once.
 MERGE_LIMIT = 100
@@ -46,16 +43,11 @@ Rows = Select[int, int, int]
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
-def _const(value: int) -> ColumnElement[int]:
-    # A typed constant: asyncpg must know a bound parameter's type in a SELECT list.
-    return cast(literal(value, BigInteger), BigInteger)
 
 
 def insert_list_entries(session: AsyncSession, rows: Rows) -> Insert:
     """INSERT INTO list_entries SELECT ... that skips rows already there."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(ListEntry).from_select(_COLUMNS, rows).on_conflict_do_nothing()
-    return sqlite.insert(ListEntry).from_select(_COLUMNS, rows).on_conflict_do_nothing()
+    return insert_ignoring(session, ListEntry, _COLUMNS, rows)
 
 
 def in_exclusive_list(owner: Column, member: Column | int) -> ColumnElement[bool]:
@@ -66,11 +58,6 @@ def in_exclusive_list(owner: Column, member: Column | int) -> ColumnElement[bool
                          entry.account_id == member))
 
 
-def _follows(account: Column, target: Column | int) -> ColumnElement[bool]:
-    other = alias_of(Follow, "lf_follow")
-    return exists(select(other.id).where(other.account_id == account,
-                                         other.target_account_id == target,
-                                         other.state == "accepted"))
 
 
 def _is_member(list_id: Column | int, account: Column | int) -> ColumnElement[bool]:
@@ -97,20 +84,20 @@ def reply_allowed(owner: Column | int, list_id: Column | int, policy: Column | s
     """A reply to someone else reaches the list if it answers the owner, or (as in home) an
     account the owner follows, and the list's replies_policy admits it: `followed` any such
     reply, `list` replies to members, `none` none."""
-    owner_ref = _const(owner) if isinstance(owner, int) else owner
+    owner_ref = bigint(owner) if isinstance(owner, int) else owner
     if isinstance(policy, str):
         by_policy = {"followed": true(), "list": _is_member(list_id, replied_to)}.get(
             policy, false())
     else:
         by_policy = or_(policy == "followed",
                         and_(policy == "list", _is_member(list_id, replied_to)))
-    return or_(owner_ref == replied_to, and_(_follows(owner_ref, replied_to), by_policy))
+    return or_(owner_ref == replied_to, and_(follows(owner_ref, replied_to), by_policy))
 
 
 def list_rows(post: Post, after: int | None, upper: int | None) -> Rows:
     """Lists of local owners in this batch of followers that contain the post's author."""
     stmt = (
-        select(ListMember.list_id, _const(post.id), _const(post.account_id))
+        select(ListMember.list_id, bigint(post.id), bigint(post.account_id))
         .join(List, List.id == ListMember.list_id)
         .join(Follow, and_(Follow.account_id == List.account_id,
                            Follow.target_account_id == post.account_id,
@@ -154,7 +141,7 @@ def _merge_rows(lst: List, member_id: int) -> Rows:
     repost_ok = or_(Post.repost_of_id.is_(None),
                     and_(show_reposts, ~_has_original(lst.id, Post.repost_of_id)))
     return (
-        select(_const(lst.id), Post.id, Post.account_id)
+        select(bigint(lst.id), Post.id, Post.account_id)
         .where(Post.account_id == member_id, Post.visibility.in_(LISTED_VISIBILITIES),
                visible_to(lst.account_id), reply_ok, repost_ok)
         .order_by(Post.id.desc())

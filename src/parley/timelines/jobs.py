@@ -10,18 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Select,
     and_,
-    cast,
     delete,
     exists,
-    literal,
     or_,
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.dml import Insert
@@ -30,12 +26,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from parley.accounts.models import Account
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
-from parley.lib.sql import alias_of
+from parley.lib.sql import alias_of, bigint, insert_ignoring
 from parley.lists.fanout import fanout_to_lists, in_exclusive_list
 from parley.notifications.service import notify
 from parley.posts.models import Mention, Post, PostTag
 from parley.posts.visibility import account_hidden, visible_to
 from parley.social.models import Follow
+from parley.social.predicates import follows
 from parley.streaming.events import Delivered, record
 from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
@@ -49,18 +46,12 @@ Rows = Select[int, int, int]
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
-def _const(value: int) -> ColumnElement[int]:
-    # A typed constant: asyncpg must know a bound parameter's type in a SELECT list.
-    return cast(literal(value, BigInteger), BigInteger)
 
 
 def insert_entries(session: AsyncSession, rows: Rows) -> Insert:
-    """INSERT INTO timeline_entries SELECT ... that skips rows already there."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(TimelineEntry).from_select(_COLUMNS, rows).on_conflict_do_nothing()
-    # SQLite needs a WHERE in the SELECT for the upsert to parse; every caller has one.
-    return sqlite.insert(TimelineEntry).from_select(_COLUMNS, rows).on_conflict_do_nothing()
+    """INSERT INTO timeline_entries SELECT ... that skips rows already there (every caller's
+    SELECT has a WHERE, which SQLite's upsert needs)."""
+    return insert_ignoring(session, TimelineEntry, _COLUMNS, rows)
 
 
 async def _deliver(session: AsyncSession, rows: Rows) -> list[int]:
@@ -70,11 +61,6 @@ async def _deliver(session: AsyncSession, rows: Rows) -> list[int]:
     return list(result.scalars().all())
 
 
-def _follows(account: Column, target: Column | int) -> ColumnElement[bool]:
-    other = alias_of(Follow, "fo_follow")
-    return exists(select(other.id).where(other.account_id == account,
-                                         other.target_account_id == target,
-                                         other.state == "accepted"))
 
 
 def _has_original(receiver: Column, original_id: Column | int) -> ColumnElement[bool]:
@@ -99,7 +85,7 @@ def _receiver_rules(post: Post, receiver: Column) -> list[ColumnElement[bool]]:
     replied_to = post.in_reply_to_account_id
     if replied_to is not None and replied_to != post.account_id:
         # A reply to someone else only reaches those who also follow (or are) that person.
-        rules.append(or_(receiver == replied_to, _follows(receiver, replied_to)))
+        rules.append(or_(receiver == replied_to, follows(receiver, replied_to)))
     if post.repost_of_id is not None:
         rules.append(~_has_original(receiver, post.repost_of_id))
     # Receivers who block or mute the author (or the reposted author), or are blocked by
@@ -115,7 +101,7 @@ def _receiver_rules(post: Post, receiver: Column) -> list[ColumnElement[bool]]:
 def _follower_rows(post: Post, after: int | None, upper: int | None) -> Rows:
     receiver = Follow.account_id
     stmt = (
-        select(receiver, _const(post.id), _const(post.account_id))
+        select(receiver, bigint(post.id), bigint(post.account_id))
         .join(Account, Account.id == receiver)
         .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
                Account.domain.is_(None), *_receiver_rules(post, receiver),
@@ -135,7 +121,7 @@ def _tag_follower_rows(post: Post) -> Rows:
     apply as for followers, and an author in one of their exclusive lists stays out."""
     receiver = TagFollow.account_id
     return (
-        select(receiver, _const(post.id), _const(post.account_id)).distinct()
+        select(receiver, bigint(post.id), bigint(post.account_id)).distinct()
         .join(Account, Account.id == receiver)
         .where(TagFollow.tag_id.in_(select(PostTag.tag_id).where(PostTag.post_id == post.id)),
                Account.domain.is_(None), receiver != post.account_id,
@@ -146,18 +132,18 @@ def _tag_follower_rows(post: Post) -> Rows:
 def _mentioned_follower_rows(post: Post) -> Rows:
     receiver = Mention.account_id
     return (
-        select(receiver, _const(post.id), _const(post.account_id))
+        select(receiver, bigint(post.id), bigint(post.account_id))
         .join(Account, Account.id == receiver)
         .where(Mention.post_id == post.id, Account.domain.is_(None),
-               _follows(receiver, post.account_id), *_receiver_rules(post, receiver))
+               follows(receiver, post.account_id), *_receiver_rules(post, receiver))
     )
 
 
 def _author_row(post: Post) -> Rows:
     # The author always sees their own replies; only the repost rule applies to them.
-    receiver = _const(post.account_id)
+    receiver = bigint(post.account_id)
     rules = [~_has_original(receiver, post.repost_of_id)] if post.repost_of_id else []
-    return select(receiver, _const(post.id), _const(post.account_id)).where(true(), *rules)
+    return select(receiver, bigint(post.id), bigint(post.account_id)).where(true(), *rules)
 
 
 async def _batch_upper(session: AsyncSession, author_id: int, after: int | None,
@@ -236,14 +222,14 @@ async def _follow_accepted(session: AsyncSession, owner_id: int, target_id: int)
 
 
 def _merge_rows(owner_id: int, target_id: int) -> Rows:
-    owner = _const(owner_id)
+    owner = bigint(owner_id)
     show_reposts = exists(select(Follow.id).where(
         Follow.account_id == owner_id, Follow.target_account_id == target_id,
         Follow.show_reposts.is_(True)))
     reply_ok = or_(Post.in_reply_to_account_id.is_(None),
                    Post.in_reply_to_account_id == Post.account_id,
                    Post.in_reply_to_account_id == owner_id,
-                   _follows(owner, Post.in_reply_to_account_id))
+                   follows(owner, Post.in_reply_to_account_id))
     repost_ok = or_(Post.repost_of_id.is_(None),
                     and_(show_reposts, ~_has_original(owner, Post.repost_of_id)))
     return (
