@@ -165,3 +165,19 @@ def test_admins_hear_of_sign_ups(server: LiveServer, clients: Clients, tmp_path:
     [group] = admin.grouped_notifications(types=["admin.sign_up"])["notification_groups"]
     assert group["notifications_count"] >= 2
     assert newcomers[0].api.notifications() == []  # only admins hear of them
+
+
+def test_admins_hear_of_reports(server: LiveServer, clients: Clients, tmp_path: Any) -> None:
+    _make_admin(server, tmp_path, "radmin")
+    admin = clients.mastodon()
+    admin.log_in(username="radmin@example.com", password=PASSWORD, allow_http=True)
+    reporter, target = clients.new_user("reporter"), clients.new_user("reported")
+    post = target.api.status_post("something reportable")
+    report = reporter.api.report(target.id, status_ids=[post["id"]], comment="spam",
+                                 category="spam")
+    reports = [n for n in admin.notifications(types=["admin.report"])
+               if n["report"]["id"] == report["id"]]
+    assert len(reports) == 1
+    assert reports[0]["account"]["id"] == reporter.id
+    assert reports[0]["report"]["target_account"]["id"] == target.id
+    assert reporter.api.notifications(types=["admin.report"]) == []
