@@ -110,10 +110,15 @@ def resources_table(r: dict[str, Any]) -> str:
                     f"follows, {r['manifest']['posts']:,} posts"],
         ["load time", f"{seconds.get('total', 0):,.0f} s "
                       f"(home timelines {seconds.get('home_timelines', 0):,.0f} s)"],
-        ["machine load before / after", f"{r['machine']['load_before']} / "
-                                        f"{r['machine'].get('load_after')}"],
+        ["machine load (1/5/15 min) before / after",
+         f"{_loads(r['machine']['load_before'])} / {_loads(r['machine'].get('load_after'))}"],
+        ["code", r["machine"].get("code", "?")],
     ]
     return _table(["resource", "value"], rows)
+
+
+def _loads(values: list[float] | None) -> str:
+    return " ".join(f"{v:.1f}" for v in values) if values else "?"
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

@@ -64,7 +64,18 @@ def machine() -> dict[str, Any]:
                 Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "kernel": platform.release(), "load_before": os.getloadavg()}
+            "kernel": platform.release(), "load_before": os.getloadavg(), "code": _code()}
+
+
+def _code() -> str:
+    """The commit measured, and whether the tree had uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True,
+                              cwd=Path(__file__).parent).stdout.strip()
+
+    changed = len(git("status", "--porcelain", "--untracked-files=no").splitlines())
+    return f"{git('rev-parse', '--short', 'HEAD')}" + (f" + {changed} changed files"
+                                                        if changed else "")
 
 
 def db_stats(dest: Destination) -> dict[str, Any]:
