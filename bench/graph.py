@@ -70,8 +70,8 @@ def _sample(weights: npt.NDArray[np.float64], size: int, rng: np.random.Generato
 def _follows(tier: Tier, rng: np.random.Generator, popularity: npt.NDArray[np.float64]
              ) -> tuple[Ints, Ints, dict[int, int], dict[int, int]]:
     users = tier.users
-    counts = rng.lognormal(np.log(tier.follow_median), tier.follow_sigma, users)
-    counts = np.clip(np.rint(counts), 1, users - 1).astype(np.int64)
+    drawn = rng.lognormal(np.log(tier.follow_median), tier.follow_sigma, users)
+    counts = np.clip(np.rint(drawn), 1, users - 1).astype(np.int64)
     src = np.repeat(np.arange(users, dtype=np.int64), counts)
     dst = _sample(popularity, len(src), rng)
     srcs, dsts = [src], [dst]

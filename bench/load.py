@@ -122,7 +122,7 @@ def _missing_columns(table: Table, stamp: Any) -> tuple[tuple[str, ...], tuple[A
             continue
         default = column.default
         if default is not None and getattr(default, "is_scalar", False):
-            value: Any = default.arg  # type: ignore[attr-defined]
+            value: Any = default.arg
         elif default is not None and getattr(default, "is_callable", False):
             value = stamp([int(time.time() * 1000)])[0]  # utcnow-style defaults
         elif column.nullable:

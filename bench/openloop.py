@@ -52,7 +52,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         elif key == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
     if chunked:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
             data = await reader.readexactly(size + 2)

@@ -83,7 +83,7 @@ def storm_table(r: dict[str, Any]) -> str:
     storm = r["storm"]
     rows = []
     for label in ("quiet", "storm"):
-        ops = next(iter(storm[label]["ops_ms"].values()), {})
+        ops: dict[str, Any] = next(iter(storm[label]["ops_ms"].values()), {})
         rows.append([label, _fmt(storm["read_rate"]), _fmt(ops.get("p50"), 1),
                      _fmt(ops.get("p99"), 1), _fmt(ops.get("max"), 1),
                      str(sum(storm[label]["errors"].values()))])
@@ -119,6 +119,12 @@ def resources_table(r: dict[str, Any]) -> str:
 
 def _loads(values: list[float] | None) -> str:
     return " ".join(f"{v:.1f}" for v in values) if values else "?"
+
+
+def _p99(point: dict[str, Any]) -> float | None:
+    ops: dict[str, Any] = next(iter(point["ops_ms"].values()), {})
+    value: float | None = ops.get("p99")
+    return value
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -163,8 +169,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         worst = None if not fulls or None in fulls else max(fulls)
         limit = 2.0 if r.get("backend") == "sqlite" else 1.0
         add(f"celebrity post fully delivered ≤ {limit:g} s (worst)", worst, limit, " s")
-        quiet = next(iter(r["storm"]["quiet"]["ops_ms"].values()), {}).get("p99")
-        stormy = next(iter(r["storm"]["storm"]["ops_ms"].values()), {}).get("p99")
+        quiet = _p99(r["storm"]["quiet"])
+        stormy = _p99(r["storm"]["storm"])
         add("read p99 in the storm ≤ 2x without", _ratio(stormy, quiet), 2, "x")
     peak = r.get("memory_kb", {}).get("parley", {}).get("VmHWM")
     add("≤ 150 MB RSS per web process (peak)", peak / 1024 if peak else None, 150, " MB")

@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from bench.graph import ID_SHIFT, PRIVATE, VISIBILITY_NAMES, Graph
 
 Row = tuple[Any, ...]
-Stamp = Callable[[Sequence[int]], list[Any]]
+Millis = Sequence[int] | npt.NDArray[np.int64]
+Stamp = Callable[[Millis], list[Any]]
 CHUNK = 50_000
 APP_ID = 1 << 40
 BENCH_PASSWORD = "benchmark"
@@ -29,12 +31,12 @@ def token_for(account_id: int) -> str:
     return f"bench-{account_id}"
 
 
-def sqlite_stamps(ms: Sequence[int]) -> list[Any]:
+def sqlite_stamps(ms: Millis) -> list[Any]:
     values = np.asarray(ms, dtype="int64").astype("datetime64[ms]").astype("datetime64[us]")
     return [text.replace("T", " ") for text in np.datetime_as_string(values, unit="us")]
 
 
-def pg_stamps(ms: Sequence[int]) -> list[Any]:
+def pg_stamps(ms: Millis) -> list[Any]:
     return [datetime.fromtimestamp(int(value) / 1000, UTC) for value in ms]
 
 

@@ -168,6 +168,24 @@ def _auto_rates(opts: RunOptions, results: dict[str, Any]) -> RunOptions:
     return replace(opts, rates=rates, storm_rate=opts.storm_rate or max(1.0, round(home / 2, 1)))
 
 
+async def _write_scenarios(parley: Server, workload: Workload, counter: DeliveryCounter,
+                           opts: RunOptions, results: dict[str, Any]) -> None:
+    """Compose by audience size, and the celebrity storm."""
+    celebrities = workload.m["celebrities"]
+    biggest, smallest = max(celebrities, key=int), min(celebrities, key=int)
+    if "compose" in opts.scenarios:
+        say("compose by audience")
+        authors = {f"{k} followers": celebrities[k] for k in (biggest, smallest)}
+        results["compose"] = await compose_by_audience(
+            parley, workload, counter, authors, rate=opts.compose_rate,
+            seconds=opts.compose_seconds)
+    if "storm" in opts.scenarios:
+        say("celebrity storm")
+        results["storm"] = await storm(
+            parley, workload, counter, celebrity=celebrities[biggest], followers=int(biggest),
+            read_rate=opts.storm_rate, seconds=opts.storm_seconds, every=opts.storm_every)
+
+
 async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, Any]:
     manifest = read_manifest(dest)
     workload = Workload(manifest)
@@ -193,21 +211,7 @@ async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, 
         results["options"] = asdict(opts)
         if "curve" in opts.scenarios:
             results["curve"] = await _curve_scenario(parley, floor, workload, opts)
-        celebrities = manifest["celebrities"]
-        if "compose" in opts.scenarios:
-            say("compose by audience")
-            authors = {f"{k} followers": celebrities[k] for k in
-                       (max(celebrities, key=int), min(celebrities, key=int))}
-            results["compose"] = await compose_by_audience(
-                parley, workload, counter, authors, rate=opts.compose_rate,
-                seconds=opts.compose_seconds)
-        if "storm" in opts.scenarios:
-            say("celebrity storm")
-            biggest = max(celebrities, key=int)
-            results["storm"] = await storm(
-                parley, workload, counter, celebrity=celebrities[biggest],
-                followers=int(biggest), read_rate=opts.storm_rate, seconds=opts.storm_seconds,
-                every=opts.storm_every)
+        await _write_scenarios(parley, workload, counter, opts, results)
         results["memory_kb"] = {"parley": parley.memory(), "floor": floor.memory()}
     finally:
         await counter.close()

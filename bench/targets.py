@@ -18,7 +18,7 @@ from bench.rows import Row, Stamp, pg_stamps, sqlite_stamps
 class SqliteTarget:
     """A SQLite database file, written with the stdlib driver."""
 
-    stamp: Stamp = staticmethod(sqlite_stamps)  # type: ignore[assignment]
+    stamp: Stamp = staticmethod(sqlite_stamps)
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
@@ -71,7 +71,7 @@ class SqliteTarget:
 class PostgresTarget:
     """A PostgreSQL database, written with asyncpg's binary COPY."""
 
-    stamp: Stamp = staticmethod(pg_stamps)  # type: ignore[assignment]
+    stamp: Stamp = staticmethod(pg_stamps)
     dialect = "postgresql"
 
     def __init__(self, conn: Any) -> None:
