@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.lib.html import plain_to_html
 from parley.lib.timefmt import as_utc, iso, iso_date
-from parley.social.service import Relationship
+from parley.social.service import Relationship, relationships
 
 
 def _fields(account: Account) -> list[dict[str, Any]]:
@@ -95,3 +97,10 @@ def relationship_entity(rel: Relationship) -> dict[str, Any]:
         "endorsed": rel.endorsed,
         "note": "",
     }
+
+
+async def render_relationship(session: AsyncSession, viewer_id: int, account_id: int
+                              ) -> dict[str, Any]:
+    """The viewer's Relationship with one account, as follow/block/mute/endorse answer."""
+    [rel] = await relationships(session, viewer_id, [account_id])
+    return relationship_entity(rel)

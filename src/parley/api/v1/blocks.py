@@ -7,20 +7,18 @@ from pydantic import BaseModel, Field
 
 from parley.accounts.service import get_account
 from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
-from parley.api.entities.accounts import account_entity, relationship_entity
+from parley.api.entities.accounts import account_entity, render_relationship
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.social import blocks
-from parley.social.service import relationships
 
 router = APIRouter()
 
 
 async def _relationship(session: DbSession, viewer: Viewer, account_id: int) -> FastJSON:
-    [rel] = await relationships(session, viewer.id, [account_id])
-    return json_response(relationship_entity(rel))
+    return json_response(await render_relationship(session, viewer.id, account_id))
 
 
 @router.post("/api/v1/accounts/{account_id}/block")

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Depends, Request
 
 from parley.accounts.service import get_account
 from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
-from parley.api.entities.accounts import account_entity, relationship_entity
+from parley.api.entities.accounts import account_entity, render_relationship
 from parley.api.entities.statuses import render_status
 from parley.api.pagination import Page, link_header
 from parley.api.responses import FastJSON, json_response
 from parley.featured import service as featured
-from parley.social import service as social
 
 router = APIRouter()
 
@@ -54,8 +53,8 @@ def _relationship_route(path: str, action: Action) -> None:
     async def endpoint(account_id: str, session: DbSession,
                        viewer: Viewer = Depends(user_required("write:accounts"))) -> FastJSON:
         await action(session, viewer, account_id)
-        [rel] = await social.relationships(session, viewer.id, [parse_id(account_id)])
-        return json_response(relationship_entity(rel))
+        return json_response(await render_relationship(session, viewer.id,
+                                                       parse_id(account_id)))
 
 
 for _path, _action in (("pin", _endorse), ("endorse", _endorse), ("unpin", _unendorse),

@@ -7,7 +7,11 @@ from pydantic import BaseModel, Field
 
 from parley.accounts.service import get_account
 from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
-from parley.api.entities.accounts import account_entity, relationship_entity
+from parley.api.entities.accounts import (
+    account_entity,
+    relationship_entity,
+    render_relationship,
+)
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
@@ -25,8 +29,7 @@ class FollowForm(BaseModel):
 
 
 async def _relationship(session: DbSession, viewer: Viewer, account_id: int) -> FastJSON:
-    [rel] = await social.relationships(session, viewer.id, [account_id])
-    return json_response(relationship_entity(rel))
+    return json_response(await render_relationship(session, viewer.id, account_id))
 
 
 @router.post("/api/v1/accounts/{account_id}/follow")
