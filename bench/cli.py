@@ -64,7 +64,9 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         storm_seconds: float = 60.0, storm_every: float = 10.0,
         separate_worker: Annotated[bool, typer.Option(
             help="Run `parley worker` as its own process (scale mode).")] = False,
-        label: str = "") -> None:
+        label: str = "",
+        port: Annotated[int, typer.Option(
+            help="Parley's port; the floor app takes the next one.")] = 3100) -> None:
     """Serve Parley and the floor app over a loaded database and run the scenarios."""
     from bench.run import RunOptions, run_benchmark
 
@@ -75,7 +77,7 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         curve_seconds=curve_seconds,
         compose_rate=compose_rate, compose_seconds=compose_seconds, storm_rate=storm_rate,
         storm_seconds=storm_seconds, storm_every=storm_every,
-        separate_worker=separate_worker, label=label)
+        separate_worker=separate_worker, label=label, ports=(port, port + 1))
     out = run_benchmark(_destination(tier, backend, db), opts)
     typer.echo(f"Results in {out / 'results.json'}")
 

@@ -36,6 +36,12 @@ def list_channel(list_id: int) -> str:
     return f"timeline:list:{list_id}"
 
 
+def followers_of(account_id: int) -> str:
+    """A broadcast account's posts: no subscriber opens it; each process's hub resolves it to
+    the home channels of the connected accounts that follow `account_id`."""
+    return f"followers:{account_id}"
+
+
 @dataclass(frozen=True)
 class Stream:
     """A stream a client asked for: its Mastodon name (as echoed back) and broker channels."""

@@ -45,6 +45,17 @@ class Delivered:
 
 
 @dataclass(frozen=True)
+class BroadcastDelivered:
+    """A post of a broadcast account (hybrid fan-out: not written into each follower's home;
+    home reads merge it). The publisher sends it on `channels.followers_of(account_id)`, and
+    each process's hub hands it to the home streams of its connected followers of that
+    account."""
+
+    post_id: int
+    account_id: int
+
+
+@dataclass(frozen=True)
 class PostUpdated:
     """A post was edited: whoever shows it should show the new version."""
 
@@ -72,8 +83,8 @@ class FiltersChanged:
     account_id: int
 
 
-DomainEvent = (PostCreated | PostDeleted | PostUpdated | Delivered | NotificationCreated
-               | FiltersChanged | ConversationUpdated)
+DomainEvent = (PostCreated | PostDeleted | PostUpdated | Delivered | BroadcastDelivered
+               | NotificationCreated | FiltersChanged | ConversationUpdated)
 
 
 def record(session: AsyncSession, event: DomainEvent) -> None:
