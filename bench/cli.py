@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -28,18 +31,51 @@ def _destination(tier: str, backend: str, db: str) -> Destination:
     return default_destination(tier_named(tier), backend)
 
 
+def _already_loaded(dest: Destination, tier: str, seed: int) -> bool:
+    try:
+        manifest = json.loads(dest.manifest_path.read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(manifest.get("tier") == tier and manifest.get("seed") == seed)
+
+
+def _claim_load(dest: Destination) -> None:
+    """Refuse to load into a database another live `parley bench load` is filling."""
+    lock = dest.manifest_path.with_suffix(".loading")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pid = int(lock.read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        lock.write_text(str(os.getpid()))
+        atexit.register(lambda: lock.unlink(missing_ok=True))
+        return
+    raise typer.BadParameter(f"process {pid} is loading {dest.url} right now; wait for it "
+                             "or pass --db for a database of your own")
+
+
 @app.command()
 def load(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
          seed: Annotated[int, typer.Option(help="Random seed of the network.")] = 1,
          posts: Annotated[int, typer.Option(help="Override the tier's post count.")] = 0,
          analyze: Annotated[bool | None, typer.Option(
              help="ANALYZE afterwards (default: on PostgreSQL only, as autovacuum would; a "
-                  "SQLite Parley database never gets statistics).")] = None) -> None:
+                  "SQLite Parley database never gets statistics).")] = None,
+         force: Annotated[bool, typer.Option(
+             help="Reload even if this database already holds this network.")] = False
+         ) -> None:
     """Generate a tier's network and bulk-load it into a fresh, migrated database."""
     spec = tier_named(tier)
     if posts:
         spec = spec.with_posts(posts)
     dest = _destination(tier, backend, db)
+    if not force and _already_loaded(dest, spec.name, seed):
+        # Several people share one machine: replacing a database someone is benchmarking
+        # against would break their run. Servers migrate it to the current schema on start.
+        typer.echo(f"{dest.url} already holds tier {spec.name} (seed {seed}); "
+                   "--force reloads it.")
+        return
+    _claim_load(dest)
     manifest = asyncio.run(load_network(spec, dest, seed=seed, analyze=analyze))
     seconds = manifest["seconds"]
     typer.echo(f"Loaded tier {spec.name} into {dest.url} in {seconds['total']:.0f} s: "
