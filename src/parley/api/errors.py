@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from parley.api.responses import FastJSON
 from parley.errors import ParleyError
@@ -46,6 +47,13 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in (
             404, 405) else _STATUS_MESSAGES.get(exc.status_code, "Error")
         return error_response(exc.status_code, message)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> FastJSON:
+        # The client went away while sending its body (a load generator stopping, a phone
+        # losing signal): nothing was written and nobody is left to read an answer.
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return error_response(400, "The client disconnected before the request was read")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> FastJSON:
