@@ -100,6 +100,12 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         storm_seconds: float = 60.0, storm_every: float = 10.0,
         separate_worker: Annotated[bool, typer.Option(
             help="Run `parley worker` as its own process (scale mode).")] = False,
+        web_processes: Annotated[int, typer.Option(
+            help="Web processes sharing the port (scale mode).")] = 1,
+        workers: Annotated[int, typer.Option(
+            help="Separate `parley worker` processes (scale mode).")] = 0,
+        redis: Annotated[str, typer.Option(
+            help="Redis URL for the broker (scale mode), e.g. redis://127.0.0.1:6379/0.")] = "",
         label: str = "",
         port: Annotated[int, typer.Option(
             help="Parley's port; the floor app takes the next one.")] = 3100) -> None:
@@ -113,7 +119,8 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         curve_seconds=curve_seconds,
         compose_rate=compose_rate, compose_seconds=compose_seconds, storm_rate=storm_rate,
         storm_seconds=storm_seconds, storm_every=storm_every,
-        separate_worker=separate_worker, label=label, ports=(port, port + 1))
+        separate_worker=separate_worker, web_processes=web_processes, workers=workers,
+        redis_url=redis, label=label, ports=(port, port + 1))
     out = run_benchmark(_destination(tier, backend, db), opts)
     typer.echo(f"Results in {out / 'results.json'}")
 

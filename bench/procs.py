@@ -41,29 +41,42 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
     extra_pids: list[int] = field(default_factory=list)  # e.g. a separate `parley worker`
+    # More web processes sharing the port (scale mode): counted in cpu(), and memory() is
+    # the largest of them (the target is per web process).
+    siblings: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     @property
+    def web_pids(self) -> list[int]:
+        return [self.pid, *(sibling.pid for sibling in self.siblings)]
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu(self) -> float:
-        return cpu_seconds(self.pid)
+        return sum(cpu_seconds(pid) for pid in self.web_pids)
 
     def memory(self) -> dict[str, int]:
-        return memory_kb(self.pid)
+        each = [memory_kb(pid) for pid in self.web_pids]
+        return {key: max(found.get(key, 0) for found in each) for key in ("VmRSS", "VmHWM")}
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in [self.process, *self.siblings]:
+            _terminate(process)
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _env() -> dict[str, str]:
@@ -96,11 +109,25 @@ def _start(name: str, module: str, args: list[str], port: int, probe: str,
 
 
 def start_parley(db_url: str, port: int, base_url: str, log_dir: Path, *,
-                 worker: bool = True) -> Server:
+                 worker: bool = True, processes: int = 1, redis_url: str = "") -> Server:
+    """Parley's web process; with `processes` > 1, that many sharing the port (SO_REUSEPORT)."""
     args = ["--db", db_url, "--base-url", base_url]
     if not worker:
         args.append("--no-worker")
-    return _start("parley", "bench.parley_server", args, port, "/health", log_dir)
+    if redis_url:
+        args += ["--redis-url", redis_url]
+    if processes > 1:
+        args.append("--reuse-port")
+    server = _start("parley", "bench.parley_server", args, port, "/health", log_dir)
+    for number in range(1, processes):
+        sibling = _start(f"parley-{number}", "bench.parley_server", args, port, "/health",
+                         log_dir)
+        server.siblings.append(sibling.process)
+    if server.siblings:
+        # Their health probe may have been answered by an older sibling on the shared port:
+        # give the new ones the few seconds a start takes before the load begins.
+        time.sleep(5)
+    return server
 
 
 def start_floor(db_url: str, port: int, base_url: str, log_dir: Path) -> Server:
@@ -108,10 +135,13 @@ def start_floor(db_url: str, port: int, base_url: str, log_dir: Path) -> Server:
                   "/api/v1/timelines/home", log_dir)
 
 
-def start_worker(db_url: str, log_dir: Path) -> subprocess.Popen[bytes]:
+def start_worker(db_url: str, log_dir: Path, *, redis_url: str = "", number: int = 0
+                 ) -> subprocess.Popen[bytes]:
     """A separate `parley worker` process (scale mode)."""
     env = _env()
     env["PARLEY_DATABASE_URL"] = db_url
-    with (log_dir / "worker.log").open("wb") as out:
+    if redis_url:
+        env["PARLEY_REDIS_URL"] = redis_url
+    with (log_dir / f"worker-{number}.log").open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "parley", "worker"], stdout=out,
                                 stderr=subprocess.STDOUT, env=env, cwd=ROOT)

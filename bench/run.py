@@ -51,6 +51,11 @@ class RunOptions:
     storm_seconds: float = 60.0
     storm_every: float = 10.0
     separate_worker: bool = False
+    # Scale mode: this many web processes on one port and `workers` separate `parley worker`
+    # processes (implies separate_worker), events through Redis when redis_url is set.
+    web_processes: int = 1
+    workers: int = 0
+    redis_url: str = ""
     label: str = ""
     calls_per_script: int = 2000
     warmup: float = 2.0  # seconds of wrk before each measured wrk run (0: none)
@@ -191,11 +196,13 @@ async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, 
     workload = Workload(manifest)
     db_url = dest.url
     logs = out_dir / "logs"
+    worker_count = max(opts.workers, 1 if opts.separate_worker else 0)
     parley = start_parley(db_url, opts.ports[0], manifest["base_url"], logs,
-                          worker=not opts.separate_worker)
-    worker = start_worker(db_url, logs) if opts.separate_worker else None
-    if worker is not None:
-        parley.extra_pids.append(worker.pid)
+                          worker=worker_count == 0, processes=opts.web_processes,
+                          redis_url=opts.redis_url)
+    workers = [start_worker(db_url, logs, redis_url=opts.redis_url, number=number)
+               for number in range(worker_count)]
+    parley.extra_pids.extend(worker.pid for worker in workers)
     floor = start_floor(db_url, opts.ports[1], manifest["base_url"], logs)
     results: dict[str, Any] = {"manifest": {k: v for k, v in manifest.items()
                                             if k not in ("active", "conversation_roots")},
@@ -217,7 +224,7 @@ async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, 
         await counter.close()
         parley.stop()
         floor.stop()
-        if worker is not None:
+        for worker in workers:
             worker.terminate()
             worker.wait(20)
     results["database"] = db_stats(dest)
