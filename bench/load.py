@@ -2,7 +2,9 @@
 
 Home timelines of the active accounts are precomputed set-based with the fan-out job's rules
 (the author's own posts; followed authors' public/unlisted/private posts; a reply to someone
-else only for those who follow that person too), newest `home_cap` entries per home.
+else only for those who follow that person too), newest `home_cap` entries per home. Accounts
+over the broadcast threshold go into broadcast_accounts and stay out of the homes (hybrid
+fan-out: home reads merge their posts).
 """
 
 from __future__ import annotations
@@ -42,11 +44,18 @@ SELECT owner_id, post_id, author_id FROM (
            OR EXISTS (SELECT 1 FROM follows f2 WHERE f2.account_id = f.account_id
                       AND f2.target_account_id = p.in_reply_to_account_id
                       AND f2.state = 'accepted'))
+      AND f.target_account_id NOT IN (SELECT account_id FROM broadcast_accounts)
     UNION ALL
     SELECT p.account_id, p.id, p.account_id FROM posts p
     WHERE p.account_id IN ({owners})
   ) c
 ) ranked WHERE rn <= {cap}
+"""
+# Accounts over the hybrid fan-out threshold (what a worker records on start): their posts
+# are merged by home reads, so the precomputed homes leave them out.
+BROADCAST_SQL = """
+INSERT INTO broadcast_accounts (account_id, created_at)
+SELECT id, CURRENT_TIMESTAMP FROM accounts WHERE followers_count >= {threshold}
 """
 
 
@@ -161,6 +170,14 @@ async def _precompute_homes(target: SqliteTarget | PostgresTarget, graph: Graph,
         progress.advance(task, len(batch))
 
 
+async def _record_broadcast(target: SqliteTarget | PostgresTarget) -> None:
+    from parley.config import Settings
+
+    threshold = Settings().broadcast_threshold  # PARLEY_BROADCAST_THRESHOLD, as Parley reads it
+    if threshold > 0:
+        await target.execute(BROADCAST_SQL.format(threshold=int(threshold)))
+
+
 def _manifest(graph: Graph, dest: Destination, base_url: str, seconds: dict[str, Any]
               ) -> dict[str, Any]:
     ids = graph.account_ids
@@ -199,18 +216,21 @@ async def load_network(tier: Tier, dest: Destination, *, seed: int = 1,
         await target.drop_indexes(["timeline_entries"])
         await target.prepare_for_queries()
         home_started = time.perf_counter()
+        await _record_broadcast(target)
         await _precompute_homes(target, graph, progress)
         await target.create_indexes()
         seconds["home_timelines"] = round(time.perf_counter() - home_started, 2)
     if analyze if analyze is not None else not dest.is_sqlite:
         await target.analyze()
     entries = await target.scalar("SELECT count(*) FROM timeline_entries")
+    broadcast = await target.scalar("SELECT count(*) FROM broadcast_accounts")
     await target.close()
     seconds.update(generate=round(graph.timings["generate_s"], 2),
                    migrate=round(migrated - started - graph.timings["generate_s"], 2),
                    total=round(time.perf_counter() - started, 2))
     manifest = _manifest(graph, dest, base_url, seconds)
     manifest["timeline_entries"] = int(entries)
+    manifest["broadcast_accounts"] = int(broadcast)
     dest.manifest_path.parent.mkdir(parents=True, exist_ok=True)
     dest.manifest_path.write_text(json.dumps(manifest, indent=1))
     return manifest

@@ -26,6 +26,7 @@ def main() -> None:
     import uvicorn
 
     from parley.app import create_app
+    from parley.cli import UVICORN_WEBSOCKETS
     from parley.config import Settings
 
     settings = Settings(database_url=args.db, base_url=args.base_url, environment="production",
@@ -35,7 +36,8 @@ def main() -> None:
     # Access logging is off for both Parley and the floor app: it is a deployment choice and
     # would be the same constant on both sides of every ratio.
     config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning",
-                            access_log=False, loop="uvloop", http="httptools")
+                            access_log=False, loop="uvloop", http="httptools",
+                            **UVICORN_WEBSOCKETS)
     server = uvicorn.Server(config)
     if not args.reuse_port:
         server.run()

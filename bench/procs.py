@@ -79,8 +79,14 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+# Tuning knobs a benchmark run may set for the servers and workers it starts.
+PASSED_SETTINGS = ("PARLEY_BROADCAST_THRESHOLD", "PARLEY_FANOUT_BATCH_SIZE", "PARLEY_HOME_CAP",
+                   "PARLEY_WORKER_CONCURRENCY")
+
+
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PARLEY_") or k in PASSED_SETTINGS}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "src"),
                                          env.get("PYTHONPATH", "")])
     return env

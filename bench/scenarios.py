@@ -7,7 +7,7 @@ import asyncio
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,36 +16,98 @@ from bench.openloop import Call, open_loop
 from bench.ops import Workload
 from bench.procs import Server, cpu_seconds
 
+_DELIVERED = ("SELECT count(*) FROM follows f JOIN timeline_entries t ON t.owner_id = f.account_id "
+              "AND t.post_id = {post} WHERE f.target_account_id = {author} "
+              "AND f.state = 'accepted'")
+_BROADCAST = "SELECT count(*) FROM broadcast_accounts WHERE account_id = {author}"
+_SAMPLE = ("SELECT account_id FROM follows WHERE target_account_id = {author} "
+           "AND state = 'accepted' AND account_id IN ({active}) ORDER BY account_id LIMIT {n}")
+
 
 class DeliveryCounter:
-    """Counts a post's home timeline entries straight from the database."""
+    """Counts a post's home timeline entries straight from the database: the author's followers
+    who have it (timeline_entries has no post_id index; its primary key is probed per
+    follower), plus the author's own entry."""
 
     def __init__(self, db_url: str) -> None:
         self.db_url = db_url
         self._sqlite: sqlite3.Connection | None = None
         self._pg: Any = None
 
-    async def count(self, post_id: int) -> int:
+    async def scalar(self, sql: str) -> Any:
         if self.db_url.startswith("sqlite"):
             if self._sqlite is None:
                 self._sqlite = sqlite3.connect(self.db_url.split("///", 1)[1],
                                                check_same_thread=False)
             conn = self._sqlite
-            return int(await asyncio.to_thread(
-                lambda: conn.execute("SELECT count(*) FROM timeline_entries WHERE post_id = ?",
-                                     (post_id,)).fetchone()[0]))
+            return await asyncio.to_thread(lambda: conn.execute(sql).fetchone()[0])
         if self._pg is None:
             import asyncpg
 
             self._pg = await asyncpg.connect(self.db_url)
-        return int(await self._pg.fetchval(
-            "SELECT count(*) FROM timeline_entries WHERE post_id = $1", post_id))
+        return await self._pg.fetchval(sql)
+
+    async def count(self, post_id: int, author_id: int) -> int:
+        followers = int(await self.scalar(_DELIVERED.format(post=int(post_id),
+                                                            author=int(author_id))))
+        own = int(await self.scalar(f"SELECT count(*) FROM timeline_entries WHERE owner_id = "
+                                    f"{int(author_id)} AND post_id = {int(post_id)}"))
+        return followers + own
+
+    async def is_broadcast(self, author_id: int) -> bool:
+        """Hybrid fan-out applies to the author (as the server decides it: the table, unless
+        PARLEY_BROADCAST_THRESHOLD is 0)."""
+        from parley.config import Settings
+
+        if Settings().broadcast_threshold <= 0:
+            return False
+        return bool(await self.scalar(_BROADCAST.format(author=int(author_id))))
+
+    async def followers_among(self, author_id: int, active: list[int], n: int) -> list[int]:
+        """Up to n of these (token-holding) accounts that follow the author."""
+        sql = _SAMPLE.format(author=int(author_id), active=",".join(map(str, active)), n=n)
+        if self.db_url.startswith("sqlite"):
+            await self.scalar("SELECT 1")
+            assert self._sqlite is not None
+            conn = self._sqlite
+            rows = await asyncio.to_thread(lambda: conn.execute(sql).fetchall())
+            return [int(row[0]) for row in rows]
+        await self.scalar("SELECT 1")
+        return [int(row[0]) for row in await self._pg.fetch(sql)]
 
     async def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
         if self._pg is not None:
             await self._pg.close()
+
+
+class HomeProbe:
+    """For a broadcast account's post (no per-follower rows to count): a sample of followers
+    read their home page through the API until the post shows; `count` is how many see it."""
+
+    def __init__(self, port: int, followers: list[int]) -> None:
+        self.port = port
+        self.followers = followers
+        self.seen: set[int] = set()
+
+    async def count(self, post_id: int) -> int:
+        import httpx
+
+        from bench.rows import token_for
+
+        waiting = [f for f in self.followers if f not in self.seen]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}",
+                                     timeout=10) as client:
+            pages = await asyncio.gather(*(
+                client.get("/api/v1/timelines/home?limit=5",
+                           headers={"Authorization": f"Bearer {token_for(f)}"})
+                for f in waiting))
+        for follower, page in zip(waiting, pages, strict=True):
+            if page.status_code == 200 and any(s.get("id") == str(post_id)
+                                               for s in page.json()):
+                self.seen.add(follower)
+        return len(self.seen)
 
 
 class BackendCpu:
@@ -156,32 +218,102 @@ async def wait_jobs_idle(counter: DeliveryCounter, limit_s: float = 120) -> None
         await asyncio.sleep(0.5)
 
 
+Progress = Callable[[int], Awaitable[int]]
+# Followers whose home pages show a broadcast post (their reads add to the storm's load: keep
+# the sample small and the polls spaced).
+PROBE_SAMPLE = 10
+PROBE_EVERY = 0.2
+
+
+def _poll_every(expected: int) -> float:
+    """Counting a big audience's entries probes one primary key per follower: poll it less
+    often so the measurement does not eat the CPU the fan-out needs."""
+    return 0.05 if expected <= 20_000 else 0.2
+
+
+async def _track(post_id: int, started: float, progress: Progress, expected: int,
+                 limit_s: float, every: float = 0.05) -> dict[str, Any]:
+    """Poll how many of `expected` have the post until all do (or the time limit)."""
+    curve: list[tuple[float, int]] = []
+    delivered = 0
+    while time.perf_counter() - started < limit_s:
+        delivered = await progress(post_id)
+        curve.append((time.perf_counter() - started, delivered))
+        if delivered >= expected:
+            break
+        await asyncio.sleep(every)
+    full = curve[-1][0] if delivered >= expected else None
+    return {"post_id": post_id, "expected": expected, "delivered": delivered,
+            "full_delivery_s": full, "deliveries_per_s": expected / full if full else None,
+            "curve": curve}
+
+
 async def _compose_and_track(server: Server, workload: Workload, author: int, expected: int,
                              counter: DeliveryCounter, limit_s: float) -> dict[str, Any]:
-    """Post as `author`, then poll the post's delivered count until all `expected` arrive."""
+    """Post as `author`, then poll until all `expected` homes have it: entries counted in the
+    database, or for a broadcast author (home reads merge its posts) a sample of followers'
+    home pages read through the API."""
+    probe: HomeProbe | None = None
+    if await counter.is_broadcast(author):
+        sample = await counter.followers_among(author, workload.active, PROBE_SAMPLE)
+        probe = HomeProbe(server.port, sample)
     started = time.perf_counter()
     result = await open_loop(server.port, 1000, 0.001, workload.single("compose", author))
     sent_ms = (time.perf_counter() - started) * 1000
     body = next(iter(result.bodies.values()), b"{}")
     post_id = int(json.loads(body).get("id", 0))
-    curve: list[tuple[float, int]] = []
-    delivered = 0
-    while time.perf_counter() - started < limit_s:
-        delivered = await counter.count(post_id)
-        curve.append((time.perf_counter() - started, delivered))
-        if delivered >= expected:
-            break
-        await asyncio.sleep(0.05)
-    full = curve[-1][0] if delivered >= expected else None
-    return {"post_id": post_id, "compose_ms": sent_ms, "expected": expected,
-            "delivered": delivered, "full_delivery_s": full,
-            "deliveries_per_s": expected / full if full else None, "curve": curve}
+    if probe is not None:
+        tracked = await _track(post_id, started, probe.count, len(probe.followers), limit_s,
+                               every=PROBE_EVERY)
+        tracked.update(broadcast=True, followers=expected, deliveries_per_s=None)
+    else:
+        async def entries(post: int) -> int:
+            return await counter.count(post, author)
+
+        tracked = await _track(post_id, started, entries, expected, limit_s,
+                               every=_poll_every(expected))
+    return {"compose_ms": sent_ms, **tracked}
+
+
+async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected: int, *,
+                                limit_s: float = 60) -> dict[str, Any]:
+    """A post of a broadcast account fanned out to every home as if hybrid fan-out were off
+    (PARLEY_BROADCAST_THRESHOLD=0): its first job runs here with that setting, the batches it
+    queues run on the server's workers. The pure write fan-out rate at this audience size."""
+    from parley.config import Settings, normalise_database_url
+    from parley.db import Database
+    from parley.jobs.registry import JobContext, build_registry
+    from parley.lib.ids import new_id
+    from parley.models import Post
+
+    url = normalise_database_url(counter.db_url)
+    settings = Settings(database_url=url, broadcast_threshold=0)
+    db = Database(url)
+    try:
+        post_id = new_id()
+        started = time.perf_counter()
+        async with db.write() as session:
+            session.add(Post(id=post_id, account_id=author, uri=f"https://bench.test/{post_id}",
+                             visibility="public", thread_id=post_id, text="hybrid off"))
+            await session.flush()
+            await build_registry()["fanout_post"](JobContext(session, settings),
+                                                  {"post_id": post_id})
+
+        async def entries(post: int) -> int:
+            return await counter.count(post, author)
+
+        return await _track(post_id, started, entries, expected, limit_s,
+                            every=_poll_every(expected))
+    finally:
+        await db.dispose()
 
 
 async def storm(server: Server, workload: Workload, counter: DeliveryCounter, *,
                 celebrity: int, followers: int, read_rate: float, seconds: float,
                 every: float = 10.0, read_op: str = "home20") -> dict[str, Any]:
-    """Read load alone, then the same read load while the celebrity posts every `every` s."""
+    """Read load alone, then the same read load while the celebrity posts every `every` s;
+    then, without read load, the 10,000-follower account's fan-out and (for a broadcast
+    celebrity) the celebrity's fan-out with hybrid fan-out off."""
     reads = workload.single(read_op)
     quiet = await latency_at_rate(server, reads, rate=read_rate, seconds=seconds)
     await wait_jobs_idle(counter)
@@ -199,8 +331,17 @@ async def storm(server: Server, workload: Workload, counter: DeliveryCounter, *,
     await celebrity_posts()
     stormy = await stormy_task
     await wait_jobs_idle(counter)
-    return {"read_rate": read_rate, "seconds": seconds, "every": every, "quiet": quiet,
-            "storm": stormy, "posts": posts}
+    out: dict[str, Any] = {"read_rate": read_rate, "seconds": seconds, "every": every,
+                           "quiet": quiet, "storm": stormy, "posts": posts}
+    ten_k = workload.m["celebrities"].get("10000")
+    if ten_k is not None and int(ten_k) != celebrity:
+        out["fanout_10k"] = await _compose_and_track(server, workload, int(ten_k), 10_001,
+                                                     counter, limit_s=60)
+        await wait_jobs_idle(counter)
+    if await counter.is_broadcast(celebrity):
+        out["hybrid_off"] = await fanout_without_hybrid(counter, celebrity, followers + 1)
+        await wait_jobs_idle(counter)
+    return out
 
 
 async def compose_by_audience(server: Server, workload: Workload, counter: DeliveryCounter,

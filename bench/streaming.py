@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import websockets
@@ -63,7 +64,8 @@ def start(posters: int, log_dir: Path) -> Setup:
         f"sqlite+aiosqlite:///{log_dir / 'streaming.sqlite3'}")
     migrate(db_url)
     port = free_port()
-    server = start_parley(db_url, port, f"http://127.0.0.1:{port}", log_dir)
+    server = start_parley(db_url, port, f"http://127.0.0.1:{port}", log_dir,
+                          redis_url=os.environ.get("PARLEY_REDIS_URL", ""))
     with httpx.Client(base_url=server.url, timeout=30) as client:
         app = client.post("/api/v1/apps", data={
             "client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
@@ -82,6 +84,8 @@ class LatencyRun:
     duplicates: int = 0
     request_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    server_cpu_s: float = 0.0  # the server's process CPU time over the sending phase
+    client_cpu_s: float = 0.0  # this benchmark client's, over the same phase
 
 
 async def _listen(setup: Setup, run: LatencyRun, ready: asyncio.Event) -> None:
@@ -105,16 +109,54 @@ async def _listen(setup: Setup, run: LatencyRun, ready: asyncio.Event) -> None:
             run.received[number] = now
 
 
-async def _post(client: httpx.AsyncClient, setup: Setup, run: LatencyRun, number: int,
+class RawClient:
+    """Minimal HTTP/1.1 keep-alive client for the load: the benchmark shares the server's
+    cores, and httpx cost about as much CPU per request as the server's compose."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def post_form(self, path: str, token: str, form: dict[str, str]) -> int:
+        """POST a form; returns the status (the body is read and dropped)."""
+        if self.idle:
+            reader, writer = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        body = urlencode(form).encode()
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     f"Authorization: Bearer {token}\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        try:
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            writer.close()
+            raise
+        self.idle.append((reader, writer))
+        return status
+
+    def close(self) -> None:
+        for _reader, writer in self.idle:
+            writer.close()
+
+
+async def _post(client: RawClient, setup: Setup, run: LatencyRun, number: int,
                 scheduled: float) -> None:
     token = setup.poster_tokens[number % len(setup.poster_tokens)]
     run.sent_at[number] = scheduled
     try:
-        response = await client.post("/api/v1/statuses", headers={
-            "authorization": f"Bearer {token}"}, data={
-            "status": f"@{setup.author_name} ping-{number}"})
-        response.raise_for_status()
-    except httpx.HTTPError:
+        status = await client.post_form("/api/v1/statuses", token,
+                                        {"status": f"@{setup.author_name} ping-{number}"})
+        if status >= 400:
+            run.errors += 1
+    except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
         run.errors += 1
     run.request_ms.append((time.perf_counter() - scheduled) * 1000)
 
@@ -126,15 +168,19 @@ async def measure_latency(setup: Setup, rate: float, duration: float) -> Latency
     ready = asyncio.Event()
     listener = asyncio.create_task(_listen(setup, run, ready))
     await ready.wait()
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=setup.server.url, timeout=60, limits=limits) as client:
-        start_at = time.perf_counter()
-        tasks = []
-        for number in range(int(rate * duration)):
-            due = start_at + number / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(_post(client, setup, run, number, due)))
-        await asyncio.gather(*tasks)
+    client = RawClient(setup.server.port)
+    cpu_before, client_before = setup.server.cpu(), time.process_time()
+    start_at = time.perf_counter()
+    tasks = []
+    for number in range(int(rate * duration)):
+        due = start_at + number / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(_post(client, setup, run, number, due)))
+    await asyncio.gather(*tasks)
+    await asyncio.sleep(0.5)  # the last notifications' publishing counts too
+    run.server_cpu_s = setup.server.cpu() - cpu_before
+    run.client_cpu_s = time.process_time() - client_before
+    client.close()
     deadline = time.perf_counter() + 10
     # Stragglers: a bounded poll of a counter (the measurement itself is already taken).
     while len(run.received) < len(run.sent_at) - run.errors and time.perf_counter() < deadline:  # noqa: ASYNC110
@@ -151,6 +197,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def report_latency(run: LatencyRun, rate: float) -> str:
     delays = [(run.received[n] - run.sent_at[n]) * 1000 for n in run.received]
     lost = len(run.sent_at) - run.errors - len(run.received)
+    sent = max(1, len(run.sent_at))
     return "\n".join([
         f"offered rate: {rate:g} replies/s, sent {len(run.sent_at)}, errors {run.errors}, "
         f"delivered {len(run.received)}, lost {lost}, duplicated {run.duplicates}",
@@ -160,6 +207,8 @@ def report_latency(run: LatencyRun, rate: float) -> str:
         f"POST /statuses (ms):        p50 {percentile(run.request_ms, .5):.1f}  "
         f"p99 {percentile(run.request_ms, .99):.1f}  "
         f"mean {statistics.fmean(run.request_ms) if run.request_ms else 0:.1f}",
+        f"CPU per reply (µs): server {run.server_cpu_s * 1e6 / sent:,.0f}  "
+        f"client {run.client_cpu_s * 1e6 / sent:,.0f}",
     ])
 
 

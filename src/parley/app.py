@@ -13,9 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parley.api.errors import install_error_handlers
+from parley.api.hot import HotReads
 from parley.api.publisher import Publisher
 from parley.api.responses import FastJSON
 from parley.api.router import api_router
+from parley.api.streaming import StreamingEndpoints, follower_resolver
 from parley.api.streaming import router as streaming_router
 from parley.config import VERSION, Settings
 from parley.db import Database
@@ -61,6 +63,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
         app.state.db = db
         broker = create_broker(settings.redis_url, settings.redis_prefix)
         await broker.start()
+        broker.hub.resolve_followers = follower_resolver(db)
         app.state.broker = broker
         publisher = Publisher(db, broker, settings)
         db.after_commit.append(publisher.after_commit)
@@ -89,4 +92,8 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(RequestHygiene)
+    # Streaming connections bypass the middleware stack, whose frames and closures would
+    # otherwise live as long as each of thousands of idle connections (issue 4).
+    # The hottest reads (home, context) likewise skip FastAPI's routing and dependencies.
+    app.middleware_stack = StreamingEndpoints(HotReads(app.build_middleware_stack(), app))
     return app

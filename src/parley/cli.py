@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -17,6 +17,16 @@ app = typer.Typer(help="Parley: a conversation-first microblogging server.",
 account_app = typer.Typer(help="Manage local accounts.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
 app.add_typer(report_app, name="report")
+
+# Streaming connections are many and mostly idle (issue 4). permessage-deflate would keep a
+# zlib compressor and decompressor per WebSocket (~46 KB, more than everything else), and
+# clients only ever send small subscribe commands, so incoming messages are capped at 64 KB.
+# uvicorn's sans-I/O implementation pings (every 20 s) from a timer handle, not a task; ours
+# also forgets the handshake's headers once answered.
+UVICORN_WEBSOCKETS: dict[str, Any] = {
+    "ws": "parley.streaming.websocket_protocol:LeanWebSocketProtocol",
+    "ws_per_message_deflate": False, "ws_max_size": 64 * 1024,
+}
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -38,7 +48,8 @@ def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:
     application = create_app(settings, run_worker=run_worker, auto_migrate=False)
     typer.echo(f"Parley is running at {settings.base_url}  (database: "
                f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})")
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True,
+                **UVICORN_WEBSOCKETS)
 
 
 @app.command()

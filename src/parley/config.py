@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     worker_concurrency: int = 4
     worker_poll_interval: float = 0.1
     fanout_batch_size: int = 5000
+    # Accounts with at least this many followers are "broadcast": their posts are merged into
+    # home reads instead of written into every follower's home (0: always fan out).
+    broadcast_threshold: int = 50_000
+    # Home timelines keep about this many newest entries (older pages fall back to a query).
+    home_cap: int = 800
     # Seconds between keep-alive comments on idle event streams (proxies drop silent ones).
     streaming_heartbeat: float = 15.0
     sql_echo: bool = False

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from parley.lib.rawsql import PgReader, Reader, SqliteReader
+
 # Session.info key set by jobs.queue.enqueue; read here after commit.
 JOBS_ENQUEUED = "parley.jobs_enqueued"
 
@@ -72,7 +74,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.writer = _make_sqlite_engine(url, immediate=True, pool_size=1, echo=echo)
-            self.reader = _make_sqlite_engine(url, immediate=False, pool_size=8, echo=echo)
+            # The hot reads run on the raw read connection (fast()); this pool serves the rest.
+            # Each connection has its own page cache and thread: few keep RSS low.
+            self.reader = _make_sqlite_engine(url, immediate=False, pool_size=4, echo=echo)
         else:
             # JIT compilation costs tens of milliseconds on queries that run in one or two:
             # Parley's queries are all short, indexed lookups.
@@ -80,11 +84,17 @@ class Database:
                                               pool_pre_ping=True,
                                               connect_args={"server_settings": {"jit": "off"}})
             self.reader = self.writer
+            # The raw read path's own small pool, without pre-ping: SQLAlchemy's ping is a
+            # transaction round trip or three per checkout, more than a home page's reads.
+            # A connection the server closed is noticed locally (is_closed) instead.
+            self._fast_engine = create_async_engine(
+                url, pool_size=5, max_overflow=5, connect_args={"server_settings": {"jit": "off"}})
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         # Called with session.info after each commit: the in-process worker wakes for new jobs
         # at once, and streaming publishes the events the transaction recorded.
         self.after_commit: list[Callable[[dict[Any, Any]], Awaitable[None]]] = []
+        self._sqlite_fast: SqliteReader | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -102,7 +112,38 @@ class Database:
         async with self._read_sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def fast(self) -> AsyncIterator[Reader]:
+        """Raw reads for the hot paths (lib/rawsql): on SQLite the per-process read
+        connection, used without a thread hop inside one deferred transaction; on PostgreSQL
+        the asyncpg connection of a pooled SQLAlchemy connection."""
+        if self.is_sqlite:
+            reader = self._sqlite_fast
+            if reader is None:
+                reader = self._sqlite_fast = SqliteReader(self.url.split("///", 1)[-1])
+            reader.begin()
+            try:
+                yield reader
+            finally:
+                reader.end()
+            return
+        for _ in range(3):
+            async with self._fast_engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                driver = raw.driver_connection
+                if driver is None or driver.is_closed():
+                    await conn.invalidate()
+                    continue
+                yield PgReader(driver)
+                return
+        raise ConnectionError("no usable PostgreSQL connection for the read path")
+
     async def dispose(self) -> None:
+        if not self.is_sqlite:
+            await self._fast_engine.dispose()
+        if self._sqlite_fast is not None:
+            self._sqlite_fast.close()
+            self._sqlite_fast = None
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.db import Base
@@ -16,6 +16,12 @@ class Account(Base):
     """A profile, local (domain NULL) or remote; counters are kept right transactionally."""
 
     __tablename__ = "accounts"
+    __table_args__ = (
+        # The few remote accounts: the fan-out skips them as one small set instead of
+        # looking up every follower's row (migration 0002).
+        Index("ix_accounts_remote", "id", sqlite_where=text("domain IS NOT NULL"),
+              postgresql_where=text("domain IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     username: Mapped[str] = mapped_column(String(64))

@@ -13,9 +13,10 @@ from parley.accounts.models import Account, User
 from parley.config import Settings
 from parley.db import Database
 from parley.errors import Forbidden, NotFound, Unauthorized
+from parley.lib.rawsql import Reader
 from parley.oauth.models import Application
 from parley.oauth.scopes import covers
-from parley.oauth.tokens import Authenticated, authenticate
+from parley.oauth.tokens import Authenticated, TokenIdentity, authenticate, identify
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -28,7 +29,8 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
+    # async: FastAPI runs a plain-def dependency in its thread pool (two thread hand-offs).
     settings: Settings = request.app.state.settings
     return settings
 
@@ -37,6 +39,17 @@ def _settings(request: Request) -> Settings:
 # posts and then reads at once always sees its own write.
 DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+async def _fast_reader(request: Request) -> AsyncIterator[Reader]:
+    """The request's raw reads (lib/rawsql): for the hot read routes, which open no ORM
+    session at all. Released before the response is sent, like DbSession."""
+    db: Database = request.app.state.db
+    async with db.fast() as reader:
+        yield reader
+
+
+FastReader = Annotated[Reader, Depends(_fast_reader, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:
@@ -115,6 +128,60 @@ def app_required(scope: str | None) -> Callable[..., Awaitable[Authenticated]]:
         if scope is not None:
             _check_scope(auth, scope)
         return auth
+
+    return dependency
+
+
+@dataclass(slots=True)
+class FastViewer:
+    """The signed-in person of a fast-path request: ids only, no ORM objects."""
+
+    id: int
+    application_id: int | None
+    scopes: set[str]
+
+
+def _fast_viewer(identity: TokenIdentity | None, scope: str) -> FastViewer:
+    if identity is None:
+        raise Unauthorized()
+    if identity.account_id is None:
+        raise Unauthorized("This method requires an authenticated user")
+    if not covers(identity.scopes, scope):
+        raise Forbidden("This action is outside the authorized scopes")
+    return FastViewer(identity.account_id, identity.application_id, identity.scopes)
+
+
+async def fast_required(request: Request, reader: Reader, scope: str) -> FastViewer:
+    """user_required's rules on the raw read path: one raw query."""
+    raw = bearer_token(request)
+    return _fast_viewer(await identify(reader, raw) if raw else None, scope)
+
+
+async def fast_optional(request: Request, reader: Reader, scope: str) -> FastViewer | None:
+    """user_optional's rules on the raw read path."""
+    raw = bearer_token(request)
+    if raw is None:
+        return None
+    identity = await identify(reader, raw)
+    if identity is not None and identity.account_id is None:
+        return None
+    return _fast_viewer(identity, scope)
+
+
+def fast_user_required(scope: str) -> Callable[..., Awaitable[FastViewer]]:
+    """Dependency: fast_required."""
+
+    async def dependency(request: Request, reader: FastReader) -> FastViewer:
+        return await fast_required(request, reader, scope)
+
+    return dependency
+
+
+def fast_user_optional(scope: str) -> Callable[..., Awaitable[FastViewer | None]]:
+    """Dependency: fast_optional."""
+
+    async def dependency(request: Request, reader: FastReader) -> FastViewer | None:
+        return await fast_optional(request, reader, scope)
 
     return dependency
 

@@ -4,6 +4,10 @@ Runs as one task per process, fed in commit order by the database's after-commit
 stream sees events in the order their transactions committed. A status is rendered once per
 event (as a signed-out viewer would see it, viewer-specific flags false) and the same bytes go
 to every channel; a notification is rendered for its one recipient.
+
+Events waiting in the queue are taken together (at most MAX_BATCH): consecutive new posts are
+rendered in one render_statuses call, consecutive notifications in one render per recipient,
+from the rows the writing transaction put in the event (no re-read of what it just wrote).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
+from itertools import groupby
 from typing import Any
 
 import orjson
@@ -19,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.conversations import render_conversations
 from parley.api.entities.notifications import render_notifications
-from parley.api.entities.statuses import render_status
+from parley.api.entities.statuses import render_status, render_statuses
 from parley.config import Settings
 from parley.conversations.direct import participant_views
 from parley.db import Database
@@ -28,6 +34,7 @@ from parley.posts.models import Post, PostTag, Tag
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.streaming.events import (
+    BroadcastDelivered,
     ConversationUpdated,
     Delivered,
     DomainEvent,
@@ -39,8 +46,12 @@ from parley.streaming.events import (
     take,
 )
 from parley.timelines.audience import homes_showing
+from parley.timelines.broadcast import is_broadcast
 
 log = logging.getLogger("parley.streaming")
+# Events published per batch: enough to share the renders of a burst, few enough that one
+# batch never holds the event loop for long.
+MAX_BATCH = 64
 
 
 def _event(name: str, payload: Any, **meta: Any) -> dict[str, Any]:
@@ -96,19 +107,35 @@ class Publisher:
 
     async def _run(self) -> None:
         while True:
-            event = await self.queue.get()
-            try:
+            batch = [await self.queue.get()]
+            while len(batch) < MAX_BATCH and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            for _kind, run in groupby(batch, key=type):
+                try:
+                    await self.publish_many(list(run))
+                except Exception:  # a failed render must not stop the stream for everyone
+                    log.exception("could not publish %s", batch)
+
+    async def publish_many(self, events: Sequence[DomainEvent]) -> None:
+        """Publish consecutive events of one kind, in order, sharing their renders."""
+        if isinstance(events[0], NotificationCreated):
+            await self._notifications(
+                [event for event in events if isinstance(event, NotificationCreated)])
+        elif isinstance(events[0], PostCreated):
+            await self._created([event for event in events if isinstance(event, PostCreated)])
+        else:
+            for event in events:
                 await self.publish(event)
-            except Exception:  # a failed render must not stop the stream for everyone
-                log.exception("could not publish %s", event)
 
     async def publish(self, event: DomainEvent) -> None:
         if isinstance(event, Delivered):
             await self._delivered(event)
+        elif isinstance(event, BroadcastDelivered):
+            await self._broadcast_delivered(event)
         elif isinstance(event, NotificationCreated):
-            await self._notification(event)
+            await self._notifications([event])
         elif isinstance(event, PostCreated):
-            await self._created(event)
+            await self._created([event])
         elif isinstance(event, PostDeleted):
             await self._deleted(event)
         elif isinstance(event, PostUpdated):
@@ -145,23 +172,52 @@ class Publisher:
         targets += [channels.list_channel(list_id) for list_id in event.list_ids]
         await self.broker.publish_many(targets, _post_event("update", status, post))
 
-    async def _notification(self, event: NotificationCreated) -> None:
-        async with self.db.read() as session:
-            row = await session.get(Notification, event.notification_id)
-            if row is None:
-                return
-            entities = await render_notifications(session, [row], viewer_id=event.account_id,
-                                                  settings=self.settings)
-        if entities:
-            await self.broker.publish(
-                channels.notifications(event.account_id),
-                _event("notification", entities[0], account_id=row.from_account_id))
-
-    async def _created(self, event: PostCreated) -> None:
+    async def _broadcast_delivered(self, event: BroadcastDelivered) -> None:
+        """A broadcast account's post: rendered once, one message for every process's hub to
+        hand to the home streams of its connected followers of that account."""
         rendered = await self._render_post(event.post_id)
         if rendered is None:
             return
         post, status = rendered
+        await self.broker.publish(channels.followers_of(event.account_id),
+                                  _post_event("update", status, post))
+
+    async def _notifications(self, events: Sequence[NotificationCreated]) -> None:
+        """Each recipient's notifications rendered together, published in commit order."""
+        async with self.db.read() as session:
+            rows = await _rows(session, Notification, [(e.notification_id, e.row)
+                                                       for e in events])
+            by_recipient: dict[int, list[Notification]] = {}
+            for row in rows:
+                by_recipient.setdefault(row.account_id, []).append(row)
+            rendered: list[tuple[int, dict[str, Any]]] = []
+            for recipient, notifications in by_recipient.items():
+                entities = await render_notifications(session, notifications,
+                                                      viewer_id=recipient,
+                                                      settings=self.settings)
+                rendered += [(recipient, entity) for entity in entities]
+        senders = {str(row.id): row.from_account_id for row in rows}
+        for recipient, entity in rendered:
+            await self.broker.publish(
+                channels.notifications(recipient),
+                _event("notification", entity, account_id=senders[entity["id"]]))
+
+    async def _created(self, events: Sequence[PostCreated]) -> None:
+        """New posts, rendered together: each on its thread's stream, and the public and
+        hashtag streams when it is broadcast there."""
+        async with self.db.read() as session:
+            posts = await _rows(session, Post, [(e.post_id, e.row) for e in events])
+            statuses = await render_statuses(session, posts, viewer_id=None,
+                                             settings=self.settings)
+            tags = {e.post_id: e.tags for e in events}
+            for post in posts:
+                if _broadcast(post) and tags.get(post.id) is None:
+                    tags[post.id] = tuple(await self._tags(session, post.id))
+        for post, status in zip(posts, statuses, strict=True):
+            await self._publish_created(post, status, tags.get(post.id) or ())
+
+    async def _publish_created(self, post: Post, status: dict[str, Any],
+                               tags: Sequence[str]) -> None:
         if post.visibility in ("public", "unlisted"):
             thread_payload: dict[str, Any] = status
         else:  # the web UI fetches it through the viewer's own session
@@ -169,13 +225,19 @@ class Publisher:
         await self.broker.publish(channels.thread(post.thread_id),
                                   _post_event("update", thread_payload, post))
         if _broadcast(post):
-            async with self.db.read() as session:
-                tags = await self._tags(session, post.id)
-            await self.broker.publish_many(_public_channels(post.domain is None, tags),
+            await self.broker.publish_many(_public_channels(post.domain is None, tuple(tags)),
                                            _post_event("update", status, post))
+
+    async def _broadcast_followers(self, account_id: int) -> list[str]:
+        """The followers_of channel when `account_id` is a broadcast account: its followers'
+        homes hold no rows for its posts, so their streams hear of edits and deletes there."""
+        async with self.db.read() as session:
+            found = await is_broadcast(session, self.settings, account_id)
+        return [channels.followers_of(account_id)] if found else []
 
     async def _deleted(self, event: PostDeleted) -> None:
         targets = [channels.home(owner) for owner in event.audience_ids]
+        targets += await self._broadcast_followers(event.account_id)
         targets.append(channels.thread(event.thread_id))
         if event.visibility == "public":
             targets += _public_channels(event.local, event.tags)
@@ -193,6 +255,7 @@ class Publisher:
             owners = await homes_showing(session, post.id)
             tags = await self._tags(session, post.id) if _broadcast(post) else None
         targets = [channels.home(owner) for owner in owners]
+        targets += await self._broadcast_followers(post.account_id)
         if post.visibility in ("public", "unlisted"):
             targets.append(channels.thread(post.thread_id))
         if tags is not None:
@@ -208,3 +271,17 @@ class Publisher:
                                                       settings=self.settings)
                 await self.broker.publish(channels.direct(account_id),
                                           _event("conversation", entity))
+
+
+async def _rows(session: AsyncSession, model: Any, wanted: Sequence[tuple[int, Any]]
+                ) -> list[Any]:
+    """ORM objects for (id, column values or None): made from the values the event carried,
+    else read (once, together); ones gone since are left out. Order kept."""
+    missing = [row_id for row_id, values in wanted if values is None]
+    loaded: dict[int, Any] = {}
+    if missing:
+        found = await session.scalars(select(model).where(model.id.in_(missing)))
+        loaded = {row.id: row for row in found}
+    made = [model(**values) if values is not None else loaded.get(row_id)
+            for row_id, values in wanted]
+    return [row for row in made if row is not None]

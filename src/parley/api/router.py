@@ -31,8 +31,9 @@ from parley.api.v2 import notifications as notifications_v2
 from parley.api.v2 import search as search_v2
 
 api_router = APIRouter()
-# Literal paths (/accounts/relationships) must come before /accounts/{id}.
-for module in (oauth, instance, apps, blocks, follows, accounts, statuses, timelines,
+# Literal paths (/accounts/relationships) must come before /accounts/{id}. Timelines come
+# first: routes are matched in order, and home is the most requested page.
+for module in (timelines, oauth, instance, apps, blocks, follows, accounts, statuses,
                conversations, markers, notification_requests, notifications, tags, lists, featured,
                discovery, reports):
     api_router.include_router(module.router)

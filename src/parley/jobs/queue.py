@@ -51,18 +51,23 @@ async def any_due(session: AsyncSession) -> bool:
 
 
 async def claim(session: AsyncSession, worker_name: str, limit: int, *,
-                skip_locked: bool) -> list[Job]:
-    """Mark up to `limit` due jobs as running by this worker and return them."""
+                skip_locked: bool, bulk_limit: int | None = None) -> list[Job]:
+    """Mark up to `limit` due jobs as running by this worker and return them, interactive
+    ones first; at most `bulk_limit` bulk ones (a worker that runs its jobs one after another
+    takes one bulk job at a time, so a new interactive job waits for one bulk job at most)."""
     now = utcnow()
     due = (
-        select(Job.id)
+        select(Job.id, Job.priority)
         .where(_due(now))
         .order_by(Job.priority, Job.run_at)
         .limit(limit)
     )
     if skip_locked:
         due = due.with_for_update(skip_locked=True)
-    ids = list((await session.scalars(due)).all())
+    rows = (await session.execute(due)).all()
+    interactive = [row.id for row in rows if row.priority < PRIORITY_BULK]
+    bulk = [row.id for row in rows if row.priority >= PRIORITY_BULK][:bulk_limit]
+    ids = interactive + bulk
     if not ids:
         return []
     await session.execute(

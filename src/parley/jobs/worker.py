@@ -15,6 +15,7 @@ from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
 from parley.jobs.models import Job
 from parley.jobs.registry import Handler, JobContext, build_registry
+from parley.timelines.broadcast import record_over_threshold
 
 log = logging.getLogger("parley.jobs")
 
@@ -30,6 +31,9 @@ class Worker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        # Jobs running side by side (PostgreSQL): a slot frees as soon as its job ends, so a
+        # new interactive job never waits for the slowest of a round of bulk batches.
+        self._running: set[asyncio.Task[None]] = set()
 
     async def after_commit(self, info: dict[Any, Any]) -> None:
         """Database hook: a transaction in this process that enqueued jobs has committed."""
@@ -46,8 +50,13 @@ class Worker:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
+        for task in list(self._running):  # cancelled mid-job: rolled back, claimed again later
+            task.cancel()
+        if self._running:
+            await asyncio.wait(self._running)
 
     async def run_forever(self) -> None:
+        await self._on_start()
         while not self._stopping:
             try:
                 ran = await self.run_once()
@@ -59,23 +68,40 @@ class Worker:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_interval)
 
+    async def _on_start(self) -> None:
+        """Catch up on what may have changed without jobs: accounts over the broadcast
+        threshold (a bulk-loaded or upgraded database; one INSERT ... SELECT)."""
+        try:
+            async with self.db.write() as session:
+                await record_over_threshold(session, self.settings)
+        except Exception:  # a worker must start even if this fails; follows record it too
+            log.exception("could not record broadcast accounts")
+
     async def run_once(self) -> int:
-        """Claim a batch and run it; returns how many jobs ran."""
+        """Claim jobs and run them; returns how many were claimed (or, with every slot busy,
+        1 once a slot frees). On SQLite they run one after another before it returns; on
+        PostgreSQL they keep running in the background, up to worker_concurrency at once."""
+        free = max(1, self.settings.worker_concurrency) - len(self._running)
+        if free <= 0:
+            await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
+            return 1
         # Look before taking the write lock: an idle poll must not queue behind (or block)
         # the single SQLite writer that requests need.
         async with self.db.read() as session:
             if not await queue.any_due(session):
                 return 0
         async with self.db.write() as session:
-            jobs = await queue.claim(session, self.name, self.settings.worker_concurrency,
-                                     skip_locked=not self.db.is_sqlite)
-        if not jobs:
-            return 0
+            jobs = await queue.claim(session, self.name, free,
+                                     skip_locked=not self.db.is_sqlite,
+                                     bulk_limit=1 if self.db.is_sqlite else None)
         if self.db.is_sqlite:  # one writer: running them side by side would only queue
             for job in jobs:
                 await self._run(job)
         else:
-            await asyncio.gather(*(self._run(job) for job in jobs))
+            for job in jobs:
+                task = asyncio.create_task(self._run(job), name=f"parley-job-{job.id}")
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
         return len(jobs)
 
     async def _run(self, job: Job) -> None:
@@ -93,6 +119,10 @@ class Worker:
                 await queue.fail(session, job, traceback.format_exc())
 
     async def drain(self) -> None:
-        """Run jobs until none are due (tests, `parley demo`)."""
-        while await self.run_once():
-            pass
+        """Run jobs until none are due or running (tests, `parley demo`)."""
+        while True:
+            if await self.run_once():
+                continue
+            if not self._running:
+                return
+            await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Select, cast, literal
+from sqlalchemy import BigInteger, Select, Table, cast, insert, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -42,3 +42,10 @@ def insert_ignoring(session: AsyncSession, model: type[Any], columns: list[str],
     needs a WHERE clause for the upsert to parse."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model).from_select(columns, rows).on_conflict_do_nothing()
+
+
+def table_insert(model: type[Any]) -> Insert:
+    """A Core INSERT into a model's table: executed with a list of dicts it is one
+    executemany, with none of the ORM's unit-of-work (build it once, at module level)."""
+    table: Table = model.__table__
+    return insert(table)

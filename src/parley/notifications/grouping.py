@@ -13,6 +13,8 @@ mention group say so with `grouped_types[]`, and get them one by one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +27,7 @@ GROUPABLE_TYPES = ("favourite", "reblog", "follow", "admin.sign_up", "mention")
 GROUP_SPAN_HOURS = 12
 
 
-def _prefix(type: str, post: Post | None) -> str | None:
+def group_prefix(type: str, post: Post | None) -> str | None:
     """The part of the key naming the type and target; None: not grouped."""
     if type in ("favourite", "reblog"):
         return f"{type}-{post.id}-" if post is not None else None
@@ -38,20 +40,31 @@ def _prefix(type: str, post: Post | None) -> str | None:
     return None
 
 
+def open_candidates(prefix: str | None) -> list[str]:
+    """Every key a group with this prefix may have while still open: one per bucket of the
+    last GROUP_SPAN_HOURS (exact keys, so lookups use the (account_id, group_key) index)."""
+    if prefix is None:
+        return []
+    bucket = int(utcnow().timestamp()) // 3600
+    return [f"{prefix}{start}" for start in range(bucket - GROUP_SPAN_HOURS + 1, bucket + 1)]
+
+
+def choose_key(prefix: str | None, existing: Iterable[str | None]) -> str | None:
+    """The latest open group among `existing` keys of the prefix, else a new one now."""
+    if prefix is None:
+        return None
+    open_buckets = [int(key.rsplit("-", 1)[1]) for key in existing if key]
+    return f"{prefix}{max(open_buckets, default=int(utcnow().timestamp()) // 3600)}"
+
+
 async def group_key_for(session: AsyncSession, *, recipient_id: int, type: str,
                         post: Post | None) -> str | None:
     """The key a new notification joins: the latest open group of its kind, else a new one."""
-    prefix = _prefix(type, post)
+    prefix = group_prefix(type, post)
     if prefix is None:
         return None
-    bucket = int(utcnow().timestamp()) // 3600
-    # A group started in any of the last GROUP_SPAN_HOURS buckets is still open: looking its
-    # exact keys up uses the (account_id, group_key) index, whatever the collation.
-    candidates = [f"{prefix}{start}" for start in range(bucket - GROUP_SPAN_HOURS + 1,
-                                                        bucket + 1)]
     existing = (await session.scalars(
         select(Notification.group_key).distinct()
         .where(Notification.account_id == recipient_id,
-               Notification.group_key.in_(candidates)))).all()
-    open_buckets = [int(key.rsplit("-", 1)[1]) for key in existing if key]
-    return f"{prefix}{max(open_buckets, default=bucket)}"
+               Notification.group_key.in_(open_candidates(prefix))))).all()
+    return choose_key(prefix, existing)

@@ -11,9 +11,10 @@ but matches nobody; `for_not_followers` means "does not follow me" (no follow-ag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,14 +116,18 @@ async def _always_allowed(session: AsyncSession, recipient_id: int, sender_id: i
     return bool(staff)
 
 
-def _applicable(policy: NotificationPolicy, type: str, post: Post | None) -> list[str]:
+def applicable_settings(policy: Mapping[str, str], type: str, post: Post | None) -> list[str]:
     """The non-accepting settings that could concern this notification at all (decided
-    without a query: most notifications need no more)."""
+    without a query: most notifications need no more). `policy`: setting -> value."""
     private_mention = type == "mention" and post is not None and post.visibility == "direct"
     return [name for name in POLICY_FIELDS
-            if getattr(policy, name) != "accept"
+            if policy[name] != "accept"
             and name != "for_limited_accounts"  # no moderator-limited accounts yet
             and (name != "for_private_mentions" or private_mention)]
+
+
+def policy_values(policy: NotificationPolicy) -> dict[str, str]:
+    return {name: getattr(policy, name) for name in POLICY_FIELDS}
 
 
 @dataclass
@@ -157,19 +162,21 @@ class _Conditions:
 
 
 async def decide(session: AsyncSession, *, recipient_id: int, sender_id: int, type: str,
-                 post: Post | None) -> Verdict:
+                 post: Post | None, policy: Mapping[str, str] | None = None) -> Verdict:
     """What the recipient's policy does with this notification: the strictest setting
-    among the conditions the sender meets."""
+    among the conditions the sender meets. `policy`: the recipient's settings when the
+    caller already read them."""
     if type in NON_FILTERABLE or recipient_id == sender_id:
         return "accept"
-    policy = await get_policy(session, account_id=recipient_id)
-    names = _applicable(policy, type, post)
+    if policy is None:
+        policy = policy_values(await get_policy(session, account_id=recipient_id))
+    names = applicable_settings(policy, type, post)
     if not names or await _always_allowed(session, recipient_id, sender_id):
         return "accept"
     conditions = _Conditions(session, recipient_id, sender_id, post)
     verdict: Verdict = "accept"
-    for name in sorted(names, key=lambda n: -_RANK[getattr(policy, n)]):
-        value: Verdict = getattr(policy, name)
+    for name in sorted(names, key=lambda n: -_RANK[policy[n]]):
+        value = cast(Verdict, policy[name])
         if _RANK[value] > _RANK[verdict] and await conditions.met(name):
             verdict = value
     return verdict

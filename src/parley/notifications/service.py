@@ -4,23 +4,165 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from parley.accounts.models import User
+from parley.accounts.models import Account, User
 from parley.errors import NotFound
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
-from parley.notifications.grouping import group_key_for
+from parley.lib.sql import alias_of, table_insert
+from parley.lib.timefmt import utcnow
+from parley.notifications.grouping import choose_key, group_prefix, open_candidates
 from parley.notifications.markers import notifications_read_up_to
-from parley.notifications.models import Notification
-from parley.notifications.policy import decide
+from parley.notifications.models import Notification, NotificationPolicy
+from parley.notifications.policy import (
+    DEFAULTS,
+    NON_FILTERABLE,
+    POLICY_FIELDS,
+    Verdict,
+    applicable_settings,
+    decide,
+)
 from parley.notifications.requests import hold_as_request
 from parley.posts.models import Post
 from parley.posts.visibility import AccountRef, account_hidden, visible_to
+from parley.social.models import Mute
 from parley.streaming.events import NotificationCreated, record
+
+
+def _recipient_state(recipient: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    """Columns saying, for one recipient (a column of the enclosing query), all that the
+    rules of notify() read: whether the sender (`n_sender`) is hidden from them, whether
+    this activity already notified them, their open group key among `n_keys`, and their
+    policy (the outer-joined NotificationPolicy, NULLs for the defaults)."""
+    mute = alias_of(Mute, "notify_mute")
+    now = bindparam("n_now", type_=DateTime(timezone=True))
+    sender = bindparam("n_sender", type_=BigInteger)
+    # Not visibility.muting(): that one reads the clock when it is built, this one is built
+    # once per process.
+    muted = exists(select(mute.id).where(
+        mute.account_id == recipient, mute.target_account_id == sender,
+        mute.notifications.is_(True), or_(mute.expires_at.is_(None), mute.expires_at > now)))
+    hidden = or_(account_hidden(recipient, sender, mutes="none"), muted)
+    existing = exists(select(Notification.id).where(
+        Notification.account_id == recipient, Notification.type == bindparam("n_type"),
+        Notification.from_account_id == sender,
+        Notification.post_id.is_not_distinct_from(bindparam("n_post", type_=BigInteger)),
+        Notification.report_id.is_not_distinct_from(bindparam("n_report", type_=BigInteger))))
+    # Keys of one prefix differ only in their hour bucket, all of one length for centuries:
+    # the greatest string is the latest bucket.
+    open_key = (select(func.max(Notification.group_key))
+                .where(Notification.account_id == recipient,
+                       Notification.group_key.in_(bindparam("n_keys", expanding=True)))
+                .scalar_subquery())
+    policy = [getattr(NotificationPolicy, name).label(name) for name in POLICY_FIELDS]
+    return [hidden.label("n_hidden"), existing.label("n_existing"),
+            open_key.label("n_open_key"), *policy]
+
+
+def with_recipient_state(stmt: Select[*tuple[Any, ...]], recipient: Any
+                         ) -> Select[*tuple[Any, ...]]:
+    """`stmt` (reading accounts, `recipient` its id column) with the columns notify_many
+    needs of each: build it once, execute it with recipient_params()."""
+    return (stmt.add_columns(*_recipient_state(recipient))
+            .outerjoin(NotificationPolicy, NotificationPolicy.account_id == recipient))
+
+
+def recipient_params(*, type: str, from_account_id: int, post: Post | None,
+                     report_id: int | None = None) -> dict[str, Any]:
+    """Bind parameters of a with_recipient_state statement for this activity."""
+    return {"n_now": utcnow(), "n_sender": from_account_id, "n_type": type,
+            "n_post": post.id if post is not None else None, "n_report": report_id,
+            "n_keys": open_candidates(group_prefix(type, post))}
+
+
+_ONE_RECIPIENT = with_recipient_state(
+    select(Account.id).where(Account.id == bindparam("n_recipient", type_=BigInteger)),
+    Account.id)
+_INSERT = table_insert(Notification)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One prospective recipient with what with_recipient_state read about them."""
+
+    account_id: int
+    hidden: bool
+    existing: bool
+    open_key: str | None
+    policy: dict[str, str]
+
+    @classmethod
+    def from_row(cls, account_id: int, row: Any) -> Recipient:
+        values = row._mapping
+        policy = {name: values[name] or DEFAULTS[name] for name in POLICY_FIELDS}
+        return cls(account_id, bool(values["n_hidden"]), bool(values["n_existing"]),
+                   values["n_open_key"], policy)
+
+
+def _row(recipient: Recipient, *, type: str, from_account_id: int, post: Post | None,
+         report_id: int | None, filtered: bool) -> dict[str, Any]:
+    group_key = None if filtered else choose_key(group_prefix(type, post), [recipient.open_key])
+    return {"id": new_id(), "account_id": recipient.account_id,
+            "from_account_id": from_account_id, "type": type,
+            "post_id": post.id if post is not None else None, "report_id": report_id,
+            "group_key": group_key, "filtered": filtered, "created_at": utcnow()}
+
+
+async def _verdict(session: AsyncSession, recipient: Recipient, *, type: str,
+                   from_account_id: int, post: Post | None, report_id: int | None = None
+                   ) -> Verdict | None:
+    """None: not notified at all (own action, hidden sender, this post's or report's
+    activity already notified); else what the policy says. Most need no query: only
+    non-accepting settings that apply do."""
+    repeated = recipient.existing and (post is not None or report_id is not None)
+    if recipient.account_id == from_account_id or recipient.hidden or repeated:
+        return None
+    if type in NON_FILTERABLE or not applicable_settings(recipient.policy, type, post):
+        return "accept"
+    return await decide(session, recipient_id=recipient.account_id,
+                        sender_id=from_account_id, type=type, post=post,
+                        policy=recipient.policy)
+
+
+async def notify_many(session: AsyncSession, recipients: Sequence[Recipient], *, type: str,
+                      from_account_id: int, post: Post | None) -> None:
+    """notify() for several recipients of one activity at once (a post's mentions), their
+    state read beforehand by a with_recipient_state query: one INSERT for all."""
+    rows: list[dict[str, Any]] = []
+    for recipient in recipients:
+        verdict = await _verdict(session, recipient, type=type,
+                                 from_account_id=from_account_id, post=post)
+        if verdict is not None and verdict != "drop":
+            rows.append(_row(recipient, type=type, from_account_id=from_account_id, post=post,
+                             report_id=None, filtered=verdict == "filter"))
+    if rows:
+        await session.execute(_INSERT, rows)
+    for row in rows:
+        await _after_insert(session, row)
+
+
+async def _after_insert(session: AsyncSession, row: dict[str, Any]) -> None:
+    if row["filtered"]:
+        # Held back: counted under a request, not streamed until the request is accepted.
+        await hold_as_request(session, Notification(**row))
+    else:
+        record(session, NotificationCreated(row["id"], row["account_id"], row=row))
 
 
 async def notify(session: AsyncSession, *, recipient_id: int, from_account_id: int,
@@ -32,33 +174,23 @@ async def notify(session: AsyncSession, *, recipient_id: int, from_account_id: i
     The recipient's policy may drop it, or hold it back (filtered) under a request."""
     if recipient_id == from_account_id:
         return None
-    if await session.scalar(select(_sender_hidden(recipient_id, from_account_id))):
-        return None
-    if post_id is not None or report_id is not None:
-        existing = await session.scalar(select(Notification.id).where(
-            Notification.account_id == recipient_id, Notification.type == type,
-            Notification.from_account_id == from_account_id, Notification.post_id == post_id,
-            Notification.report_id == report_id if report_id is not None else true()))
-        if existing is not None:
-            return None
     post = await session.get(Post, post_id) if post_id is not None else None
-    verdict = await decide(session, recipient_id=recipient_id, sender_id=from_account_id,
-                           type=type, post=post)
-    if verdict == "drop":
+    params = recipient_params(type=type, from_account_id=from_account_id, post=post,
+                              report_id=report_id)
+    found = (await session.execute(_ONE_RECIPIENT, {**params, "n_recipient": recipient_id})
+             ).first()
+    if found is None:
         return None
-    filtered = verdict == "filter"
-    group_key = None if filtered else await group_key_for(
-        session, recipient_id=recipient_id, type=type, post=post)
-    notification = Notification(id=new_id(), account_id=recipient_id,
-                                from_account_id=from_account_id, type=type, post_id=post_id,
-                                report_id=report_id, group_key=group_key, filtered=filtered)
-    session.add(notification)
-    await session.flush()
-    if filtered:
-        await hold_as_request(session, notification)
-        return notification  # held back: not streamed until its request is accepted
-    record(session, NotificationCreated(notification.id, recipient_id))
-    return notification
+    recipient = Recipient.from_row(recipient_id, found)
+    verdict = await _verdict(session, recipient, type=type, from_account_id=from_account_id,
+                             post=post, report_id=report_id)
+    if verdict is None or verdict == "drop":
+        return None
+    row = _row(recipient, type=type, from_account_id=from_account_id, post=post,
+               report_id=report_id, filtered=verdict == "filter")
+    await session.execute(_INSERT, [row])
+    await _after_insert(session, row)
+    return Notification(**row)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account, User
 from parley.lib.ids import new_id
+from parley.lib.rawsql import Reader, Sql, reader_now
 from parley.lib.timefmt import as_utc, utcnow
 from parley.oauth.models import AccessToken, Application
 
@@ -87,3 +88,33 @@ async def authenticate(session: AsyncSession, raw_token: str) -> Authenticated |
     if user is not None and (user.disabled or not user.approved):
         return None
     return Authenticated(token=token, account=account, user=user, application=application)
+
+
+@dataclass(slots=True)
+class TokenIdentity:
+    """authenticate's answer as ids, for the raw read path."""
+
+    account_id: int | None
+    application_id: int | None
+    scopes: set[str]
+
+
+# authenticate() in one indexed lookup: live (not revoked, not expired) token, and a user
+# that is approved and not disabled when the token has one.
+_IDENTIFY = Sql(
+    "SELECT t.account_id, t.application_id, t.scopes, u.account_id, u.disabled, u.approved "
+    "FROM oauth_access_tokens t LEFT JOIN users u ON u.account_id = t.account_id "
+    "WHERE t.token_hash = :digest AND t.revoked_at IS NULL "
+    "AND (t.expires_at IS NULL OR t.expires_at > :now)")
+
+
+async def identify(reader: Reader, raw_token: str) -> TokenIdentity | None:
+    """authenticate() on the raw read path: the same rules, ids instead of ORM objects.
+    Not cached, so a revocation takes effect at once (one lookup costs ~30 µs)."""
+    rows = await reader.fetch(_IDENTIFY, {"digest": digest(raw_token), "now": reader_now(reader)})
+    if not rows:
+        return None
+    account_id, application_id, scopes, user_id, disabled, approved = rows[0]
+    if user_id is not None and (disabled or not approved):
+        return None
+    return TokenIdentity(account_id, application_id, set(scopes.split()))

@@ -7,12 +7,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import BigInteger, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.dml import Insert
 
 from parley.accounts.models import Account
 from parley.config import Settings
@@ -21,8 +23,15 @@ from parley.errors import Conflict, Forbidden, Invalid
 from parley.jobs.queue import enqueue
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
+from parley.lib.sql import table_insert
 from parley.lib.timefmt import as_utc, utcnow
-from parley.notifications.service import notify
+from parley.notifications.service import (
+    Recipient,
+    notify,
+    notify_many,
+    recipient_params,
+    with_recipient_state,
+)
 from parley.posts.counters import bump
 from parley.posts.lookup import get_post, get_proper_post
 from parley.posts.models import (
@@ -117,9 +126,28 @@ async def _reply_target(session: AsyncSession, in_reply_to_id: int | None, autho
     return await get_proper_post(session, in_reply_to_id, viewer_id=author_id)
 
 
-async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: list[str]
-                            ) -> dict[str, Account]:
-    """Lower-cased handle -> known account; unknown handles are simply not mentions."""
+@dataclass(frozen=True)
+class Mentioned:
+    """A mentioned account: what the post's HTML links need, and (local accounts) what
+    notify_many needs, read in the same query."""
+
+    id: int
+    username: str
+    url: str
+    is_local: bool
+    recipient: Recipient
+
+
+# Mentioned accounts by acct key, with their notification state: one statement, built once.
+_MENTIONED = with_recipient_state(
+    select(Account.id, Account.username, Account.url, Account.domain, Account.acct_key)
+    .where(Account.acct_key.in_(bindparam("keys", expanding=True))), Account.id)
+
+
+async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: list[str],
+                            params: dict[str, Any]) -> dict[str, Mentioned]:
+    """Lower-cased handle -> known account; unknown handles are simply not mentions.
+    `params`: recipient_params() of the post's mention notifications."""
     local_domain = settings.domain.lower()
     keys: dict[str, str] = {}
     for handle in handles:
@@ -127,53 +155,97 @@ async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: 
         keys[handle.lower()] = username if domain in ("", local_domain) else handle.lower()
     if not keys:
         return {}
-    rows = await session.scalars(select(Account).where(Account.acct_key.in_(set(keys.values()))))
-    by_key = {account.acct_key: account for account in rows}
+    rows = await session.execute(_MENTIONED, {**params, "keys": list(set(keys.values()))})
+    by_key = {row.acct_key: Mentioned(row.id, row.username, row.url, row.domain is None,
+                                      Recipient.from_row(row.id, row)) for row in rows}
     return {handle: by_key[key] for handle, key in keys.items() if key in by_key}
 
 
-async def _attach_tags(session: AsyncSession, post_id: int, names: list[str]) -> None:
-    """Upsert the tags (first spelling wins the display name) and link them to the post."""
+_TAG_IDS = select(Tag.id, bindparam("post_id", type_=BigInteger)).where(
+    Tag.name.in_(bindparam("names", expanding=True)))
+_LINK_TAGS = table_insert(PostTag).from_select(["tag_id", "post_id"], _TAG_IDS)
+_NEW_TAGS: dict[str, Insert] = {}
+
+
+def _new_tags(dialect: str) -> Insert:
+    """INSERT INTO tags ... ON CONFLICT (name) DO NOTHING, built once per dialect."""
+    if dialect not in _NEW_TAGS:
+        module = pg_insert if dialect == "postgresql" else sqlite_insert
+        _NEW_TAGS[dialect] = module(Tag).on_conflict_do_nothing(index_elements=["name"])
+    return _NEW_TAGS[dialect]
+
+
+async def _attach_tags(session: AsyncSession, post_id: int, names: list[str]) -> list[str]:
+    """Upsert the tags (first spelling wins the display name) and link them to the post;
+    returns their lower-cased names."""
     spelled = {name.lower(): name for name in reversed(names)}
     if not spelled:
-        return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(Tag).values([{"id": new_id(), "name": lower, "display_name": name,
-                             "created_at": utcnow()} for lower, name in spelled.items()])
-        .on_conflict_do_nothing(index_elements=["name"]))
-    tag_ids = await session.scalars(select(Tag.id).where(Tag.name.in_(list(spelled))))
-    session.add_all([PostTag(tag_id=tag_id, post_id=post_id) for tag_id in tag_ids])
+        return []
+    now = utcnow()
+    await session.execute(_new_tags(session.get_bind().dialect.name), [
+        {"id": new_id(), "name": lower, "display_name": name, "created_at": now}
+        for lower, name in spelled.items()])
+    await session.execute(_LINK_TAGS, {"post_id": post_id, "names": list(spelled)})
+    return list(spelled)
+
+
+_KEYS: dict[str, Insert] = {}
+
+
+def _insert_key(dialect: str) -> Insert:
+    """INSERT INTO idempotency_keys ... ON CONFLICT DO NOTHING RETURNING, once per dialect."""
+    if dialect not in _KEYS:
+        module = pg_insert if dialect == "postgresql" else sqlite_insert
+        _KEYS[dialect] = (module(IdempotencyKey).on_conflict_do_nothing()
+                          .returning(IdempotencyKey.post_id))
+    return _KEYS[dialect]
 
 
 async def _remember_key(session: AsyncSession, author_id: int, key: str | None,
                         post_id: int) -> None:
     if not key:
         return
-    try:
-        async with session.begin_nested():
-            session.add(IdempotencyKey(account_id=author_id, key=_key_digest(key),
-                                       post_id=post_id))
-    except IntegrityError:  # a concurrent retry of the same request got there first
+    stored = await session.scalar(_insert_key(session.get_bind().dialect.name), {
+        "account_id": author_id, "key": _key_digest(key), "post_id": post_id,
+        "created_at": utcnow()})
+    if stored is None:  # a concurrent retry of the same request got there first
         raise Conflict("A post with this Idempotency-Key is already being created")
 
 
-def _new_post(draft: Draft, author: Account, settings: Settings, *, visibility: str,
-              language: str | None, content: str, parent: Post | None, quoted: Post | None
-              ) -> Post:
+def _new_row(draft: Draft, author: Account, settings: Settings, *, visibility: str,
+             language: str | None, content: str, parent: Post | None, quoted: Post | None
+             ) -> dict[str, Any]:
+    """Every column of the new post (all of them: the ORM object made from it must never
+    need to load one)."""
     post_id = new_id()
     uri, url = post_urls(settings, author.username, post_id)
     sensitive = draft.sensitive if draft.sensitive is not None else author.default_sensitive
-    return Post(
-        id=post_id, account_id=author.id, domain=None, uri=uri, url=url, text=draft.text,
-        content=content, spoiler_text=draft.spoiler_text,
-        sensitive=bool(sensitive) or bool(draft.spoiler_text.strip()), language=language,
-        visibility=visibility, in_reply_to_id=parent.id if parent else None,
-        in_reply_to_account_id=parent.account_id if parent else None,
-        thread_id=parent.thread_id if parent else post_id,
-        quote_of_id=quoted.id if quoted else None, application_id=draft.application_id,
-        replies_count=0, reposts_count=0, likes_count=0, quotes_count=0, created_at=utcnow(),
-    )
+    return {
+        "id": post_id, "account_id": author.id, "domain": None, "uri": uri, "url": url,
+        "text": draft.text, "content": content, "spoiler_text": draft.spoiler_text,
+        "sensitive": bool(sensitive) or bool(draft.spoiler_text.strip()),
+        "language": language, "visibility": visibility,
+        "in_reply_to_id": parent.id if parent else None,
+        "in_reply_to_account_id": parent.account_id if parent else None,
+        "thread_id": parent.thread_id if parent else post_id, "repost_of_id": None,
+        "quote_of_id": quoted.id if quoted else None, "application_id": draft.application_id,
+        "replies_count": 0, "reposts_count": 0, "likes_count": 0, "quotes_count": 0,
+        "created_at": utcnow(), "edited_at": None,
+    }
+
+
+_INSERT_POST = table_insert(Post)
+_INSERT_MENTIONS = table_insert(Mention)
+
+
+async def _insert_post(session: AsyncSession, row: dict[str, Any]) -> Post:
+    """INSERT the post in Core, then put the ORM object in the session as if it had been
+    loaded (no unit-of-work flush; counters bumped later update it in place)."""
+    await session.execute(_INSERT_POST, row)
+    post = Post(**row)
+    make_transient_to_detached(post)
+    session.add(post)
+    return post
 
 
 async def _count_new_post(session: AsyncSession, post: Post, parent: Post | None,
@@ -188,14 +260,12 @@ async def _count_new_post(session: AsyncSession, post: Post, parent: Post | None
             await bump(session, Post.quotes_count, quoted.id, 1)
 
 
-async def _notify_new_post(session: AsyncSession, post: Post, mentioned: Sequence[Account],
+async def _notify_new_post(session: AsyncSession, post: Post, mentioned: Sequence[Mentioned],
                            quoted: Post | None) -> None:
     """Mentioned local people hear of it (they can always see it); so does a quoted author
     who can see the quote. A reply that does not mention its parent's author is silent."""
-    for account in mentioned:
-        if account.is_local:
-            await notify(session, recipient_id=account.id, from_account_id=post.account_id,
-                         type="mention", post_id=post.id)
+    await notify_many(session, [account.recipient for account in mentioned if account.is_local],
+                      type="mention", from_account_id=post.account_id, post=post)
     if quoted is not None and await can_view(session, post, quoted.account_id):
         await notify(session, recipient_id=quoted.account_id, from_account_id=post.account_id,
                      type="quote", post_id=post.id)
@@ -203,7 +273,9 @@ async def _notify_new_post(session: AsyncSession, post: Post, mentioned: Sequenc
 
 async def create_post(session: AsyncSession, *, settings: Settings, author: Account,
                       draft: Draft) -> Post:
-    """Write a post (or a reply, or a quote) and everything that follows from it."""
+    """Write a post (or a reply, or a quote) and everything that follows from it, in few
+    statements: mentioned accounts with their notification state in one read, then one
+    INSERT each for the post, its mentions, tags, notifications and fan-out job."""
     replayed = await _replayed(session, author.id, draft.idempotency_key)
     if replayed is not None:
         return replayed
@@ -211,24 +283,27 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Acco
     parent = await _reply_target(session, draft.in_reply_to_id, author.id)
     quoted = await _quote_target(session, draft.quote_of_id, author.id)
     parsed = post_text.parse(draft.text)
-    accounts = await _resolve_mentions(session, settings, parsed.mentions)
+    # The mention notifications' grouping depends on the parent and visibility only.
+    probe = Post(id=0, in_reply_to_id=parent.id if parent else None, visibility=visibility)
+    accounts = await _resolve_mentions(session, settings, parsed.mentions, recipient_params(
+        type="mention", from_account_id=author.id, post=probe))
     links = {handle: post_text.MentionLink(url=account.url, username=account.username)
              for handle, account in accounts.items()}
     rendered = post_text.render(draft.text, base_url=settings.base_url, mentions=links)
-    post = _new_post(draft, author, settings, visibility=visibility, language=language,
-                     content=rendered.html, parent=parent, quoted=quoted)
-    session.add(post)
-    await session.flush()
+    row = _new_row(draft, author, settings, visibility=visibility, language=language,
+                   content=rendered.html, parent=parent, quoted=quoted)
+    post = await _insert_post(session, row)
     mentioned = list({account.id: account for account in accounts.values()}.values())
-    session.add_all([Mention(post_id=post.id, account_id=account.id) for account in mentioned])
-    await _attach_tags(session, post.id, parsed.tags)
-    await session.flush()
+    if mentioned:
+        await session.execute(_INSERT_MENTIONS, [{"post_id": post.id, "account_id": account.id}
+                                                 for account in mentioned])
+    tags = await _attach_tags(session, post.id, parsed.tags)
     await _remember_key(session, author.id, draft.idempotency_key, post.id)
     await _count_new_post(session, post, parent, quoted)
     await _notify_new_post(session, post, mentioned, quoted)
     await record_direct_post(session, post=post, mentioned_ids=[a.id for a in mentioned])
     await enqueue(session, "fanout_post", {"post_id": post.id})
-    record(session, PostCreated(post.id))
+    record(session, PostCreated(post.id, row=row, tags=tuple(tags)))
     return post
 
 

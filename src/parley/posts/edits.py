@@ -13,8 +13,8 @@ from parley.errors import NotFound
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
-from parley.notifications.service import notify, notify_post_edited
-from parley.posts.compose import Draft, _attach_tags, _resolve_mentions, _validate
+from parley.notifications.service import notify_many, notify_post_edited, recipient_params
+from parley.posts.compose import Draft, Mentioned, _attach_tags, _resolve_mentions, _validate
 from parley.posts.lookup import get_post
 from parley.posts.models import Mention, Post, PostEdit, PostTag
 from parley.streaming.events import PostUpdated, record
@@ -43,11 +43,12 @@ async def _has_history(session: AsyncSession, post_id: int) -> bool:
 
 
 async def _remention(session: AsyncSession, settings: Settings, post: Post, text: str
-                     ) -> tuple[str, list[Account]]:
+                     ) -> tuple[str, list[Mentioned]]:
     """Render the new text; returns its HTML and the newly mentioned accounts. Earlier
     mentions stay, so nobody who could see the post loses it by an edit."""
     parsed = post_text.parse(text)
-    accounts = await _resolve_mentions(session, settings, parsed.mentions)
+    accounts = await _resolve_mentions(session, settings, parsed.mentions, recipient_params(
+        type="mention", from_account_id=post.account_id, post=post))
     links = {handle: post_text.MentionLink(url=a.url, username=a.username)
              for handle, a in accounts.items()}
     html = post_text.render(text, base_url=settings.base_url, mentions=links).html
@@ -80,10 +81,8 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
     post.edited_at = utcnow()
     session.add(_version(post, at=post.edited_at))
     await session.flush()
-    for account in added:
-        if account.is_local:
-            await notify(session, recipient_id=account.id, from_account_id=actor.id,
-                         type="mention", post_id=post.id)
+    await notify_many(session, [account.recipient for account in added if account.is_local],
+                      type="mention", from_account_id=actor.id, post=post)
     await notify_post_edited(session, post=post)
     record(session, PostUpdated(post.id))
     return post

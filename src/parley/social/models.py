@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.db import Base
@@ -21,6 +21,11 @@ class Follow(Base):
         UniqueConstraint("account_id", "target_account_id", name="uq_follows_account_target"),
         Index("ix_follows_target_state_account", "target_account_id", "state", "account_id"),
         Index("ix_follows_account_state_target", "account_id", "state", "target_account_id"),
+        # The few followers who asked to hear of every post: the fan-out's `notify` lookup
+        # (migration 0002). The condition is written as the queries write it, so both
+        # databases prove the partial index usable; `state` makes SQLite prefer it.
+        Index("ix_follows_notify_target_account", "target_account_id", "state", "account_id",
+              sqlite_where=text("notify IS 1"), postgresql_where=text("notify IS true")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -60,6 +65,8 @@ class Mute(Base):
     __tablename__ = "mutes"
     __table_args__ = (
         UniqueConstraint("account_id", "target_account_id", name="uq_mutes_account_target"),
+        # Who mutes an author: the fan-out's exclusion set (migration 0002).
+        Index("ix_mutes_target_account", "target_account_id", "account_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -76,6 +83,8 @@ class DomainBlock(Base):
     __tablename__ = "account_domain_blocks"
     __table_args__ = (
         UniqueConstraint("account_id", "domain", name="uq_account_domain_blocks_account_domain"),
+        # Who blocks an author's domain: the fan-out's exclusion set (migration 0002).
+        Index("ix_account_domain_blocks_domain", "domain", "account_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

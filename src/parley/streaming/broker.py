@@ -12,16 +12,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from parley.streaming.channels import followers_owner, home, home_owner
+
 log = logging.getLogger("parley.streaming")
 
 QUEUE_LIMIT = 256  # events buffered per subscriber before it is judged too slow
+
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastPost:
+    """What the home rules need to know of a broadcast account's post (read off its event)."""
+
+    author_id: int
+    repost: bool = False
+    # A reply to someone else reaches only followers who also follow that someone.
+    reply_to_account_id: int | None = None
+
+
+# Resolves a broadcast account's post to the locally connected accounts whose home gets it.
+FollowerResolver = Callable[[BroadcastPost, Sequence[int]], Awaitable[Collection[int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,41 +47,72 @@ class Message:
     data: bytes
 
 
-@dataclass(eq=False)
 class Subscription:
-    """One client's view of the broker: the channels it listens to and its bounded queue."""
+    """One client's view of the broker: the channels it listens to and its bounded backlog.
 
-    hub: Hub
-    channels: set[str] = field(default_factory=set)
-    queue: asyncio.Queue[Message | None] = field(
-        default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
-    overflowed: bool = False
+    Kept small because a server holds thousands of idle ones: no asyncio.Queue (three deques
+    and a dict each), only a list made when a message arrives. A streaming connection passes
+    `wake`, called (synchronously) whenever a message is added or the subscription overflows;
+    without it `get()` waits for the next message.
+    """
+
+    __slots__ = ("_waiter", "channels", "hub", "overflowed", "pending", "wake")
+
+    def __init__(self, hub: Hub, wake: Callable[[], None] | None = None) -> None:
+        self.hub = hub
+        self.channels: list[str] = []  # a stream has one or two; a list is the smallest
+        self.pending: list[Message] | None = None
+        self.overflowed = False
+        self.wake = wake
+        self._waiter: asyncio.Future[None] | None = None
 
     def add(self, channel: str) -> None:
         if channel not in self.channels:
-            self.channels.add(channel)
+            self.channels.append(channel)
             self.hub.attach(self, channel)
 
     def remove(self, channel: str) -> None:
         if channel in self.channels:
-            self.channels.discard(channel)
+            self.channels.remove(channel)
             self.hub.detach(self, channel)
+
+    def take(self) -> list[Message]:
+        """Every message waiting, oldest first (the backlog is emptied)."""
+        batch, self.pending = self.pending, None
+        return batch or []
 
     async def get(self) -> Message | None:
         """The next message, or None once the subscription was closed for being too slow."""
-        return await self.queue.get()
+        while not self.pending and not self.overflowed:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        if self.overflowed:
+            return None
+        assert self.pending
+        return self.pending.pop(0)
 
     def offer(self, message: Message) -> None:
         if self.overflowed:
             return
-        try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:
+        if self.pending is None:
+            self.pending = [message]
+        elif len(self.pending) < QUEUE_LIMIT:
+            self.pending.append(message)
+        else:
             # A slow or dead client must never hold up the others: drop it, it reconnects.
             self.overflowed = True
+            self.pending = None
             log.warning("streaming subscriber fell %d events behind; closing it", QUEUE_LIMIT)
-            self.queue.get_nowait()
-            self.queue.put_nowait(None)
+        self._notify()
+
+    def _notify(self) -> None:
+        if self.wake is not None:
+            self.wake()
+        elif self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def close(self) -> None:
         for channel in list(self.channels):
@@ -72,10 +120,18 @@ class Subscription:
 
 
 class Hub:
-    """Local subscribers by channel."""
+    """Local subscribers by channel, and the resolution of broadcast posts to the connected
+    followers' home channels.
+
+    Deliveries keep their order: while a broadcast event waits for its follower query, later
+    deliveries queue behind it (one drain task per hub, never one per event or subscriber).
+    """
 
     def __init__(self) -> None:
         self.subscribers: dict[str, set[Subscription]] = defaultdict(set)
+        self.resolve_followers: FollowerResolver | None = None
+        self._backlog: deque[tuple[str, bytes]] = deque()
+        self._drain: asyncio.Task[None] | None = None
 
     def attach(self, subscription: Subscription, channel: str) -> None:
         self.subscribers[channel].add(subscription)
@@ -89,6 +145,19 @@ class Hub:
             del self.subscribers[channel]
 
     def deliver(self, channel: str, data: bytes) -> None:
+        if followers_owner(channel) is not None:
+            if self.resolve_followers is not None:  # None: a process without streams
+                self._queue(channel, data)
+        elif self._backlog:
+            self._queue(channel, data)
+        else:
+            self._hand_out(channel, data)
+
+    def deliver_many(self, channels: Iterable[str], data: bytes) -> None:
+        for channel in channels:
+            self.deliver(channel, data)
+
+    def _hand_out(self, channel: str, data: bytes) -> None:
         members = self.subscribers.get(channel)
         if not members:
             return
@@ -96,13 +165,60 @@ class Hub:
         for subscription in list(members):
             subscription.offer(message)
 
-    def deliver_many(self, channels: Iterable[str], data: bytes) -> None:
-        for channel in channels:
-            self.deliver(channel, data)
+    def _queue(self, channel: str, data: bytes) -> None:
+        self._backlog.append((channel, data))
+        if self._drain is None:
+            self._drain = asyncio.create_task(self._drain_backlog(), name="parley-hub-drain")
+
+    async def _drain_backlog(self) -> None:
+        try:
+            while self._backlog:
+                channel, data = self._backlog[0]
+                author = followers_owner(channel)
+                if author is None:
+                    self._hand_out(channel, data)
+                else:
+                    await self._broadcast(author, data)
+                self._backlog.popleft()
+        finally:
+            self._drain = None
+            if self._backlog:  # only after a failure: the rest must not wait forever
+                self._drain = asyncio.create_task(self._drain_backlog())
+
+    def connected_home_owners(self) -> list[int]:
+        """The accounts with a home (user) stream open in this process."""
+        found = (home_owner(channel) for channel in self.subscribers)
+        return [owner for owner in found if owner is not None]
+
+    async def _broadcast(self, author: int, data: bytes) -> None:
+        """A broadcast account's post to the home streams of its connected followers: one
+        query over this process's connected accounts, whatever their number."""
+        connected = self.connected_home_owners()
+        if not connected or self.resolve_followers is None:
+            return
+        post = _broadcast_post(author, orjson.loads(data))
+        try:
+            followers = await self.resolve_followers(post, connected)
+        except Exception:  # one failed lookup must not stop every stream of the process
+            log.exception("could not resolve the followers of broadcast account %d", author)
+            return
+        for follower in followers:
+            self._hand_out(home(follower), data)
 
     @property
     def subscriber_count(self) -> int:
         return len({s for members in self.subscribers.values() for s in members})
+
+
+def _broadcast_post(author: int, event: dict[str, Any]) -> BroadcastPost:
+    payload = event.get("payload")
+    status = orjson.loads(payload) if isinstance(payload, str) else None
+    if not isinstance(status, dict):
+        return BroadcastPost(author)
+    reply_to = status.get("in_reply_to_account_id")
+    reply_to_other = int(reply_to) if reply_to and int(reply_to) != author else None
+    return BroadcastPost(author, repost=status.get("reblog") is not None,
+                         reply_to_account_id=reply_to_other)
 
 
 class Broker:
@@ -111,8 +227,8 @@ class Broker:
     def __init__(self) -> None:
         self.hub = Hub()
 
-    def subscribe(self) -> Subscription:
-        return Subscription(self.hub)
+    def subscribe(self, wake: Callable[[], None] | None = None) -> Subscription:
+        return Subscription(self.hub, wake)
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         self.hub.deliver(channel, orjson.dumps(event))
@@ -182,7 +298,8 @@ class RedisBroker(Broker):
 
     def _dispatch(self, data: bytes) -> None:
         envelope = orjson.loads(data)
-        local = [c for c in envelope["c"] if c in self.hub.subscribers]
+        local = [c for c in envelope["c"]
+                 if c in self.hub.subscribers or followers_owner(c) is not None]
         if local:
             self.hub.deliver_many(local, orjson.dumps(envelope["e"]))
 

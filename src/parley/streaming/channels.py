@@ -15,6 +15,12 @@ def home(account_id: int) -> str:
     return f"timeline:{account_id}"
 
 
+def home_owner(channel: str) -> int | None:
+    """The account whose home channel this is, else None."""
+    rest = channel[9:] if channel.startswith("timeline:") else ""
+    return int(rest) if rest.isdigit() else None
+
+
 def notifications(account_id: int) -> str:
     return f"timeline:{account_id}:notifications"
 
@@ -42,12 +48,19 @@ def followers_of(account_id: int) -> str:
     return f"followers:{account_id}"
 
 
-@dataclass(frozen=True)
+def followers_owner(channel: str) -> int | None:
+    """The broadcast account of a followers_of channel, else None."""
+    rest = channel[10:] if channel.startswith("followers:") else ""
+    return int(rest) if rest.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
 class Stream:
     """A stream a client asked for: its Mastodon name (as echoed back) and broker channels."""
 
     name: list[str]
     channels: tuple[str, ...]
+    context: str | None = None  # the filter context of its statuses (None: not filtered)
 
 
 USER_STREAMS = ("user", "user:notification", "direct", "list")
@@ -61,7 +74,7 @@ def resolve(stream: str, viewer_id: int | None, *, tag: str | None = None,
     if stream in USER_STREAMS and viewer_id is None:
         raise Unauthorized("Missing access token")
     if stream == "user":
-        return Stream([stream], (home(viewer_id or 0), notifications(viewer_id or 0)))
+        return Stream([stream], (home(viewer_id or 0), notifications(viewer_id or 0)), "home")
     if stream == "user:notification":
         return Stream([stream], (notifications(viewer_id or 0),))
     if stream == "direct":
@@ -70,15 +83,17 @@ def resolve(stream: str, viewer_id: int | None, *, tag: str | None = None,
         clean = (tag or "").strip().lstrip("#")
         if not clean:
             raise Invalid("No tag for stream provided")
-        return Stream([stream, clean], (hashtag(clean, local=stream.endswith("local")),))
+        return Stream([stream, clean], (hashtag(clean, local=stream.endswith("local")),),
+                      "public")
     if stream.startswith("public"):
         base = stream.removesuffix(":media")
         channel = {"public": PUBLIC, "public:local": PUBLIC_LOCAL,
                    "public:remote": PUBLIC_REMOTE}.get(base)
         if channel is not None:
-            return Stream([stream], (channel + (":media" if stream.endswith(":media") else ""),))
+            return Stream([stream], (channel + (":media" if stream.endswith(":media") else ""),),
+                          "public")
     if stream == "list":
         if not list_id or not list_id.isdigit():
             raise Invalid("No list for stream provided")
-        return Stream([stream, list_id], (list_channel(int(list_id)),))
+        return Stream([stream, list_id], (list_channel(int(list_id)),), "home")
     raise Invalid("Unknown stream type")

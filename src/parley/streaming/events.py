@@ -7,6 +7,7 @@ is ever told about something that then rolls back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +18,13 @@ EVENTS_KEY = "parley.events"
 
 @dataclass(frozen=True)
 class PostCreated:
-    """A new post or repost exists (public, hashtag and thread streams)."""
+    """A new post or repost exists (public, hashtag and thread streams). `row` (its column
+    values) and `tags` (lower-cased names), when the writer has them, spare the publisher a
+    re-read of what the transaction just wrote."""
 
     post_id: int
+    row: Mapping[str, Any] | None = field(default=None, compare=False)
+    tags: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,12 @@ class PostUpdated:
 
 @dataclass(frozen=True)
 class NotificationCreated:
+    """A notification for `account_id`; `row` (its column values), when the writer has it,
+    spares the publisher a re-read."""
+
     notification_id: int
     account_id: int
+    row: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

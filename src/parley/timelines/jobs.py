@@ -1,22 +1,35 @@
 """Timeline jobs: home fan-out of a new post (and its "status" notifications to followers who
-asked for them), merging and unmerging on follow changes.
+asked for them), merging and unmerging on follow changes, and the home cap.
 
 Every handler is idempotent: rows go in with INSERT ... SELECT ... ON CONFLICT DO NOTHING, so
 a retried or repeated job inserts nothing twice.
+
+A post's fan-out is one job at interactive priority (the author, mentions, tag followers, and
+every follower when they fit in one batch). A larger audience is cut into follower-id ranges
+up front and each range is its own job at bulk priority, so several workers run them side by
+side and a small account's post never waits behind them. Posts of broadcast accounts
+(timelines/broadcast.py) are not written into followers' homes at all: home reads merge them.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
+    func,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -27,18 +40,23 @@ from parley.accounts.models import Account
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
 from parley.lib.sql import alias_of, bigint, insert_ignoring
-from parley.lists.fanout import fanout_to_lists, in_exclusive_list
+from parley.lib.timefmt import utcnow
+from parley.lists.fanout import exclusive_listers, fanout_to_lists
 from parley.notifications.service import notify
 from parley.posts.models import Mention, Post, PostTag
-from parley.posts.visibility import account_hidden, visible_to
-from parley.social.models import Follow
+from parley.posts.visibility import visible_to
+from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.predicates import follows
-from parley.streaming.events import Delivered, record
+from parley.streaming.events import BroadcastDelivered, Delivered, record
 from parley.tags.models import TagFollow
+from parley.timelines import broadcast
 from parley.timelines.models import TimelineEntry
 
 # How many of a newly followed account's posts go into the follower's home at once.
 MERGE_LIMIT = 100
+# Each delivery trims its owner's home to the cap with probability 1/TRIM_EVERY: homes stay
+# within about cap + TRIM_EVERY entries at ~1/TRIM_EVERY of a trim's cost per delivery.
+TRIM_EVERY = 64
 HOMED_VISIBILITIES = ("public", "unlisted", "private")
 _COLUMNS = ["owner_id", "post_id", "author_id"]
 # (owner_id, post_id, author_id) rows for timeline_entries.
@@ -46,6 +64,14 @@ Rows = Select[int, int, int]
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
+@dataclass(frozen=True)
+class _Fanout:
+    """One post and what its rules need, read once per job."""
+
+    post: Post
+    # A repost's original author and domain: receivers hidden from them are skipped too.
+    original_author: int | None = None
+    original_domain: str | None = None
 
 
 def insert_entries(session: AsyncSession, rows: Rows) -> Insert:
@@ -59,8 +85,6 @@ async def _deliver(session: AsyncSession, rows: Rows) -> list[int]:
     result = await session.execute(insert_entries(session, rows)
                                    .returning(TimelineEntry.owner_id))
     return list(result.scalars().all())
-
-
 
 
 def _has_original(receiver: Column, original_id: Column | int) -> ColumnElement[bool]:
@@ -79,63 +103,99 @@ def _has_original(receiver: Column, original_id: Column | int) -> ColumnElement[
     return or_(has_original, has_repost)
 
 
-def _receiver_rules(post: Post, receiver: Column) -> list[ColumnElement[bool]]:
-    """Mastodon's home-feed rules for one post, as conditions on a receiver column."""
-    rules: list[ColumnElement[bool]] = []
+def _hidden_from(account_id: int, domain: str | None) -> list[Select[Any]]:
+    """Accounts that block `account_id`, that it blocks, that mute it now or that block its
+    domain: posts by it skip their homes (home reads filter these again, as they may change
+    after delivery)."""
+    parts: list[Select[Any]] = [
+        select(Block.account_id).where(Block.target_account_id == account_id),
+        select(Block.target_account_id).where(Block.account_id == account_id),
+        select(Mute.account_id).where(Mute.target_account_id == account_id,
+                                      or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow())),
+    ]
+    if domain is not None:
+        parts.append(select(DomainBlock.account_id).where(DomainBlock.domain == domain))
+    return parts
+
+
+def _skipped(fan: _Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
+    """Every receiver the post must skip, as one uncorrelated set: the database builds it once
+    per statement and anti-joins it (a handful of index lookups) instead of evaluating four or
+    five correlated NOT EXISTS for every follower. With `remote`, remote accounts too (a
+    partial index of them; cheaper than reading every follower's account row while they are
+    few — with federation at scale a local flag on follows would serve better)."""
+    post = fan.post
+    parts = _hidden_from(post.account_id, post.domain)
+    if fan.original_author is not None:
+        parts += _hidden_from(fan.original_author, fan.original_domain)
+    if exclusive:
+        parts.append(exclusive_listers(post.account_id))
+    if remote:
+        parts.append(select(Account.id).where(Account.domain.is_not(None)))
+    return union_all(*parts)
+
+
+def _receiver_rules(fan: _Fanout, receiver: Column, *, exclusive: bool = True,
+                    remote: bool = False) -> list[ColumnElement[bool]]:
+    """Mastodon's home-feed rules for one post, as conditions on a receiver column;
+    `exclusive`: an author in one of the receiver's exclusive lists skips their home;
+    `remote`: remote receivers are skipped here (callers that join accounts check it there)."""
+    post = fan.post
+    skipped = _skipped(fan, exclusive=exclusive, remote=remote)
+    rules: list[ColumnElement[bool]] = [receiver.not_in(skipped)]
     replied_to = post.in_reply_to_account_id
     if replied_to is not None and replied_to != post.account_id:
         # A reply to someone else only reaches those who also follow (or are) that person.
         rules.append(or_(receiver == replied_to, follows(receiver, replied_to)))
     if post.repost_of_id is not None:
         rules.append(~_has_original(receiver, post.repost_of_id))
-    # Receivers who block or mute the author (or the reposted author), or are blocked by
-    # them, are skipped; home reads filter these too, this just keeps the rows out.
-    rules.append(~account_hidden(receiver, post.account_id, post.domain))
-    if post.repost_of_id is not None:
-        original = alias_of(Post, "fo_original")
-        author = select(original.account_id).where(original.id == post.repost_of_id)
-        rules.append(~account_hidden(receiver, author.scalar_subquery()))
     return rules
 
 
-def _follower_rows(post: Post, after: int | None, upper: int | None) -> Rows:
-    receiver = Follow.account_id
+def _follower_rows(fan: _Fanout, after: int | None, upper: int | None) -> Rows:
+    post, receiver = fan.post, Follow.account_id
     stmt = (
         select(receiver, bigint(post.id), bigint(post.account_id))
-        .join(Account, Account.id == receiver)
         .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
-               Account.domain.is_(None), *_receiver_rules(post, receiver),
-               ~in_exclusive_list(receiver, post.account_id))
+               *_receiver_rules(fan, receiver, remote=True))
     )
     if post.repost_of_id is not None:
         stmt = stmt.where(Follow.show_reposts.is_(True))
+    return _in_range(stmt, receiver, after, upper)
+
+
+def _in_range(stmt: Any, column: Column, after: int | None, upper: int | None) -> Any:
+    """One batch: followers with after < id <= upper (None: unbounded)."""
     if after is not None:
-        stmt = stmt.where(receiver > after)
+        stmt = stmt.where(column > after)
     if upper is not None:
-        stmt = stmt.where(receiver <= upper)
+        stmt = stmt.where(column <= upper)
     return stmt
 
 
-def _tag_follower_rows(post: Post) -> Rows:
+def _tag_follower_rows(fan: _Fanout) -> Rows:
     """Local accounts following a tag the (public, original) post carries; the home rules
     apply as for followers, and an author in one of their exclusive lists stays out."""
-    receiver = TagFollow.account_id
+    post, receiver = fan.post, TagFollow.account_id
     return (
         select(receiver, bigint(post.id), bigint(post.account_id)).distinct()
         .join(Account, Account.id == receiver)
         .where(TagFollow.tag_id.in_(select(PostTag.tag_id).where(PostTag.post_id == post.id)),
                Account.domain.is_(None), receiver != post.account_id,
-               *_receiver_rules(post, receiver), ~in_exclusive_list(receiver, post.account_id))
+               *_receiver_rules(fan, receiver))
     )
 
 
-def _mentioned_follower_rows(post: Post) -> Rows:
-    receiver = Mention.account_id
+def _mentioned_follower_rows(fan: _Fanout, *, exclusive: bool) -> Rows:
+    """Mentioned local followers: a direct post's audience (exclusive lists do not hold those
+    back), or a broadcast post's mentions, which must reach a home as any follower's would."""
+    post, receiver = fan.post, Mention.account_id
     return (
         select(receiver, bigint(post.id), bigint(post.account_id))
         .join(Account, Account.id == receiver)
         .where(Mention.post_id == post.id, Account.domain.is_(None),
-               follows(receiver, post.account_id), *_receiver_rules(post, receiver))
+               follows(receiver, post.account_id),
+               *_receiver_rules(fan, receiver, exclusive=exclusive))
     )
 
 
@@ -146,16 +206,17 @@ def _author_row(post: Post) -> Rows:
     return select(receiver, bigint(post.id), bigint(post.account_id)).where(true(), *rules)
 
 
-async def _batch_upper(session: AsyncSession, author_id: int, after: int | None,
-                       size: int) -> int | None:
-    """The last follower id of this batch, or None when the rest fits in one batch."""
-    stmt = (select(Follow.account_id)
-            .where(Follow.target_account_id == author_id, Follow.state == "accepted")
-            .order_by(Follow.account_id).offset(size - 1).limit(1))
-    if after is not None:
-        stmt = stmt.where(Follow.account_id > after)
-    upper: int | None = await session.scalar(stmt)
-    return upper
+async def _batch_bounds(session: AsyncSession, author_id: int, size: int) -> list[int]:
+    """Every size-th follower id, in one index scan: the upper ends of all batches but the
+    last (empty when every follower fits in one batch)."""
+    numbered = (select(Follow.account_id,
+                       func.row_number().over(order_by=Follow.account_id).label("n"))
+                .where(Follow.target_account_id == author_id, Follow.state == "accepted")
+                .subquery())
+    found = await session.scalars(select(numbered.c.account_id)
+                                  .where(numbered.c.n % size == 0)
+                                  .order_by(numbered.c.account_id))
+    return list(found.all())
 
 
 def _subscribers(post: Post, after: int | None, upper: int | None) -> Select[int]:
@@ -163,11 +224,8 @@ def _subscribers(post: Post, after: int | None, upper: int | None) -> Select[int
     stmt = (select(Follow.account_id).join(Account, Account.id == Follow.account_id)
             .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
                    Follow.notify.is_(True), Account.domain.is_(None)))
-    if after is not None:
-        stmt = stmt.where(Follow.account_id > after)
-    if upper is not None:
-        stmt = stmt.where(Follow.account_id <= upper)
-    return stmt
+    result: Select[int] = _in_range(stmt, Follow.account_id, after, upper)
+    return result
 
 
 async def _notify_subscribers(session: AsyncSession, post: Post, after: int | None,
@@ -181,37 +239,118 @@ async def _notify_subscribers(session: AsyncSession, post: Post, after: int | No
                      type="status", post_id=post.id)
 
 
-async def fanout_post(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """Put a new post or repost into the home timelines that should show it.
+_NEWEST_KEPT = (select(TimelineEntry.post_id)
+                .where(TimelineEntry.owner_id == bindparam("owner"))
+                .order_by(TimelineEntry.post_id.desc())
+                .offset(bindparam("cap")).limit(1).scalar_subquery())
+_TRIM = delete(TimelineEntry.__table__).where(  # type: ignore[arg-type]
+    TimelineEntry.owner_id == bindparam("owner"), TimelineEntry.post_id <= _NEWEST_KEPT)
 
-    One batch of followers per job run, so each transaction stays short (SQLite has one
-    writer); a larger audience continues in a follow-up job at bulk priority.
-    """
-    session = ctx.session
-    post = await session.get(Post, int(payload["post_id"]))
+
+async def trim_homes(session: AsyncSession, owners: Sequence[int], cap: int, *,
+                     sample: bool = True) -> int:
+    """Drop entries beyond the newest `cap` of these homes (with `sample`, of about one in
+    TRIM_EVERY of them: the amortised cap); returns how many homes were trimmed."""
+    if cap <= 0:
+        return 0
+    chosen = [o for o in owners if random.random() * TRIM_EVERY < 1] if sample else list(owners)
+    if chosen:
+        connection = await session.connection()
+        await connection.execute(_TRIM, [{"owner": owner, "cap": cap} for owner in chosen])
+    return len(chosen)
+
+
+async def _load(session: AsyncSession, post_id: int) -> _Fanout | None:
+    post = await session.get(Post, post_id)
     if post is None:
-        return
-    after: int | None = payload.get("cursor")
+        return None
+    if post.repost_of_id is None:
+        return _Fanout(post)
+    original = await session.get(Post, post.repost_of_id)
+    if original is None:
+        return _Fanout(post)
+    domain = await session.scalar(select(Account.domain)
+                                  .where(Account.id == original.account_id))
+    return _Fanout(post, original.account_id, domain)
+
+
+async def _first_rows(session: AsyncSession, fan: _Fanout, *, broadcast_post: bool
+                      ) -> list[int]:
+    """The author, and those a post reaches besides its author's followers."""
+    post = fan.post
     delivered: list[int] = []
-    if after is None:
-        if post.domain is None:
-            delivered += await _deliver(session, _author_row(post))
-        if post.visibility == "direct":
-            delivered += await _deliver(session, _mentioned_follower_rows(post))
-        if post.visibility == "public" and post.repost_of_id is None:
-            delivered += await _deliver(session, _tag_follower_rows(post))
+    if post.domain is None:
+        delivered += await _deliver(session, _author_row(post))
+    if post.visibility == "direct":
+        delivered += await _deliver(session, _mentioned_follower_rows(fan, exclusive=False))
+    elif broadcast_post:
+        delivered += await _deliver(session, _mentioned_follower_rows(fan, exclusive=True))
+    if post.visibility == "public" and post.repost_of_id is None:
+        delivered += await _deliver(session, _tag_follower_rows(fan))
+    return delivered
+
+
+async def _batch(session: AsyncSession, fan: _Fanout, after: int | None, upper: int | None
+                 ) -> tuple[list[int], list[int]]:
+    """One range of followers: their homes, their lists, their `notify` notifications."""
+    delivered = await _deliver(session, _follower_rows(fan, after, upper))
+    lists = await fanout_to_lists(session, fan.post, after, upper)
+    await _notify_subscribers(session, fan.post, after, upper)
+    return delivered, lists
+
+
+async def _plan(ctx: JobContext, fan: _Fanout, *, first: bool, after: int | None) -> None:
+    session, post = ctx.session, fan.post
+    cap = ctx.settings.home_cap
+    is_broadcast = post.visibility != "direct" and await broadcast.is_broadcast(
+        session, ctx.settings, post.account_id)
+    delivered = await _first_rows(session, fan, broadcast_post=is_broadcast) if first else []
     if post.visibility == "direct":
         record(session, Delivered(post.id, tuple(delivered)))
+        await trim_homes(session, delivered, cap)
+        return
+    if is_broadcast:
+        # Home reads merge the post; lists, mentions, tags and `notify` still get theirs.
+        lists = await fanout_to_lists(session, post, after, None)
+        await _notify_subscribers(session, post, after, None)
+        record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
+        record(session, BroadcastDelivered(post.id, post.account_id))
+        await trim_homes(session, delivered, cap)
         return
     size = max(1, ctx.settings.fanout_batch_size)
-    upper = await _batch_upper(session, post.account_id, after, size)
-    delivered += await _deliver(session, _follower_rows(post, after, upper))
-    lists = await fanout_to_lists(session, post, after, upper)
-    record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
-    await _notify_subscribers(session, post, after, upper)
-    if upper is not None:
-        await enqueue(session, "fanout_post", {"post_id": post.id, "cursor": upper},
-                      priority=PRIORITY_BULK)
+    bounds = [b for b in await _batch_bounds(session, post.account_id, size)
+              if after is None or b > after]
+    if not bounds:  # one batch: done here, at the priority the post was queued with
+        homes, lists = await _batch(session, fan, after, None)
+        delivered += homes
+        record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
+    else:
+        record(session, Delivered(post.id, tuple(delivered)))
+        for lower, upper in zip([after, *bounds], [*bounds, None], strict=True):
+            await enqueue(session, "fanout_post",
+                          {"post_id": post.id, "batch": True, "after": lower, "upper": upper},
+                          priority=PRIORITY_BULK)
+    await trim_homes(session, delivered, cap)
+
+
+async def fanout_post(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Put a new post or repost into the home timelines (and lists) that should show it.
+
+    Without "batch" the job plans (see the module docstring); with it, it delivers one range
+    of followers (after, upper]. A "cursor" payload (queued before batches ran in parallel)
+    plans the rest of the followers after it.
+    """
+    session = ctx.session
+    fan = await _load(session, int(payload["post_id"]))
+    if fan is None:
+        return
+    if not payload.get("batch"):
+        cursor: int | None = payload.get("cursor")
+        await _plan(ctx, fan, first=cursor is None, after=cursor)
+        return
+    delivered, lists = await _batch(session, fan, payload.get("after"), payload.get("upper"))
+    record(session, Delivered(fan.post.id, tuple(delivered), tuple(lists)))
+    await trim_homes(session, delivered, ctx.settings.home_cap)
 
 
 async def _follow_accepted(session: AsyncSession, owner_id: int, target_id: int) -> bool:
@@ -242,15 +381,23 @@ def _merge_rows(owner_id: int, target_id: int) -> Rows:
 
 
 async def merge_timeline(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """A follow was accepted: bring the followed account's recent posts into the home."""
+    """A follow was accepted: bring the followed account's recent posts into the home (not a
+    broadcast account's: home reads merge those), and record the followed account as
+    broadcast when this follow took it to the threshold."""
+    session, settings = ctx.session, ctx.settings
     owner_id, target_id = int(payload["owner_id"]), int(payload["target_id"])
-    if not await _follow_accepted(ctx.session, owner_id, target_id):
+    if not await _follow_accepted(session, owner_id, target_id):
         return  # unfollowed (or rejected) before the job ran
-    await ctx.session.execute(insert_entries(ctx.session, _merge_rows(owner_id, target_id)))
+    await broadcast.record_over_threshold(session, settings, target_id)
+    if await broadcast.is_broadcast(session, settings, target_id):
+        return
+    await session.execute(insert_entries(session, _merge_rows(owner_id, target_id)))
+    await trim_homes(session, [owner_id], settings.home_cap, sample=False)
 
 
 async def unmerge_timeline(ctx: JobContext, payload: dict[str, Any]) -> None:
-    """An unfollow: remove the unfollowed account's posts and reposts from the home."""
+    """An unfollow: remove the unfollowed account's posts and reposts from the home (a scan
+    of the owner's capped range: there is no author index to keep up on every delivery)."""
     owner_id, target_id = int(payload["owner_id"]), int(payload["target_id"])
     if owner_id == target_id or await _follow_accepted(ctx.session, owner_id, target_id):
         return  # followed again before the job ran

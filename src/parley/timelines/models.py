@@ -1,20 +1,40 @@
-"""TimelineEntry: one row per (home timeline owner, post), filled by the fan-out job."""
+"""Home timeline tables: TimelineEntry (one row per home owner and post, filled by the fan-out
+job) and BroadcastAccount (accounts whose posts home reads merge instead: hybrid fan-out)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, PrimaryKeyConstraint
+from datetime import datetime
+
+from sqlalchemy import DateTime, PrimaryKeyConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.db import Base
+from parley.lib.timefmt import utcnow
 
 
 class TimelineEntry(Base):
-    """A post (or repost) in someone's home timeline; the PK is the page's range index."""
+    """A post (or repost) in someone's home timeline; the PK is the page's range index.
+
+    Derived data, so no foreign keys: an entry whose post is gone simply no longer joins
+    posts (reads join them), and the PK is the only b-tree (WITHOUT ROWID on SQLite). Every
+    other lookup goes through an owner's bounded range (the home cap keeps it short).
+    """
 
     __tablename__ = "timeline_entries"
-    __table_args__ = (PrimaryKeyConstraint("owner_id", "post_id"),)
+    __table_args__ = (PrimaryKeyConstraint("owner_id", "post_id"),
+                      {"sqlite_with_rowid": False})
 
-    owner_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    # The account whose post/repost put this here: lets unfollow remove entries in one delete.
-    author_id: Mapped[int] = mapped_column(index=True)
+    owner_id: Mapped[int] = mapped_column(autoincrement=False)
+    post_id: Mapped[int] = mapped_column(autoincrement=False)
+    # The account whose post/repost put this here: unfollow deletes within the owner's range.
+    author_id: Mapped[int] = mapped_column()
+
+
+class BroadcastAccount(Base):
+    """An account at or above settings.broadcast_threshold followers: its posts are not
+    written into followers' homes; home reads merge its newest posts instead."""
+
+    __tablename__ = "broadcast_accounts"
+
+    account_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -9,34 +9,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.lib.html import plain_to_html
-from parley.lib.timefmt import as_utc, iso, iso_date
+from parley.lib.rawsql import date_of, json_of
+from parley.posts.rows import AccountRow
 from parley.social.service import Relationship, relationships
 
 
-def _fields(account: Account) -> list[dict[str, Any]]:
+def _fields(account: Account | AccountRow) -> list[dict[str, Any]]:
     return [
         {"name": field.get("name", ""), "value": plain_to_html(field.get("value", ""))[3:-4]
          if field.get("value") else "", "verified_at": field.get("verified_at")}
-        for field in account.fields or []
+        for field in json_of(account.fields) or []
     ]
 
 
-def account_entity(account: Account, settings: Settings) -> dict[str, Any]:
-    """Mastodon's Account. created_at is the day the account was made, as Mastodon shows it."""
+def account_entity(account: Account | AccountRow, settings: Settings) -> dict[str, Any]:
+    """Mastodon's Account, from the ORM or from a raw row (SQLite's raw rows carry text
+    timestamps and 0/1 booleans). created_at is the day the account was made, as Mastodon
+    shows it."""
     avatar = account.avatar_url or f"{settings.base_url}/static/avatar.png"
     header = account.header_url or f"{settings.base_url}/static/header.png"
-    created = as_utc(account.created_at).replace(hour=0, minute=0, second=0, microsecond=0)
     return {
         "id": str(account.id),
         "username": account.username,
         "acct": account.acct,
         "display_name": account.display_name,
-        "locked": account.locked,
-        "bot": account.bot,
-        "discoverable": account.discoverable,
-        "indexable": account.indexable,
+        "locked": bool(account.locked),
+        "bot": bool(account.bot),
+        "discoverable": bool(account.discoverable),
+        "indexable": bool(account.indexable),
         "group": False,
-        "created_at": iso(created),
+        "created_at": f"{date_of(account.created_at)}T00:00:00.000Z",
         "note": account.note,
         "url": account.url,
         "uri": account.uri,
@@ -47,7 +49,7 @@ def account_entity(account: Account, settings: Settings) -> dict[str, Any]:
         "followers_count": account.followers_count,
         "following_count": account.following_count,
         "statuses_count": account.posts_count,
-        "last_status_at": iso_date(account.last_post_at),
+        "last_status_at": date_of(account.last_post_at),
         "hide_collections": False,
         "noindex": not account.indexable,
         "emojis": [],

@@ -6,17 +6,33 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
+from parley.api.deps import (
+    AppSettings,
+    DbSession,
+    FastReader,
+    FastViewer,
+    Viewer,
+    fast_user_optional,
+    parse_id,
+    user_optional,
+    user_required,
+)
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import drop_hidden
-from parley.api.entities.statuses import render_status, render_statuses
+from parley.api.entities.statuses import render_rows, render_status, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
+from parley.config import Settings
+from parley.db import Database
 from parley.errors import Invalid
+from parley.lib.rawsql import Reader
 from parley.posts import service as posts
+from parley.posts.models import Post
+from parley.posts.threads import thread_context_rows
 
 router = APIRouter()
 MAX_MULTIPLE = 20
@@ -81,8 +97,19 @@ async def create_status(request: Request, session: DbSession, settings: AppSetti
     draft = _draft(form, viewer, request.headers.get("idempotency-key"))
     post = await posts.create_post(session, settings=settings, author=viewer.account,
                                    draft=draft)
-    return json_response(await render_status(session, post, viewer_id=viewer.id,
-                                             settings=settings))
+    return await _render_committed(request, session, post, viewer, settings)
+
+
+async def _render_committed(request: Request, session: AsyncSession, post: Post,
+                            viewer: Viewer, settings: Settings) -> FastJSON:
+    """Commit the write, then render the answer on a read session: on SQLite the one writer
+    connection is not held (every other write waiting) while the status's reads run. The
+    events the write recorded are still published when the request's session closes."""
+    await session.commit()
+    db: Database = request.app.state.db
+    async with db.read() as reader:
+        return json_response(await render_status(reader, post, viewer_id=viewer.id,
+                                                 settings=settings))
 
 
 @router.get("/api/v1/statuses")
@@ -119,19 +146,24 @@ async def delete_status(status_id: str, session: DbSession, settings: AppSetting
     return json_response(entity)
 
 
-@router.get("/api/v1/statuses/{status_id}/context")
-async def get_context(status_id: str, session: DbSession, settings: AppSettings,
-                      viewer: Viewer | None = Depends(user_optional("read:statuses"))
-                      ) -> FastJSON:
-    viewer_id = viewer.id if viewer else None
-    context = await posts.thread_context(session, post_id=parse_id(status_id),
-                                         viewer_id=viewer_id)
-    rendered = await render_statuses(session, [*context.ancestors, *context.descendants],
-                                     viewer_id=viewer_id, settings=settings,
-                                     filter_context="thread")
+async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
+                       settings: Settings) -> FastJSON:
+    """A thread's context on the raw read path (this route, and api/hot.py)."""
+    context = await thread_context_rows(reader, post_id=parse_id(status_id),
+                                        viewer_id=viewer_id)
+    rendered = await render_rows(reader, [*context.ancestors, *context.descendants],
+                                 viewer_id=viewer_id, settings=settings,
+                                 filter_context="thread", batch=context.batch)
     split = len(context.ancestors)
     return json_response({"ancestors": drop_hidden(rendered[:split]),
                           "descendants": drop_hidden(rendered[split:])})
+
+
+@router.get("/api/v1/statuses/{status_id}/context")
+async def get_context(status_id: str, reader: FastReader, settings: AppSettings,
+                      viewer: FastViewer | None = Depends(fast_user_optional("read:statuses"))
+                      ) -> FastJSON:
+    return await context_page(status_id, reader, viewer.id if viewer else None, settings)
 
 
 @router.get("/api/v1/statuses/{status_id}/source")
@@ -154,8 +186,7 @@ async def reblog(status_id: str, request: Request, session: DbSession, settings:
                                 post_id=parse_id(status_id), visibility=form.visibility or None,
                                 application_id=viewer.application.id if viewer.application
                                 else None)
-    return json_response(await render_status(session, repost, viewer_id=viewer.id,
-                                             settings=settings))
+    return await _render_committed(request, session, repost, viewer, settings)
 
 
 @router.post("/api/v1/statuses/{status_id}/unreblog")
@@ -170,11 +201,11 @@ def _toggle(path: str, scope: str, action: Any) -> None:
     """favourite / unfavourite / bookmark / unbookmark: same shape, different verb."""
 
     @router.post(f"/api/v1/statuses/{{status_id}}/{path}", name=path)
-    async def endpoint(status_id: str, session: DbSession, settings: AppSettings,
+    async def endpoint(status_id: str, request: Request, session: DbSession,
+                       settings: AppSettings,
                        viewer: Viewer = Depends(user_required(scope))) -> FastJSON:
         post = await action(session, actor_id=viewer.id, post_id=parse_id(status_id))
-        return json_response(await render_status(session, post, viewer_id=viewer.id,
-                                                 settings=settings))
+        return await _render_committed(request, session, post, viewer, settings)
 
 
 _toggle("favourite", "write:favourites", posts.like)

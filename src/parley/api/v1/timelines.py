@@ -5,12 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, field_validator
 
-from parley.api.deps import AppSettings, DbSession, Viewer, user_optional, user_required
+from parley.api.deps import (
+    AppSettings,
+    DbSession,
+    FastReader,
+    FastViewer,
+    Viewer,
+    fast_user_required,
+    user_optional,
+    user_required,
+)
 from parley.api.entities.filters import drop_hidden
-from parley.api.entities.statuses import render_statuses
+from parley.api.entities.statuses import render_rows, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
+from parley.config import Settings
+from parley.lib.rawsql import Reader
 from parley.timelines import service as timelines
 from parley.timelines.service import FeedFilter, TagFilter
 
@@ -38,15 +49,24 @@ class TagQuery(FeedQuery):
         return [value] if isinstance(value, str) else value
 
 
-@router.get("/api/v1/timelines/home")
-async def home(request: Request, session: DbSession, settings: AppSettings,
-               viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
+async def home_page(request: Request, reader: Reader, viewer_id: int, settings: Settings
+                    ) -> FastJSON:
+    """The home page on the raw read path (served by this route, and by api/hot.py before
+    FastAPI's routing)."""
     page = Page.from_request(request)
-    posts = await timelines.home_timeline(session, viewer_id=viewer.id, page=page)
-    entities = await render_statuses(session, posts, viewer_id=viewer.id, settings=settings,
-                                     filter_context="home")
+    rows, batch = await timelines.home_rows(reader, viewer_id=viewer_id, page=page,
+                                            home_cap=settings.home_cap,
+                                            broadcasts=settings.broadcast_threshold > 0)
+    entities = await render_rows(reader, rows, viewer_id=viewer_id, settings=settings,
+                                 filter_context="home", batch=batch)
     return json_response(drop_hidden(entities),
-                         link=link_header(request, [post.id for post in posts]))
+                         link=link_header(request, [row.id for row in rows]))
+
+
+@router.get("/api/v1/timelines/home")
+async def home(request: Request, reader: FastReader, settings: AppSettings,
+               viewer: FastViewer = Depends(fast_user_required("read:statuses"))) -> FastJSON:
+    return await home_page(request, reader, viewer.id, settings)
 
 
 @router.get("/api/v1/timelines/public")

@@ -1,0 +1,322 @@
+"""Posts and accounts as plain rows for the raw read path (lib/rawsql): the column lists, the
+visibility rule as SQL text, and RowBatch, which loads everything a page of statuses needs
+(originals, quotes, authors, mentions, tags, applications, viewer state) in a few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from parley.lib.rawsql import Reader, Sql, reader_now
+
+# Stands for "no viewer" in the SQL rule: no account has this id, so only public and
+# unlisted posts pass (visible_to(None)).
+NOBODY = -1
+
+POST_COLUMNS = (
+    "p.id, p.account_id, p.domain, p.uri, p.url, p.content, p.spoiler_text, p.sensitive, "
+    "p.language, p.visibility, p.in_reply_to_id, p.in_reply_to_account_id, p.repost_of_id, "
+    "p.quote_of_id, p.application_id, p.replies_count, p.reposts_count, p.likes_count, "
+    "p.quotes_count, p.created_at, p.edited_at, p.thread_id, ap.name, ap.website")
+POST_FROM_APPS = "LEFT JOIN oauth_applications ap ON ap.id = p.application_id"
+
+# posts/visibility.py visible_to(:viewer) for the post `p`, as 1/0 on both backends.
+VISIBLE_SQL = (
+    "CASE WHEN (p.visibility IN ('public', 'unlisted') OR p.account_id = :viewer"
+    " OR EXISTS (SELECT 1 FROM mentions vm WHERE vm.post_id = p.id"
+    " AND vm.account_id = :viewer)"
+    " OR (p.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf"
+    " WHERE vf.account_id = :viewer AND vf.target_account_id = p.account_id"
+    " AND vf.state = 'accepted')))"
+    " AND NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = p.account_id"
+    " AND vb.target_account_id = :viewer) THEN 1 ELSE 0 END")
+
+ACCOUNT_COLUMNS = (
+    "a.id, a.username, a.domain, a.uri, a.url, a.display_name, a.note, a.fields, "
+    "a.avatar_url, a.header_url, a.locked, a.bot, a.discoverable, a.indexable, "
+    "a.followers_count, a.following_count, a.posts_count, a.last_post_at, a.created_at")
+
+# What every post read selects: the post, its app, its visibility to :viewer, its author.
+POST_SELECT = f"{POST_COLUMNS}, {VISIBLE_SQL}, {ACCOUNT_COLUMNS}"
+POST_JOINS = f"JOIN accounts a ON a.id = p.account_id {POST_FROM_APPS}"
+POST_WIDTH = 25  # columns of PostRow; the author's AccountRow follows
+
+POSTS_BY_IDS = Sql(f"SELECT {POST_SELECT} FROM posts p {POST_JOINS} WHERE p.id IN_IDS(:ids)")
+ACCOUNTS_BY_IDS = Sql(f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN_IDS(:ids)")
+APPS_BY_IDS = Sql("SELECT id, name, website FROM oauth_applications WHERE id IN_IDS(:ids)")
+# Mentions (kind 0), tags (1) and the viewer's likes (2), bookmarks (3), reposts (4) and
+# pins (5) of a set of posts, in one statement.
+RELATED = Sql(
+    "SELECT 0, m.post_id, a.id, a.username, a.domain, a.url FROM mentions m "
+    "JOIN accounts a ON a.id = m.account_id WHERE m.post_id IN_IDS(:ids) "
+    "UNION ALL SELECT 1, pt.post_id, t.id, t.name, NULL, NULL FROM post_tags pt "
+    "JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id IN_IDS(:ids) "
+    "UNION ALL SELECT 2, post_id, NULL, NULL, NULL, NULL FROM likes "
+    "WHERE account_id = :viewer AND post_id IN_IDS(:ids) "
+    "UNION ALL SELECT 3, post_id, NULL, NULL, NULL, NULL FROM bookmarks "
+    "WHERE account_id = :viewer AND post_id IN_IDS(:ids) "
+    "UNION ALL SELECT 4, repost_of_id, NULL, NULL, NULL, NULL FROM posts "
+    "WHERE account_id = :viewer AND repost_of_id IN_IDS(:ids) "
+    "UNION ALL SELECT 5, post_id, NULL, NULL, NULL, NULL FROM post_pins "
+    "WHERE account_id = :viewer AND post_id IN_IDS(:ids)")
+
+# The viewer's context, one statement: who is hidden from them (kind 0: blocks both ways,
+# active mutes; 1: blocked domains) and how many filters they have (2).
+_CONTEXT = (
+    "SELECT 0, target_account_id, NULL FROM blocks WHERE account_id = :viewer "
+    "UNION ALL SELECT 0, account_id, NULL FROM blocks WHERE target_account_id = :viewer "
+    "UNION ALL SELECT 0, target_account_id, NULL FROM mutes WHERE account_id = :viewer "
+    "AND (expires_at IS NULL OR expires_at > :now) "
+    "UNION ALL SELECT 1, NULL, domain FROM account_domain_blocks WHERE account_id = :viewer "
+    "UNION ALL SELECT 2, COUNT(*), NULL FROM filters WHERE account_id = :viewer")
+VIEWER_CONTEXT = Sql(_CONTEXT)
+# ... and the broadcast accounts they follow (3: reposts shown, 4: not), at most 50, newest
+# follows first, none in an exclusive list (hybrid fan-out: read-time merge of their posts).
+# Driven from broadcast_accounts (a few big accounts) into the follow's unique index.
+BROADCAST_FOLLOWS = (
+    "SELECT f.target_account_id, f.show_reposts FROM broadcast_accounts b "
+    "CROSS JOIN follows f WHERE f.account_id = :viewer "
+    "AND f.target_account_id = b.account_id AND f.state = 'accepted' "
+    "AND NOT EXISTS (SELECT 1 FROM list_members lm JOIN lists l ON l.id = lm.list_id "
+    "WHERE l.account_id = :viewer AND l.exclusive AND lm.account_id = f.target_account_id) "
+    "ORDER BY f.id DESC LIMIT 50")
+HOME_CONTEXT = Sql(
+    f"{_CONTEXT} UNION ALL SELECT CASE WHEN bf.show_reposts THEN 3 ELSE 4 END, "
+    f"bf.target_account_id, NULL FROM ({BROADCAST_FOLLOWS}) bf")
+
+
+class PostRow(NamedTuple):
+    """A post as POST_COLUMNS (+ the visibility flag) reads it; ORM Posts convert to it."""
+
+    id: int
+    account_id: int
+    domain: str | None
+    uri: str
+    url: str | None
+    content: str
+    spoiler_text: str
+    sensitive: Any
+    language: str | None
+    visibility: str
+    in_reply_to_id: int | None
+    in_reply_to_account_id: int | None
+    repost_of_id: int | None
+    quote_of_id: int | None
+    application_id: int | None
+    replies_count: int
+    reposts_count: int
+    likes_count: int
+    quotes_count: int
+    created_at: datetime | str
+    edited_at: datetime | str | None
+    thread_id: int
+    app_name: str | None = None
+    app_website: str | None = None
+    visible: Any = 1
+
+
+class AccountRow(NamedTuple):
+    """An account as ACCOUNT_COLUMNS reads it (duck-typed like the ORM Account)."""
+
+    id: int
+    username: str
+    domain: str | None
+    uri: str
+    url: str
+    display_name: str
+    note: str
+    fields: Any
+    avatar_url: str | None
+    header_url: str | None
+    locked: Any
+    bot: Any
+    discoverable: Any
+    indexable: Any
+    followers_count: int
+    following_count: int
+    posts_count: int
+    last_post_at: datetime | str | None
+    created_at: datetime | str
+
+    @property
+    def acct(self) -> str:
+        return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+
+class MentionRow(NamedTuple):
+    id: int
+    username: str
+    domain: str | None
+    url: str
+
+    @property
+    def acct(self) -> str:
+        return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+
+def post_row_of(post: Any) -> PostRow:
+    """An ORM Post (or anything with its attributes) as a PostRow."""
+    return PostRow(
+        post.id, post.account_id, post.domain, post.uri, post.url, post.content,
+        post.spoiler_text, post.sensitive, post.language, post.visibility,
+        post.in_reply_to_id, post.in_reply_to_account_id, post.repost_of_id, post.quote_of_id,
+        post.application_id, post.replies_count, post.reposts_count, post.likes_count,
+        post.quotes_count, post.created_at, post.edited_at, post.thread_id)
+
+
+def ids_of(values: Iterable[int | None]) -> set[int]:
+    return {value for value in values if value is not None}
+
+
+@dataclass
+class RowBatch:
+    """Everything a page of statuses needs, loaded once for the page (each load skips what
+    an earlier one already has, so the home read can load, filter, then render)."""
+
+    reader: Reader
+    viewer_id: int | None
+    posts: dict[int, PostRow] = field(default_factory=dict)
+    accounts: dict[int, Any] = field(default_factory=dict)
+    mentions: dict[int, list[MentionRow]] = field(default_factory=lambda: defaultdict(list))
+    tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    related_loaded: set[int] = field(default_factory=set)
+    apps: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+    liked: set[int] = field(default_factory=set)
+    reposted: set[int] = field(default_factory=set)
+    bookmarked: set[int] = field(default_factory=set)
+    pinned: set[int] = field(default_factory=set)
+    # Whether the viewer has filters at all, when known (no need to look them up if not).
+    has_filters: bool | None = None
+
+    @property
+    def viewer_param(self) -> int:
+        return NOBODY if self.viewer_id is None else self.viewer_id
+
+    def add(self, rows: Iterable[Sequence[Any]]) -> list[PostRow]:
+        """Keep rows read with POST_SELECT: the post and its visibility, then its author."""
+        added: list[PostRow] = []
+        for row in rows:
+            post = PostRow(*row[:POST_WIDTH])
+            added.append(post)
+            self.posts[post.id] = post
+            if post.account_id not in self.accounts:
+                self.accounts[post.account_id] = AccountRow(*row[POST_WIDTH:])
+            if post.app_name is not None and post.application_id is not None:
+                self.apps[post.application_id] = (post.app_name, post.app_website)
+        return added
+
+    async def load_posts(self, ids: Iterable[int]) -> None:
+        wanted = [i for i in set(ids) if i not in self.posts]
+        if wanted:
+            self.add(await self.reader.fetch(POSTS_BY_IDS, {"ids": wanted,
+                                                            "viewer": self.viewer_param}))
+
+    async def load_related(self, post_ids: Iterable[int]) -> None:
+        """Mentions (with the mentioned accounts), tags and the viewer's state (liked,
+        bookmarked, reposted, pinned) of these posts."""
+        wanted = [i for i in set(post_ids) if i not in self.related_loaded]
+        if not wanted:
+            return
+        self.related_loaded.update(wanted)
+        mentions: list[tuple[int, MentionRow]] = []
+        tags: list[tuple[int, str]] = []
+        marks = (self.liked, self.bookmarked, self.reposted, self.pinned)
+        for kind, post_id, item_id, name, domain, url in await self.reader.fetch(
+                RELATED, {"ids": wanted, "viewer": self.viewer_param}):
+            if kind == 0:
+                mentions.append((post_id, MentionRow(item_id, name, domain, url)))
+            elif kind == 1:
+                tags.append((post_id, name))
+            else:
+                marks[kind - 2].add(post_id)
+        mentions.sort(key=lambda pair: (pair[0], pair[1].id))
+        for post_id, mention in mentions:
+            self.mentions[post_id].append(mention)
+        tags.sort()
+        for post_id, name in tags:
+            self.tags[post_id].append(name)
+
+    async def load_accounts(self, ids: Iterable[int]) -> None:
+        wanted = [i for i in set(ids) if i not in self.accounts]
+        if wanted:
+            for row in await self.reader.fetch(ACCOUNTS_BY_IDS, {"ids": wanted}):
+                self.accounts[row[0]] = AccountRow(*row)
+
+    async def load_apps(self, posts: Iterable[PostRow]) -> None:
+        wanted = [i for i in ids_of(post.application_id for post in posts)
+                  if i not in self.apps]
+        if wanted:
+            for app_id, name, website in await self.reader.fetch(APPS_BY_IDS, {"ids": wanted}):
+                self.apps[app_id] = (name, website)
+
+    async def load_for(self, posts: Sequence[PostRow]) -> list[PostRow]:
+        """Load what rendering `posts` needs; returns every post that will be rendered
+        (the posts, reposted originals, visible quoted posts)."""
+        known = {post.id for post in posts}
+        for post in posts:
+            self.posts.setdefault(post.id, post)
+        originals = ids_of(post.repost_of_id for post in posts)
+        quoted = ids_of(post.quote_of_id for post in posts if post.repost_of_id is None)
+        await self.load_posts((originals - known) | quoted)
+        # One level down: quotes of the originals, and the quoted posts' own quotes (for
+        # those only the visibility flag is used: shown shallow).
+        second = [self.posts[i] for i in originals | quoted if i in self.posts]
+        await self.load_posts(ids_of(post.quote_of_id for post in second))
+        every: dict[int, PostRow] = {post.id: post for post in posts}
+        for i in originals:
+            if i in self.posts:
+                every[i] = self.posts[i]
+        for post in [*posts, *(self.posts[i] for i in originals if i in self.posts)]:
+            target = self.posts.get(post.quote_of_id) if post.quote_of_id else None
+            if target is not None and target.visible:
+                every[target.id] = target
+        rendered = list(every.values())
+        await self.load_related(every)
+        await self.load_accounts(post.account_id for post in rendered)
+        await self.load_apps(rendered)
+        return rendered
+
+
+@dataclass
+class Exclusions:
+    """Who the viewer does not see in feeds (posts/visibility.py account_hidden), and what
+    else the viewer context statement told: filters, broadcast followees."""
+
+    accounts: set[int]
+    domains: set[str]
+    # Domains of replied-to accounts, looked up only when the viewer blocks domains.
+    account_domains: dict[int, str] = field(default_factory=dict)
+    has_filters: bool | None = None
+    # (account id, show reposts) of the broadcast accounts the viewer follows.
+    broadcasters: list[tuple[int, bool]] = field(default_factory=list)
+
+    def hides(self, account_id: int | None, domain: str | None = None) -> bool:
+        if account_id is None:
+            return False
+        if account_id in self.accounts:
+            return True
+        if not self.domains:
+            return False
+        return (domain or self.account_domains.get(account_id)) in self.domains
+
+
+async def load_exclusions(reader: Reader, viewer_id: int | None, *,
+                          statement: Sql = VIEWER_CONTEXT) -> Exclusions:
+    """The viewer's context in one statement (nobody is hidden from a signed-out reader)."""
+    if viewer_id is None:
+        return Exclusions(set(), set(), has_filters=False)
+    found = Exclusions(set(), set(), has_filters=False)
+    for kind, account_id, domain in await reader.fetch(
+            statement, {"viewer": viewer_id, "now": reader_now(reader)}):
+        if kind == 0:
+            found.accounts.add(account_id)
+        elif kind == 1:
+            found.domains.add(domain)
+        elif kind == 2:
+            found.has_filters = bool(account_id)
+        else:
+            found.broadcasters.append((account_id, kind == 3))
+    return found

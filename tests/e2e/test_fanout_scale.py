@@ -1,0 +1,224 @@
+"""Fan-out at scale: follower batches queued at once, per-post exclusion sets, hybrid
+(broadcast) accounts, the home cap, claim fairness and migration 0002 on a populated
+database. Rows are made directly and handlers run as the worker would (SQLite or
+PostgreSQL, as the other fan-out tests)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import select, text, update
+
+from e2e.test_fanout_extras import HANDLERS, World
+from parley.accounts.models import Account
+from parley.config import Settings, normalise_database_url
+from parley.db import Database
+from parley.jobs import queue
+from parley.jobs.models import Job
+from parley.jobs.registry import JobContext
+from parley.lib.ids import new_id
+from parley.lib.timefmt import utcnow
+from parley.lists.models import List, ListMember
+from parley.migrate import alembic_config, migrate
+from parley.posts.models import Mention
+from parley.social.models import Block, DomainBlock, Mute
+from parley.streaming.events import EVENTS_KEY, BroadcastDelivered
+from parley.timelines.broadcast import record_over_threshold
+from parley.timelines.jobs import trim_homes
+from parley.timelines.models import BroadcastAccount, TimelineEntry
+from support.server import fresh_database
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(Path(tmp_path_factory.mktemp("scale"))) as url:
+        resolved = normalise_database_url(url)
+        migrate(resolved)
+        yield resolved
+
+
+def run(database_url: str, body: Any, **settings: Any) -> None:
+    async def main() -> None:
+        db = Database(database_url)
+        try:
+            await body(World(db, Settings(database_url=database_url, **settings)))
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+
+
+async def homes(w: World, post_id: int, owners: list[int]) -> set[int]:
+    async with w.db.read() as session:
+        return set((await session.scalars(select(TimelineEntry.owner_id).where(
+            TimelineEntry.post_id == post_id, TimelineEntry.owner_id.in_(owners)))).all())
+
+
+async def plan(w: World, post_id: int) -> list[Any]:
+    """Run the post's first job; returns the events it recorded."""
+    async with w.db.write() as session:
+        await HANDLERS["fanout_post"](JobContext(session, w.settings), {"post_id": post_id})
+        return list(session.info.get(EVENTS_KEY, []))
+
+
+def test_batches_are_queued_at_once_and_run_in_any_order(database_url: str) -> None:
+    async def body(w: World) -> None:
+        author = await w.account("author")
+        followers = [await w.account("f") for _ in range(7)]
+        for follower in followers:
+            await w.follow(follower, author)
+        post = await w.post(author)
+        await plan(w, post)
+        async with w.db.write() as session:
+            jobs = (await session.scalars(select(Job).where(Job.kind == "fanout_post"))).all()
+            payloads = [dict(job.payload) for job in jobs]
+            assert {job.priority for job in jobs} == {queue.PRIORITY_BULK}
+            for job in jobs:
+                await session.delete(job)
+        assert len(payloads) == 4  # 7 followers in batches of 2, all known up front
+        assert await homes(w, post, followers) == set()
+        for payload in reversed(payloads):
+            async with w.db.write() as session:
+                await HANDLERS["fanout_post"](JobContext(session, w.settings), payload)
+        assert await homes(w, post, [author, *followers]) == {author, *followers}
+
+    run(database_url, body, fanout_batch_size=2)
+
+
+def test_exclusion_sets_keep_every_rule(database_url: str) -> None:
+    async def body(w: World) -> None:
+        author = await w.account("author")
+        names = ("plain", "blocks", "blocked", "mutes", "expired", "domain", "exclusive")
+        people = {name: await w.account(name) for name in names}
+        for person in people.values():
+            await w.follow(person, author)
+        async with w.db.write() as session:
+            await session.execute(update(Account).where(Account.id == author)
+                                  .values(domain="far.test"))
+        list_id = new_id()
+        await w.add(Block(id=new_id(), account_id=people["blocks"], target_account_id=author),
+                    Block(id=new_id(), account_id=author, target_account_id=people["blocked"]),
+                    Mute(id=new_id(), account_id=people["mutes"], target_account_id=author),
+                    Mute(id=new_id(), account_id=people["expired"], target_account_id=author,
+                         expires_at=utcnow() - timedelta(hours=1)),
+                    DomainBlock(id=new_id(), account_id=people["domain"], domain="far.test"),
+                    List(id=list_id, account_id=people["exclusive"], title="x",
+                         replies_policy="list", exclusive=True),
+                    ListMember(id=new_id(), list_id=list_id, account_id=author))
+        post = new_id()
+        await w.post(author, post_id=post)
+        async with w.db.write() as session:  # a remote author's post carries its domain
+            await session.execute(text("UPDATE posts SET domain = 'far.test' WHERE id = :id"),
+                                  {"id": post})
+        await w.fanout(post)
+        assert await homes(w, post, list(people.values())) == {people["plain"],
+                                                               people["expired"]}
+
+    run(database_url, body, fanout_batch_size=3)
+
+
+def test_broadcast_posts_skip_follower_homes(database_url: str) -> None:
+    async def body(w: World) -> None:
+        author = await w.account("star")
+        followers = [await w.account("fan") for _ in range(4)]
+        for follower in followers:
+            await w.follow(follower, author)
+        async with w.db.write() as session:
+            await session.execute(update(Account).where(Account.id == author)
+                                  .values(followers_count=4))
+            await record_over_threshold(session, w.settings)
+        post = await w.post(author)
+        await w.add(Mention(post_id=post, account_id=followers[0]))
+        events = await plan(w, post)
+        assert BroadcastDelivered(post, author) in events
+        assert await homes(w, post, [author, *followers]) == {author, followers[0]}
+        async with w.db.read() as session:
+            assert await session.scalar(select(Job.id).where(Job.kind == "fanout_post")) is None
+
+    run(database_url, body, broadcast_threshold=3)
+
+    async def disabled(w: World) -> None:  # threshold 0: everyone's home again
+        async with w.db.read() as session:
+            star = await session.scalar(select(BroadcastAccount.account_id).limit(1))
+        post = await w.post(star)
+        events = await plan(w, post)
+        assert not any(isinstance(event, BroadcastDelivered) for event in events)
+
+    run(database_url, disabled, broadcast_threshold=0)
+
+
+def test_the_follow_that_reaches_the_threshold_records_the_account(database_url: str) -> None:
+    async def body(w: World) -> None:
+        author, fan = await w.account("rising"), await w.account("fan")
+        await w.follow(fan, author)
+        async with w.db.write() as session:
+            await session.execute(update(Account).where(Account.id == author)
+                                  .values(followers_count=5))
+            await HANDLERS["merge_timeline"](JobContext(session, w.settings),
+                                             {"owner_id": fan, "target_id": author})
+        async with w.db.read() as session:
+            assert await session.get(BroadcastAccount, author) is not None
+
+    run(database_url, body, broadcast_threshold=5)
+
+
+def test_trim_keeps_the_newest_entries(database_url: str) -> None:
+    async def body(w: World) -> None:
+        owner, author = await w.account("owner"), await w.account("author")
+        posts = [await w.post(author) for _ in range(9)]
+        await w.add(*[TimelineEntry(owner_id=owner, post_id=p, author_id=author) for p in posts])
+        async with w.db.write() as session:
+            assert await trim_homes(session, [owner], 5, sample=False) == 1
+        assert await homes(w, 0, []) == set()
+        async with w.db.read() as session:
+            kept = (await session.scalars(select(TimelineEntry.post_id)
+                                          .where(TimelineEntry.owner_id == owner))).all()
+        assert sorted(kept) == sorted(posts)[-5:]
+
+    run(database_url, body)
+
+
+def test_claim_takes_interactive_jobs_first_and_one_bulk_job(database_url: str) -> None:
+    async def body(w: World) -> None:
+        async with w.db.write() as session:
+            await session.execute(text("DELETE FROM jobs"))
+            for _ in range(3):
+                await queue.enqueue(session, "noop", {}, priority=queue.PRIORITY_BULK)
+            small = await queue.enqueue(session, "noop", {})
+        async with w.db.write() as session:
+            jobs = await queue.claim(session, "t", 4, skip_locked=False, bulk_limit=1)
+            await session.execute(text("DELETE FROM jobs"))
+        assert jobs[0].id == small.id and len(jobs) == 2
+
+    run(database_url, body)
+
+
+def test_migration_0002_keeps_a_populated_table(tmp_path: Path) -> None:
+    with fresh_database(tmp_path) as url:
+        resolved = normalise_database_url(url)
+        command.upgrade(alembic_config(resolved), "0001")
+
+        async def fill(w: World) -> None:
+            owner, author = await w.account("owner"), await w.account("author")
+            posts = [await w.post(author) for _ in range(3)]
+            await w.add(*[TimelineEntry(owner_id=owner, post_id=p, author_id=author)
+                          for p in posts])
+
+        async def entries(w: World) -> None:
+            async with w.db.read() as session:
+                found = await session.scalar(text("SELECT count(*) FROM timeline_entries"))
+            assert found == 3
+
+        run(resolved, fill)
+        migrate(resolved)
+        run(resolved, entries)
+        command.downgrade(alembic_config(resolved), "0001")
+        run(resolved, entries)
+        migrate(resolved)
+        run(resolved, entries)
