@@ -38,6 +38,7 @@ from parley.streaming.events import (
     ConversationUpdated,
     Delivered,
     DomainEvent,
+    ExclusionsChanged,
     FiltersChanged,
     NotificationCreated,
     PostCreated,
@@ -146,6 +147,10 @@ class Publisher:
             # Mastodon sends no payload; clients refetch their filters.
             await self.broker.publish(channels.home(event.account_id),
                                       _event("filters_changed", "undefined"))
+        elif isinstance(event, ExclusionsChanged):
+            await self.broker.publish_many(
+                [channels.exclusions(account_id) for account_id in event.account_ids],
+                _event("exclusions_changed", ""))
 
     async def _render_post(self, post_id: int) -> tuple[Post, dict[str, Any]] | None:
         async with self.db.read() as session:

@@ -113,9 +113,9 @@ class _Text:
 class Gate:
     """Per-connection view of what the viewer chose not to see: posts by accounts they block,
     mute, are blocked by, or whose domain they block (dropped), and their keyword filters
-    (`filtered` results; `hide` drops). Read when first needed and again at most every
-    REFRESH seconds, so a new block takes effect within that time; filters also reload on
-    `filters_changed`."""
+    (`filtered` results; `hide` drops). Read when first needed; a block, mute or domain block
+    made or lifted since resets it at once (the `exclusions` channel), and it is read again
+    every REFRESH seconds anyway (timed mutes expire); filters reload on `filters_changed`."""
 
     REFRESH = 30.0
     FILTERED_EVENTS = STATUS_EVENTS
@@ -136,6 +136,9 @@ class Gate:
 
     def filters_changed(self) -> None:
         self.filters = None
+
+    def exclusions_changed(self) -> None:
+        self.excluded = None
 
     async def admits(self, event: dict[str, Any]) -> bool:
         if self.viewer_id is None or event.get("event") not in self.FILTERED_EVENTS:
@@ -233,6 +236,8 @@ class _Connection:
         self.viewer_id = viewer_id
         self.send = send
         self.subscription = broker.subscribe(self._wake)
+        if viewer_id is not None:  # a new block or mute must hold from the very next event
+            self.subscription.add(channels.exclusions(viewer_id))
         self.streams: dict[str, channels.Stream] = {}
         self.gate = Gate(db, viewer_id)
         self.writer: asyncio.Task[None] | None = None
@@ -282,6 +287,8 @@ class _Connection:
     async def _deliver(self, message: Message) -> None:
         stream = self.streams.get(message.channel)
         if stream is None:
+            if message.channel.startswith("exclusions:"):
+                self.gate.exclusions_changed()
             return
         event = orjson.loads(message.data)
         name = event["event"]

@@ -42,6 +42,12 @@ def list_channel(list_id: int) -> str:
     return f"timeline:list:{list_id}"
 
 
+def exclusions(account_id: int) -> str:
+    """Internal to Parley: every signed-in streaming connection listens here and re-reads its
+    blocks and mutes when told; nothing on it reaches a client."""
+    return f"exclusions:{account_id}"
+
+
 def followers_of(account_id: int) -> str:
     """A broadcast account's posts: no subscriber opens it; each process's hub resolves it to
     the home channels of the connected accounts that follow `account_id`."""

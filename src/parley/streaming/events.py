@@ -86,6 +86,14 @@ class ConversationUpdated:
 
 
 @dataclass(frozen=True)
+class ExclusionsChanged:
+    """A block, mute or domain block between these accounts began or ended: their open
+    streams must re-read what they hide before the next post passes their gate."""
+
+    account_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class FiltersChanged:
     """The account's filters changed: its clients should reload them."""
 
@@ -93,7 +101,8 @@ class FiltersChanged:
 
 
 DomainEvent = (PostCreated | PostDeleted | PostUpdated | Delivered | BroadcastDelivered
-               | NotificationCreated | FiltersChanged | ConversationUpdated)
+               | NotificationCreated | FiltersChanged | ExclusionsChanged
+               | ConversationUpdated)
 
 
 def record(session: AsyncSession, event: DomainEvent) -> None:
