@@ -1,14 +1,20 @@
-"""An account's own timeline: its posts and reposts as one viewer may see them."""
+"""An account's own timeline: its posts and reposts as one viewer may see them, and its
+pinned posts (through the ORM, or as rows on the raw read path)."""
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.lib.paging import Page
+from parley.lib.rawsql import Reader, Sql, reader_now
 from parley.posts.models import Post, PostTag, Tag
+from parley.posts.rows import POST_JOINS, POST_SELECT, VISIBLE_SQL, PostRow, RowBatch
 from parley.posts.visibility import original_not_excluded, visible_with_original
 
 
@@ -39,3 +45,86 @@ async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: in
                       .where(Tag.name == filters.tagged.lower().lstrip("#")))
         stmt = stmt.where(Post.id.in_(tagged_ids))
     return page.arrange(list((await session.scalars(page.apply(stmt, Post.id))).all()))
+
+
+# --- The raw read (lib/rawsql; docs/architecture.md "The read path") ------------------------
+
+MAX_POST_ID = (1 << 63) - 1
+# visible_to(:viewer) for the reposted original `o` (VISIBLE_SQL is written for `p`).
+_ORIGINAL_VISIBLE = re.sub(r"\bp\.", "o.", VISIBLE_SQL)
+# original_not_excluded: a repost's original must be visible and not by an account the
+# viewer blocks, is blocked by, mutes or whose domain they block. Written out correlated:
+# only reposts evaluate it, cheaper than a viewer-context statement for every page.
+_ORIGINAL_SHOWS = (
+    "(p.repost_of_id IS NULL OR EXISTS (SELECT 1 FROM posts o WHERE o.id = p.repost_of_id "
+    f"AND {_ORIGINAL_VISIBLE} = 1 "
+    "AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = :viewer "
+    "AND ob.target_account_id = o.account_id) "
+    "AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = o.account_id "
+    "AND ob.target_account_id = :viewer) "
+    "AND NOT EXISTS (SELECT 1 FROM mutes om WHERE om.account_id = :viewer "
+    "AND om.target_account_id = o.account_id "
+    "AND (om.expires_at IS NULL OR om.expires_at > :now)) "
+    "AND NOT EXISTS (SELECT 1 FROM account_domain_blocks od WHERE od.account_id = :viewer "
+    "AND od.domain = o.domain)))")
+_ACCOUNT_EXISTS = Sql("SELECT id FROM accounts WHERE id = :account")
+
+
+@functools.cache
+def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool) -> Sql:
+    """account_posts as one statement (16 shapes at most, each built once)."""
+    where = ["p.account_id = :account", "p.id < :upper", "p.id > :lower",
+             f"{VISIBLE_SQL} = 1", _ORIGINAL_SHOWS]
+    if not replies:
+        where.append("(p.in_reply_to_id IS NULL OR p.in_reply_to_account_id = :account)")
+    if not reposts:
+        where.append("p.repost_of_id IS NULL")
+    if tagged:
+        where.append("p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t "
+                     "ON t.id = pt.tag_id WHERE t.name = :tag)")
+    return Sql(f"SELECT {POST_SELECT} FROM posts p {POST_JOINS} WHERE {' AND '.join(where)} "
+               f"ORDER BY p.id {'ASC' if ascending else 'DESC'} LIMIT :limit")
+
+
+@functools.cache
+def _pins_sql(ascending: bool) -> Sql:
+    """pinned_posts as one statement: the pin id first, then POST_SELECT."""
+    return Sql(f"SELECT pp.id, {POST_SELECT} FROM post_pins pp "
+               f"JOIN posts p ON p.id = pp.post_id {POST_JOINS} "
+               "WHERE pp.account_id = :account AND p.account_id = :account "
+               f"AND {VISIBLE_SQL} = 1 AND pp.id < :upper AND pp.id > :lower "
+               f"ORDER BY pp.id {'ASC' if ascending else 'DESC'} LIMIT :limit")
+
+
+async def account_exists(reader: Reader, account_id: int) -> bool:
+    return bool(await reader.fetch(_ACCOUNT_EXISTS, {"account": account_id}))
+
+
+def _page_params(batch: RowBatch, account_id: int, page: Page) -> dict[str, Any]:
+    return {"account": account_id, "viewer": batch.viewer_param, "limit": page.limit,
+            "upper": page.max_id if page.max_id is not None else MAX_POST_ID,
+            "lower": max(page.since_id or 0, page.min_id or 0)}
+
+
+async def account_rows(reader: Reader, account_id: int, *, viewer_id: int | None, page: Page,
+                       filters: AccountPostsFilter) -> tuple[list[PostRow], RowBatch]:
+    """account_posts on the raw read path: the page as rows, with the batch that read them
+    (for render_rows)."""
+    batch = RowBatch(reader, viewer_id)
+    sql = _posts_sql(page.ascending, not filters.exclude_replies, not filters.exclude_reposts,
+                     bool(filters.tagged))
+    params = {**_page_params(batch, account_id, page), "now": reader_now(reader)}
+    if filters.tagged:
+        params["tag"] = filters.tagged.lower().lstrip("#")
+    rows = batch.add(await reader.fetch(sql, params))
+    return page.arrange(rows), batch
+
+
+async def pinned_rows(reader: Reader, account_id: int, *, viewer_id: int | None, page: Page
+                      ) -> tuple[list[tuple[int, PostRow]], RowBatch]:
+    """featured pinned_posts on the raw read path: (pin id, post) pairs, newest pin first."""
+    batch = RowBatch(reader, viewer_id)
+    found = await reader.fetch(_pins_sql(page.ascending), _page_params(batch, account_id, page))
+    posts = batch.add(row[1:] for row in found)
+    return page.arrange([(int(row[0]), post) for row, post in zip(found, posts, strict=True)]
+                        ), batch

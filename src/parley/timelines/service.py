@@ -372,7 +372,8 @@ async def home_rows(reader: Reader, *, viewer_id: int, page: Page, home_cap: int
     start = _Range(span.upper, span.lower, span.ascending)
     entries, ran_out, oldest = await _entries(batch, hidden, span, limit)
     found = {row.id: row for row in entries}
-    for row in await _broadcast_posts(batch, hidden, start, limit):
+    for row in await _broadcast_posts(batch, hidden, _within_page(start, entries, limit),
+                                      limit):
         found.setdefault(row.id, row)
     if (ran_out and not page.ascending and page.max_id is not None and len(found) < limit
             and await _capped(reader, viewer_id, home_cap)):
@@ -383,6 +384,18 @@ async def home_rows(reader: Reader, *, viewer_id: int, page: Page, home_cap: int
         sorted(found.values(), key=lambda row: row.id, reverse=not page.ascending)[:limit],
         entry_ids={row.id for row in entries})
     return page.arrange(rows), batch
+
+
+def _within_page(span: _Range, entries: list[PostRow], limit: int) -> _Range:
+    """The part of `span` a merged post can still reach the page from: when the entries fill
+    the page, only posts beyond its last entry (in reading order) can displace one, so a
+    broadcast followee's older posts are neither read nor hydrated."""
+    if len(entries) < limit:
+        return span
+    last = entries[limit - 1].id
+    if span.ascending:
+        return _Range(min(span.upper, last), span.lower, True)
+    return _Range(span.upper, max(span.lower, last), False)
 
 
 async def _capped(reader: Reader, viewer_id: int, home_cap: int) -> bool:

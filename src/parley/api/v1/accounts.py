@@ -13,24 +13,32 @@ from parley.accounts.models import Account
 from parley.api.deps import (
     AppSettings,
     DbSession,
+    FastReader,
+    FastViewer,
     Viewer,
     app_required,
+    fast_user_optional,
     parse_id,
-    user_optional,
     user_required,
 )
 from parley.api.entities.accounts import account_entity, credential_account_entity
 from parley.api.entities.filters import drop_hidden
-from parley.api.entities.statuses import render_statuses
+from parley.api.entities.statuses import render_rows
 from parley.api.oauth import token_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
+from parley.config import Settings
 from parley.errors import Forbidden, Invalid, NotFound
-from parley.featured.service import pinned_posts
+from parley.lib.rawsql import Reader
 from parley.oauth.tokens import Authenticated, issue_token
 from parley.social.models import Follow
-from parley.timelines.account import AccountPostsFilter, account_posts
+from parley.timelines.account import (
+    AccountPostsFilter,
+    account_exists,
+    account_rows,
+    pinned_rows,
+)
 
 router = APIRouter()
 
@@ -178,35 +186,37 @@ class AccountStatusesQuery(BaseModel):
     tagged: str | None = Field(default=None, max_length=255)
 
 
-async def _pinned_statuses(request: Request, session: DbSession, settings: AppSettings,
-                           account_id: int, viewer_id: int | None) -> FastJSON:
-    """The account's pinned posts the viewer may see, most recently pinned first."""
-    pins = await pinned_posts(session, account_id=account_id, viewer_id=viewer_id,
-                              page=Page.from_request(request))
-    rendered = await render_statuses(session, [post for _, post in pins], viewer_id=viewer_id,
-                                     settings=settings, filter_context="account")
-    return json_response(drop_hidden(rendered),
-                         link=link_header(request, [pin for pin, _ in pins]))
-
-
-@router.get("/api/v1/accounts/{account_id}/statuses")
-async def account_statuses(account_id: str, request: Request, session: DbSession,
-                           settings: AppSettings,
-                           viewer: Viewer | None = Depends(user_optional("read:statuses"))
-                           ) -> FastJSON:
-    account = await accounts.get_account(session, parse_id(account_id))
+async def account_statuses_page(request: Request, reader: Reader, raw_account_id: str,
+                                viewer_id: int | None, settings: Settings) -> FastJSON:
+    """An account's statuses (or its pins) on the raw read path (this route, and api/hot.py
+    before FastAPI's routing)."""
+    account_id = parse_id(raw_account_id)
+    if not await account_exists(reader, account_id):
+        raise NotFound()
     query = await parse(request, AccountStatusesQuery)
     if query.only_media:  # media arrive with their own feature
         return json_response([])
+    page = Page.from_request(request)
     if query.pinned:
-        return await _pinned_statuses(request, session, settings, account.id,
-                                      viewer.id if viewer else None)
-    filters = AccountPostsFilter(exclude_replies=query.exclude_replies,
-                                 exclude_reposts=query.exclude_reblogs, tagged=query.tagged)
-    viewer_id = viewer.id if viewer else None
-    posts = await account_posts(session, account.id, viewer_id=viewer_id,
-                                page=Page.from_request(request), filters=filters)
-    rendered = await render_statuses(session, posts, viewer_id=viewer_id, settings=settings,
-                                     filter_context="account")
-    return json_response(drop_hidden(rendered),
-                         link=link_header(request, [post.id for post in posts]))
+        # Most recently pinned first; the pin id pages the list.
+        pins, batch = await pinned_rows(reader, account_id, viewer_id=viewer_id, page=page)
+        rows, cursors = [post for _, post in pins], [pin for pin, _ in pins]
+    else:
+        filters = AccountPostsFilter(exclude_replies=query.exclude_replies,
+                                     exclude_reposts=query.exclude_reblogs,
+                                     tagged=query.tagged)
+        rows, batch = await account_rows(reader, account_id, viewer_id=viewer_id, page=page,
+                                         filters=filters)
+        cursors = [row.id for row in rows]
+    rendered = await render_rows(reader, rows, viewer_id=viewer_id, settings=settings,
+                                 filter_context="account", batch=batch)
+    return json_response(drop_hidden(rendered), link=link_header(request, cursors))
+
+
+@router.get("/api/v1/accounts/{account_id}/statuses")
+async def account_statuses(account_id: str, request: Request, reader: FastReader,
+                           settings: AppSettings,
+                           viewer: FastViewer | None = Depends(
+                               fast_user_optional("read:statuses"))) -> FastJSON:
+    return await account_statuses_page(request, reader, account_id,
+                                       viewer.id if viewer else None, settings)

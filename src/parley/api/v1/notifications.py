@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
+from parley.api.deps import (
+    AppSettings,
+    DbSession,
+    FastReader,
+    FastViewer,
+    Viewer,
+    fast_user_required,
+    parse_id,
+    user_required,
+)
+from parley.api.entities.admin_reports import render_reports
+from parley.api.entities.notification_rows import render_notification_rows
 from parley.api.entities.notifications import render_notifications
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
+from parley.config import Settings
+from parley.db import Database
 from parley.errors import NotFound
+from parley.lib.rawsql import Reader
 from parley.notifications import service as notifications
+from parley.notifications.rows import notification_rows
 from parley.notifications.service import NotificationFilter
 
 router = APIRouter()
@@ -46,21 +63,35 @@ class UnreadCountQuery(NotificationsQuery):
     limit: int = Field(default=100, ge=1, le=1000)
 
 
-@router.get("/api/v1/notifications")
-async def list_notifications(
-    request: Request, session: DbSession, settings: AppSettings,
-    viewer: Viewer = Depends(user_required("read:notifications")),
-) -> FastJSON:
+async def notifications_page(request: Request, reader: Reader, viewer_id: int,
+                             settings: Settings, db: Database) -> FastJSON:
+    """The notifications list on the raw read path (this route, and api/hot.py before
+    FastAPI's routing)."""
     query = await parse(request, NotificationsQuery)
     try:
         filters = query.notification_filter()
     except NotFound:
         return json_response([])  # notifications from an account that cannot exist: none
-    rows = await notifications.list_notifications(
-        session, viewer_id=viewer.id, filters=filters,
+    page = await notification_rows(
+        reader, viewer_id=viewer_id, filters=filters,
         page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
-    entities = await render_notifications(session, rows, viewer_id=viewer.id, settings=settings)
-    return json_response(entities, link=link_header(request, [n.id for n in rows]))
+    report_ids = [n.report_id for n in page.rows if n.report_id is not None]
+    reports: dict[int, dict[str, Any]] = {}
+    if report_ids:  # admins' admin.report notifications only: read through the ORM
+        async with db.read() as session:
+            reports = await render_reports(session, report_ids, settings)
+    entities = await render_notification_rows(page, viewer_id=viewer_id, settings=settings,
+                                              reports=reports)
+    return json_response(entities, link=link_header(request, [n.id for n in page.rows]))
+
+
+@router.get("/api/v1/notifications")
+async def list_notifications(
+    request: Request, reader: FastReader, settings: AppSettings,
+    viewer: FastViewer = Depends(fast_user_required("read:notifications")),
+) -> FastJSON:
+    return await notifications_page(request, reader, viewer.id, settings,
+                                    request.app.state.db)
 
 
 @router.get("/api/v1/notifications/unread_count")

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy import select
 from starlette.responses import Response
 
 from parley.api.deps import DbSession
+from parley.lib.rawsql import SessionReader
 from parley.lists import service as lists
 from parley.posts.models import Post
 from parley.timelines import service as timelines
@@ -34,11 +36,24 @@ async def timeline_page(page: Page, db: DbSession, found: list[Post], *, title: 
                        newest=ids[0] if ids else None, **context)
 
 
+async def _posts_by_ids(db: DbSession, post_ids: list[int]) -> list[Post]:
+    """ORM posts (for post_views) in the order of `post_ids`; any deleted since are skipped."""
+    if not post_ids:
+        return []
+    found = {post.id: post for post in await db.scalars(select(Post).where(
+        Post.id.in_(post_ids)))}
+    return [found[post_id] for post_id in post_ids if post_id in found]
+
+
 @router.get("/home")
 async def home(page: PageContext, db: DbSession) -> Response:
     account = page.require_account()
-    found = await timelines.home_timeline(db, viewer_id=account.id,
-                                          page=page_request(page.request))
+    # The API's home read (hybrid fan-out merge, cap fallback) through this page's session;
+    # its rows have passed the home rules, so the posts are loaded by id only.
+    rows, _batch = await timelines.home_rows(
+        SessionReader(db), viewer_id=account.id, page=page_request(page.request),
+        home_cap=page.settings.home_cap, broadcasts=page.settings.broadcast_threshold > 0)
+    found = await _posts_by_ids(db, [row.id for row in rows])
     return await timeline_page(page, db, found, title="Home", live="/live/home",
                                empty="Follow people to see their posts here.")
 
