@@ -4,11 +4,16 @@ connection's gate is told to re-read what its viewer hides (no window of stale r
 from __future__ import annotations
 
 from support.clients import Clients, eventually
-from support.streams import streaming
+from support.streams import Recorder, streaming
 
 
-def _contents(statuses: list[dict[str, object]]) -> list[str]:
-    return [str(status["content"]) for status in statuses]
+def _contents(recorder: Recorder) -> list[str]:
+    return [str(status["content"]) for status in recorder.of("update")]
+
+
+def _arrives(recorder: Recorder, text: str) -> None:
+    assert eventually(lambda: any(text in content for content in _contents(recorder)),
+                      timeout=10)
 
 
 def test_a_block_made_mid_stream_holds_for_the_next_post(clients: Clients) -> None:
@@ -16,20 +21,17 @@ def test_a_block_made_mid_stream_holds_for_the_next_post(clients: Clients) -> No
                            clients.new_user("gateother"))
     with streaming(viewer.api.stream_public) as recorder:
         loud.api.status_post("gate before the block")
-        assert eventually(lambda: any("before the block" in c for c in
-                                      _contents(recorder.of("update"))), timeout=10)
+        _arrives(recorder, "before the block")
         viewer.api.account_block(loud.id)
         loud.api.status_post("gate after the block")
         other.api.status_post("gate marker after the block")
-        assert eventually(lambda: any("marker" in c for c in
-                                      _contents(recorder.of("update"))), timeout=10)
+        _arrives(recorder, "marker")
         viewer.api.account_unblock(loud.id)
         viewer.api.account_mute(loud.id)
         loud.api.status_post("gate while muted")
         other.api.status_post("gate marker while muted")
-        assert eventually(lambda: any("marker while muted" in c for c in
-                                      _contents(recorder.of("update"))), timeout=10)
-    seen = _contents(recorder.of("update"))
+        _arrives(recorder, "marker while muted")
+    seen = _contents(recorder)
     assert not any("after the block" in c and "marker" not in c for c in seen)
     assert not any("while muted" in c and "marker" not in c for c in seen)
 
@@ -39,11 +41,9 @@ def test_being_blocked_mid_stream_holds_for_the_next_post(clients: Clients) -> N
                               clients.new_user("gateother"))
     with streaming(viewer.api.stream_public) as recorder:
         blocker.api.status_post("blocker before")
-        assert eventually(lambda: any("blocker before" in c for c in
-                                      _contents(recorder.of("update"))), timeout=10)
+        _arrives(recorder, "blocker before")
         blocker.api.account_block(viewer.id)
         blocker.api.status_post("blocker after")
         other.api.status_post("blocker marker")
-        assert eventually(lambda: any("blocker marker" in c for c in
-                                      _contents(recorder.of("update"))), timeout=10)
-    assert not any("blocker after" in c for c in _contents(recorder.of("update")))
+        _arrives(recorder, "blocker marker")
+    assert not any("blocker after" in c for c in _contents(recorder))
