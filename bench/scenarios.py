@@ -8,6 +8,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,12 @@ from bench.procs import Server, cpu_seconds
 _DELIVERED = ("SELECT count(*) FROM follows f JOIN timeline_entries t ON t.owner_id = f.account_id "
               "AND t.post_id = {post} WHERE f.target_account_id = {author} "
               "AND f.state = 'accepted'")
+_FANOUT_PENDING = ("SELECT count(*) FROM jobs WHERE kind = 'fanout_post' "
+                   "AND state IN ('queued', 'running')")
+_FOLLOWERS = ("SELECT account_id FROM follows WHERE target_account_id = {author} "
+              "AND state = 'accepted' ORDER BY account_id")
+# Followers whose homes the delivery curve samples while a fan-out runs.
+SAMPLE_SIZE = 1000
 _BROADCAST = "SELECT count(*) FROM broadcast_accounts WHERE account_id = {author}"
 _SAMPLE = ("SELECT account_id FROM follows WHERE target_account_id = {author} "
            "AND state = 'accepted' AND account_id IN ({active}) ORDER BY account_id LIMIT {n}")
@@ -33,6 +40,7 @@ class DeliveryCounter:
         self.db_url = db_url
         self._sqlite: sqlite3.Connection | None = None
         self._pg: Any = None
+        self._samples: dict[int, list[int]] = {}
 
     async def scalar(self, sql: str) -> Any:
         if self.db_url.startswith("sqlite"):
@@ -54,6 +62,36 @@ class DeliveryCounter:
                                     f"{int(author_id)} AND post_id = {int(post_id)}"))
         return followers + own
 
+    async def estimate(self, post_id: int, author_id: int, expected: int) -> int:
+        """How many of the author's followers have the post, estimated from a fixed sample
+        of at most SAMPLE_SIZE of them (the curve's points while the fan-out runs: an exact
+        count probes one primary key per follower, CPU the fan-out itself needs)."""
+        sample = self._samples.get(author_id)
+        if sample is None:
+            ids = [int(row) for row in await self.column(_FOLLOWERS.format(author=author_id))]
+            sample = self._samples[author_id] = ids[::max(1, len(ids) // SAMPLE_SIZE)]
+        if not sample:
+            return 0
+        hits = int(await self.scalar(
+            f"SELECT count(*) FROM timeline_entries WHERE post_id = {int(post_id)} "
+            f"AND owner_id IN ({','.join(map(str, sample))})"))
+        return round(hits * (expected - 1) / len(sample))
+
+    async def column(self, sql: str) -> list[Any]:
+        if self.db_url.startswith("sqlite"):
+            await self.scalar("SELECT 1")
+            assert self._sqlite is not None
+            conn = self._sqlite
+            rows = await asyncio.to_thread(lambda: conn.execute(sql).fetchall())
+            return [row[0] for row in rows]
+        await self.scalar("SELECT 1")
+        return [row[0] for row in await self._pg.fetch(sql)]
+
+    async def fanout_pending(self) -> bool:
+        """Whether any fan-out job is queued or running (the jobs table holds only pending
+        work: a cheap read, unlike counting a big audience's entries)."""
+        return bool(await self.scalar(_FANOUT_PENDING))
+
     async def is_broadcast(self, author_id: int) -> bool:
         """Hybrid fan-out applies to the author (as the server decides it: the table, unless
         PARLEY_BROADCAST_THRESHOLD is 0)."""
@@ -66,14 +104,7 @@ class DeliveryCounter:
     async def followers_among(self, author_id: int, active: list[int], n: int) -> list[int]:
         """Up to n of these (token-holding) accounts that follow the author."""
         sql = _SAMPLE.format(author=int(author_id), active=",".join(map(str, active)), n=n)
-        if self.db_url.startswith("sqlite"):
-            await self.scalar("SELECT 1")
-            assert self._sqlite is not None
-            conn = self._sqlite
-            rows = await asyncio.to_thread(lambda: conn.execute(sql).fetchall())
-            return [int(row[0]) for row in rows]
-        await self.scalar("SELECT 1")
-        return [int(row[0]) for row in await self._pg.fetch(sql)]
+        return [int(row) for row in await self.column(sql)]
 
     async def close(self) -> None:
         if self._sqlite is not None:
@@ -226,23 +257,62 @@ PROBE_EVERY = 0.2
 
 
 def _poll_every(expected: int) -> float:
-    """Counting a big audience's entries probes one primary key per follower: poll it less
-    often so the measurement does not eat the CPU the fan-out needs."""
+    """How often the delivery curve gets a point (an estimate from a sample of followers)."""
     return 0.05 if expected <= 20_000 else 0.2
 
 
+# How often the cheap "is any fan-out job left?" probe runs.
+PENDING_EVERY = 0.02
+
+
+def _jobs(counter: DeliveryCounter, author: int, expected: int) -> Jobs:
+    async def estimate(post: int) -> int:
+        return await counter.estimate(post, author, expected)
+
+    return Jobs(counter.fanout_pending, estimate)
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """Full delivery by the job queue: `pending` (cheap) says whether fan-out jobs are left,
+    `estimate` gives the curve's points meanwhile; `progress` (exact) runs once they are
+    gone, to confirm."""
+
+    pending: Callable[[], Awaitable[bool]]
+    estimate: Progress
+
+
 async def _track(post_id: int, started: float, progress: Progress, expected: int,
-                 limit_s: float, every: float = 0.05) -> dict[str, Any]:
-    """Poll how many of `expected` have the post until all do (or the time limit)."""
+                 limit_s: float, every: float = 0.05, jobs: Jobs | None = None
+                 ) -> dict[str, Any]:
+    """Poll how many of `expected` have the post until all do (or the time limit). With
+    `jobs`, full delivery is when no fan-out job was left (the exact count confirming it),
+    and the curve's other points are estimates taken every `every` s."""
     curve: list[tuple[float, int]] = []
     delivered = 0
-    while time.perf_counter() - started < limit_s:
-        delivered = await progress(post_id)
-        curve.append((time.perf_counter() - started, delivered))
-        if delivered >= expected:
-            break
-        await asyncio.sleep(every)
-    full = curve[-1][0] if delivered >= expected else None
+    full: float | None = None
+    next_point = 0.0
+    while (now := time.perf_counter() - started) < limit_s:
+        if jobs is None:
+            delivered = await progress(post_id)
+            curve.append((time.perf_counter() - started, delivered))
+            if delivered >= expected:
+                full = curve[-1][0]
+                break
+            await asyncio.sleep(every)
+            continue
+        if not await jobs.pending():
+            seen = time.perf_counter() - started
+            delivered = await progress(post_id)
+            curve.append((seen, delivered))
+            if delivered >= expected:
+                full = seen
+                break
+            await asyncio.sleep(every)  # jobs gone yet not all delivered: a failed job
+        elif now >= next_point:
+            curve.append((now, await jobs.estimate(post_id)))
+            next_point = now + every
+        await asyncio.sleep(PENDING_EVERY)
     return {"post_id": post_id, "expected": expected, "delivered": delivered,
             "full_delivery_s": full, "deliveries_per_s": expected / full if full else None,
             "curve": curve}
@@ -257,6 +327,8 @@ async def _compose_and_track(server: Server, workload: Workload, author: int, ex
     if await counter.is_broadcast(author):
         sample = await counter.followers_among(author, workload.active, PROBE_SAMPLE)
         probe = HomeProbe(server.port, sample)
+    else:
+        await counter.estimate(0, author, expected)  # picks the sample before the clock runs
     started = time.perf_counter()
     result = await open_loop(server.port, 1000, 0.001, workload.single("compose", author))
     sent_ms = (time.perf_counter() - started) * 1000
@@ -271,7 +343,7 @@ async def _compose_and_track(server: Server, workload: Workload, author: int, ex
             return await counter.count(post, author)
 
         tracked = await _track(post_id, started, entries, expected, limit_s,
-                               every=_poll_every(expected))
+                               every=_poll_every(expected), jobs=_jobs(counter, author, expected))
     return {"compose_ms": sent_ms, **tracked}
 
 
@@ -289,6 +361,7 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
     url = normalise_database_url(counter.db_url)
     settings = Settings(database_url=url, broadcast_threshold=0)
     db = Database(url)
+    await counter.estimate(0, author, expected)
     try:
         post_id = new_id()
         started = time.perf_counter()
@@ -303,7 +376,7 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
             return await counter.count(post, author)
 
         return await _track(post_id, started, entries, expected, limit_s,
-                            every=_poll_every(expected))
+                            every=_poll_every(expected), jobs=_jobs(counter, author, expected))
     finally:
         await db.dispose()
 

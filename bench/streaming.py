@@ -17,8 +17,11 @@ import os
 import re
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -84,6 +87,8 @@ class LatencyRun:
     duplicates: int = 0
     request_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)
+    resent: int = 0  # requests resent on a new connection (the server closed an idle one)
     server_cpu_s: float = 0.0  # the server's process CPU time over the sending phase
     client_cpu_s: float = 0.0  # this benchmark client's, over the same phase
 
@@ -111,25 +116,54 @@ async def _listen(setup: Setup, run: LatencyRun, ready: asyncio.Event) -> None:
 
 class RawClient:
     """Minimal HTTP/1.1 keep-alive client for the load: the benchmark shares the server's
-    cores, and httpx cost about as much CPU per request as the server's compose."""
+    cores, and httpx cost about as much CPU per request as the server's compose.
+
+    uvicorn closes a connection idle for 5 s (timeout_keep_alive): an idle connection older
+    than IDLE_S is dropped rather than reused, and a reused one the server closed anyway
+    (EOF before any byte of a response: it never read the request) is replaced and the
+    request sent again once. Latency still counts from the request's scheduled time."""
+
+    IDLE_S = 4.0
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+        self.resent = 0  # requests sent again on a fresh connection
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
+        """(reader, writer, reused): the most recently used idle connection young enough."""
+        now = time.monotonic()
+        while self.idle:
+            reader, writer, since = self.idle.pop()
+            if now - since < self.IDLE_S and not reader.at_eof():
+                return reader, writer, True
+            writer.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return reader, writer, False
 
     async def post_form(self, path: str, token: str, form: dict[str, str]) -> int:
         """POST a form; returns the status (the body is read and dropped)."""
-        if self.idle:
-            reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         body = urlencode(form).encode()
-        writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     f"Authorization: Bearer {token}\r\n"
-                     "Content-Type: application/x-www-form-urlencoded\r\n"
-                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   f"Authorization: Bearer {token}\r\n"
+                   "Content-Type: application/x-www-form-urlencoded\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        reader, writer, reused = await self._connection()
+        while True:
+            try:
+                writer.write(request)
+                status_line = await reader.readline()
+            except OSError:
+                status_line = b""
+            if status_line or not reused:
+                break
+            # The server closed this idle connection before reading the request: resend.
+            writer.close()
+            self.resent += 1
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            reused = False
         try:
-            status = int((await reader.readline()).split()[1])
+            status = int(status_line.split()[1])
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 name, _, value = line.partition(b":")
@@ -139,11 +173,11 @@ class RawClient:
         except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
             writer.close()
             raise
-        self.idle.append((reader, writer))
+        self.idle.append((reader, writer, time.monotonic()))
         return status
 
     def close(self) -> None:
-        for _reader, writer in self.idle:
+        for _reader, writer, _since in self.idle:
             writer.close()
 
 
@@ -156,12 +190,26 @@ async def _post(client: RawClient, setup: Setup, run: LatencyRun, number: int,
                                         {"status": f"@{setup.author_name} ping-{number}"})
         if status >= 400:
             run.errors += 1
-    except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            run.error_kinds[f"HTTP {status}"] += 1
+    except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as error:
         run.errors += 1
+        run.error_kinds[type(error).__name__] += 1
     run.request_ms.append((time.perf_counter() - scheduled) * 1000)
 
 
-async def measure_latency(setup: Setup, rate: float, duration: float) -> LatencyRun:
+def _profile(pid: int, duration: float, output: str) -> subprocess.Popen[bytes]:
+    """py-spy record of the server over the sending phase (a flame graph, or `.txt`:
+    collapsed stacks), sampling without stopping it."""
+    kind = "raw" if output.endswith(".txt") else "flamegraph"
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy) if spy.exists() else "py-spy", "record", "--nonblocking",
+                             "-p", str(pid), "-d", str(max(1, int(duration))), "-f", kind,
+                             "-o", output],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def measure_latency(setup: Setup, rate: float, duration: float,
+                          profile: str | None = None) -> LatencyRun:
     """Open loop: post i is due at start + i/rate whatever happened before (latency counts
     from the due time, so a slow server cannot hide its queueing)."""
     run = LatencyRun()
@@ -169,6 +217,7 @@ async def measure_latency(setup: Setup, rate: float, duration: float) -> Latency
     listener = asyncio.create_task(_listen(setup, run, ready))
     await ready.wait()
     client = RawClient(setup.server.port)
+    spy = _profile(setup.server.pid, duration, profile) if profile else None
     cpu_before, client_before = setup.server.cpu(), time.process_time()
     start_at = time.perf_counter()
     tasks = []
@@ -180,7 +229,10 @@ async def measure_latency(setup: Setup, rate: float, duration: float) -> Latency
     await asyncio.sleep(0.5)  # the last notifications' publishing counts too
     run.server_cpu_s = setup.server.cpu() - cpu_before
     run.client_cpu_s = time.process_time() - client_before
+    run.resent = client.resent
     client.close()
+    if spy is not None:
+        await asyncio.to_thread(spy.wait)
     deadline = time.perf_counter() + 10
     # Stragglers: a bounded poll of a counter (the measurement itself is already taken).
     while len(run.received) < len(run.sent_at) - run.errors and time.perf_counter() < deadline:  # noqa: ASYNC110
@@ -200,7 +252,9 @@ def report_latency(run: LatencyRun, rate: float) -> str:
     sent = max(1, len(run.sent_at))
     return "\n".join([
         f"offered rate: {rate:g} replies/s, sent {len(run.sent_at)}, errors {run.errors}, "
-        f"delivered {len(run.received)}, lost {lost}, duplicated {run.duplicates}",
+        f"delivered {len(run.received)}, lost {lost}, duplicated {run.duplicates}, "
+        f"resent on a new connection {run.resent}"
+        + (f" (errors: {dict(run.error_kinds)})" if run.error_kinds else ""),
         f"reply -> notification (ms): p50 {percentile(delays, .5):.1f}  "
         f"p90 {percentile(delays, .9):.1f}  p99 {percentile(delays, .99):.1f}  "
         f"max {max(delays, default=0):.1f}",
@@ -256,6 +310,8 @@ def main() -> None:
     latency.add_argument("--rate", type=float, default=100)
     latency.add_argument("--duration", type=float, default=20)
     latency.add_argument("--posters", type=int, default=20)
+    latency.add_argument("--profile", metavar="FILE",
+                         help="py-spy record the server while sending (.svg, or .txt)")
     connections = sub.add_parser("connections")
     connections.add_argument("--count", type=int, default=5000)
     connections.add_argument("--kind", choices=("sse", "ws"), default="sse")
@@ -264,7 +320,8 @@ def main() -> None:
         setup = start(getattr(args, "posters", 1), Path(tmp))
         try:
             if args.command == "latency":
-                run = asyncio.run(measure_latency(setup, args.rate, args.duration))
+                run = asyncio.run(measure_latency(setup, args.rate, args.duration,
+                                                 args.profile))
                 print(report_latency(run, args.rate))
             else:
                 print(asyncio.run(measure_connections(setup, args.count, args.kind)))

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parley.api.errors import install_error_handlers
 from parley.api.hot import HotReads
+from parley.api.hot_writes import HotWrites
 from parley.api.publisher import Publisher
 from parley.api.responses import FastJSON
 from parley.api.router import api_router
@@ -24,6 +25,7 @@ from parley.db import Database
 from parley.jobs.worker import Worker
 from parley.migrate import migrate
 from parley.streaming.broker import create_broker
+from parley.timelines.jobs import homes_resolver
 from parley.web.routes import web_router
 
 log = logging.getLogger("parley")
@@ -64,6 +66,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
         broker = create_broker(settings.redis_url, settings.redis_prefix)
         await broker.start()
         broker.hub.resolve_followers = follower_resolver(db)
+        broker.hub.resolve_homes = homes_resolver(db)
         app.state.broker = broker
         publisher = Publisher(db, broker, settings)
         db.after_commit.append(publisher.after_commit)
@@ -95,5 +98,6 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     # Streaming connections bypass the middleware stack, whose frames and closures would
     # otherwise live as long as each of thousands of idle connections (issue 4).
     # The hottest reads (home, context) likewise skip FastAPI's routing and dependencies.
-    app.middleware_stack = StreamingEndpoints(HotReads(app.build_middleware_stack(), app))
+    app.middleware_stack = StreamingEndpoints(HotWrites(
+        HotReads(app.build_middleware_stack(), app), app))
     return app

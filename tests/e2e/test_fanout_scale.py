@@ -28,9 +28,12 @@ from parley.lists.models import List, ListMember
 from parley.migrate import alembic_config, migrate
 from parley.posts.models import Mention
 from parley.social.models import Block, DomainBlock, Mute
-from parley.streaming.events import EVENTS_KEY, BroadcastDelivered
+from parley.streaming import channels
+from parley.streaming.broker import Broker
+from parley.streaming.events import EVENTS_KEY, BroadcastDelivered, Delivered
+from parley.tags.models import TagFollow
 from parley.timelines.broadcast import record_over_threshold
-from parley.timelines.jobs import trim_homes
+from parley.timelines.jobs import homes_resolver, trim_homes
 from parley.timelines.models import BroadcastAccount, TimelineEntry
 from support.server import fresh_database
 
@@ -87,6 +90,52 @@ def test_batches_are_queued_at_once_and_run_in_any_order(database_url: str) -> N
             async with w.db.write() as session:
                 await HANDLERS["fanout_post"](JobContext(session, w.settings), payload)
         assert await homes(w, post, [author, *followers]) == {author, *followers}
+
+    run(database_url, body, fanout_batch_size=2)
+
+
+def test_batches_reach_connected_followers_once_by_range(database_url: str) -> None:
+    """Follower batches name their follower range, not their receivers: each hub finds which
+    of its connected accounts in the range got the post, so every connected receiver hears
+    of it once (a tag follower who follows too only through its batch) and others never."""
+    async def body(w: World) -> None:
+        author = await w.account("author")
+        followers = [await w.account("f") for _ in range(7)]
+        for follower in followers:
+            await w.follow(follower, author)
+        blocker, tagged = followers[2], followers[5]
+        tag = await w.tag(f"t{new_id()}")
+        await w.add(Block(id=new_id(), account_id=blocker, target_account_id=author),
+                    TagFollow(id=new_id(), account_id=tagged, tag_id=tag))
+        post = await w.post(author, tags=(tag,))
+        events = await plan(w, post)
+        async with w.db.write() as session:
+            jobs = (await session.scalars(select(Job).where(Job.kind == "fanout_post"))).all()
+            payloads = [dict(job.payload) for job in jobs]
+            for job in jobs:
+                await session.delete(job)
+        for payload in payloads:
+            async with w.db.write() as session:
+                await HANDLERS["fanout_post"](JobContext(session, w.settings), payload)
+                events += session.info.get(EVENTS_KEY, [])
+        delivered = [e for e in events if isinstance(e, Delivered)]
+        assert [e.owner_ids for e in delivered if e.owner_ids] == [(author,)]
+        broker = Broker()
+        broker.hub.resolve_homes = homes_resolver(w.db)
+        streams = {}
+        for account in followers:
+            streams[account] = broker.subscribe()
+            streams[account].add(channels.home(account))
+        for event in delivered:
+            if event.followers is not None:
+                await broker.publish(channels.reached(post, *event.followers),
+                                     {"event": "update", "payload": "{}"})
+        for _ in range(100):
+            if broker.hub._drain is None:
+                break
+            await asyncio.sleep(0.02)
+        got = {account: len(stream.take()) for account, stream in streams.items()}
+        assert got == {account: 0 if account == blocker else 1 for account in followers}
 
     run(database_url, body, fanout_batch_size=2)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -24,13 +24,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.conversations import render_conversations
+from parley.api.entities.notification_rows import render_notification_rows
 from parley.api.entities.notifications import render_notifications
-from parley.api.entities.statuses import render_status, render_statuses
+from parley.api.entities.statuses import render_rows, render_status, render_statuses
 from parley.config import Settings
 from parley.conversations.direct import participant_views
 from parley.db import Database
+from parley.lib.rawsql import Reader, SqliteReader
 from parley.notifications.models import Notification
+from parley.notifications.rows import NotificationPage, NotificationRow
+from parley.notifications.rows import _load_subjects as load_subjects
 from parley.posts.models import Post, PostTag, Tag
+from parley.posts.rows import PostRow, RowBatch, post_row_of
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.streaming.events import (
@@ -55,6 +60,21 @@ log = logging.getLogger("parley.streaming")
 MAX_BATCH = 64
 
 
+def _regrouped(batch: list[DomainEvent]) -> list[DomainEvent]:
+    """The batch with its notifications first, then its new posts, each in their order, then
+    every other event in its order: a burst of replies renders and publishes its
+    notifications together and its posts together, instead of alternating with each post's
+    fan-out event. Events only ever move earlier past events of other kinds, so a post's
+    creation still comes before its edits and deletion; a notification stream carries
+    nothing else a notification could overtake."""
+    first = [e for e in batch if isinstance(e, NotificationCreated)]
+    second = [e for e in batch if isinstance(e, PostCreated)]
+    if not first and not second:
+        return batch
+    rest = [e for e in batch if not isinstance(e, NotificationCreated | PostCreated)]
+    return [*first, *second, *rest]
+
+
 def _event(name: str, payload: Any, **meta: Any) -> dict[str, Any]:
     """The broker's event: Mastodon's name and payload (a JSON string), plus metadata that
     lets each subscriber filter (author, for blocks and mutes)."""
@@ -62,12 +82,12 @@ def _event(name: str, payload: Any, **meta: Any) -> dict[str, Any]:
     return {"event": name, "payload": text, **meta}
 
 
-def _post_event(name: str, payload: Any, post: Post) -> dict[str, Any]:
+def _post_event(name: str, payload: Any, post: Post | PostRow) -> dict[str, Any]:
     """A post's event carries its author and domain, for each subscriber's block/mute gate."""
     return _event(name, payload, account_id=post.account_id, domain=post.domain)
 
 
-def _broadcast(post: Post) -> bool:
+def _broadcast(post: Post | PostRow) -> bool:
     """Mastodon's public and hashtag streams: public originals, no replies to others."""
     replied_to = post.in_reply_to_account_id
     return (post.visibility == "public" and post.repost_of_id is None
@@ -92,6 +112,9 @@ class Publisher:
         self.settings = settings
         self.queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._sqlite: SqliteReader | None = None
+        self._batch_reader: Reader | None = None  # the reader of the batch being published
+        self._rendered: dict[int, tuple[PostRow, dict[str, Any]]] = {}  # this batch's posts
 
     async def after_commit(self, info: dict[Any, Any]) -> None:
         for event in take(info):
@@ -105,17 +128,45 @@ class Publisher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
 
     async def _run(self) -> None:
         while True:
             batch = [await self.queue.get()]
             while len(batch) < MAX_BATCH and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
-            for _kind, run in groupby(batch, key=type):
-                try:
-                    await self.publish_many(list(run))
-                except Exception:  # a failed render must not stop the stream for everyone
-                    log.exception("could not publish %s", batch)
+            try:
+                async with self._reader() as reader:
+                    self._batch_reader = reader
+                    for _kind, run in groupby(_regrouped(batch), key=type):
+                        try:
+                            await self.publish_many(list(run))
+                        except Exception:  # a failed render must not stop everyone's stream
+                            log.exception("could not publish %s", batch)
+            except Exception:  # the read connection itself failed: the next batch retries
+                log.exception("could not publish %s", batch)
+            finally:
+                self._batch_reader = None
+                self._rendered.clear()
+
+    @contextlib.asynccontextmanager
+    async def _reader(self) -> AsyncIterator[Reader]:
+        """The batch's raw reads (lib/rawsql). On SQLite the publisher's own connection in a
+        transaction of its own: the request path's shared one may hold a snapshot older than
+        the commit being published, which would not show the rows to render."""
+        if not self.db.is_sqlite:
+            async with self.db.fast() as reader:
+                yield reader
+            return
+        if self._sqlite is None:
+            self._sqlite = SqliteReader(self.db.url.split("///", 1)[-1])
+        self._sqlite.begin()
+        try:
+            yield self._sqlite
+        finally:
+            self._sqlite.end()
 
     async def publish_many(self, events: Sequence[DomainEvent]) -> None:
         """Publish consecutive events of one kind, in order, sharing their renders."""
@@ -125,8 +176,25 @@ class Publisher:
         elif isinstance(events[0], PostCreated):
             await self._created([event for event in events if isinstance(event, PostCreated)])
         else:
+            await self._prerender([event.post_id for event in events
+                                   if isinstance(event, Delivered | BroadcastDelivered)])
             for event in events:
                 await self.publish(event)
+
+    async def _prerender(self, post_ids: list[int]) -> None:
+        """Render the posts of a run of deliveries together (one RowBatch) into this batch's
+        cache, which _render_post then answers from."""
+        reader = self._batch_reader
+        wanted = [i for i in dict.fromkeys(post_ids) if i not in self._rendered]
+        if reader is None or len(wanted) < 2:
+            return
+        batch = RowBatch(reader, None)
+        await batch.load_posts(wanted)
+        rows = [batch.posts[i] for i in wanted if i in batch.posts]
+        statuses = await render_rows(reader, rows, viewer_id=None, settings=self.settings,
+                                     batch=batch)
+        for row, status in zip(rows, statuses, strict=True):
+            self._rendered[row.id] = (row, status)
 
     async def publish(self, event: DomainEvent) -> None:
         if isinstance(event, Delivered):
@@ -152,13 +220,28 @@ class Publisher:
                 [channels.exclusions(account_id) for account_id in event.account_ids],
                 _event("exclusions_changed", ""))
 
-    async def _render_post(self, post_id: int) -> tuple[Post, dict[str, Any]] | None:
-        async with self.db.read() as session:
-            post = await session.get(Post, post_id)
-            if post is None:
+    async def _render_post(self, post_id: int) -> tuple[Post | PostRow, dict[str, Any]] | None:
+        """A post as a signed-out viewer sees it, on the batch's raw reader, and rendered once
+        per batch (a large fan-out's Delivered events all carry the same post)."""
+        reader = self._batch_reader
+        if reader is None:
+            async with self.db.read() as session:
+                post = await session.get(Post, post_id)
+                if post is None:
+                    return None
+                return post, await render_status(session, post, viewer_id=None,
+                                                 settings=self.settings)
+        found = self._rendered.get(post_id)
+        if found is None:
+            batch = RowBatch(reader, None)
+            await batch.load_posts([post_id])
+            row = batch.posts.get(post_id)
+            if row is None:
                 return None
-            return post, await render_status(session, post, viewer_id=None,
-                                             settings=self.settings)
+            [status] = await render_rows(reader, [row], viewer_id=None,
+                                         settings=self.settings, batch=batch)
+            found = self._rendered[post_id] = (row, status)
+        return found
 
     @staticmethod
     async def _tags(session: AsyncSession, post_id: int) -> list[str]:
@@ -167,14 +250,18 @@ class Publisher:
             .where(PostTag.post_id == post_id))).all())
 
     async def _delivered(self, event: Delivered) -> None:
-        if not event.owner_ids and not event.list_ids:
+        """`update` on the homes and lists the fan-out wrote; a batch of followers is one
+        `reached` channel, which each process's hub resolves among its connected accounts."""
+        targets = [channels.home(owner) for owner in event.owner_ids]
+        targets += [channels.list_channel(list_id) for list_id in event.list_ids]
+        if event.followers is not None:
+            targets.append(channels.reached(event.post_id, *event.followers))
+        if not targets:
             return
         rendered = await self._render_post(event.post_id)
         if rendered is None:
             return
         post, status = rendered
-        targets = [channels.home(owner) for owner in event.owner_ids]
-        targets += [channels.list_channel(list_id) for list_id in event.list_ids]
         await self.broker.publish_many(targets, _post_event("update", status, post))
 
     async def _broadcast_delivered(self, event: BroadcastDelivered) -> None:
@@ -188,28 +275,67 @@ class Publisher:
                                   _post_event("update", status, post))
 
     async def _notifications(self, events: Sequence[NotificationCreated]) -> None:
-        """Each recipient's notifications rendered together, published in commit order."""
-        async with self.db.read() as session:
-            rows = await _rows(session, Notification, [(e.notification_id, e.row)
-                                                       for e in events])
-            by_recipient: dict[int, list[Notification]] = {}
-            for row in rows:
-                by_recipient.setdefault(row.account_id, []).append(row)
-            rendered: list[tuple[int, dict[str, Any]]] = []
-            for recipient, notifications in by_recipient.items():
-                entities = await render_notifications(session, notifications,
-                                                      viewer_id=recipient,
-                                                      settings=self.settings)
-                rendered += [(recipient, entity) for entity in entities]
-        senders = {str(row.id): row.from_account_id for row in rows}
-        for recipient, entity in rendered:
-            await self.broker.publish(
-                channels.notifications(recipient),
-                _event("notification", entity, account_id=senders[entity["id"]]))
+        """Each recipient's notifications rendered together (raw read path), published in
+        commit order: one broker call for the lot."""
+        rows = [Notification(**e.row) for e in events if e.row is not None]
+        if len(rows) < len(events):  # not made by notify(): read them (rare)
+            async with self.db.read() as session:
+                rows = await _rows(session, Notification, [(e.notification_id, e.row)
+                                                           for e in events])
+        by_recipient: dict[int, list[Notification]] = {}
+        for row in rows:
+            by_recipient.setdefault(row.account_id, []).append(row)
+        rendered: dict[str, tuple[int, dict[str, Any]]] = {}
+        for recipient, notifications in by_recipient.items():
+            for entity in await self._render_notifications(recipient, notifications):
+                rendered[entity["id"]] = (recipient, entity)
+        messages = []
+        for row in rows:  # commit order
+            found = rendered.get(str(row.id))
+            if found is not None:
+                messages.append(([channels.notifications(found[0])],
+                                 _event("notification", found[1],
+                                        account_id=row.from_account_id)))
+        await self.broker.publish_each(messages)
+
+    async def _render_notifications(self, recipient: int, notifications: list[Notification]
+                                    ) -> list[dict[str, Any]]:
+        """One recipient's notifications on the raw read path (the rows renderer of
+        GET /notifications); those about reports through the ORM, which renders reports."""
+        reader = self._batch_reader
+        if reader is None or any(n.report_id is not None for n in notifications):
+            async with self.db.read() as session:
+                return await render_notifications(session, notifications,
+                                                  viewer_id=recipient, settings=self.settings)
+        page = NotificationPage([NotificationRow(n.id, n.type, n.created_at, n.group_key,
+                                                 n.from_account_id, n.post_id, n.report_id)
+                                 for n in notifications], RowBatch(reader, recipient))
+        await page.batch.load_accounts(n.from_account_id for n in notifications)
+        page.senders = {n.from_account_id: page.batch.accounts.get(n.from_account_id)
+                        for n in notifications}
+        await load_subjects(page)
+        return await render_notification_rows(page, viewer_id=recipient,
+                                              settings=self.settings, reports={})
 
     async def _created(self, events: Sequence[PostCreated]) -> None:
         """New posts, rendered together: each on its thread's stream, and the public and
         hashtag streams when it is broadcast there."""
+        posts = [Post(**e.row) for e in events if e.row is not None]
+        tags = {e.post_id: e.tags for e in events}
+        reader = self._batch_reader
+        if (reader is None or len(posts) < len(events)
+                or any(_broadcast(post) and tags[post.id] is None for post in posts)):
+            await self._created_orm(events)
+            return
+        # Everything but the mentions, tags and app is in the event: rows path.
+        statuses = await render_rows(reader, [post_row_of(post) for post in posts],
+                                     viewer_id=None, settings=self.settings)
+        await self.broker.publish_each([
+            message for post, status in zip(posts, statuses, strict=True)
+            for message in _created_messages(post, status, tags.get(post.id) or ())])
+
+    async def _created_orm(self, events: Sequence[PostCreated]) -> None:
+        """_created for events without their rows: read through the ORM."""
         async with self.db.read() as session:
             posts = await _rows(session, Post, [(e.post_id, e.row) for e in events])
             statuses = await render_statuses(session, posts, viewer_id=None,
@@ -218,20 +344,9 @@ class Publisher:
             for post in posts:
                 if _broadcast(post) and tags.get(post.id) is None:
                     tags[post.id] = tuple(await self._tags(session, post.id))
-        for post, status in zip(posts, statuses, strict=True):
-            await self._publish_created(post, status, tags.get(post.id) or ())
-
-    async def _publish_created(self, post: Post, status: dict[str, Any],
-                               tags: Sequence[str]) -> None:
-        if post.visibility in ("public", "unlisted"):
-            thread_payload: dict[str, Any] = status
-        else:  # the web UI fetches it through the viewer's own session
-            thread_payload = {"id": str(post.id), "visibility": post.visibility}
-        await self.broker.publish(channels.thread(post.thread_id),
-                                  _post_event("update", thread_payload, post))
-        if _broadcast(post):
-            await self.broker.publish_many(_public_channels(post.domain is None, tuple(tags)),
-                                           _post_event("update", status, post))
+        await self.broker.publish_each([
+            message for post, status in zip(posts, statuses, strict=True)
+            for message in _created_messages(post, status, tags.get(post.id) or ())])
 
     async def _broadcast_followers(self, account_id: int) -> list[str]:
         """The followers_of channel when `account_id` is a broadcast account: its followers'
@@ -276,6 +391,21 @@ class Publisher:
                                                       settings=self.settings)
                 await self.broker.publish(channels.direct(account_id),
                                           _event("conversation", entity))
+
+
+def _created_messages(post: Post, status: dict[str, Any], tags: Sequence[str]
+                      ) -> list[tuple[list[str], dict[str, Any]]]:
+    """A new post's messages: on its thread's stream, and on the public and hashtag streams
+    when it is broadcast there."""
+    if post.visibility in ("public", "unlisted"):
+        thread_payload: dict[str, Any] = status
+    else:  # the web UI fetches it through the viewer's own session
+        thread_payload = {"id": str(post.id), "visibility": post.visibility}
+    messages = [([channels.thread(post.thread_id)], _post_event("update", thread_payload, post))]
+    if _broadcast(post):
+        messages.append((_public_channels(post.domain is None, tuple(tags)),
+                         _post_event("update", status, post)))
+    return messages
 
 
 async def _rows(session: AsyncSession, model: Any, wanted: Sequence[tuple[int, Any]]

@@ -114,6 +114,12 @@ class SqliteReader:
             self.conn.execute("BEGIN")
         self._depth += 1
 
+    @property
+    def shared(self) -> bool:
+        """Inside another request's transaction (begun earlier, so its snapshot may be older
+        than a commit this caller has just made)."""
+        return self._depth > 1
+
     def end(self) -> None:
         self._depth -= 1
         if self._depth == 0 and self.conn.in_transaction:

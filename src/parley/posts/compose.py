@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -67,13 +67,28 @@ class Draft:
     has_media: bool = False
 
 
+class Author(Protocol):
+    """What posting needs of its author: an ORM Account, or a row read for it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def default_privacy(self) -> str: ...
+    @property
+    def default_language(self) -> str | None: ...
+    @property
+    def default_sensitive(self) -> bool: ...
+
+
 def post_urls(settings: Settings, username: str, post_id: int) -> tuple[str, str]:
     """(uri, url) of a local post: the ActivityPub id and the web page."""
     return (f"{settings.base_url}/users/{username}/statuses/{post_id}",
             f"{settings.base_url}/@{username}/{post_id}")
 
 
-def _validate(draft: Draft, author: Account, settings: Settings) -> tuple[str, str | None]:
+def _validate(draft: Draft, author: Author, settings: Settings) -> tuple[str, str | None]:
     """The visibility and language the post gets; Invalid with a clear message otherwise."""
     if not draft.text.strip() and not draft.has_media:
         raise Invalid("Validation failed: Text can't be blank")
@@ -212,7 +227,7 @@ async def _remember_key(session: AsyncSession, author_id: int, key: str | None,
         raise Conflict("A post with this Idempotency-Key is already being created")
 
 
-def _new_row(draft: Draft, author: Account, settings: Settings, *, visibility: str,
+def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: str,
              language: str | None, content: str, parent: Post | None, quoted: Post | None
              ) -> dict[str, Any]:
     """Every column of the new post (all of them: the ORM object made from it must never
@@ -271,7 +286,7 @@ async def _notify_new_post(session: AsyncSession, post: Post, mentioned: Sequenc
                      type="quote", post_id=post.id)
 
 
-async def create_post(session: AsyncSession, *, settings: Settings, author: Account,
+async def create_post(session: AsyncSession, *, settings: Settings, author: Author,
                       draft: Draft) -> Post:
     """Write a post (or a reply, or a quote) and everything that follows from it, in few
     statements: mentioned accounts with their notification state in one read, then one

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from parley.streaming.channels import followers_owner, home, home_owner
+from parley.streaming.channels import Reach, followers_owner, home, home_owner, reach_of
 
 log = logging.getLogger("parley.streaming")
 
@@ -39,6 +39,8 @@ class BroadcastPost:
 
 # Resolves a broadcast account's post to the locally connected accounts whose home gets it.
 FollowerResolver = Callable[[BroadcastPost, Sequence[int]], Awaitable[Collection[int]]]
+# Of these (connected) accounts, those whose home holds the post: a fan-out batch's receivers.
+HomesResolver = Callable[[int, Sequence[int]], Awaitable[Collection[int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ class Hub:
     def __init__(self) -> None:
         self.subscribers: dict[str, set[Subscription]] = defaultdict(set)
         self.resolve_followers: FollowerResolver | None = None
+        self.resolve_homes: HomesResolver | None = None
         self._backlog: deque[tuple[str, bytes]] = deque()
         self._drain: asyncio.Task[None] | None = None
 
@@ -147,6 +150,9 @@ class Hub:
     def deliver(self, channel: str, data: bytes) -> None:
         if followers_owner(channel) is not None:
             if self.resolve_followers is not None:  # None: a process without streams
+                self._queue(channel, data)
+        elif channel.startswith("reached:"):
+            if self.resolve_homes is not None:
                 self._queue(channel, data)
         elif self._backlog:
             self._queue(channel, data)
@@ -174,11 +180,13 @@ class Hub:
         try:
             while self._backlog:
                 channel, data = self._backlog[0]
-                author = followers_owner(channel)
-                if author is None:
-                    self._hand_out(channel, data)
-                else:
+                author, reach = followers_owner(channel), reach_of(channel)
+                if author is not None:
                     await self._broadcast(author, data)
+                elif reach is not None:
+                    await self._reached(reach, data)
+                else:
+                    self._hand_out(channel, data)
                 self._backlog.popleft()
         finally:
             self._drain = None
@@ -204,6 +212,23 @@ class Hub:
             return
         for follower in followers:
             self._hand_out(home(follower), data)
+
+    async def _reached(self, reach: Reach, data: bytes) -> None:
+        """A fan-out batch to the home streams of the connected accounts it reached: one
+        lookup among this process's connected accounts in the batch's follower range (none
+        when nobody in it is connected, the common case for a large audience)."""
+        post_id, after, upper = reach
+        candidates = [owner for owner in self.connected_home_owners()
+                      if (after is None or owner > after) and (upper is None or owner <= upper)]
+        if not candidates or self.resolve_homes is None:
+            return
+        try:
+            owners = await self.resolve_homes(post_id, candidates)
+        except Exception:  # one failed lookup must not stop every stream of the process
+            log.exception("could not look up the homes post %d reached", post_id)
+            return
+        for owner in owners:
+            self._hand_out(home(owner), data)
 
     @property
     def subscriber_count(self) -> int:
@@ -236,6 +261,12 @@ class Broker:
     async def publish_many(self, channels: list[str], event: dict[str, Any]) -> None:
         """The same event on many channels (a home fan-out batch)."""
         self.hub.deliver_many(channels, orjson.dumps(event))
+
+    async def publish_each(self, messages: Sequence[tuple[list[str], dict[str, Any]]]
+                           ) -> None:
+        """Several events, each on its channels, in order (a batch of notifications)."""
+        for channels, event in messages:
+            self.hub.deliver_many(channels, orjson.dumps(event))
 
     async def start(self) -> None:
         return None
@@ -283,6 +314,17 @@ class RedisBroker(Broker):
     async def publish_many(self, channels: list[str], event: dict[str, Any]) -> None:
         await self.redis.publish(self.channel, orjson.dumps({"c": channels, "e": event}))
 
+    async def publish_each(self, messages: Sequence[tuple[list[str], dict[str, Any]]]
+                           ) -> None:
+        """One pipelined round trip for the lot (awaiting each publish in turn made the
+        publisher fall behind under load), in order."""
+        if not messages:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for channels, event in messages:
+                pipe.publish(self.channel, orjson.dumps({"c": channels, "e": event}))
+            await pipe.execute()
+
     async def _read(self) -> None:
         while True:
             try:
@@ -298,8 +340,8 @@ class RedisBroker(Broker):
 
     def _dispatch(self, data: bytes) -> None:
         envelope = orjson.loads(data)
-        local = [c for c in envelope["c"]
-                 if c in self.hub.subscribers or followers_owner(c) is not None]
+        local = [c for c in envelope["c"] if c in self.hub.subscribers
+                 or followers_owner(c) is not None or c.startswith("reached:")]
         if local:
             self.hub.deliver_many(local, orjson.dumps(envelope["e"]))
 

@@ -60,6 +60,25 @@ def followers_owner(channel: str) -> int | None:
     return int(rest) if rest.isdigit() else None
 
 
+# (post id, after, upper): followers with after < id <= upper (None: unbounded).
+Reach = tuple[int, int | None, int | None]
+
+
+def reached(post_id: int, after: int | None, upper: int | None) -> str:
+    """A fan-out batch: the post went into the homes of some of the author's followers with
+    ids in (after, upper]. No subscriber opens it; each process's hub looks up which of its
+    connected accounts in that range got the post and hands the event to their homes."""
+    return f"reached:{post_id}:{'' if after is None else after}:{'' if upper is None else upper}"
+
+
+def reach_of(channel: str) -> Reach | None:
+    """The (post, after, upper) of a `reached` channel, else None."""
+    if not channel.startswith("reached:"):
+        return None
+    post, after, upper = channel[8:].split(":")
+    return int(post), int(after) if after else None, int(upper) if upper else None
+
+
 @dataclass(frozen=True, slots=True)
 class Stream:
     """A stream a client asked for: its Mastodon name (as echoed back) and broker channels."""

@@ -42,11 +42,16 @@ class PostDeleted:
 
 @dataclass(frozen=True)
 class Delivered:
-    """The fan-out wrote this post into these accounts' home timelines and these lists."""
+    """The fan-out wrote this post into these accounts' home timelines and these lists, and
+    with `followers` = (after, upper) into the homes of the author's followers with ids in
+    that range that its rules let through. Those are not listed: returning and publishing
+    thousands of ids per batch cost more than the insert when few of them have a stream
+    open; each process's hub looks up its own connected accounts (channels.reached)."""
 
     post_id: int
     owner_ids: tuple[int, ...] = field(default_factory=tuple)
     list_ids: tuple[int, ...] = field(default_factory=tuple)
+    followers: tuple[int | None, int | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
+from parley.db import Database
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
 from parley.lib.sql import alias_of, bigint, insert_ignoring
@@ -47,6 +48,7 @@ from parley.posts.models import Mention, Post, PostTag
 from parley.posts.visibility import visible_to
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.predicates import follows
+from parley.streaming.broker import HomesResolver
 from parley.streaming.events import BroadcastDelivered, Delivered, record
 from parley.tags.models import TagFollow
 from parley.timelines import broadcast
@@ -59,6 +61,9 @@ MERGE_LIMIT = 100
 TRIM_EVERY = 64
 HOMED_VISIBILITIES = ("public", "unlisted", "private")
 _COLUMNS = ["owner_id", "post_id", "author_id"]
+_PROBE_CHUNK = 1000
+# Spreads the trim sample over accounts whatever their ids' low bits (a prime modulus).
+_SPREAD = 1_000_003
 # (owner_id, post_id, author_id) rows for timeline_entries.
 Rows = Select[int, int, int]
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -81,10 +86,31 @@ def insert_entries(session: AsyncSession, rows: Rows) -> Insert:
 
 
 async def _deliver(session: AsyncSession, rows: Rows) -> list[int]:
-    """Insert home entries and return who newly got one (for the live `update` events)."""
+    """Insert home entries and return who newly got one (for the live `update` events): for
+    the few receivers besides followers (followers' batches return nobody: see Delivered)."""
     result = await session.execute(insert_entries(session, rows)
                                    .returning(TimelineEntry.owner_id))
     return list(result.scalars().all())
+
+
+async def reached_homes(session: AsyncSession, post_id: int, owners: Sequence[int]
+                        ) -> list[int]:
+    """Those of `owners` whose home holds the post (primary-key probes, in chunks that stay
+    under every driver's bind-parameter limit)."""
+    found: list[int] = []
+    for start in range(0, len(owners), _PROBE_CHUNK):
+        chunk = list(owners[start:start + _PROBE_CHUNK])
+        found += (await session.scalars(select(TimelineEntry.owner_id).where(
+            TimelineEntry.post_id == post_id, TimelineEntry.owner_id.in_(chunk)))).all()
+    return found
+
+
+def homes_resolver(db: Database) -> HomesResolver:
+    """The hub's HomesResolver over this process's database."""
+    async def resolve(post_id: int, owners: Sequence[int]) -> list[int]:
+        async with db.read() as session:
+            return await reached_homes(session, post_id, owners)
+    return resolve
 
 
 def _has_original(receiver: Column, original_id: Column | int) -> ColumnElement[bool]:
@@ -182,6 +208,9 @@ def _tag_follower_rows(fan: _Fanout) -> Rows:
         .join(Account, Account.id == receiver)
         .where(TagFollow.tag_id.in_(select(PostTag.tag_id).where(PostTag.post_id == post.id)),
                Account.domain.is_(None), receiver != post.account_id,
+               # Followers get it from their batch under the same rules; leaving them out
+               # here keeps each home's one live `update` (batches report ranges, not ids).
+               ~follows(receiver, post.account_id),
                *_receiver_rules(fan, receiver))
     )
 
@@ -217,6 +246,18 @@ async def _batch_bounds(session: AsyncSession, author_id: int, size: int) -> lis
                                   .where(numbered.c.n % size == 0)
                                   .order_by(numbered.c.account_id))
     return list(found.all())
+
+
+def _trim_sample(post: Post, after: int | None, upper: int | None) -> Select[int]:
+    """About one in TRIM_EVERY of this batch's followers, a different share for each post:
+    the homes the amortised cap trims (whether or not the post reached them: a trim only
+    keeps a home's newest entries)."""
+    shift = post.id % _SPREAD
+    stmt = (select(Follow.account_id)
+            .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
+                   (Follow.account_id % _SPREAD + shift) % TRIM_EVERY == 0))
+    result: Select[int] = _in_range(stmt, Follow.account_id, after, upper)
+    return result
 
 
 def _subscribers(post: Post, after: int | None, upper: int | None) -> Select[int]:
@@ -290,13 +331,17 @@ async def _first_rows(session: AsyncSession, fan: _Fanout, *, broadcast_post: bo
     return delivered
 
 
-async def _batch(session: AsyncSession, fan: _Fanout, after: int | None, upper: int | None
-                 ) -> tuple[list[int], list[int]]:
-    """One range of followers: their homes, their lists, their `notify` notifications."""
-    delivered = await _deliver(session, _follower_rows(fan, after, upper))
+async def _batch(session: AsyncSession, fan: _Fanout, after: int | None, upper: int | None,
+                 cap: int) -> list[int]:
+    """One range of followers: their homes (trimmed now and then), their lists, their
+    `notify` notifications; returns the lists."""
+    await session.execute(insert_entries(session, _follower_rows(fan, after, upper)))
+    if cap > 0:
+        sample = (await session.scalars(_trim_sample(fan.post, after, upper))).all()
+        await trim_homes(session, sample, cap, sample=False)
     lists = await fanout_to_lists(session, fan.post, after, upper)
     await _notify_subscribers(session, fan.post, after, upper)
-    return delivered, lists
+    return lists
 
 
 async def _plan(ctx: JobContext, fan: _Fanout, *, first: bool, after: int | None) -> None:
@@ -321,9 +366,8 @@ async def _plan(ctx: JobContext, fan: _Fanout, *, first: bool, after: int | None
     bounds = [b for b in await _batch_bounds(session, post.account_id, size)
               if after is None or b > after]
     if not bounds:  # one batch: done here, at the priority the post was queued with
-        homes, lists = await _batch(session, fan, after, None)
-        delivered += homes
-        record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
+        lists = await _batch(session, fan, after, None, cap)
+        record(session, Delivered(post.id, tuple(delivered), tuple(lists), (after, None)))
     else:
         record(session, Delivered(post.id, tuple(delivered)))
         for lower, upper in zip([after, *bounds], [*bounds, None], strict=True):
@@ -348,9 +392,9 @@ async def fanout_post(ctx: JobContext, payload: dict[str, Any]) -> None:
         cursor: int | None = payload.get("cursor")
         await _plan(ctx, fan, first=cursor is None, after=cursor)
         return
-    delivered, lists = await _batch(session, fan, payload.get("after"), payload.get("upper"))
-    record(session, Delivered(fan.post.id, tuple(delivered), tuple(lists)))
-    await trim_homes(session, delivered, ctx.settings.home_cap)
+    after, upper = payload.get("after"), payload.get("upper")
+    lists = await _batch(session, fan, after, upper, ctx.settings.home_cap)
+    record(session, Delivered(fan.post.id, (), tuple(lists), (after, upper)))
 
 
 async def _follow_accepted(session: AsyncSession, owner_id: int, target_id: int) -> bool:

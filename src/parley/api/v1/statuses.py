@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
@@ -15,6 +16,7 @@ from parley.api.deps import (
     FastReader,
     FastViewer,
     Viewer,
+    fast_required,
     fast_user_optional,
     parse_id,
     user_optional,
@@ -28,10 +30,11 @@ from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.db import Database
-from parley.errors import Invalid
-from parley.lib.rawsql import Reader
+from parley.errors import Invalid, Unauthorized
+from parley.lib.rawsql import Reader, Sql, SqliteReader
 from parley.posts import service as posts
 from parley.posts.models import Post
+from parley.posts.rows import post_row_of
 from parley.posts.threads import thread_context_rows
 
 router = APIRouter()
@@ -74,7 +77,7 @@ class StatusForm(BaseModel):
         return None if value == "" else value
 
 
-def _draft(form: StatusForm, viewer: Viewer, key: str | None) -> posts.Draft:
+def _draft(form: StatusForm, application_id: int | None, key: str | None) -> posts.Draft:
     if form.media_ids:
         raise Invalid("Validation failed: media attachments are not supported yet")
     if form.poll:
@@ -86,18 +89,53 @@ def _draft(form: StatusForm, viewer: Viewer, key: str | None) -> posts.Draft:
         sensitive=form.sensitive, language=form.language,
         in_reply_to_id=_optional_id(form.in_reply_to_id),
         quote_of_id=_optional_id(form.quoted_status_id),
-        application_id=viewer.application.id if viewer.application else None,
+        application_id=application_id,
         idempotency_key=key.strip()[:1000] if key and key.strip() else None)
 
 
+# The author's posting defaults (compose's Author), read on the raw path before the write.
+_AUTHOR = Sql("SELECT id, username, default_privacy, default_language, default_sensitive "
+              "FROM accounts WHERE id = :id")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRow:
+    id: int
+    username: str
+    default_privacy: str
+    default_language: str | None
+    default_sensitive: bool
+
+
+async def create_status_page(request: Request, db: Database, settings: Settings) -> FastJSON:
+    """POST /api/v1/statuses on the raw path (api/hot_writes.py; the FastAPI route below is
+    the same code): token and author in raw reads, the body parsed and validated, then one
+    write transaction, committed before the answer is rendered on the raw read path, so
+    that the one SQLite writer is held only for the post's own statements."""
+    async with db.fast() as reader:
+        viewer = await fast_required(request, reader, "write:statuses")
+        rows = await reader.fetch(_AUTHOR, {"id": viewer.id})
+    if not rows:
+        raise Unauthorized()
+    author = AuthorRow(*rows[0])
+    form = await parse(request, StatusForm)  # outside the read: the body may be slow
+    draft = _draft(form, viewer.application_id, request.headers.get("idempotency-key"))
+    async with db.write() as session:
+        post = await posts.create_post(session, settings=settings, author=author, draft=draft)
+        row = post_row_of(post)
+    async with db.fast() as reader:
+        if not reader.is_sqlite or not cast(SqliteReader, reader).shared:
+            return json_response((await render_rows(reader, [row], viewer_id=viewer.id,
+                                                    settings=settings))[0])
+    # Another request's snapshot is open on the shared connection (older than this commit).
+    async with db.read() as session:
+        return json_response(await render_status(session, post, viewer_id=viewer.id,
+                                                 settings=settings))
+
+
 @router.post("/api/v1/statuses")
-async def create_status(request: Request, session: DbSession, settings: AppSettings,
-                        viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
-    form = await parse(request, StatusForm)
-    draft = _draft(form, viewer, request.headers.get("idempotency-key"))
-    post = await posts.create_post(session, settings=settings, author=viewer.account,
-                                   draft=draft)
-    return await _render_committed(request, session, post, viewer, settings)
+async def create_status(request: Request, settings: AppSettings) -> FastJSON:
+    return await create_status_page(request, request.app.state.db, settings)
 
 
 async def _render_committed(request: Request, session: AsyncSession, post: Post,
