@@ -32,8 +32,7 @@ from parley.conversations.direct import participant_views
 from parley.db import Database
 from parley.lib.rawsql import Reader, SqliteReader
 from parley.notifications.models import Notification
-from parley.notifications.rows import NotificationPage, NotificationRow
-from parley.notifications.rows import _load_subjects as load_subjects
+from parley.notifications.rows import NotificationPage, NotificationRow, load_subjects
 from parley.posts.models import Post, PostTag, Tag
 from parley.posts.rows import PostRow, RowBatch, post_row_of
 from parley.streaming import channels

@@ -122,11 +122,11 @@ async def notification_rows(reader: Reader, *, viewer_id: int, filters: Notifica
         result.rows.append(notification)
         result.senders[notification.from_account_id] = (
             AccountRow(*row[_WIDTH:]) if row[_WIDTH] is not None else None)
-    await _load_subjects(result)
+    await load_subjects(result)
     return result
 
 
-async def _load_subjects(result: NotificationPage) -> None:
+async def load_subjects(result: NotificationPage) -> None:
     """subject_posts' rule: the post, or for a repost the post that was reposted."""
     batch = result.batch
     await batch.load_posts(ids_of(n.post_id for n in result.rows))
