@@ -222,11 +222,19 @@ def plot_fanout(r: dict[str, Any], path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4), dpi=80)
-    for i, post in enumerate(r["storm"]["posts"]):
-        if post["curve"]:
+    storm = r["storm"]
+    # Broadcast posts reach readers without rows (their curves are 10 sampled homes): the
+    # write fan-outs are the 10k-follower post and the celebrity's post with hybrid off.
+    series = [(f"post {i + 1}", post) for i, post in enumerate(storm["posts"])
+              if int(post.get("expected", 0)) > 100]
+    series += [(label, storm[key]) for key, label in (
+        ("fanout_10k", "10k-follower post"), ("hybrid_off", "100k post, hybrid off"))
+        if storm.get(key)]
+    for label, post in series:
+        if post.get("curve"):
             xs, ys = zip(*post["curve"], strict=True)
-            ax.plot(xs, ys, label=f"post {i + 1}")
-    ax.set_xlabel("seconds since the celebrity's compose request was sent")
+            ax.plot(xs, ys, label=label)
+    ax.set_xlabel("seconds since the post was made")
     ax.set_ylabel("home timelines delivered")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
