@@ -14,7 +14,6 @@ from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.posts.lookup import get_post
 from parley.posts.models import Post
-from parley.posts.visibility import visible_to
 from parley.social.models import Follow
 
 MAX_PINS = 5
@@ -50,16 +49,6 @@ async def unpin_post(session: AsyncSession, *, actor_id: int, post_id: int) -> P
     await session.execute(delete(PostPin).where(PostPin.account_id == actor_id,
                                                 PostPin.post_id == post.id))
     return post
-
-
-async def pinned_posts(session: AsyncSession, *, account_id: int, viewer_id: int | None,
-                       page: Page) -> list[tuple[int, Post]]:
-    """(pin id, post) pairs of the account's pins the viewer may see, newest pin first."""
-    stmt = (select(PostPin.id, Post).join(Post, Post.id == PostPin.post_id)
-            .where(PostPin.account_id == account_id, Post.account_id == account_id,
-                   visible_to(viewer_id)))
-    rows = (await session.execute(page.apply(stmt, PostPin.id))).all()
-    return page.arrange([(int(row[0]), row[1]) for row in rows])
 
 
 async def pinned_among(session: AsyncSession, *, account_id: int | None,

@@ -88,7 +88,8 @@ def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool) -> S
 
 @functools.cache
 def _pins_sql(ascending: bool) -> Sql:
-    """pinned_posts as one statement: the pin id first, then POST_SELECT."""
+    """An account's pins the viewer may see, as one statement: the pin id first, then
+    POST_SELECT."""
     return Sql(f"SELECT pp.id, {POST_SELECT} FROM post_pins pp "
                f"JOIN posts p ON p.id = pp.post_id {POST_JOINS} "
                "WHERE pp.account_id = :account AND p.account_id = :account "
@@ -122,7 +123,7 @@ async def account_rows(reader: Reader, account_id: int, *, viewer_id: int | None
 
 async def pinned_rows(reader: Reader, account_id: int, *, viewer_id: int | None, page: Page
                       ) -> tuple[list[tuple[int, PostRow]], RowBatch]:
-    """featured pinned_posts on the raw read path: (pin id, post) pairs, newest pin first."""
+    """(pin id, post) pairs of the account's pins the viewer may see, newest pin first."""
     batch = RowBatch(reader, viewer_id)
     found = await reader.fetch(_pins_sql(page.ascending), _page_params(batch, account_id, page))
     posts = batch.add(row[1:] for row in found)

@@ -26,8 +26,7 @@ from parley.posts.rows import (
     ids_of,
     load_exclusions,
 )
-from parley.posts.visibility import feed_visible, not_blocked_or_muted, visible_with_original
-from parley.timelines.models import TimelineEntry
+from parley.posts.visibility import not_blocked_or_muted, visible_with_original
 
 
 def tag_key(name: str) -> str:
@@ -39,19 +38,6 @@ async def _page_of_posts(session: AsyncSession, stmt: Select[Post], cursor: Any,
                          ) -> list[Post]:
     rows = (await session.scalars(page.apply(stmt, cursor))).all()
     return page.arrange(rows)
-
-
-async def home_timeline(session: AsyncSession, *, viewer_id: int, page: Page) -> list[Post]:
-    """A page of the viewer's home: a range of their timeline entries, checked again against
-    the visibility rule (a follow may have ended since the fan-out) and the viewer's blocks
-    and mutes (which may be newer than the entry)."""
-    stmt = (
-        select(Post)
-        .join(TimelineEntry, and_(TimelineEntry.post_id == Post.id,
-                                  TimelineEntry.owner_id == viewer_id))
-        .where(feed_visible(viewer_id))
-    )
-    return await _page_of_posts(session, stmt, TimelineEntry.post_id, page)
 
 
 @dataclass(frozen=True)
