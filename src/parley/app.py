@@ -18,8 +18,9 @@ from parley.api.hot_writes import HotWrites
 from parley.api.publisher import Publisher
 from parley.api.responses import FastJSON
 from parley.api.router import api_router
-from parley.api.streaming import StreamingEndpoints, follower_resolver
-from parley.api.streaming import router as streaming_router
+from parley.api.streaming.endpoints import StreamingEndpoints
+from parley.api.streaming.endpoints import router as streaming_router
+from parley.api.streaming.followers import follower_resolver
 from parley.config import VERSION, Settings
 from parley.db import Database
 from parley.jobs.worker import Worker

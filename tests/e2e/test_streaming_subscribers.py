@@ -9,7 +9,7 @@ import json
 import orjson
 from mastodon import Mastodon
 
-from parley.api.streaming import follower_resolver
+from parley.api.streaming.followers import follower_resolver
 from parley.config import normalise_database_url
 from parley.db import Database
 from parley.streaming import channels

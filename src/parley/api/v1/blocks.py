@@ -2,39 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from functools import partial
+from typing import Annotated, Protocol
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.accounts.service import get_account
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
-from parley.api.entities.accounts import account_entity, render_relationship
+from parley.accounts.models import Account
+from parley.api.deps import AppSettings, DbSession, Viewer, user_required
+from parley.api.entities.accounts import account_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
+from parley.api.v1.account_actions import act_on_account
 from parley.lib.timefmt import iso
 from parley.social import blocks
 
 router = APIRouter()
-
-
-async def _relationship(session: DbSession, viewer: Viewer, account_id: int) -> FastJSON:
-    return json_response(await render_relationship(session, viewer.id, account_id))
+Blocking = Annotated[Viewer, Depends(user_required("write:blocks"))]
+Muting = Annotated[Viewer, Depends(user_required("write:mutes"))]
 
 
 @router.post("/api/v1/accounts/{account_id}/block")
-async def block(account_id: str, session: DbSession,
-                viewer: Viewer = Depends(user_required("write:blocks"))) -> FastJSON:
-    target = await get_account(session, parse_id(account_id))
-    await blocks.block(session, actor=viewer.account, target=target)
-    return await _relationship(session, viewer, target.id)
+async def block(account_id: str, session: DbSession, viewer: Blocking) -> FastJSON:
+    return await act_on_account(session, viewer, account_id, blocks.block)
 
 
 @router.post("/api/v1/accounts/{account_id}/unblock")
-async def unblock(account_id: str, session: DbSession,
-                  viewer: Viewer = Depends(user_required("write:blocks"))) -> FastJSON:
-    target = await get_account(session, parse_id(account_id))
-    await blocks.unblock(session, actor=viewer.account, target=target)
-    return await _relationship(session, viewer, target.id)
+async def unblock(account_id: str, session: DbSession, viewer: Blocking) -> FastJSON:
+    return await act_on_account(session, viewer, account_id, blocks.unblock)
 
 
 class MuteForm(BaseModel):
@@ -43,21 +41,16 @@ class MuteForm(BaseModel):
 
 
 @router.post("/api/v1/accounts/{account_id}/mute")
-async def mute(account_id: str, request: Request, session: DbSession,
-               viewer: Viewer = Depends(user_required("write:mutes"))) -> FastJSON:
+async def mute(account_id: str, request: Request, session: DbSession, viewer: Muting
+               ) -> FastJSON:
     form = await parse(request, MuteForm)
-    target = await get_account(session, parse_id(account_id))
-    await blocks.mute(session, actor=viewer.account, target=target,
-                      notifications=form.notifications, duration=form.duration)
-    return await _relationship(session, viewer, target.id)
+    return await act_on_account(session, viewer, account_id, partial(
+        blocks.mute, notifications=form.notifications, duration=form.duration))
 
 
 @router.post("/api/v1/accounts/{account_id}/unmute")
-async def unmute(account_id: str, session: DbSession,
-                 viewer: Viewer = Depends(user_required("write:mutes"))) -> FastJSON:
-    target = await get_account(session, parse_id(account_id))
-    await blocks.unmute(session, actor=viewer.account, target=target)
-    return await _relationship(session, viewer, target.id)
+async def unmute(account_id: str, session: DbSession, viewer: Muting) -> FastJSON:
+    return await act_on_account(session, viewer, account_id, blocks.unmute)
 
 
 @router.get("/api/v1/blocks")
@@ -92,19 +85,27 @@ class DomainForm(BaseModel):
     domain: str = Field(min_length=1, max_length=1000)
 
 
-@router.post("/api/v1/domain_blocks")
-async def block_domain(request: Request, session: DbSession, settings: AppSettings,
-                       viewer: Viewer = Depends(user_required("write:blocks"))) -> FastJSON:
+class _DomainAction(Protocol):
+    def __call__(self, session: AsyncSession, *, actor: Account, domain: str
+                 ) -> Awaitable[None]: ...
+
+
+async def _on_domain(request: Request, session: DbSession, settings: AppSettings, viewer: Viewer,
+                     action: _DomainAction) -> FastJSON:
+    """`action` (block_domain or unblock_domain) on the form's domain, normalised."""
     form = await parse(request, DomainForm)
     domain = blocks.normalise_domain(form.domain, own_domain=settings.domain)
-    await blocks.block_domain(session, actor=viewer.account, domain=domain)
+    await action(session, actor=viewer.account, domain=domain)
     return json_response({})
+
+
+@router.post("/api/v1/domain_blocks")
+async def block_domain(request: Request, session: DbSession, settings: AppSettings,
+                       viewer: Blocking) -> FastJSON:
+    return await _on_domain(request, session, settings, viewer, blocks.block_domain)
 
 
 @router.delete("/api/v1/domain_blocks")
 async def unblock_domain(request: Request, session: DbSession, settings: AppSettings,
-                         viewer: Viewer = Depends(user_required("write:blocks"))) -> FastJSON:
-    form = await parse(request, DomainForm)
-    domain = blocks.normalise_domain(form.domain, own_domain=settings.domain)
-    await blocks.unblock_domain(session, actor=viewer.account, domain=domain)
-    return json_response({})
+                         viewer: Blocking) -> FastJSON:
+    return await _on_domain(request, session, settings, viewer, blocks.unblock_domain)

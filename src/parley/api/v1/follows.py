@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from functools import partial
+from typing import Annotated, Protocol
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.accounts.models import Account
 from parley.accounts.service import get_account
 from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
-from parley.api.entities.accounts import (
-    account_entity,
-    relationship_entity,
-    render_relationship,
-)
+from parley.api.entities.accounts import account_entity, relationship_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
+from parley.api.v1.account_actions import act_on_account, relationship_response
 from parley.social import service as social
 
 router = APIRouter()
+Following = Annotated[Viewer, Depends(user_required("write:follows"))]
+ReadingFollows = Annotated[Viewer, Depends(user_required("read:follows"))]
+# Follower lists are public; a token, if given, must still be valid and hold read:accounts.
+MaybeViewer = Annotated[Viewer | None, Depends(user_optional("read:accounts"))]
 
 
 class FollowForm(BaseModel):
@@ -28,33 +35,25 @@ class FollowForm(BaseModel):
     source_status_id: str | None = Field(default=None, pattern=r"^\d{1,19}$")
 
 
-async def _relationship(session: DbSession, viewer: Viewer, account_id: int) -> FastJSON:
-    return json_response(await render_relationship(session, viewer.id, account_id))
-
-
 @router.post("/api/v1/accounts/{account_id}/follow")
-async def follow(account_id: str, request: Request, session: DbSession,
-                 viewer: Viewer = Depends(user_required("write:follows"))) -> FastJSON:
+async def follow(account_id: str, request: Request, session: DbSession, viewer: Following
+                 ) -> FastJSON:
     form = await parse(request, FollowForm)
-    target = await get_account(session, parse_id(account_id))
     options = social.FollowOptions(
         show_reposts=form.reblogs, notify=form.notify, source=form.source,
         source_post_id=int(form.source_status_id) if form.source_status_id else None)
-    await social.follow(session, actor=viewer.account, target=target, options=options)
-    return await _relationship(session, viewer, target.id)
+    return await act_on_account(session, viewer, account_id,
+                                partial(social.follow, options=options))
 
 
 @router.post("/api/v1/accounts/{account_id}/unfollow")
-async def unfollow(account_id: str, session: DbSession,
-                   viewer: Viewer = Depends(user_required("write:follows"))) -> FastJSON:
-    target = await get_account(session, parse_id(account_id))
-    await social.unfollow(session, actor=viewer.account, target=target)
-    return await _relationship(session, viewer, target.id)
+async def unfollow(account_id: str, session: DbSession, viewer: Following) -> FastJSON:
+    return await act_on_account(session, viewer, account_id, social.unfollow)
 
 
 @router.get("/api/v1/accounts/relationships")
-async def relationships(request: Request, session: DbSession,
-                        viewer: Viewer = Depends(user_required("read:follows"))) -> FastJSON:
+async def relationships(request: Request, session: DbSession, viewer: ReadingFollows
+                        ) -> FastJSON:
     raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
     ids = [int(value) for value in raw[:80] if value.isdigit() and len(value) <= 19]
     rels = await social.relationships(session, viewer.id, ids)
@@ -70,39 +69,49 @@ async def _follow_list(request: Request, session: DbSession, settings: AppSettin
                          link=link_header(request, [cursor for cursor, _ in rows]))
 
 
+async def _accounts_follows(request: Request, session: DbSession, settings: AppSettings,
+                            account_id: str, direction: str) -> FastJSON:
+    """An account's followers or following, by its path id (404 if there is none)."""
+    target = await get_account(session, parse_id(account_id))
+    return await _follow_list(request, session, settings, target.id, direction)
+
+
 @router.get("/api/v1/accounts/{account_id}/followers")
 async def followers(account_id: str, request: Request, session: DbSession,
-                    settings: AppSettings,
-                    _viewer: Viewer | None = Depends(user_optional("read:accounts"))) -> FastJSON:
-    target = await get_account(session, parse_id(account_id))
-    return await _follow_list(request, session, settings, target.id, "followers")
+                    settings: AppSettings, _viewer: MaybeViewer) -> FastJSON:
+    return await _accounts_follows(request, session, settings, account_id, "followers")
 
 
 @router.get("/api/v1/accounts/{account_id}/following")
 async def following(account_id: str, request: Request, session: DbSession,
-                    settings: AppSettings,
-                    _viewer: Viewer | None = Depends(user_optional("read:accounts"))) -> FastJSON:
-    target = await get_account(session, parse_id(account_id))
-    return await _follow_list(request, session, settings, target.id, "following")
+                    settings: AppSettings, _viewer: MaybeViewer) -> FastJSON:
+    return await _accounts_follows(request, session, settings, account_id, "following")
 
 
 @router.get("/api/v1/follow_requests")
 async def follow_requests(request: Request, session: DbSession, settings: AppSettings,
-                          viewer: Viewer = Depends(user_required("read:follows"))) -> FastJSON:
+                          viewer: ReadingFollows) -> FastJSON:
     return await _follow_list(request, session, settings, viewer.id, "followers", "pending")
 
 
-@router.post("/api/v1/follow_requests/{account_id}/authorize")
-async def authorize(account_id: str, session: DbSession,
-                    viewer: Viewer = Depends(user_required("write:follows"))) -> FastJSON:
+class _RequestAnswer(Protocol):
+    def __call__(self, session: AsyncSession, *, target: Account, requester_id: int
+                 ) -> Awaitable[None]: ...
+
+
+async def _answer_request(session: DbSession, viewer: Viewer, account_id: str,
+                          answer: _RequestAnswer) -> FastJSON:
+    """The viewer (a locked account) authorises or rejects a pending follow request."""
     requester = parse_id(account_id)
-    await social.authorize_request(session, target=viewer.account, requester_id=requester)
-    return await _relationship(session, viewer, requester)
+    await answer(session, target=viewer.account, requester_id=requester)
+    return await relationship_response(session, viewer, requester)
+
+
+@router.post("/api/v1/follow_requests/{account_id}/authorize")
+async def authorize(account_id: str, session: DbSession, viewer: Following) -> FastJSON:
+    return await _answer_request(session, viewer, account_id, social.authorize_request)
 
 
 @router.post("/api/v1/follow_requests/{account_id}/reject")
-async def reject(account_id: str, session: DbSession,
-                 viewer: Viewer = Depends(user_required("write:follows"))) -> FastJSON:
-    requester = parse_id(account_id)
-    await social.reject_request(session, target=viewer.account, requester_id=requester)
-    return await _relationship(session, viewer, requester)
+async def reject(account_id: str, session: DbSession, viewer: Following) -> FastJSON:
+    return await _answer_request(session, viewer, account_id, social.reject_request)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -18,11 +19,13 @@ from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.errors import Invalid
 from parley.filters import service as filters
-from parley.filters.models import Filter
+from parley.filters.models import Filter, FilterKeyword
 
 router = APIRouter()
 READ, WRITE = "read:filters", "write:filters"
 AnyId = str | int | None
+Reading = Annotated[Viewer, Depends(user_required(READ))]
+Writing = Annotated[Viewer, Depends(user_required(WRITE))]
 
 
 class KeywordForm(BaseModel):
@@ -74,24 +77,32 @@ async def _render(session: DbSession, rows: list[Filter]) -> list[dict[str, Any]
     return [filter_entity(row, parts.keywords[row.id], parts.statuses[row.id]) for row in rows]
 
 
+async def _one(session: DbSession, row: Filter) -> FastJSON:
+    return json_response((await _render(session, [row]))[0])
+
+
+async def _parts(session: DbSession, viewer: Viewer, filter_id: str
+                 ) -> tuple[int, filters.FilterParts]:
+    """One of the viewer's filters (404 if not theirs) and its keywords and statuses."""
+    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
+    return row.id, await filters.filter_parts(session, [row.id])
+
+
 @router.get("/api/v2/filters")
-async def list_filters(session: DbSession, viewer: Viewer = Depends(user_required(READ))
-                       ) -> FastJSON:
+async def list_filters(session: DbSession, viewer: Reading) -> FastJSON:
     rows = await filters.list_filters(session, account_id=viewer.id)
     return json_response(await _render(session, rows))
 
 
 @router.post("/api/v2/filters")
-async def create_filter(request: Request, session: DbSession,
-                        viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+async def create_filter(request: Request, session: DbSession, viewer: Writing) -> FastJSON:
     form = await parse(request, FilterForm)
-    row = await filters.create_filter(session, account_id=viewer.id, draft=form.draft())
-    return json_response((await _render(session, [row]))[0])
+    return await _one(session, await filters.create_filter(
+        session, account_id=viewer.id, draft=form.draft()))
 
 
 @router.get("/api/v2/filters/keywords/{keyword_id}")
-async def get_keyword(keyword_id: str, session: DbSession,
-                      viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+async def get_keyword(keyword_id: str, session: DbSession, viewer: Reading) -> FastJSON:
     row = await filters.get_keyword(session, account_id=viewer.id,
                                     keyword_id=parse_id(keyword_id))
     return json_response(keyword_entity(row))
@@ -102,35 +113,42 @@ class KeywordUpdateForm(BaseModel):
     whole_word: bool | None = None
 
 
-@router.put("/api/v2/filters/keywords/{keyword_id}")
-async def update_keyword(keyword_id: str, request: Request, session: DbSession,
-                         viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
-    form = await parse(request, KeywordUpdateForm)
-    row = await filters.update_keyword(session, account_id=viewer.id,
-                                       keyword_id=parse_id(keyword_id), keyword=form.keyword,
-                                       whole_word=form.whole_word)
+async def _save_keyword(request: Request, session: DbSession, viewer: Viewer,
+                        form_type: type[KeywordUpdateForm],
+                        save: Callable[..., Awaitable[FilterKeyword]], **ids: str) -> FastJSON:
+    """Parse a keyword form and `save` it (filters.add_keyword or update_keyword, which take
+    the route's `ids` as ints); the body is validated before the ids, as in every route."""
+    form = await parse(request, form_type)
+    row = await save(session, account_id=viewer.id, keyword=form.keyword,
+                     whole_word=form.whole_word,
+                     **{name: parse_id(value) for name, value in ids.items()})
     return json_response(keyword_entity(row))
 
 
+@router.put("/api/v2/filters/keywords/{keyword_id}")
+async def update_keyword(keyword_id: str, request: Request, session: DbSession,
+                         viewer: Writing) -> FastJSON:
+    return await _save_keyword(request, session, viewer, KeywordUpdateForm,
+                               filters.update_keyword, keyword_id=keyword_id)
+
+
 @router.delete("/api/v2/filters/keywords/{keyword_id}")
-async def delete_keyword(keyword_id: str, session: DbSession,
-                         viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+async def delete_keyword(keyword_id: str, session: DbSession, viewer: Writing) -> FastJSON:
     await filters.delete_keyword(session, account_id=viewer.id,
                                  keyword_id=parse_id(keyword_id))
     return json_response({})
 
 
 @router.get("/api/v2/filters/statuses/{status_id}")
-async def get_filter_status(status_id: str, session: DbSession,
-                            viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+async def get_filter_status(status_id: str, session: DbSession, viewer: Reading) -> FastJSON:
     row = await filters.get_filter_status(session, account_id=viewer.id,
                                           status_id=parse_id(status_id))
     return json_response(filter_status_entity(row))
 
 
 @router.delete("/api/v2/filters/statuses/{status_id}")
-async def delete_filter_status(status_id: str, session: DbSession,
-                               viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+async def delete_filter_status(status_id: str, session: DbSession, viewer: Writing
+                               ) -> FastJSON:
     # The removed FilterStatus, as the API description has it.
     row = await filters.delete_filter_status(session, account_id=viewer.id,
                                              status_id=parse_id(status_id))
@@ -138,57 +156,47 @@ async def delete_filter_status(status_id: str, session: DbSession,
 
 
 @router.get("/api/v2/filters/{filter_id}")
-async def get_filter(filter_id: str, session: DbSession,
-                     viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
-    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
-    return json_response((await _render(session, [row]))[0])
+async def get_filter(filter_id: str, session: DbSession, viewer: Reading) -> FastJSON:
+    return await _one(session, await filters.get_filter(
+        session, account_id=viewer.id, filter_id=parse_id(filter_id)))
 
 
 @router.put("/api/v2/filters/{filter_id}")
 async def update_filter(filter_id: str, request: Request, session: DbSession,
-                        viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+                        viewer: Writing) -> FastJSON:
     form = await parse(request, FilterForm)
-    row = await filters.update_filter(session, account_id=viewer.id,
-                                      filter_id=parse_id(filter_id), draft=form.draft())
-    return json_response((await _render(session, [row]))[0])
+    return await _one(session, await filters.update_filter(
+        session, account_id=viewer.id, filter_id=parse_id(filter_id), draft=form.draft()))
 
 
 @router.delete("/api/v2/filters/{filter_id}")
-async def delete_filter(filter_id: str, session: DbSession,
-                        viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+async def delete_filter(filter_id: str, session: DbSession, viewer: Writing) -> FastJSON:
     await filters.delete_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
     return json_response({})
 
 
 @router.get("/api/v2/filters/{filter_id}/keywords")
-async def list_keywords(filter_id: str, session: DbSession,
-                        viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
-    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
-    parts = await filters.filter_parts(session, [row.id])
-    return json_response([keyword_entity(keyword) for keyword in parts.keywords[row.id]])
+async def list_keywords(filter_id: str, session: DbSession, viewer: Reading) -> FastJSON:
+    row_id, parts = await _parts(session, viewer, filter_id)
+    return json_response([keyword_entity(keyword) for keyword in parts.keywords[row_id]])
 
 
-class KeywordCreateForm(BaseModel):
+class KeywordCreateForm(KeywordUpdateForm):
     keyword: str = Field(max_length=1000)
-    whole_word: bool | None = None
 
 
 @router.post("/api/v2/filters/{filter_id}/keywords")
 async def add_keyword(filter_id: str, request: Request, session: DbSession,
-                      viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
-    form = await parse(request, KeywordCreateForm)
-    row = await filters.add_keyword(session, account_id=viewer.id,
-                                    filter_id=parse_id(filter_id), keyword=form.keyword,
-                                    whole_word=form.whole_word)
-    return json_response(keyword_entity(row))
+                      viewer: Writing) -> FastJSON:
+    return await _save_keyword(request, session, viewer, KeywordCreateForm,
+                               filters.add_keyword, filter_id=filter_id)
 
 
 @router.get("/api/v2/filters/{filter_id}/statuses")
-async def list_filter_statuses(filter_id: str, session: DbSession,
-                               viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
-    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
-    parts = await filters.filter_parts(session, [row.id])
-    return json_response([filter_status_entity(status) for status in parts.statuses[row.id]])
+async def list_filter_statuses(filter_id: str, session: DbSession, viewer: Reading
+                               ) -> FastJSON:
+    row_id, parts = await _parts(session, viewer, filter_id)
+    return json_response([filter_status_entity(status) for status in parts.statuses[row_id]])
 
 
 class FilterStatusForm(BaseModel):
@@ -197,7 +205,7 @@ class FilterStatusForm(BaseModel):
 
 @router.post("/api/v2/filters/{filter_id}/statuses")
 async def add_filter_status(filter_id: str, request: Request, session: DbSession,
-                            viewer: Viewer = Depends(user_required(WRITE))) -> FastJSON:
+                            viewer: Writing) -> FastJSON:
     form = await parse(request, FilterStatusForm)
     row = await filters.add_filter_status(session, account_id=viewer.id,
                                           filter_id=parse_id(filter_id),
@@ -206,8 +214,7 @@ async def add_filter_status(filter_id: str, request: Request, session: DbSession
 
 
 @router.get("/api/v1/filters")
-async def list_v1_filters(session: DbSession, viewer: Viewer = Depends(user_required(READ))
-                          ) -> FastJSON:
+async def list_v1_filters(session: DbSession, viewer: Reading) -> FastJSON:
     """The v1 view of the same filters: one entry per keyword."""
     rows = await filters.list_filters(session, account_id=viewer.id)
     parts = await filters.filter_parts(session, [row.id for row in rows])
@@ -216,8 +223,7 @@ async def list_v1_filters(session: DbSession, viewer: Viewer = Depends(user_requ
 
 
 @router.get("/api/v1/filters/{keyword_id}")
-async def get_v1_filter(keyword_id: str, session: DbSession,
-                        viewer: Viewer = Depends(user_required(READ))) -> FastJSON:
+async def get_v1_filter(keyword_id: str, session: DbSession, viewer: Reading) -> FastJSON:
     keyword = await filters.get_keyword(session, account_id=viewer.id,
                                         keyword_id=parse_id(keyword_id))
     row = await filters.get_filter(session, account_id=viewer.id, filter_id=keyword.filter_id)

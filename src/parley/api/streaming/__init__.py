@@ -1,0 +1,1 @@
+"""Mastodon streaming API (WebSocket and server-sent events), served as raw ASGI."""
