@@ -11,8 +11,9 @@ import httpx
 import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 
-from support.clients import PASSWORD, Clients, TestUser
+from support.clients import PASSWORD, Clients, TestUser, eventually
 from support.server import LiveServer
+from support.streams import streaming
 
 
 def bearer(user: TestUser) -> dict[str, str]:
@@ -44,6 +45,7 @@ def test_default_policy_filters_private_mentions_from_strangers(clients: Clients
     held = me.api.notifications(account_id=stranger.id)  # one sender's: filtered ones too
     assert [n["status"]["id"] for n in held if n["status"]["visibility"] == "direct"] == [
         second["id"], first["id"]]
+    assert me.api.notifications(id=held[-1]["id"])["status"]["id"] == first["id"]
     assert me.api.grouped_notifications(account_id=stranger.id)["notification_groups"]
     assert me.api.notifications_unread_count()["count"] == 2
 
@@ -173,11 +175,20 @@ def test_admins_hear_of_reports(server: LiveServer, clients: Clients, tmp_path: 
     admin.log_in(username="radmin@example.com", password=PASSWORD, allow_http=True)
     reporter, target = clients.new_user("reporter"), clients.new_user("reported")
     post = target.api.status_post("something reportable")
-    report = reporter.api.report(target.id, status_ids=[post["id"]], comment="spam",
-                                 category="spam")
+    with streaming(admin.stream_user) as recorder:
+        report = reporter.api.report(target.id, status_ids=[post["id"]], comment="spam",
+                                     category="spam")
+        assert eventually(lambda: any(n["type"] == "admin.report"
+                                      for n in recorder.of("notification")))
     reports = [n for n in admin.notifications(types=["admin.report"])
                if n["report"]["id"] == report["id"]]
     assert len(reports) == 1
     assert reports[0]["account"]["id"] == reporter.id
     assert reports[0]["report"]["target_account"]["id"] == target.id
+    # The stream, the notification by id and its group carry the same Report.
+    [live] = [n for n in recorder.of("notification") if n["type"] == "admin.report"]
+    assert (live["id"], live["report"]["id"]) == (reports[0]["id"], report["id"])
+    assert admin.notifications(id=reports[0]["id"])["report"] == reports[0]["report"]
+    [group] = admin.grouped_notification(reports[0]["group_key"])["notification_groups"]
+    assert (group["type"], group["report"]) == ("admin.report", reports[0]["report"])
     assert reporter.api.notifications(types=["admin.report"]) == []

@@ -151,6 +151,32 @@ def test_group_dismiss_and_single_views(scene: Scene, clients: Clients) -> None:
         other.api.grouped_notification(follow["group_key"])
 
 
+def test_groups_leave_out_what_the_list_leaves_out(clients: Clients) -> None:
+    """Muted and blocked senders, and posts a `hide` filter matches, are left out of groups,
+    their counts and samples as they are of the ungrouped list."""
+    me = clients.new_user("ghide")
+    post = me.api.status_post("like or answer")
+    fans = [clients.new_user("ghfan") for _ in range(4)]
+    for fan in fans:
+        fan.api.status_favourite(post["id"])
+    me.api.account_mute(fans[1].id, notifications=True)
+    me.api.account_block(fans[2].id)
+    word = "ghidden"
+    me.api.create_filter_v2("Hide", ["notifications"], "hide",
+                            keywords_attributes=[{"keyword": word}])
+    for fan, text in ((fans[0], "a kind answer"), (fans[3], f"a {word} answer")):
+        fan.api.status_post(f"@{me.username} {text}", in_reply_to_id=post["id"])
+    assert [(n["type"], n["account"]["id"]) for n in me.api.notifications()] == [
+        ("mention", fans[0].id), ("favourite", fans[3].id), ("favourite", fans[0].id)]
+    # The answers' group stands for its newest answer, which is hidden: it is left out.
+    [likes] = groups(me.api.grouped_notifications(expand_accounts="full"))
+    assert (likes["type"], likes["notifications_count"]) == ("favourite", 2)
+    assert [str(i) for i in likes["sample_account_ids"]] == [fans[3].id, fans[0].id]
+    [kind] = groups(me.api.grouped_notifications(grouped_types=["favourite"],
+                                                 types=["mention"]))
+    assert [str(i) for i in kind["sample_account_ids"]] == [fans[0].id]
+
+
 def test_markers_store_read_positions_with_versions(clients: Clients, http: httpx.Client
                                                     ) -> None:
     me = clients.new_user("mark")

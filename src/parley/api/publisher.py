@@ -24,15 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.conversations import render_conversations
-from parley.api.entities.notification_rows import render_notification_rows
-from parley.api.entities.notifications import render_notifications
+from parley.api.entities.notifications import render_notifications, render_page
 from parley.api.entities.statuses import render_rows, render_status, render_statuses
 from parley.config import Settings
 from parley.conversations.direct import participant_views
 from parley.db import Database
 from parley.lib.rawsql import Reader, SqliteReader
 from parley.notifications.models import Notification
-from parley.notifications.rows import NotificationPage, NotificationRow, load_subjects
+from parley.notifications.rows import notification_page, notification_row_of
 from parley.posts.models import Post, PostTag, Tag
 from parley.posts.rows import PostRow, RowBatch, post_row_of
 from parley.streaming import channels
@@ -299,22 +298,16 @@ class Publisher:
 
     async def _render_notifications(self, recipient: int, notifications: list[Notification]
                                     ) -> list[dict[str, Any]]:
-        """One recipient's notifications on the raw read path (the rows renderer of
-        GET /notifications); those about reports through the ORM, which renders reports."""
+        """One recipient's notifications by the one Notification renderer, on the batch's raw
+        reader; outside a batch through an ORM session, as _render_post does."""
         reader = self._batch_reader
-        if reader is None or any(n.report_id is not None for n in notifications):
+        if reader is None:
             async with self.db.read() as session:
                 return await render_notifications(session, notifications,
                                                   viewer_id=recipient, settings=self.settings)
-        page = NotificationPage([NotificationRow(n.id, n.type, n.created_at, n.group_key,
-                                                 n.from_account_id, n.post_id, n.report_id)
-                                 for n in notifications], RowBatch(reader, recipient))
-        await page.batch.load_accounts(n.from_account_id for n in notifications)
-        page.senders = {n.from_account_id: page.batch.accounts.get(n.from_account_id)
-                        for n in notifications}
-        await load_subjects(page)
-        return await render_notification_rows(page, viewer_id=recipient,
-                                              settings=self.settings, reports={})
+        page = await notification_page(reader, recipient,
+                                       [notification_row_of(n) for n in notifications])
+        return await render_page(page, db=self.db, viewer_id=recipient, settings=self.settings)
 
     async def _created(self, events: Sequence[PostCreated]) -> None:
         """New posts, rendered together: each on its thread's stream, and the public and

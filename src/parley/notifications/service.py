@@ -289,17 +289,6 @@ async def _renotify(session: AsyncSession, *, recipient_id: int, from_account_id
                  type=type, post_id=post_id)
 
 
-async def get_notification(session: AsyncSession, *, viewer_id: int, notification_id: int
-                           ) -> Notification:
-    """One of the viewer's notifications; someone else's is simply not found."""
-    found: Notification | None = await session.scalar(select(Notification).where(
-        Notification.id == notification_id, Notification.account_id == viewer_id,
-        _post_visible(viewer_id)))
-    if found is None:
-        raise NotFound()
-    return found
-
-
 async def dismiss_notification(session: AsyncSession, *, viewer_id: int,
                                notification_id: int) -> None:
     """Delete one of the viewer's notifications."""

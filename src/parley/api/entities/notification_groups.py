@@ -1,32 +1,30 @@
 """GroupedNotificationsResults (Mastodon 4.3): groups plus the accounts and statuses they
-name, each rendered once, for a whole page in a fixed number of queries."""
+name, each rendered once, for a whole page in a fixed number of queries, from the rows of
+notifications/grouped.py with the Status and Account renderers of the ungrouped list."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Literal
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.api.entities.accounts import account_entity
-from parley.api.entities.admin_reports import render_reports
-from parley.api.entities.filters import is_hidden
-from parley.api.entities.notifications import subject_posts
-from parley.api.entities.statuses import render_statuses
+from parley.api.entities.notifications import read_reports, shown, subject_statuses
 from parley.config import Settings
-from parley.lib.timefmt import iso
-from parley.notifications.grouped import Group
+from parley.db import Database
+from parley.lib.rawsql import iso_of
+from parley.notifications.grouped import Group, GroupPage
+from parley.notifications.rows import NotificationPage, load_subjects
+from parley.posts.rows import AccountRow
 
 ExpandAccounts = Literal["full", "partial_avatars"]
+_PARTIAL = ("id", "acct", "url", "avatar", "avatar_static", "locked", "bot")
 
 
-def partial_account_entity(account: Account, settings: Settings) -> dict[str, Any]:
+def partial_account_entity(account: Account | AccountRow, settings: Settings
+                           ) -> dict[str, Any]:
     """PartialAccountWithAvatar: enough to draw an avatar stack."""
     full = account_entity(account, settings)
-    return {key: full[key] for key in ("id", "acct", "url", "avatar", "avatar_static",
-                                       "locked", "bot")}
+    return {key: full[key] for key in _PARTIAL}
 
 
 def _group_entity(group: Group, status_id: int | None, report: dict[str, Any] | None,
@@ -46,48 +44,38 @@ def _group_entity(group: Group, status_id: int | None, report: dict[str, Any] | 
     if paginated:
         entity["page_min_id"] = str(group.page_min_id or group.notification.id)
         entity["page_max_id"] = str(group.page_max_id or group.notification.id)
-        entity["latest_page_notification_at"] = iso(group.latest_page_at
-                                                     or group.notification.created_at)
+        entity["latest_page_notification_at"] = iso_of(group.latest_page_at
+                                                        or group.notification.created_at)
     return entity
 
 
-async def _accounts(session: AsyncSession, groups: Sequence[Group]) -> dict[int, Account]:
-    ids = {account_id for group in groups for account_id in group.sample_account_ids}
-    ids |= {group.notification.from_account_id for group in groups}
-    if not ids:
-        return {}
-    rows = await session.scalars(select(Account).where(Account.id.in_(ids)))
-    return {account.id: account for account in rows}
-
-
-async def render_grouped(session: AsyncSession, groups: Sequence[Group], *, viewer_id: int,
-                         settings: Settings, expand_accounts: ExpandAccounts = "full",
-                         paginated: bool = True) -> dict[str, Any]:
+async def render_grouped(page: GroupPage, *, db: Database, viewer_id: int, settings: Settings,
+                         expand_accounts: ExpandAccounts = "full", paginated: bool = True
+                         ) -> dict[str, Any]:
     """The page's groups in order; a group whose post is gone or hidden by a `hide` filter is
     left out, as in the ungrouped list. With partial_avatars only each group's newest
     account is rendered in full, the others in `partial_accounts`."""
-    notifications = [group.notification for group in groups]
-    subjects = await subject_posts(session, notifications)
-    unique = list({post.id: post for post in subjects.values()}.values())
-    rendered = await render_statuses(session, unique, viewer_id=viewer_id, settings=settings,
-                                     filter_context="notifications") if unique else []
-    statuses = {post.id: entity for post, entity in zip(unique, rendered, strict=True)}
-    reports = await render_reports(session, (n.report_id for n in notifications), settings)
-    accounts = await _accounts(session, groups)
+    groups = page.groups
+    notifications = NotificationPage([group.notification for group in groups], page.batch)
+    await load_subjects(notifications)
+    statuses = await subject_statuses(notifications, viewer_id=viewer_id, settings=settings)
+    reports = await read_reports(db, notifications.rows, settings)
+    await page.batch.load_accounts({account_id for group in groups for account_id in
+                                    [group.notification.from_account_id,
+                                     *group.sample_account_ids]})
+    accounts = page.batch.accounts  # the people of the groups (and the posts' authors)
     entities: list[dict[str, Any]] = []
     full_ids: dict[int, None] = {}
     partial_ids: dict[int, None] = {}
     for group in groups:
         n = group.notification
-        post = subjects.get(n.id)
-        if n.post_id is not None and (post is None or is_hidden(statuses[post.id])):
-            continue
-        if n.report_id is not None and n.report_id not in reports:
+        if not shown(n, notifications, statuses, reports):
             continue
         sample = [i for i in group.sample_account_ids if i in accounts] or (
             [n.from_account_id] if n.from_account_id in accounts else [])
         if not sample:
             continue
+        post = notifications.subjects.get(n.id)
         entities.append(_group_entity(group, post.id if post else None,
                                       reports.get(n.report_id) if n.report_id else None,
                                       sample, paginated))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
@@ -17,9 +15,7 @@ from parley.api.deps import (
     parse_id,
     user_required,
 )
-from parley.api.entities.admin_reports import render_reports
-from parley.api.entities.notification_rows import render_notification_rows
-from parley.api.entities.notifications import render_notifications
+from parley.api.entities.notifications import render_page
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
@@ -28,7 +24,7 @@ from parley.db import Database
 from parley.errors import NotFound
 from parley.lib.rawsql import Reader
 from parley.notifications import service as notifications
-from parley.notifications.rows import notification_rows
+from parley.notifications.rows import notification_by_id, notification_rows
 from parley.notifications.service import NotificationFilter
 
 router = APIRouter()
@@ -75,13 +71,7 @@ async def notifications_page(request: Request, reader: Reader, viewer_id: int,
     page = await notification_rows(
         reader, viewer_id=viewer_id, filters=filters,
         page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
-    report_ids = [n.report_id for n in page.rows if n.report_id is not None]
-    reports: dict[int, dict[str, Any]] = {}
-    if report_ids:  # admins' admin.report notifications only: read through the ORM
-        async with db.read() as session:
-            reports = await render_reports(session, report_ids, settings)
-    entities = await render_notification_rows(page, viewer_id=viewer_id, settings=settings,
-                                              reports=reports)
+    entities = await render_page(page, db=db, viewer_id=viewer_id, settings=settings)
     return json_response(entities, link=link_header(request, [n.id for n in page.rows]))
 
 
@@ -110,13 +100,14 @@ async def unread_count(request: Request, session: DbSession,
 
 
 @router.get("/api/v1/notifications/{notification_id}")
-async def get_notification(notification_id: str, session: DbSession, settings: AppSettings,
-                           viewer: Viewer = Depends(user_required("read:notifications"))
-                           ) -> FastJSON:
-    row = await notifications.get_notification(session, viewer_id=viewer.id,
-                                               notification_id=parse_id(notification_id))
-    entities = await render_notifications(session, [row], viewer_id=viewer.id,
-                                          settings=settings)
+async def get_notification(
+    notification_id: str, request: Request, reader: FastReader, settings: AppSettings,
+    viewer: FastViewer = Depends(fast_user_required("read:notifications")),
+) -> FastJSON:
+    page = await notification_by_id(reader, viewer_id=viewer.id,
+                                    notification_id=parse_id(notification_id))
+    entities = await render_page(page, db=request.app.state.db, viewer_id=viewer.id,
+                                 settings=settings)
     if not entities:
         raise NotFound()
     return json_response(entities[0])

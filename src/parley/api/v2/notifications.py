@@ -7,7 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import AppSettings, DbSession, Viewer, user_required
+from parley.api.deps import (
+    AppSettings,
+    DbSession,
+    FastReader,
+    FastViewer,
+    Viewer,
+    fast_user_required,
+    user_required,
+)
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.notification_groups import ExpandAccounts, render_grouped
 from parley.api.entities.notification_requests import policy_entity
@@ -86,8 +94,8 @@ async def unread_count(request: Request, session: DbSession,
 
 
 @router.get("/api/v2/notifications")
-async def list_groups(request: Request, session: DbSession, settings: AppSettings,
-                      viewer: Viewer = Depends(user_required("read:notifications"))
+async def list_groups(request: Request, reader: FastReader, settings: AppSettings,
+                      viewer: FastViewer = Depends(fast_user_required("read:notifications"))
                       ) -> FastJSON:
     query = await parse(request, GroupedQuery)
     try:
@@ -95,31 +103,33 @@ async def list_groups(request: Request, session: DbSession, settings: AppSetting
     except NotFound:
         return json_response(EMPTY)
     page = await grouped.list_groups(
-        session, viewer_id=viewer.id, filters=filters, grouped_types=query.grouped_types,
+        reader, viewer_id=viewer.id, filters=filters, grouped_types=query.grouped_types,
         page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
-    body = await render_grouped(session, page.groups, viewer_id=viewer.id, settings=settings,
-                                expand_accounts=query.expand_accounts)
+    body = await render_grouped(page, db=request.app.state.db, viewer_id=viewer.id,
+                                settings=settings, expand_accounts=query.expand_accounts)
     return json_response(body, link=link_header(request, page.cursors))
 
 
 @router.get("/api/v2/notifications/{group_key}")
-async def get_group(group_key: str, session: DbSession, settings: AppSettings,
-                    viewer: Viewer = Depends(user_required("read:notifications"))) -> FastJSON:
-    group = await grouped.get_group(session, viewer_id=viewer.id, group_key=group_key)
-    body = await render_grouped(session, [group], viewer_id=viewer.id, settings=settings,
-                                paginated=False)
+async def get_group(group_key: str, request: Request, reader: FastReader,
+                    settings: AppSettings,
+                    viewer: FastViewer = Depends(fast_user_required("read:notifications"))
+                    ) -> FastJSON:
+    page = await grouped.get_group(reader, viewer_id=viewer.id, group_key=group_key)
+    body = await render_grouped(page, db=request.app.state.db, viewer_id=viewer.id,
+                                settings=settings, paginated=False)
     if not body["notification_groups"]:
         raise NotFound()
     return json_response(body)
 
 
 @router.get("/api/v2/notifications/{group_key}/accounts")
-async def group_accounts(group_key: str, request: Request, session: DbSession,
+async def group_accounts(group_key: str, request: Request, reader: FastReader,
                          settings: AppSettings,
-                         viewer: Viewer = Depends(user_required("read:notifications"))
+                         viewer: FastViewer = Depends(fast_user_required("read:notifications"))
                          ) -> FastJSON:
     rows = await grouped.group_accounts(
-        session, viewer_id=viewer.id, group_key=group_key,
+        reader, viewer_id=viewer.id, group_key=group_key,
         page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
     return json_response([account_entity(account, settings) for _id, account in rows],
                          link=link_header(request, [cursor for cursor, _account in rows]))
