@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from parley.lib.rawsql import PgReader, Reader, SqliteReader
+from parley.lib.sqlite_inloop import in_loop_connector
 
 # Session.info key set by jobs.queue.enqueue; read here after commit.
 JOBS_ENQUEUED = "parley.jobs_enqueued"
@@ -38,25 +39,37 @@ class Base(DeclarativeBase):
     type_annotation_map = {int: BigInteger}
 
 
+_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
+# The threaded readers wait for a lock inside SQLite; the in-loop writer must never block the
+# loop, so it waits between retries instead (lib/sqlite_inloop).
+_THREADED_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=10000")
+_IN_LOOP_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=0")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # Autocommit at the driver level so that our own "begin" listener decides BEGIN's kind.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in _THREADED_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 
-def _make_sqlite_engine(url: str, *, immediate: bool, pool_size: int, echo: bool) -> AsyncEngine:
+def _make_sqlite_engine(url: str, *, writer: bool, pool_size: int, echo: bool) -> AsyncEngine:
+    """The writer: one connection run in the event loop (lib/sqlite_inloop), BEGIN IMMEDIATE.
+    Readers: aiosqlite's threaded connections, deferred BEGIN."""
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0,
-                                 pool_timeout=60)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    if writer:
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0,
+                                     pool_timeout=60,
+                                     async_creator=in_loop_connector(path, _IN_LOOP_PRAGMAS))
+    else:
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0,
+                                     pool_timeout=60)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
@@ -73,10 +86,10 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.writer = _make_sqlite_engine(url, immediate=True, pool_size=1, echo=echo)
+            self.writer = _make_sqlite_engine(url, writer=True, pool_size=1, echo=echo)
             # The hot reads run on the raw read connection (fast()); this pool serves the rest.
             # Each connection has its own page cache and thread: few keep RSS low.
-            self.reader = _make_sqlite_engine(url, immediate=False, pool_size=4, echo=echo)
+            self.reader = _make_sqlite_engine(url, writer=False, pool_size=4, echo=echo)
         else:
             # JIT compilation costs tens of milliseconds on queries that run in one or two:
             # Parley's queries are all short, indexed lookups.

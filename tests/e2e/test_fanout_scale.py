@@ -243,7 +243,7 @@ def test_claim_takes_interactive_jobs_first_and_one_bulk_job(database_url: str) 
         async with w.db.write() as session:
             jobs = await queue.claim(session, "t", 4, skip_locked=False, bulk_limit=1)
             await session.execute(text("DELETE FROM jobs"))
-        assert jobs[0].id == small.id and len(jobs) == 2
+        assert jobs[0].id == small and len(jobs) == 2
 
     run(database_url, body)
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+import orjson
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from parley.db import JOBS_ENQUEUED
 from parley.jobs.models import Job
 from parley.lib.ids import new_id
+from parley.lib.rawsql import Reader, Sql, json_of
+from parley.lib.rawwrite import writer_of
 from parley.lib.timefmt import utcnow
 
 # A running job whose worker vanished (crash, kill) is claimed again after this long.
@@ -19,6 +22,36 @@ STALE_AFTER = timedelta(minutes=5)
 
 PRIORITY_INTERACTIVE = 0  # notifications, small fan-outs: what people wait for
 PRIORITY_BULK = 10  # large fan-outs, cleanups
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    """A job this worker has marked running: what running and retrying it need."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    priority: int
+    attempts: int
+    max_attempts: int
+
+
+_INSERT = Sql("""
+    INSERT INTO jobs (id, kind, payload, state, priority, attempts, max_attempts, run_at,
+                      created_at)
+    VALUES (:id, :kind, :payload, 'queued', :priority, 0, :max_attempts, :run_at, :now)""")
+_DUE = """(state = 'queued' AND run_at <= :now) OR (state = 'running' AND locked_at < :stale)"""
+_ANY_DUE = Sql(f"SELECT 1 FROM jobs WHERE {_DUE} LIMIT 1")
+_DUE_IDS = f"SELECT id, priority FROM jobs WHERE {_DUE} ORDER BY priority, run_at LIMIT :limit"
+_DUE_IDS_SHARED = Sql(_DUE_IDS)
+_DUE_IDS_SKIP_LOCKED = Sql(f"{_DUE_IDS} FOR UPDATE SKIP LOCKED")
+_MARK_RUNNING = Sql("""
+    UPDATE jobs SET state = 'running', locked_at = :now, locked_by = :worker,
+                    attempts = attempts + 1
+    WHERE id IN_IDS(:ids)
+    RETURNING id, kind, payload, priority, attempts, max_attempts""")
+_COMPLETE = Sql("DELETE FROM jobs WHERE id = :id")
 
 
 async def enqueue(
@@ -28,61 +61,54 @@ async def enqueue(
     *,
     priority: int = PRIORITY_INTERACTIVE,
     run_at: datetime | None = None,
-) -> Job:
-    """Add a job to the caller's transaction: it exists if and only if the change commits."""
-    job = Job(id=new_id(), kind=kind, payload=payload, priority=priority,
-              run_at=run_at or utcnow(), state="queued", attempts=0)
-    session.add(job)
+) -> int:
+    """Add a job to the caller's transaction: it exists if and only if the change commits.
+    Returns its id."""
+    job_id, now = new_id(), utcnow()
+    writer = await writer_of(session)
+    await writer.execute(_INSERT, {
+        "id": job_id, "kind": kind, "payload": orjson.dumps(payload).decode(),
+        "priority": priority, "max_attempts": MAX_ATTEMPTS, "run_at": run_at or now,
+        "now": now})
     session.info[JOBS_ENQUEUED] = True
-    return job
+    return job_id
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        (Job.state == "queued") & (Job.run_at <= now),
-        (Job.state == "running") & (Job.locked_at < now - STALE_AFTER),
-    )
+def _due_params() -> dict[str, Any]:
+    now = utcnow()
+    return {"now": now, "stale": now - STALE_AFTER}
 
 
-async def any_due(session: AsyncSession) -> bool:
+async def any_due(reader: Reader) -> bool:
     """Whether some job is ready to be claimed (a cheap read, no lock)."""
-    found = await session.scalar(select(Job.id).where(_due(utcnow())).limit(1))
-    return found is not None
+    return bool(await reader.fetch(_ANY_DUE, _due_params()))
 
 
 async def claim(session: AsyncSession, worker_name: str, limit: int, *,
-                skip_locked: bool, bulk_limit: int | None = None) -> list[Job]:
+                skip_locked: bool, bulk_limit: int | None = None) -> list[ClaimedJob]:
     """Mark up to `limit` due jobs as running by this worker and return them, interactive
     ones first; at most `bulk_limit` bulk ones (a worker that runs its jobs one after another
     takes one bulk job at a time, so a new interactive job waits for one bulk job at most)."""
-    now = utcnow()
-    due = (
-        select(Job.id, Job.priority)
-        .where(_due(now))
-        .order_by(Job.priority, Job.run_at)
-        .limit(limit)
-    )
-    if skip_locked:
-        due = due.with_for_update(skip_locked=True)
-    rows = (await session.execute(due)).all()
-    interactive = [row.id for row in rows if row.priority < PRIORITY_BULK]
-    bulk = [row.id for row in rows if row.priority >= PRIORITY_BULK][:bulk_limit]
+    writer = await writer_of(session)
+    params = _due_params()
+    rows = await writer.fetch(_DUE_IDS_SKIP_LOCKED if skip_locked else _DUE_IDS_SHARED,
+                              {**params, "limit": limit})
+    interactive = [job_id for job_id, priority in rows if priority < PRIORITY_BULK]
+    bulk = [job_id for job_id, priority in rows if priority >= PRIORITY_BULK][:bulk_limit]
     ids = interactive + bulk
     if not ids:
         return []
-    await session.execute(
-        update(Job).where(Job.id.in_(ids))
-        .values(state="running", locked_at=now, locked_by=worker_name,
-                attempts=Job.attempts + 1)
-    )
-    jobs = (await session.scalars(select(Job).where(Job.id.in_(ids))
-                                  .execution_options(populate_existing=True))).all()
-    return sorted(jobs, key=lambda job: (job.priority, job.run_at))
+    order = {job_id: position for position, job_id in enumerate(ids)}
+    claimed = await writer.fetch(_MARK_RUNNING, {"now": params["now"], "worker": worker_name,
+                                                 "ids": ids})
+    jobs = [ClaimedJob(id=row[0], kind=row[1], payload=json_of(row[2]) or {}, priority=row[3],
+                       attempts=row[4], max_attempts=row[5]) for row in claimed]
+    return sorted(jobs, key=lambda job: order[job.id])
 
 
 async def complete(session: AsyncSession, job_id: int) -> None:
     """Done jobs are deleted: the table holds only pending, running and dead work."""
-    await session.execute(delete(Job).where(Job.id == job_id))
+    await (await writer_of(session)).execute(_COMPLETE, {"id": job_id})
 
 
 def backoff(attempts: int) -> timedelta:
@@ -90,8 +116,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempts, 3600))
 
 
-async def fail(session: AsyncSession, job: Job, error: str) -> None:
-    """Schedule a retry, or mark the job dead when it has used all its attempts."""
+async def fail(session: AsyncSession, job: ClaimedJob, error: str) -> None:
+    """Schedule a retry, or mark the job dead when it has used all its attempts (rare: through
+    the ORM)."""
     dead = job.attempts >= job.max_attempts
     await session.execute(
         update(Job).where(Job.id == job.id).values(

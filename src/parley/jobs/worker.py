@@ -13,7 +13,6 @@ from typing import Any
 from parley.config import Settings
 from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
-from parley.jobs.models import Job
 from parley.jobs.registry import Handler, JobContext, build_registry
 from parley.timelines.broadcast import record_over_threshold
 
@@ -58,13 +57,14 @@ class Worker:
     async def run_forever(self) -> None:
         await self._on_start()
         while not self._stopping:
+            # Cleared before looking, not after: a commit during run_once keeps its wake-up.
+            self._wake.clear()
             try:
                 ran = await self.run_once()
             except Exception:  # the loop must survive a database hiccup
                 log.exception("job worker loop failed; retrying")
                 ran = 0
             if ran == 0:
-                self._wake.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_interval)
 
@@ -87,8 +87,10 @@ class Worker:
             return 1
         # Look before taking the write lock: an idle poll must not queue behind (or block)
         # the single SQLite writer that requests need.
-        async with self.db.read() as session:
-            if not await queue.any_due(session):
+        async with self.db.fast() as reader:
+            # A snapshot shared with an older request may predate a job just committed:
+            # then look with the write lock rather than miss it.
+            if not reader.shared and not await queue.any_due(reader):
                 return 0
         async with self.db.write() as session:
             jobs = await queue.claim(session, self.name, free,
@@ -104,7 +106,7 @@ class Worker:
                 task.add_done_callback(self._running.discard)
         return len(jobs)
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: queue.ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
         try:
             if handler is None:

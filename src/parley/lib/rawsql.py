@@ -64,7 +64,8 @@ _PLAIN = (int, str, float, type(None), bytes)
 _COLLECTIONS = (list, tuple, set, frozenset)
 
 
-def _sqlite_params(params: Mapping[str, Any]) -> Mapping[str, Any]:
+def sqlite_params(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Parameters as sqlite3 takes them: id lists as JSON (for json_each), times as text."""
     if all(type(value) in _PLAIN for value in params.values()):
         return params
     out: dict[str, Any] = {}
@@ -88,6 +89,10 @@ class Reader(Protocol):
     """Runs read statements; the same call on every backend."""
 
     is_sqlite: bool
+    @property
+    def shared(self) -> bool:
+        """Inside a transaction begun by an earlier request (a snapshot that may miss a
+        recent commit)."""
 
     async def fetch(self, sql: Sql, params: Mapping[str, Any]) -> list[Row]: ...
 
@@ -126,7 +131,7 @@ class SqliteReader:
             self.conn.execute("COMMIT")
 
     async def fetch(self, sql: Sql, params: Mapping[str, Any]) -> list[Row]:
-        return self.conn.execute(sql.sqlite, _sqlite_params(params)).fetchall()
+        return self.conn.execute(sql.sqlite, sqlite_params(params)).fetchall()
 
     def close(self) -> None:
         self.conn.close()
@@ -137,18 +142,20 @@ class PgReader:
     transaction: each statement has its own snapshot, as under READ COMMITTED before."""
 
     is_sqlite = False
+    shared = False
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 
     async def fetch(self, sql: Sql, params: Mapping[str, Any]) -> list[Row]:
         statement, names = sql.pg()
-        rows: list[Row] = await self.conn.fetch(statement, *[_pg_value(params[name])
+        rows: list[Row] = await self.conn.fetch(statement, *[pg_value(params[name])
                                                              for name in names])
         return rows
 
 
-def _pg_value(value: Any) -> Any:
+def pg_value(value: Any) -> Any:
+    """A parameter as asyncpg takes it (arrays as lists)."""
     return list(value) if isinstance(value, tuple | set | frozenset) else value
 
 
@@ -156,16 +163,18 @@ class SessionReader:
     """The same statements through an ORM session: for callers inside a transaction of
     their own (a write that renders what it just made must read its own uncommitted rows)."""
 
+    shared = False
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.is_sqlite = session.get_bind().dialect.name == "sqlite"
 
     async def fetch(self, sql: Sql, params: Mapping[str, Any]) -> list[Row]:
         if self.is_sqlite:
-            result = await self.session.execute(text(sql.sqlite), _sqlite_params(params))
+            result = await self.session.execute(text(sql.sqlite), sqlite_params(params))
         else:
             result = await self.session.execute(
-                text(sql.pg_named), {key: _pg_value(value) for key, value in params.items()})
+                text(sql.pg_named), {key: pg_value(value) for key, value in params.items()})
         return list(result.tuples().all())
 
 

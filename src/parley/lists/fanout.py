@@ -33,6 +33,7 @@ from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social.models import Follow
 from parley.social.predicates import follows
+from parley.timelines.fanout_facts import FanPost
 
 # How many of a new member's recent posts go into the list at once.
 MERGE_LIMIT = 100
@@ -91,7 +92,7 @@ def reply_allowed(owner: Column | int, list_id: Column | int, policy: Column | s
     return or_(owner_ref == replied_to, and_(follows(owner_ref, replied_to), by_policy))
 
 
-def list_rows(post: Post, after: int | None, upper: int | None) -> Rows:
+def list_rows(post: FanPost, after: int | None, upper: int | None) -> Rows:
     """Lists of local owners in this batch of followers that contain the post's author."""
     stmt = (
         select(ListMember.list_id, bigint(post.id), bigint(post.account_id))
@@ -116,7 +117,7 @@ def list_rows(post: Post, after: int | None, upper: int | None) -> Rows:
     return stmt
 
 
-async def fanout_to_lists(session: AsyncSession, post: Post, after: int | None,
+async def fanout_to_lists(session: AsyncSession, post: FanPost, after: int | None,
                           upper: int | None) -> list[int]:
     """Put a new post into the lists of this batch's followers (never a direct post);
     returns the lists that newly got it (for live list streams)."""

@@ -23,6 +23,7 @@ from parley.errors import Conflict, Forbidden, Invalid
 from parley.jobs.queue import enqueue
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
+from parley.lib.rawwrite import insert_of, writer_of
 from parley.lib.sql import table_insert
 from parley.lib.timefmt import as_utc, utcnow
 from parley.notifications.service import (
@@ -38,7 +39,6 @@ from parley.posts.models import (
     DISTRIBUTABLE,
     VISIBILITIES,
     IdempotencyKey,
-    Mention,
     Post,
     PostTag,
     Tag,
@@ -249,14 +249,13 @@ def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: st
     }
 
 
-_INSERT_POST = table_insert(Post)
-_INSERT_MENTIONS = table_insert(Mention)
+_MENTION_COLUMNS = ("post_id", "account_id")
 
 
 async def _insert_post(session: AsyncSession, row: dict[str, Any]) -> Post:
-    """INSERT the post in Core, then put the ORM object in the session as if it had been
-    loaded (no unit-of-work flush; counters bumped later update it in place)."""
-    await session.execute(_INSERT_POST, row)
+    """INSERT the post on the raw write path, then put the ORM object in the session as if it
+    had been loaded (no unit-of-work flush; counters bumped later update it in place)."""
+    await (await writer_of(session)).execute(insert_of("posts", row), row)
     post = Post(**row)
     make_transient_to_detached(post)
     session.add(post)
@@ -310,8 +309,9 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     post = await _insert_post(session, row)
     mentioned = list({account.id: account for account in accounts.values()}.values())
     if mentioned:
-        await session.execute(_INSERT_MENTIONS, [{"post_id": post.id, "account_id": account.id}
-                                                 for account in mentioned])
+        await (await writer_of(session)).execute_many(
+            insert_of("mentions", _MENTION_COLUMNS),
+            [{"post_id": post.id, "account_id": account.id} for account in mentioned])
     tags = await _attach_tags(session, post.id, parsed.tags)
     await _remember_key(session, author.id, draft.idempotency_key, post.id)
     await _count_new_post(session, post, parent, quoted)

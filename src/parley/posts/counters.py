@@ -4,29 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Update, bindparam, case, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-# One UPDATE per (counter, extra columns), built on first use: statement construction and
-# its cache-key walk were a large part of a compose's CPU when built per call.
-_STATEMENTS: dict[tuple[Any, str, tuple[str, ...]], Update] = {}
+from parley.lib.rawsql import Sql
+from parley.lib.rawwrite import writer_of
+
+# One UPDATE per (counter, extra columns), written on first use and run on the raw write
+# path: a compose bumps two or three counters, and SQLAlchemy's per-statement machinery was
+# most of each one's cost.
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], Sql] = {}
 
 
-def _statement(model: Any, column: InstrumentedAttribute[int], also: tuple[str, ...]
-               ) -> Update:
-    key = (model, column.key, also)
+def _statement(table: str, column: str, also: tuple[str, ...]) -> Sql:
+    key = (table, column, also)
     found = _STATEMENTS.get(key)
     if found is None:
-        changed = column + bindparam("delta", type_=Integer)
-        values: dict[str, Any] = {column.key: case((changed < 0, 0), else_=changed)}
-        values.update({name: bindparam(f"also_{name}") for name in also})
-        found = _STATEMENTS[key] = (
-            update(model).where(model.id == bindparam("row_id", type_=BigInteger))
-            .values(values).returning(column)
-            .execution_options(synchronize_session=False))
+        extra = "".join(f", {name} = :also_{name}" for name in also)
+        found = _STATEMENTS[key] = Sql(
+            f"UPDATE {table} SET {column} = CASE WHEN {column} + :delta < 0 THEN 0 "
+            f"ELSE {column} + :delta END{extra} WHERE id = :row_id RETURNING {column}")
     return found
 
 
@@ -35,12 +34,12 @@ async def bump(session: AsyncSession, column: InstrumentedAttribute[int], row_id
     """column += delta (never below zero) for one row, in SQL so concurrent changes add up;
     an instance already loaded in the session sees the new value without another query."""
     model: Any = column.class_
-    stmt = _statement(model, column, tuple(sorted(also)))
+    stmt = _statement(model.__tablename__, column.key, tuple(sorted(also)))
     params = {"row_id": row_id, "delta": delta,
               **{f"also_{name}": value for name, value in also.items()}}
-    value = (await session.execute(stmt, params)).scalar_one_or_none()
+    rows = await (await writer_of(session)).fetch(stmt, params)
     loaded = session.identity_map.get(identity_key(model, row_id))
-    if loaded is not None and value is not None:
-        set_committed_value(loaded, column.key, value)
+    if loaded is not None and rows:
+        set_committed_value(loaded, column.key, rows[0][0])
         for key, other in also.items():
             set_committed_value(loaded, key, other)

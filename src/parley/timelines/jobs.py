@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -25,7 +24,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
-    func,
     or_,
     select,
     true,
@@ -40,7 +38,10 @@ from parley.accounts.models import Account
 from parley.db import Database
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
+from parley.lib.rawsql import Sql
+from parley.lib.rawwrite import writer_of
 from parley.lib.sql import alias_of, bigint, insert_ignoring
+from parley.lib.sqlite_inloop import off_loop
 from parley.lib.timefmt import utcnow
 from parley.lists.fanout import exclusive_listers, fanout_to_lists
 from parley.notifications.service import notify
@@ -52,6 +53,7 @@ from parley.streaming.broker import HomesResolver
 from parley.streaming.events import BroadcastDelivered, Delivered, record
 from parley.tags.models import TagFollow
 from parley.timelines import broadcast
+from parley.timelines.fanout_facts import Fanout, FanPost, load_fanout
 from parley.timelines.models import TimelineEntry
 
 # How many of a newly followed account's posts go into the follower's home at once.
@@ -67,16 +69,6 @@ _SPREAD = 1_000_003
 # (owner_id, post_id, author_id) rows for timeline_entries.
 Rows = Select[int, int, int]
 Column = ColumnElement[Any] | QueryableAttribute[Any]
-
-
-@dataclass(frozen=True)
-class _Fanout:
-    """One post and what its rules need, read once per job."""
-
-    post: Post
-    # A repost's original author and domain: receivers hidden from them are skipped too.
-    original_author: int | None = None
-    original_domain: str | None = None
 
 
 def insert_entries(session: AsyncSession, rows: Rows) -> Insert:
@@ -144,7 +136,7 @@ def _hidden_from(account_id: int, domain: str | None) -> list[Select[Any]]:
     return parts
 
 
-def _skipped(fan: _Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
+def _skipped(fan: Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
     """Every receiver the post must skip, as one uncorrelated set: the database builds it once
     per statement and anti-joins it (a handful of index lookups) instead of evaluating four or
     five correlated NOT EXISTS for every follower. With `remote`, remote accounts too (a
@@ -161,7 +153,7 @@ def _skipped(fan: _Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
     return union_all(*parts)
 
 
-def _receiver_rules(fan: _Fanout, receiver: Column, *, exclusive: bool = True,
+def _receiver_rules(fan: Fanout, receiver: Column, *, exclusive: bool = True,
                     remote: bool = False) -> list[ColumnElement[bool]]:
     """Mastodon's home-feed rules for one post, as conditions on a receiver column;
     `exclusive`: an author in one of the receiver's exclusive lists skips their home;
@@ -178,7 +170,7 @@ def _receiver_rules(fan: _Fanout, receiver: Column, *, exclusive: bool = True,
     return rules
 
 
-def _follower_rows(fan: _Fanout, after: int | None, upper: int | None) -> Rows:
+def _follower_rows(fan: Fanout, after: int | None, upper: int | None) -> Rows:
     post, receiver = fan.post, Follow.account_id
     stmt = (
         select(receiver, bigint(post.id), bigint(post.account_id))
@@ -199,7 +191,7 @@ def _in_range(stmt: Any, column: Column, after: int | None, upper: int | None) -
     return stmt
 
 
-def _tag_follower_rows(fan: _Fanout) -> Rows:
+def _tag_follower_rows(fan: Fanout) -> Rows:
     """Local accounts following a tag the (public, original) post carries; the home rules
     apply as for followers, and an author in one of their exclusive lists stays out."""
     post, receiver = fan.post, TagFollow.account_id
@@ -215,7 +207,7 @@ def _tag_follower_rows(fan: _Fanout) -> Rows:
     )
 
 
-def _mentioned_follower_rows(fan: _Fanout, *, exclusive: bool) -> Rows:
+def _mentioned_follower_rows(fan: Fanout, *, exclusive: bool) -> Rows:
     """Mentioned local followers: a direct post's audience (exclusive lists do not hold those
     back), or a broadcast post's mentions, which must reach a home as any follower's would."""
     post, receiver = fan.post, Mention.account_id
@@ -228,39 +220,45 @@ def _mentioned_follower_rows(fan: _Fanout, *, exclusive: bool) -> Rows:
     )
 
 
-def _author_row(post: Post) -> Rows:
+def _author_row(post: FanPost) -> Rows:
     # The author always sees their own replies; only the repost rule applies to them.
     receiver = bigint(post.account_id)
     rules = [~_has_original(receiver, post.repost_of_id)] if post.repost_of_id else []
     return select(receiver, bigint(post.id), bigint(post.account_id)).where(true(), *rules)
 
 
+# Every size-th follower id, in one index scan: the upper ends of all batches but the last
+# (none when every follower fits in one batch).
+_BATCH_BOUNDS = Sql("""
+    SELECT account_id FROM (
+        SELECT account_id, row_number() OVER (ORDER BY account_id) AS n FROM follows
+        WHERE target_account_id = :author AND state = 'accepted') AS numbered
+    WHERE n % :size = 0 ORDER BY account_id""")
+
+
 async def _batch_bounds(session: AsyncSession, author_id: int, size: int) -> list[int]:
-    """Every size-th follower id, in one index scan: the upper ends of all batches but the
-    last (empty when every follower fits in one batch)."""
-    numbered = (select(Follow.account_id,
-                       func.row_number().over(order_by=Follow.account_id).label("n"))
-                .where(Follow.target_account_id == author_id, Follow.state == "accepted")
-                .subquery())
-    found = await session.scalars(select(numbered.c.account_id)
-                                  .where(numbered.c.n % size == 0)
-                                  .order_by(numbered.c.account_id))
-    return list(found.all())
+    rows = await (await writer_of(session)).fetch(_BATCH_BOUNDS,
+                                                  {"author": author_id, "size": size})
+    return [row[0] for row in rows]
 
 
-def _trim_sample(post: Post, after: int | None, upper: int | None) -> Select[int]:
-    """About one in TRIM_EVERY of this batch's followers, a different share for each post:
-    the homes the amortised cap trims (whether or not the post reached them: a trim only
-    keeps a home's newest entries)."""
-    shift = post.id % _SPREAD
-    stmt = (select(Follow.account_id)
-            .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
-                   (Follow.account_id % _SPREAD + shift) % TRIM_EVERY == 0))
-    result: Select[int] = _in_range(stmt, Follow.account_id, after, upper)
-    return result
+# About one in TRIM_EVERY of a batch's followers, a different share for each post: the homes
+# the amortised cap trims (whether or not the post reached them: a trim only keeps a home's
+# newest entries). Range bounds are optional (NULL: unbounded).
+_TRIM_SAMPLE = Sql(f"""
+    SELECT account_id FROM follows
+    WHERE target_account_id = :author AND state = 'accepted'
+      AND (account_id % {_SPREAD} + :shift) % {TRIM_EVERY} = 0
+      AND (CAST(:after AS BIGINT) IS NULL OR account_id > :after)
+      AND (CAST(:upper AS BIGINT) IS NULL OR account_id <= :upper)""")
 
 
-def _subscribers(post: Post, after: int | None, upper: int | None) -> Select[int]:
+def _range_params(post: FanPost, after: int | None, upper: int | None) -> dict[str, Any]:
+    return {"author": post.account_id, "shift": post.id % _SPREAD, "after": after,
+            "upper": upper}
+
+
+def _subscribers(post: FanPost, after: int | None, upper: int | None) -> Select[int]:
     """Local followers of this batch who asked to hear of every post (follow `notify`)."""
     stmt = (select(Follow.account_id).join(Account, Account.id == Follow.account_id)
             .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
@@ -269,7 +267,7 @@ def _subscribers(post: Post, after: int | None, upper: int | None) -> Select[int
     return result
 
 
-async def _notify_subscribers(session: AsyncSession, post: Post, after: int | None,
+async def _notify_subscribers(session: AsyncSession, post: FanPost, after: int | None,
                               upper: int | None) -> None:
     # As Mastodon: new posts and self-replies only, never reposts or replies to others.
     replied_to = post.in_reply_to_account_id
@@ -301,54 +299,58 @@ async def trim_homes(session: AsyncSession, owners: Sequence[int], cap: int, *,
     return len(chosen)
 
 
-async def _load(session: AsyncSession, post_id: int) -> _Fanout | None:
-    post = await session.get(Post, post_id)
-    if post is None:
-        return None
-    if post.repost_of_id is None:
-        return _Fanout(post)
-    original = await session.get(Post, post.repost_of_id)
-    if original is None:
-        return _Fanout(post)
-    domain = await session.scalar(select(Account.domain)
-                                  .where(Account.id == original.account_id))
-    return _Fanout(post, original.account_id, domain)
-
-
-async def _first_rows(session: AsyncSession, fan: _Fanout, *, broadcast_post: bool
+async def _first_rows(session: AsyncSession, fan: Fanout, *, broadcast_post: bool
                       ) -> list[int]:
     """The author, and those a post reaches besides its author's followers."""
     post = fan.post
     delivered: list[int] = []
     if post.domain is None:
-        delivered += await _deliver(session, _author_row(post))
+        delivered += await _deliver_to_author(session, post)
     if post.visibility == "direct":
         delivered += await _deliver(session, _mentioned_follower_rows(fan, exclusive=False))
     elif broadcast_post:
         delivered += await _deliver(session, _mentioned_follower_rows(fan, exclusive=True))
-    if post.visibility == "public" and post.repost_of_id is None:
+    if post.visibility == "public" and post.repost_of_id is None and fan.has_tags:
         delivered += await _deliver(session, _tag_follower_rows(fan))
     return delivered
 
 
-async def _batch(session: AsyncSession, fan: _Fanout, after: int | None, upper: int | None,
+_AUTHOR_ENTRY = Sql("""
+    INSERT INTO timeline_entries (owner_id, post_id, author_id)
+    VALUES (:author, :post, :author)
+    ON CONFLICT DO NOTHING RETURNING owner_id""")
+
+
+async def _deliver_to_author(session: AsyncSession, post: FanPost) -> list[int]:
+    """The author's own home (a repost only when the home does not show the original yet)."""
+    if post.repost_of_id is not None:
+        return await _deliver(session, _author_row(post))
+    rows = await (await writer_of(session)).fetch(
+        _AUTHOR_ENTRY, {"author": post.account_id, "post": post.id})
+    return [row[0] for row in rows]
+
+
+async def _batch(session: AsyncSession, fan: Fanout, after: int | None, upper: int | None,
                  cap: int) -> list[int]:
     """One range of followers: their homes (trimmed now and then), their lists, their
     `notify` notifications; returns the lists."""
-    await session.execute(insert_entries(session, _follower_rows(fan, after, upper)))
+    # Up to a batch of rows (thousands): on SQLite, not in the event loop's thread.
+    with off_loop():
+        await session.execute(insert_entries(session, _follower_rows(fan, after, upper)))
     if cap > 0:
-        sample = (await session.scalars(_trim_sample(fan.post, after, upper))).all()
-        await trim_homes(session, sample, cap, sample=False)
-    lists = await fanout_to_lists(session, fan.post, after, upper)
-    await _notify_subscribers(session, fan.post, after, upper)
+        sample = await (await writer_of(session)).fetch(
+            _TRIM_SAMPLE, _range_params(fan.post, after, upper))
+        await trim_homes(session, [row[0] for row in sample], cap, sample=False)
+    lists = await fanout_to_lists(session, fan.post, after, upper) if fan.listed else []
+    if fan.notified:
+        await _notify_subscribers(session, fan.post, after, upper)
     return lists
 
 
-async def _plan(ctx: JobContext, fan: _Fanout, *, first: bool, after: int | None) -> None:
+async def _plan(ctx: JobContext, fan: Fanout, *, first: bool, after: int | None) -> None:
     session, post = ctx.session, fan.post
     cap = ctx.settings.home_cap
-    is_broadcast = post.visibility != "direct" and await broadcast.is_broadcast(
-        session, ctx.settings, post.account_id)
+    is_broadcast = post.visibility != "direct" and fan.broadcast
     delivered = await _first_rows(session, fan, broadcast_post=is_broadcast) if first else []
     if post.visibility == "direct":
         record(session, Delivered(post.id, tuple(delivered)))
@@ -356,8 +358,9 @@ async def _plan(ctx: JobContext, fan: _Fanout, *, first: bool, after: int | None
         return
     if is_broadcast:
         # Home reads merge the post; lists, mentions, tags and `notify` still get theirs.
-        lists = await fanout_to_lists(session, post, after, None)
-        await _notify_subscribers(session, post, after, None)
+        lists = await fanout_to_lists(session, post, after, None) if fan.listed else []
+        if fan.notified:
+            await _notify_subscribers(session, post, after, None)
         record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
         record(session, BroadcastDelivered(post.id, post.account_id))
         await trim_homes(session, delivered, cap)
@@ -385,7 +388,7 @@ async def fanout_post(ctx: JobContext, payload: dict[str, Any]) -> None:
     plans the rest of the followers after it.
     """
     session = ctx.session
-    fan = await _load(session, int(payload["post_id"]))
+    fan = await load_fanout(session, ctx.settings, int(payload["post_id"]))
     if fan is None:
         return
     if not payload.get("batch"):
