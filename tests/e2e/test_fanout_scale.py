@@ -233,7 +233,7 @@ def test_trim_keeps_the_newest_entries(database_url: str) -> None:
     run(database_url, body)
 
 
-def test_claim_takes_interactive_jobs_first_and_one_bulk_job(database_url: str) -> None:
+def test_claim_takes_interactive_jobs_first(database_url: str) -> None:
     async def body(w: World) -> None:
         async with w.db.write() as session:
             await session.execute(text("DELETE FROM jobs"))
@@ -241,9 +241,11 @@ def test_claim_takes_interactive_jobs_first_and_one_bulk_job(database_url: str) 
                 await queue.enqueue(session, "noop", {}, priority=queue.PRIORITY_BULK)
             small = await queue.enqueue(session, "noop", {})
         async with w.db.write() as session:
-            jobs = await queue.claim(session, "t", 4, skip_locked=False, bulk_limit=1)
+            first = await queue.claim(session, "t", 1, skip_locked=False)
+            rest = await queue.claim(session, "t", 4, skip_locked=False)
             await session.execute(text("DELETE FROM jobs"))
-        assert jobs[0].id == small and len(jobs) == 2
+        assert [job.id for job in first] == [small]
+        assert len(rest) == 3 and {job.priority for job in rest} == {queue.PRIORITY_BULK}
 
     run(database_url, body)
 

@@ -43,7 +43,7 @@ _INSERT = Sql("""
     VALUES (:id, :kind, :payload, 'queued', :priority, 0, :max_attempts, :run_at, :now)""")
 _DUE = """(state = 'queued' AND run_at <= :now) OR (state = 'running' AND locked_at < :stale)"""
 _ANY_DUE = Sql(f"SELECT 1 FROM jobs WHERE {_DUE} LIMIT 1")
-_DUE_IDS = f"SELECT id, priority FROM jobs WHERE {_DUE} ORDER BY priority, run_at LIMIT :limit"
+_DUE_IDS = f"SELECT id FROM jobs WHERE {_DUE} ORDER BY priority, run_at LIMIT :limit"
 _DUE_IDS_SHARED = Sql(_DUE_IDS)
 _DUE_IDS_SKIP_LOCKED = Sql(f"{_DUE_IDS} FOR UPDATE SKIP LOCKED")
 _MARK_RUNNING = Sql("""
@@ -85,17 +85,15 @@ async def any_due(reader: Reader) -> bool:
 
 
 async def claim(session: AsyncSession, worker_name: str, limit: int, *,
-                skip_locked: bool, bulk_limit: int | None = None) -> list[ClaimedJob]:
+                skip_locked: bool) -> list[ClaimedJob]:
     """Mark up to `limit` due jobs as running by this worker and return them, interactive
-    ones first; at most `bulk_limit` bulk ones (a worker that runs its jobs one after another
-    takes one bulk job at a time, so a new interactive job waits for one bulk job at most)."""
+    ones first (SQLite's worker takes one at a time, so a new interactive job waits for one
+    bulk job at most)."""
     writer = await writer_of(session)
     params = _due_params()
     rows = await writer.fetch(_DUE_IDS_SKIP_LOCKED if skip_locked else _DUE_IDS_SHARED,
                               {**params, "limit": limit})
-    interactive = [job_id for job_id, priority in rows if priority < PRIORITY_BULK]
-    bulk = [job_id for job_id, priority in rows if priority >= PRIORITY_BULK][:bulk_limit]
-    ids = interactive + bulk
+    ids = [row[0] for row in rows]
     if not ids:
         return []
     order = {job_id: position for position, job_id in enumerate(ids)}
@@ -123,6 +121,8 @@ async def fail(session: AsyncSession, job: ClaimedJob, error: str) -> None:
     await session.execute(
         update(Job).where(Job.id == job.id).values(
             state="dead" if dead else "queued",
+            # Set, not incremented: on SQLite the claim that counted it rolled back with the job.
+            attempts=job.attempts,
             run_at=utcnow() + backoff(job.attempts),
             locked_at=None,
             locked_by=None,

@@ -10,6 +10,8 @@ import traceback
 from contextlib import suppress
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from parley.config import Settings
 from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
@@ -79,8 +81,8 @@ class Worker:
 
     async def run_once(self) -> int:
         """Claim jobs and run them; returns how many were claimed (or, with every slot busy,
-        1 once a slot frees). On SQLite they run one after another before it returns; on
-        PostgreSQL they keep running in the background, up to worker_concurrency at once."""
+        1 once a slot frees). On SQLite one job runs before it returns; on PostgreSQL they
+        keep running in the background, up to worker_concurrency at once."""
         free = max(1, self.settings.worker_concurrency) - len(self._running)
         if free <= 0:
             await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
@@ -92,33 +94,54 @@ class Worker:
             # then look with the write lock rather than miss it.
             if not reader.shared and not await queue.any_due(reader):
                 return 0
+        if self.db.is_sqlite:  # one writer: running jobs side by side would only queue
+            return await self._claim_and_run()
         async with self.db.write() as session:
-            jobs = await queue.claim(session, self.name, free,
-                                     skip_locked=not self.db.is_sqlite,
-                                     bulk_limit=1 if self.db.is_sqlite else None)
-        if self.db.is_sqlite:  # one writer: running them side by side would only queue
-            for job in jobs:
-                await self._run(job)
-        else:
-            for job in jobs:
-                task = asyncio.create_task(self._run(job), name=f"parley-job-{job.id}")
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
+            jobs = await queue.claim(session, self.name, free, skip_locked=True)
+        for job in jobs:
+            task = asyncio.create_task(self._run(job), name=f"parley-job-{job.id}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         return len(jobs)
 
-    async def _run(self, job: queue.ClaimedJob) -> None:
-        handler = self.handlers.get(job.kind)
+    async def _claim_and_run(self) -> int:
+        """SQLite: one job claimed and run in one transaction (a transaction fewer per job).
+        A failure rolls the claim back with the job's work and is recorded after; a process
+        that dies mid-job leaves the job queued, as it was."""
+        job: queue.ClaimedJob | None = None
         try:
-            if handler is None:
-                raise LookupError(f"no handler for job kind {job.kind!r}")
             async with self.db.write() as session:
-                await handler(JobContext(session=session, settings=self.settings), job.payload)
-                await queue.complete(session, job.id)
+                jobs = await queue.claim(session, self.name, 1, skip_locked=False)
+                if not jobs:
+                    return 0
+                job = jobs[0]
+                await self._handle(session, job)
         except Exception:
-            log.warning("job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts,
-                        exc_info=True)
+            if job is None:
+                raise
+            await self._failed(job)
+        return 1
+
+    async def _run(self, job: queue.ClaimedJob) -> None:
+        """PostgreSQL: a claimed job in its own transaction."""
+        try:
             async with self.db.write() as session:
-                await queue.fail(session, job, traceback.format_exc())
+                await self._handle(session, job)
+        except Exception:
+            await self._failed(job)
+
+    async def _handle(self, session: AsyncSession, job: queue.ClaimedJob) -> None:
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            raise LookupError(f"no handler for job kind {job.kind!r}")
+        await handler(JobContext(session=session, settings=self.settings), job.payload)
+        await queue.complete(session, job.id)
+
+    async def _failed(self, job: queue.ClaimedJob) -> None:
+        log.warning("job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts,
+                    exc_info=True)
+        async with self.db.write() as session:
+            await queue.fail(session, job, traceback.format_exc())
 
     async def drain(self) -> None:
         """Run jobs until none are due or running (tests, `parley demo`)."""

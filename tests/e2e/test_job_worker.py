@@ -1,0 +1,107 @@
+"""The job worker on the real database (SQLite or PostgreSQL, as the fan-out tests): a job
+that fails leaves nothing of its work behind and is queued again with its attempt counted,
+one that keeps failing ends dead, and interactive jobs run before bulk ones."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from parley.config import Settings, normalise_database_url
+from parley.db import Database
+from parley.jobs import queue
+from parley.jobs.models import Job
+from parley.jobs.registry import JobContext
+from parley.jobs.worker import Worker
+from parley.migrate import migrate
+from support.server import fresh_database
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(Path(tmp_path_factory.mktemp("jobs"))) as url:
+        resolved = normalise_database_url(url)
+        migrate(resolved)
+        yield resolved
+
+
+async def _half_done_then_fail(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await ctx.session.execute(text("INSERT INTO tags (id, name, display_name, created_at) "
+                                   "VALUES (:id, :name, :name, CURRENT_TIMESTAMP)"),
+                              {"id": payload["id"], "name": f"halfdone{payload['id']}"})
+    raise RuntimeError("this job always fails")
+
+
+def _worker(db: Database, database_url: str) -> Worker:
+    worker = Worker(db, Settings(database_url=database_url))
+    worker.handlers["half_done"] = _half_done_then_fail
+    worker.handlers["noop"] = _record_order
+    return worker
+
+
+_ORDER: list[str] = []
+
+
+async def _record_order(_ctx: JobContext, payload: dict[str, Any]) -> None:
+    _ORDER.append(payload["name"])
+
+
+def run(database_url: str, body: Any) -> None:
+    async def main() -> None:
+        db = Database(database_url)
+        try:
+            await body(db, _worker(db, database_url))
+        finally:
+            await db.dispose()
+    asyncio.run(main())
+
+
+def test_a_failing_job_is_retried_later_without_its_work(database_url: str) -> None:
+    async def body(db: Database, worker: Worker) -> None:
+        async with db.write() as session:
+            job_id = await queue.enqueue(session, "half_done", {"id": 990001})
+        await worker.drain()  # runs it (in the background on PostgreSQL) until it ends
+        async with db.read() as session:
+            job = (await session.scalars(select(Job).where(Job.id == job_id))).one()
+            written = (await session.execute(text(
+                "SELECT count(*) FROM tags WHERE id = 990001"))).scalar_one()
+        assert (job.state, job.attempts) == ("queued", 1)
+        assert "this job always fails" in (job.last_error or "")
+        assert written == 0  # the failed attempt's writes rolled back
+        assert await worker.run_once() == 0  # backing off: not due yet
+
+    run(database_url, body)
+
+
+def test_a_job_out_of_attempts_is_dead(database_url: str) -> None:
+    async def body(db: Database, worker: Worker) -> None:
+        async with db.write() as session:
+            job_id = await queue.enqueue(session, "half_done", {"id": 990002})
+            await session.execute(text("UPDATE jobs SET attempts = max_attempts - 1 "
+                                       "WHERE id = :id"), {"id": job_id})
+        await worker.drain()  # runs it (in the background on PostgreSQL) until it ends
+        async with db.read() as session:
+            job = (await session.scalars(select(Job).where(Job.id == job_id))).one()
+        assert (job.state, job.attempts) == ("dead", job.max_attempts)
+
+    run(database_url, body)
+
+
+def test_interactive_jobs_run_before_bulk_ones(database_url: str) -> None:
+    async def body(db: Database, worker: Worker) -> None:
+        _ORDER.clear()
+        async with db.write() as session:
+            await session.execute(text("DELETE FROM jobs"))
+            for number in range(2):
+                await queue.enqueue(session, "noop", {"name": f"bulk{number}"},
+                                    priority=queue.PRIORITY_BULK)
+            await queue.enqueue(session, "noop", {"name": "interactive"})
+        await worker.drain()
+        assert _ORDER[0] == "interactive" and sorted(_ORDER[1:]) == ["bulk0", "bulk1"]
+
+    run(database_url, body)
