@@ -84,6 +84,9 @@ def start(posters: int, log_dir: Path) -> Setup:
 class LatencyRun:
     sent_at: dict[int, float] = field(default_factory=dict)
     received: dict[int, float] = field(default_factory=dict)
+    # The first poster's own posts arriving in their home stream (after fan-out).
+    home_received: dict[int, float] = field(default_factory=dict)
+    home_sent: set[int] = field(default_factory=set)
     duplicates: int = 0
     request_ms: list[float] = field(default_factory=list)
     errors: int = 0
@@ -93,25 +96,42 @@ class LatencyRun:
     client_cpu_s: float = 0.0  # this benchmark client's, over the same phase
 
 
-async def _listen(setup: Setup, run: LatencyRun, ready: asyncio.Event) -> None:
-    url = setup.server.url.replace("http://", "ws://") + "/api/v1/streaming"
-    async with websockets.connect(url, subprotocols=[setup.author_token],  # type: ignore[list-item]
+async def _listen(url: str, token: str, stream: str, event: str, ready: asyncio.Event,
+                  received: dict[int, float], run: LatencyRun) -> None:
+    """Record when each marked post arrives as `event` on `stream` (the first time)."""
+    async with websockets.connect(url, subprotocols=[token],  # type: ignore[list-item]
                                   max_queue=None) as socket:
-        await socket.send(json.dumps({"type": "subscribe", "stream": "user:notification"}))
+        await socket.send(json.dumps({"type": "subscribe", "stream": stream}))
         await asyncio.sleep(0.5)
         ready.set()
         async for raw in socket:
             now = time.perf_counter()
             message = json.loads(raw)
-            if message.get("event") != "notification":
+            if message.get("event") != event:
                 continue
-            found = MARKER.search(json.loads(message["payload"])["status"]["content"])
+            payload = json.loads(message["payload"])
+            found = MARKER.search((payload.get("status") or payload)["content"])
             if found is None:
                 continue
             number = int(found.group(1))
-            if number in run.received:
+            if number in received:
                 run.duplicates += 1
-            run.received[number] = now
+            received[number] = now
+
+
+def _listeners(setup: Setup, run: LatencyRun) -> tuple[list[asyncio.Task[None]],
+                                                       list[asyncio.Event]]:
+    """The author's notifications (the reply's own transaction), and the first poster's home
+    `update`s of their own posts (published after the fan-out job wrote the entry)."""
+    url = setup.server.url.replace("http://", "ws://") + "/api/v1/streaming"
+    ready = [asyncio.Event(), asyncio.Event()]
+    tasks = [
+        asyncio.create_task(_listen(url, setup.author_token, "user:notification",
+                                    "notification", ready[0], run.received, run)),
+        asyncio.create_task(_listen(url, setup.poster_tokens[0], "user", "update", ready[1],
+                                    run.home_received, run)),
+    ]
+    return tasks, ready
 
 
 class RawClient:
@@ -185,6 +205,8 @@ async def _post(client: RawClient, setup: Setup, run: LatencyRun, number: int,
                 scheduled: float) -> None:
     token = setup.poster_tokens[number % len(setup.poster_tokens)]
     run.sent_at[number] = scheduled
+    if token == setup.poster_tokens[0]:
+        run.home_sent.add(number)
     try:
         status = await client.post_form("/api/v1/statuses", token,
                                         {"status": f"@{setup.author_name} ping-{number}"})
@@ -213,9 +235,9 @@ async def measure_latency(setup: Setup, rate: float, duration: float,
     """Open loop: post i is due at start + i/rate whatever happened before (latency counts
     from the due time, so a slow server cannot hide its queueing)."""
     run = LatencyRun()
-    ready = asyncio.Event()
-    listener = asyncio.create_task(_listen(setup, run, ready))
-    await ready.wait()
+    listeners, ready = _listeners(setup, run)
+    for event in ready:
+        await event.wait()
     client = RawClient(setup.server.port)
     spy = _profile(setup.server.pid, duration, profile) if profile else None
     cpu_before, client_before = setup.server.cpu(), time.process_time()
@@ -237,7 +259,8 @@ async def measure_latency(setup: Setup, rate: float, duration: float,
     # Stragglers: a bounded poll of a counter (the measurement itself is already taken).
     while len(run.received) < len(run.sent_at) - run.errors and time.perf_counter() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)
-    listener.cancel()
+    for listener in listeners:
+        listener.cancel()
     return run
 
 
@@ -248,6 +271,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def report_latency(run: LatencyRun, rate: float) -> str:
     delays = [(run.received[n] - run.sent_at[n]) * 1000 for n in run.received]
+    home = [(run.home_received[n] - run.sent_at[n]) * 1000 for n in run.home_received]
     lost = len(run.sent_at) - run.errors - len(run.received)
     sent = max(1, len(run.sent_at))
     return "\n".join([
@@ -258,6 +282,10 @@ def report_latency(run: LatencyRun, rate: float) -> str:
         f"reply -> notification (ms): p50 {percentile(delays, .5):.1f}  "
         f"p90 {percentile(delays, .9):.1f}  p99 {percentile(delays, .99):.1f}  "
         f"max {max(delays, default=0):.1f}",
+        f"post -> own home update (ms, after fan-out; {len(home)} of {len(run.home_sent)} "
+        f"posts): "
+        f"p50 {percentile(home, .5):.1f}  p99 {percentile(home, .99):.1f}  "
+        f"max {max(home, default=0):.1f}",
         f"POST /statuses (ms):        p50 {percentile(run.request_ms, .5):.1f}  "
         f"p99 {percentile(run.request_ms, .99):.1f}  "
         f"mean {statistics.fmean(run.request_ms) if run.request_ms else 0:.1f}",
