@@ -20,13 +20,12 @@ from parley.api.responses import FastJSON
 from parley.api.router import api_router
 from parley.api.streaming.endpoints import StreamingEndpoints
 from parley.api.streaming.endpoints import router as streaming_router
-from parley.api.streaming.followers import follower_resolver
+from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import VERSION, Settings
 from parley.db import Database
 from parley.jobs.worker import Worker
 from parley.migrate import migrate
 from parley.streaming.broker import create_broker
-from parley.timelines.jobs import homes_resolver
 from parley.web.routes import web_router
 
 log = logging.getLogger("parley")

@@ -108,6 +108,7 @@ class Database:
         # at once, and streaming publishes the events the transaction recorded.
         self.after_commit: list[Callable[[dict[Any, Any]], Awaitable[None]]] = []
         self._sqlite_fast: SqliteReader | None = None
+        self._sqlite_fresh: SqliteReader | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -151,12 +152,27 @@ class Database:
                 return
         raise ConnectionError("no usable PostgreSQL connection for the read path")
 
+    @asynccontextmanager
+    async def fresh(self) -> AsyncIterator[Reader]:
+        """Raw reads that must see every commit made before the call (the streaming hub's
+        lookups after a fan-out committed): on SQLite a connection of its own whose statements
+        each run outside any transaction, so each has the newest snapshot; on PostgreSQL the
+        read path's (each statement has its own snapshot there)."""
+        if not self.is_sqlite:
+            async with self.fast() as reader:
+                yield reader
+            return
+        if self._sqlite_fresh is None:
+            self._sqlite_fresh = SqliteReader(self.url.split("///", 1)[-1])
+        yield self._sqlite_fresh
+
     async def dispose(self) -> None:
         if not self.is_sqlite:
             await self._fast_engine.dispose()
-        if self._sqlite_fast is not None:
-            self._sqlite_fast.close()
-            self._sqlite_fast = None
+        for reader in (self._sqlite_fast, self._sqlite_fresh):
+            if reader is not None:
+                reader.close()
+        self._sqlite_fast = self._sqlite_fresh = None
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

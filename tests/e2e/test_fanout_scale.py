@@ -17,6 +17,7 @@ from sqlalchemy import select, text, update
 
 from e2e.test_fanout_extras import HANDLERS, World
 from parley.accounts.models import Account
+from parley.api.streaming.followers import homes_resolver
 from parley.config import Settings, normalise_database_url
 from parley.db import Database
 from parley.jobs import queue
@@ -33,7 +34,7 @@ from parley.streaming.broker import Broker
 from parley.streaming.events import EVENTS_KEY, BroadcastDelivered, Delivered
 from parley.tags.models import TagFollow
 from parley.timelines.broadcast import record_over_threshold
-from parley.timelines.jobs import homes_resolver, trim_homes
+from parley.timelines.jobs import trim_homes
 from parley.timelines.models import BroadcastAccount, TimelineEntry
 from support.server import fresh_database
 

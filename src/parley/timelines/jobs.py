@@ -35,7 +35,6 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
-from parley.db import Database
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
 from parley.lib.rawsql import Sql
@@ -49,7 +48,6 @@ from parley.posts.models import Mention, Post, PostTag
 from parley.posts.visibility import visible_to
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.predicates import follows
-from parley.streaming.broker import HomesResolver
 from parley.streaming.events import BroadcastDelivered, Delivered, record
 from parley.tags.models import TagFollow
 from parley.timelines import broadcast
@@ -63,7 +61,6 @@ MERGE_LIMIT = 100
 TRIM_EVERY = 64
 HOMED_VISIBILITIES = ("public", "unlisted", "private")
 _COLUMNS = ["owner_id", "post_id", "author_id"]
-_PROBE_CHUNK = 1000
 # Spreads the trim sample over accounts whatever their ids' low bits (a prime modulus).
 _SPREAD = 1_000_003
 # (owner_id, post_id, author_id) rows for timeline_entries.
@@ -83,26 +80,6 @@ async def _deliver(session: AsyncSession, rows: Rows) -> list[int]:
     result = await session.execute(insert_entries(session, rows)
                                    .returning(TimelineEntry.owner_id))
     return list(result.scalars().all())
-
-
-async def reached_homes(session: AsyncSession, post_id: int, owners: Sequence[int]
-                        ) -> list[int]:
-    """Those of `owners` whose home holds the post (primary-key probes, in chunks that stay
-    under every driver's bind-parameter limit)."""
-    found: list[int] = []
-    for start in range(0, len(owners), _PROBE_CHUNK):
-        chunk = list(owners[start:start + _PROBE_CHUNK])
-        found += (await session.scalars(select(TimelineEntry.owner_id).where(
-            TimelineEntry.post_id == post_id, TimelineEntry.owner_id.in_(chunk)))).all()
-    return found
-
-
-def homes_resolver(db: Database) -> HomesResolver:
-    """The hub's HomesResolver over this process's database."""
-    async def resolve(post_id: int, owners: Sequence[int]) -> list[int]:
-        async with db.read() as session:
-            return await reached_homes(session, post_id, owners)
-    return resolve
 
 
 def _has_original(receiver: Column, original_id: Column | int) -> ColumnElement[bool]:

@@ -1,37 +1,63 @@
-"""Which connected accounts get a broadcast account's post in their home: the hub's resolver."""
+"""The streaming hub's resolvers: which connected accounts a fan-out batch reached, and which
+get a broadcast account's post in their home. Both are one raw statement over the accounts
+connected to this process, on a reader that sees the commit being published (db.fresh())."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
-from sqlalchemy import or_, select
-
 from parley.db import Database
-from parley.lib.sql import alias_of
-from parley.lists.fanout import exclusive_listers
-from parley.social.models import Follow
+from parley.lib.rawsql import Sql
 from parley.streaming.broker import BroadcastPost
+
+_REACHED = Sql("""
+    SELECT owner_id FROM timeline_entries
+    WHERE post_id = :post AND owner_id IN_IDS(:owners)""")
+
+# By the fan-out's rules: an accepted follow, the author in none of the follower's exclusive
+# lists; for a repost, a follow showing reposts; for a reply to someone else, a follow of them
+# too (or being them).
+_FOLLOWERS = """
+    SELECT f.account_id FROM follows f
+    WHERE f.target_account_id = :author AND f.state = 'accepted' AND f.account_id IN_IDS(:ids)
+      AND f.account_id NOT IN (
+          SELECT l.account_id FROM lists l JOIN list_members m ON m.list_id = l.id
+          WHERE m.account_id = :author AND l.exclusive)"""
+_SHOWING_REPOSTS = " AND f.show_reposts"
+_FOLLOWING_REPLIED = """
+      AND (f.account_id = :replied OR f.account_id IN (
+          SELECT r.account_id FROM follows r
+          WHERE r.target_account_id = :replied AND r.state = 'accepted'))"""
+_FOLLOWER_QUERIES = {
+    (repost, reply): Sql(_FOLLOWERS + (_SHOWING_REPOSTS if repost else "")
+                         + (_FOLLOWING_REPLIED if reply else ""))
+    for repost in (False, True) for reply in (False, True)}
+
+
+async def reached_homes(db: Database, post_id: int, owners: Sequence[int]) -> list[int]:
+    """Those of `owners` whose home holds the post (primary-key probes)."""
+    async with db.fresh() as reader:
+        rows = await reader.fetch(_REACHED, {"post": post_id, "owners": list(owners)})
+    return [row[0] for row in rows]
 
 
 async def local_followers(db: Database, post: BroadcastPost, account_ids: Sequence[int]
                           ) -> Collection[int]:
-    """Which of `account_ids` get a broadcast account's post in their home, by the fan-out's
-    rules: an accepted follow (showing reposts, for a repost), for a reply to someone else a
-    follow of them too, and the author in none of their exclusive lists. The hub's one
-    query per broadcast event."""
-    follower = Follow.account_id
-    query = select(follower).where(
-        Follow.target_account_id == post.author_id, Follow.state == "accepted",
-        follower.in_(account_ids), ~follower.in_(exclusive_listers(post.author_id)))
-    if post.repost:
-        query = query.where(Follow.show_reposts.is_(True))
-    if post.reply_to_account_id is not None:
-        also = alias_of(Follow, "broadcast_reply_follow")  # the outer query reads follows too
-        query = query.where(or_(follower == post.reply_to_account_id, follower.in_(
-            select(also.account_id).where(also.target_account_id == post.reply_to_account_id,
-                                          also.state == "accepted"))))
-    async with db.read() as session:
-        return set((await session.scalars(query)).all())
+    """Which of `account_ids` get a broadcast account's post in their home."""
+    replied = post.reply_to_account_id
+    query = _FOLLOWER_QUERIES[(post.repost, replied is not None)]
+    params = {"author": post.author_id, "ids": list(account_ids)}
+    if replied is not None:
+        params["replied"] = replied
+    async with db.fresh() as reader:
+        return {row[0] for row in await reader.fetch(query, params)}
+
+
+def homes_resolver(db: Database) -> Callable[[int, Sequence[int]], Awaitable[Collection[int]]]:
+    """The hub's HomesResolver over this process's database."""
+    async def resolve(post_id: int, owners: Sequence[int]) -> Collection[int]:
+        return await reached_homes(db, post_id, owners)
+    return resolve
 
 
 def follower_resolver(db: Database
