@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from parley.lib.rawsql import PgReader, Reader, SqliteReader
-from parley.lib.sqlite_inloop import in_loop_connector
+from parley.lib.sqlite_inloop import Checkpointer, in_loop_connector
 
 # Session.info key set by jobs.queue.enqueue; read here after commit.
 JOBS_ENQUEUED = "parley.jobs_enqueued"
@@ -43,7 +43,7 @@ _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchro
 # The threaded readers wait for a lock inside SQLite; the in-loop writer must never block the
 # loop, so it waits between retries instead (lib/sqlite_inloop).
 _THREADED_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=10000")
-_IN_LOOP_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=0")
+_IN_LOOP_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -93,26 +93,34 @@ class Database:
         else:
             # JIT compilation costs tens of milliseconds on queries that run in one or two:
             # Parley's queries are all short, indexed lookups.
-            self.writer = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10,
-                                              pool_pre_ping=True,
+            # Fixed-size pools: overflow connections were opened and closed per checkout
+            # under load (a PostgreSQL connection costs milliseconds to open). No pre-ping: it
+            # is three round trips per transaction; a connection the server dropped fails
+            # its first statement instead, and SQLAlchemy then replaces the pool's connections.
+            self.writer = create_async_engine(url, echo=echo, pool_size=10, max_overflow=0,
                                               connect_args={"server_settings": {"jit": "off"}})
             self.reader = self.writer
             # The raw read path's own small pool, without pre-ping: SQLAlchemy's ping is a
             # transaction round trip or three per checkout, more than a home page's reads.
             # A connection the server closed is noticed locally (is_closed) instead.
             self._fast_engine = create_async_engine(
-                url, pool_size=5, max_overflow=5, connect_args={"server_settings": {"jit": "off"}})
+                url, pool_size=8, max_overflow=0, connect_args={"server_settings": {"jit": "off"}})
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         # Called with session.info after each commit: the in-process worker wakes for new jobs
         # at once, and streaming publishes the events the transaction recorded.
         self.after_commit: list[Callable[[dict[Any, Any]], Awaitable[None]]] = []
         self._sqlite_fast: SqliteReader | None = None
+        # Started by the first write in a running loop (the writer does not checkpoint).
+        self._checkpointer = Checkpointer(self.url.split("///", 1)[-1]) if self.is_sqlite \
+            else None
         self._sqlite_fresh: SqliteReader | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits when the block ends without error."""
+        if self._checkpointer is not None:
+            self._checkpointer.start()
         async with self._write_sessions() as session:
             async with session.begin():
                 yield session
@@ -167,6 +175,8 @@ class Database:
         yield self._sqlite_fresh
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
         if not self.is_sqlite:
             await self._fast_engine.dispose()
         for reader in (self._sqlite_fast, self._sqlite_fresh):

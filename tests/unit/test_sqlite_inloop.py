@@ -99,3 +99,29 @@ def test_a_lock_never_released_fails_after_the_wait(tmp_path: Path,
     monkeypatch.setattr(sqlite_inloop, "BUSY_WAIT_SECONDS", 0.1)
     with pytest.raises(Exception, match="locked"):
         asyncio.run(_write_never_unlocked(tmp_path))
+
+
+async def _rows_in_the_database_file(tmp_path: Path) -> tuple[int, int]:
+    db = Database(_url(tmp_path))
+    assert db._checkpointer is not None
+    db._checkpointer.interval = 0.05
+    async with db.write() as session:
+        await session.execute(text("CREATE TABLE t (v INTEGER)"))
+    for value in range(20):
+        async with db.write() as session:
+            await session.execute(text("INSERT INTO t VALUES (:v)"), {"v": value})
+    async with db.write() as session:
+        autocheckpoint = (await session.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
+    await asyncio.sleep(0.3)
+    # immutable=1 reads the database file alone, ignoring the log: only checkpointed rows.
+    uri = f"file:{tmp_path / 'inloop.sqlite3'}?immutable=1"
+    with sqlite3.connect(uri, uri=True) as file_only:
+        count = file_only.execute("SELECT count(*) FROM t").fetchone()[0]
+    await db.dispose()
+    return autocheckpoint, count
+
+
+def test_the_log_is_checkpointed_off_the_loop_not_in_commits(tmp_path: Path) -> None:
+    autocheckpoint, count = asyncio.run(_rows_in_the_database_file(tmp_path))
+    assert autocheckpoint == 0
+    assert count == 20
