@@ -73,8 +73,12 @@ class PgWriter(PgReader):
 
 
 async def writer_of(session: AsyncSession) -> Writer:
-    """The raw writer of a write session (made once per session). Pending ORM changes are
-    not flushed by raw statements: callers use it for rows the ORM does not hold."""
+    """The raw writer of a write session (made once per session). Like the ORM's autoflush,
+    pending ORM changes are flushed first, so a raw statement may refer to rows added through
+    the session (a notification of a report, say); raw writes are not seen by objects the
+    session already holds."""
+    if session.new or session.deleted or session.dirty:
+        await session.flush()
     found: Writer | None = session.info.get(_WRITER)
     if found is not None:
         return found
