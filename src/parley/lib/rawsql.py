@@ -19,6 +19,9 @@ _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # `col IN_IDS(:ids)`: a list of bigint ids as ONE parameter, so a statement's text (and its
 # prepared plan) does not depend on how many ids a page has.
 _IN_IDS = re.compile(r"\bIN_IDS\(:([A-Za-z_]\w*)\)")
+# `col IS_TRUE`: a boolean test in the form each backend's partial indexes are declared with
+# (SQLAlchemy's `IS 1` / `IS true`): a planner uses such an index only for its own spelling.
+_IS_TRUE = re.compile(r"\bIS_TRUE\b")
 
 
 class Sql:
@@ -36,13 +39,15 @@ class Sql:
     @property
     def sqlite(self) -> str:
         if self._sqlite is None:
-            self._sqlite = _IN_IDS.sub(r"IN (SELECT value FROM json_each(:\1))", self.source)
+            self._sqlite = _IS_TRUE.sub("IS 1", _IN_IDS.sub(
+                r"IN (SELECT value FROM json_each(:\1))", self.source))
         return self._sqlite
 
     @property
     def pg_named(self) -> str:
         """PostgreSQL text still with `:name` parameters (for SQLAlchemy's text())."""
-        return _IN_IDS.sub(r"= ANY(CAST(:\1 AS BIGINT[]))", self.source)
+        return _IS_TRUE.sub("IS true", _IN_IDS.sub(r"= ANY(CAST(:\1 AS BIGINT[]))",
+                                                   self.source))
 
     def pg(self) -> tuple[str, tuple[str, ...]]:
         """PostgreSQL text with `$n` parameters, and the parameter names in `$n` order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.lib.sqlite_inloop import off_loop
 from parley.posts.models import Mention, Post, PostTag
 from parley.social.models import Follow
 from parley.tags.models import TagFollow
@@ -20,6 +21,12 @@ async def homes_showing(session: AsyncSession, post_id: int) -> set[int]:
     accounts and the followers of the post's tags. Broadcast accounts' followers have no rows
     (home reads merge those posts): their streams hear through the followers_of channel.
     """
+    # As many primary-key probes as the author has followers: not in the event loop's thread.
+    with off_loop():
+        return await _homes_showing(session, post_id)
+
+
+async def _homes_showing(session: AsyncSession, post_id: int) -> set[int]:
     found = (await session.execute(select(Post.id, Post.account_id).where(
         or_(Post.id == post_id, Post.repost_of_id == post_id)))).all()
     if not found:

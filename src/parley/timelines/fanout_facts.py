@@ -48,7 +48,7 @@ _FACTS = Sql("""
            EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id),
            EXISTS (SELECT 1 FROM list_members m WHERE m.account_id = p.account_id),
            EXISTS (SELECT 1 FROM follows f WHERE f.target_account_id = p.account_id
-                   AND f.state = 'accepted' AND f.notify)
+                   AND f.state = 'accepted' AND f.notify IS_TRUE)
     FROM posts p
     LEFT JOIN posts o ON o.id = p.repost_of_id
     LEFT JOIN accounts oa ON oa.id = o.account_id

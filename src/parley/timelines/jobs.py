@@ -214,8 +214,9 @@ _BATCH_BOUNDS = Sql("""
 
 
 async def _batch_bounds(session: AsyncSession, author_id: int, size: int) -> list[int]:
-    rows = await (await writer_of(session)).fetch(_BATCH_BOUNDS,
-                                                  {"author": author_id, "size": size})
+    writer = await writer_of(session)
+    with off_loop():  # a scan of every follower: ~20 ms for 100,000
+        rows = await writer.fetch(_BATCH_BOUNDS, {"author": author_id, "size": size})
     return [row[0] for row in rows]
 
 
