@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from support.clients import Clients, SchemaLog, TestUser
 from support.schema import SchemaChecker
-from support.server import LiveServer, run_server
+from support.server import LiveServer, fresh_database, run_server
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +24,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
                   if "Traceback" in line or " ERROR " in line]
         if errors:
             print(f"\nServer log had errors:\n{live.log_tail(200)}", file=sys.stderr)
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+                 ) -> Iterator[str]:
+    """A migrated database of the test module's own (SQLite, or PostgreSQL when configured),
+    for tests that run services and job handlers directly rather than through a server."""
+    from parley.config import normalise_database_url
+    from parley.migrate import migrate
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with fresh_database(Path(tmp_path_factory.mktemp(name))) as url:
+        resolved = normalise_database_url(url)
+        migrate(resolved)
+        yield resolved
 
 
 @pytest.fixture(scope="session")

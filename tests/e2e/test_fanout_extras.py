@@ -5,16 +5,14 @@ would, so that time and batch sizes can be controlled."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from parley.accounts.models import Account
-from parley.config import Settings, normalise_database_url
+from parley.config import Settings
 from parley.db import Database
 from parley.discovery.trends import trending_tags
 from parley.jobs.models import Job
@@ -22,22 +20,12 @@ from parley.jobs.registry import JobContext, build_registry
 from parley.lib.ids import id_at, new_id
 from parley.lib.timefmt import utcnow
 from parley.lists.models import List, ListEntry, ListMember
-from parley.migrate import migrate
 from parley.posts.models import Post, PostTag, Tag
 from parley.social.models import Follow
 from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
-from support.server import fresh_database
 
 HANDLERS = build_registry()
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(Path(tmp_path_factory.mktemp("extras"))) as url:
-        resolved = normalise_database_url(url)
-        migrate(resolved)
-        yield resolved
 
 
 class World:

@@ -6,12 +6,10 @@ PostgreSQL, as the other fan-out tests)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from sqlalchemy import select, text, update
 
@@ -37,14 +35,6 @@ from parley.timelines.broadcast import record_over_threshold
 from parley.timelines.jobs import trim_homes
 from parley.timelines.models import BroadcastAccount, TimelineEntry
 from support.server import fresh_database
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(Path(tmp_path_factory.mktemp("scale"))) as url:
-        resolved = normalise_database_url(url)
-        migrate(resolved)
-        yield resolved
 
 
 def run(database_url: str, body: Any, **settings: Any) -> None:

@@ -4,35 +4,22 @@ the read-time merge of broadcast followees' posts, and the fallback past a cappe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
-import pytest
 
 from parley.accounts.models import Account
 from parley.api.entities.statuses import render_rows
-from parley.config import Settings, normalise_database_url
+from parley.config import Settings
 from parley.db import Database
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
-from parley.migrate import migrate
 from parley.posts.models import Mention, Post
 from parley.posts.threads import thread_context_rows
 from parley.social.models import Block, Follow, Mute
 from parley.timelines.models import BroadcastAccount, TimelineEntry
 from parley.timelines.service import home_rows
 from support.clients import Clients, eventually
-from support.server import fresh_database
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(Path(tmp_path_factory.mktemp("fastpath"))) as url:
-        resolved = normalise_database_url(url)
-        migrate(resolved)
-        yield resolved
 
 
 @dataclass

@@ -5,29 +5,16 @@ one that keeps failing ends dead, and interactive jobs run before bulk ones."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select, text
 
-from parley.config import Settings, normalise_database_url
+from parley.config import Settings
 from parley.db import Database
 from parley.jobs import queue
 from parley.jobs.models import Job
 from parley.jobs.registry import JobContext
 from parley.jobs.worker import Worker
-from parley.migrate import migrate
-from support.server import fresh_database
-
-
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(Path(tmp_path_factory.mktemp("jobs"))) as url:
-        resolved = normalise_database_url(url)
-        migrate(resolved)
-        yield resolved
 
 
 async def _half_done_then_fail(ctx: JobContext, payload: dict[str, Any]) -> None:

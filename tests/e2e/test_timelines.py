@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,19 +13,17 @@ from mastodon import MastodonUnauthorizedError
 from sqlalchemy import delete, func, select
 
 from parley.accounts.models import Account
-from parley.config import Settings, normalise_database_url
+from parley.config import Settings
 from parley.db import Database
 from parley.jobs.models import Job
 from parley.jobs.queue import PRIORITY_BULK
 from parley.jobs.registry import JobContext
 from parley.lib.ids import new_id
-from parley.migrate import migrate
 from parley.posts.models import Mention, Post
 from parley.social.models import Follow
 from parley.timelines.jobs import HANDLERS
 from parley.timelines.models import TimelineEntry
 from support.clients import Clients, TestUser, eventually
-from support.server import fresh_database
 
 
 def ids(statuses: Any) -> list[str]:
@@ -217,15 +213,6 @@ def test_timeline_bad_input(clients: Clients, http: httpx.Client) -> None:
     odd.pop("local")
     assert http.get("/api/v1/timelines/public", params=odd).status_code == 200
     assert http.get("/api/v1/timelines/tag/%20", params={"any[]": ["x", "y"]}).json() == []
-
-
-# The fan-out handlers, on their own database (SQLite, or PostgreSQL when configured).
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(Path(tmp_path_factory.mktemp("fanout"))) as url:
-        resolved = normalise_database_url(url)
-        migrate(resolved)
-        yield resolved
 
 
 class World:

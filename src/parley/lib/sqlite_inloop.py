@@ -83,8 +83,9 @@ def _fetch_all(connection: sqlite3.Connection, sql: str, parameters: Any) -> lis
 class InLoopCursor:
     """A sqlite3 cursor with aiosqlite's coroutine methods."""
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+    def __init__(self, cursor: sqlite3.Cursor, owner: InLoopConnection) -> None:
         self._cursor = cursor
+        self._owner = owner
 
     async def __aenter__(self) -> InLoopCursor:
         return self
@@ -113,21 +114,21 @@ class InLoopCursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Any = ()) -> InLoopCursor:
-        await _run(self._cursor.execute, sql, parameters)
+        await self._owner.run(self._cursor.execute, sql, parameters)
         return self
 
     async def executemany(self, sql: str, parameters: Any) -> InLoopCursor:
-        await _run(self._cursor.executemany, sql, parameters)
+        await self._owner.run(self._cursor.executemany, sql, parameters)
         return self
 
     async def fetchone(self) -> Any:
-        return await _run(self._cursor.fetchone)
+        return await self._owner.run(self._cursor.fetchone)
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return await _run(self._cursor.fetchmany, size or self._cursor.arraysize)
+        return await self._owner.run(self._cursor.fetchmany, size or self._cursor.arraysize)
 
     async def fetchall(self) -> list[Any]:
-        return await _run(self._cursor.fetchall)
+        return await self._owner.run(self._cursor.fetchall)
 
     async def nextset(self) -> None:
         return None
@@ -142,6 +143,7 @@ class InLoopConnection:
     def __init__(self, connection: sqlite3.Connection) -> None:
         # SQLAlchemy's adapter checks `_connection` to tell an open connection from a closed one.
         self._connection: sqlite3.Connection | None = connection
+        self._heavy = False  # this transaction ran statements off the loop
 
     @property
     def _open(self) -> sqlite3.Connection:
@@ -158,26 +160,42 @@ class InLoopConnection:
         return self._open.in_transaction
 
     def cursor(self) -> InLoopCursor:
-        return InLoopCursor(self._open.cursor())
+        return InLoopCursor(self._open.cursor(), self)
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InLoopCursor:
         return await self.cursor().execute(sql, parameters)
 
     async def fetch(self, sql: str, parameters: Any) -> list[Any]:
         """Rows of one statement, without a cursor object of ours (the raw write path)."""
-        return await _run(_fetch_all, self._open, sql, parameters)
+        return await self.run(_fetch_all, self._open, sql, parameters)
 
     async def execute_many(self, sql: str, parameters: Sequence[Any]) -> None:
-        await _run(self._open.executemany, sql, parameters)
+        await self.run(self._open.executemany, sql, parameters)
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._open.create_function(*args, **kwargs)
 
+    async def run(self, call: Callable[..., T], *args: Any) -> T:
+        """One driver call (see _run); remembers that the transaction did bulk work."""
+        if _off_loop.get():
+            self._heavy = True
+        return await _run(call, *args)
+
     async def commit(self) -> None:
-        await _run(self._open.commit)
+        await self._end(self._open.commit)
 
     async def rollback(self) -> None:
-        await _run(self._open.rollback)
+        await self._end(self._open.rollback)
+
+    async def _end(self, call: Callable[[], None]) -> None:
+        """COMMIT or ROLLBACK: after bulk work, off the loop too (writing thousands of rows'
+        pages to the log takes tens of milliseconds)."""
+        heavy, self._heavy = self._heavy, False
+        if heavy:
+            with off_loop():
+                await _run(call)
+        else:
+            await _run(call)
 
     async def close(self) -> None:
         self.stop()
