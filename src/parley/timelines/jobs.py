@@ -311,17 +311,17 @@ async def _deliver_to_author(session: AsyncSession, post: FanPost) -> list[int]:
 async def _batch(session: AsyncSession, fan: Fanout, after: int | None, upper: int | None,
                  cap: int) -> list[int]:
     """One range of followers: their homes (trimmed now and then), their lists, their
-    `notify` notifications; returns the lists."""
-    # Up to a batch of rows (thousands): on SQLite, not in the event loop's thread.
+    `notify` notifications; returns the lists. Every statement reads or writes up to a
+    batch of rows (thousands): on SQLite, not in the event loop's thread."""
     with off_loop():
         await session.execute(insert_entries(session, _follower_rows(fan, after, upper)))
-    if cap > 0:
-        sample = await (await writer_of(session)).fetch(
-            _TRIM_SAMPLE, _range_params(fan.post, after, upper))
-        await trim_homes(session, [row[0] for row in sample], cap, sample=False)
-    lists = await fanout_to_lists(session, fan.post, after, upper) if fan.listed else []
-    if fan.notified:
-        await _notify_subscribers(session, fan.post, after, upper)
+        if cap > 0:
+            sample = await (await writer_of(session)).fetch(
+                _TRIM_SAMPLE, _range_params(fan.post, after, upper))
+            await trim_homes(session, [row[0] for row in sample], cap, sample=False)
+        lists = await fanout_to_lists(session, fan.post, after, upper) if fan.listed else []
+        if fan.notified:
+            await _notify_subscribers(session, fan.post, after, upper)
     return lists
 
 
