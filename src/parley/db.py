@@ -18,7 +18,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from parley.lib.rawsql import PgReader, Reader, SqliteReader
-from parley.lib.sqlite_inloop import Checkpointer, in_loop_connector
+from parley.lib.sqlite_checkpoint import Checkpointer
+from parley.lib.sqlite_inloop import in_loop_connector
 
 # Session.info key set by jobs.queue.enqueue; read here after commit.
 JOBS_ENQUEUED = "parley.jobs_enqueued"

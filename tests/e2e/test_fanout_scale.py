@@ -32,7 +32,7 @@ from parley.streaming.broker import Broker
 from parley.streaming.events import EVENTS_KEY, BroadcastDelivered, Delivered
 from parley.tags.models import TagFollow
 from parley.timelines.broadcast import record_over_threshold
-from parley.timelines.jobs import trim_homes
+from parley.timelines.home_cap import trim_homes
 from parley.timelines.models import BroadcastAccount, TimelineEntry
 from support.server import fresh_database
 

@@ -16,16 +16,14 @@ they run synchronously here. Two things would block the loop, and are handled:
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-log = logging.getLogger("parley.db")
 
 # As long as the threaded connections' busy_timeout: how long a writer waits for another
 # process's write lock before giving up with "database is locked".
@@ -216,46 +214,3 @@ def in_loop_connector(path: str, pragmas: Sequence[str]) -> Callable[[], Any]:
         return InLoopConnection(connection)
     return connect
 
-
-class Checkpointer:
-    """Copies the write-ahead log into the database file on a worker thread, once a second.
-
-    SQLite checkpoints automatically inside the COMMIT that grows the log past 1,000 pages:
-    with the writer in the event loop, that copy (tens of milliseconds to seconds after a
-    large fan-out) would stall every request. The writer turns automatic checkpoints off
-    (`wal_autocheckpoint=0`) and this task does them instead, PASSIVE: they never wait for
-    readers or the writer, and a log that could not be copied whole is finished next time."""
-
-    def __init__(self, path: str, interval: float = 1.0) -> None:
-        self.path = path
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-        self._connection: sqlite3.Connection | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="parley-sqlite-checkpoint")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await asyncio.to_thread(self._checkpoint)
-            except sqlite3.Error as error:  # e.g. the file went away in a test: try again later
-                log.warning("WAL checkpoint failed: %s", error)
-
-    def _checkpoint(self) -> None:
-        if self._connection is None:
-            self._connection = sqlite3.connect(self.path, isolation_level=None,
-                                               check_same_thread=False)
-        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None

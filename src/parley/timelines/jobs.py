@@ -1,5 +1,6 @@
 """Timeline jobs: home fan-out of a new post (and its "status" notifications to followers who
-asked for them), merging and unmerging on follow changes, and the home cap.
+asked for them), merging and unmerging on follow changes. The rules are in
+timelines/fanout_rules.py, the home cap in timelines/home_cap.py.
 
 Every handler is idempotent: rows go in with INSERT ... SELECT ... ON CONFLICT DO NOTHING, so
 a retried or repeated job inserts nothing twice.
@@ -13,197 +14,51 @@ side and a small account's post never waits behind them. Posts of broadcast acco
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    CompoundSelect,
     Select,
     and_,
-    bindparam,
     delete,
     exists,
     or_,
     select,
-    true,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
 from parley.lib.rawsql import Sql
 from parley.lib.rawwrite import writer_of
-from parley.lib.sql import alias_of, bigint, insert_ignoring
+from parley.lib.sql import bigint
 from parley.lib.sqlite_inloop import off_loop
-from parley.lib.timefmt import utcnow
-from parley.lists.fanout import exclusive_listers, fanout_to_lists
+from parley.lists.fanout import fanout_to_lists
 from parley.notifications.service import notify
-from parley.posts.models import Mention, Post, PostTag
+from parley.posts.models import Post
 from parley.posts.visibility import visible_to
-from parley.social.models import Block, DomainBlock, Follow, Mute
+from parley.social.models import Follow
 from parley.social.predicates import follows
 from parley.streaming.events import BroadcastDelivered, Delivered, record
-from parley.tags.models import TagFollow
 from parley.timelines import broadcast
 from parley.timelines.fanout_facts import Fanout, FanPost, load_fanout
+from parley.timelines.fanout_rules import (
+    Rows,
+    author_row,
+    deliver,
+    follower_rows,
+    has_original,
+    in_range,
+    insert_entries,
+    mentioned_follower_rows,
+    tag_follower_rows,
+)
+from parley.timelines.home_cap import trim_homes, trim_sample
 from parley.timelines.models import TimelineEntry
 
 # How many of a newly followed account's posts go into the follower's home at once.
 MERGE_LIMIT = 100
-# Each delivery trims its owner's home to the cap with probability 1/TRIM_EVERY: homes stay
-# within about cap + TRIM_EVERY entries at ~1/TRIM_EVERY of a trim's cost per delivery.
-TRIM_EVERY = 64
 HOMED_VISIBILITIES = ("public", "unlisted", "private")
-_COLUMNS = ["owner_id", "post_id", "author_id"]
-# Spreads the trim sample over accounts whatever their ids' low bits (a prime modulus).
-_SPREAD = 1_000_003
-# (owner_id, post_id, author_id) rows for timeline_entries.
-Rows = Select[int, int, int]
-Column = ColumnElement[Any] | QueryableAttribute[Any]
-
-
-def insert_entries(session: AsyncSession, rows: Rows) -> Insert:
-    """INSERT INTO timeline_entries SELECT ... that skips rows already there (every caller's
-    SELECT has a WHERE, which SQLite's upsert needs)."""
-    return insert_ignoring(session, TimelineEntry, _COLUMNS, rows)
-
-
-async def _deliver(session: AsyncSession, rows: Rows) -> list[int]:
-    """Insert home entries and return who newly got one (for the live `update` events): for
-    the few receivers besides followers (followers' batches return nobody: see Delivered)."""
-    result = await session.execute(insert_entries(session, rows)
-                                   .returning(TimelineEntry.owner_id))
-    return list(result.scalars().all())
-
-
-def _has_original(receiver: Column, original_id: Column | int) -> ColumnElement[bool]:
-    """The receiver's home already shows the original post or another repost of it."""
-    entry = alias_of(TimelineEntry, "fo_entry")
-    other = alias_of(Post, "fo_repost")
-    # Two one-level EXISTS, so each correlates with the outer query. A repost is always newer
-    # than its original: that bounds the scan of the receiver's entries to a short range.
-    has_original = exists(select(entry.post_id).where(entry.owner_id == receiver,
-                                                      entry.post_id == original_id))
-    has_repost = exists(
-        select(other.id)
-        .join(entry, and_(entry.post_id == other.id, entry.owner_id == receiver,
-                          entry.post_id > original_id))
-        .where(other.repost_of_id == original_id))
-    return or_(has_original, has_repost)
-
-
-def _hidden_from(account_id: int, domain: str | None) -> list[Select[Any]]:
-    """Accounts that block `account_id`, that it blocks, that mute it now or that block its
-    domain: posts by it skip their homes (home reads filter these again, as they may change
-    after delivery)."""
-    parts: list[Select[Any]] = [
-        select(Block.account_id).where(Block.target_account_id == account_id),
-        select(Block.target_account_id).where(Block.account_id == account_id),
-        select(Mute.account_id).where(Mute.target_account_id == account_id,
-                                      or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow())),
-    ]
-    if domain is not None:
-        parts.append(select(DomainBlock.account_id).where(DomainBlock.domain == domain))
-    return parts
-
-
-def _skipped(fan: Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
-    """Every receiver the post must skip, as one uncorrelated set: the database builds it once
-    per statement and anti-joins it (a handful of index lookups) instead of evaluating four or
-    five correlated NOT EXISTS for every follower. With `remote`, remote accounts too (a
-    partial index of them; cheaper than reading every follower's account row while they are
-    few — with federation at scale a local flag on follows would serve better)."""
-    post = fan.post
-    parts = _hidden_from(post.account_id, post.domain)
-    if fan.original_author is not None:
-        parts += _hidden_from(fan.original_author, fan.original_domain)
-    if exclusive:
-        parts.append(exclusive_listers(post.account_id))
-    if remote:
-        parts.append(select(Account.id).where(Account.domain.is_not(None)))
-    return union_all(*parts)
-
-
-def _receiver_rules(fan: Fanout, receiver: Column, *, exclusive: bool = True,
-                    remote: bool = False) -> list[ColumnElement[bool]]:
-    """Mastodon's home-feed rules for one post, as conditions on a receiver column;
-    `exclusive`: an author in one of the receiver's exclusive lists skips their home;
-    `remote`: remote receivers are skipped here (callers that join accounts check it there)."""
-    post = fan.post
-    skipped = _skipped(fan, exclusive=exclusive, remote=remote)
-    rules: list[ColumnElement[bool]] = [receiver.not_in(skipped)]
-    replied_to = post.in_reply_to_account_id
-    if replied_to is not None and replied_to != post.account_id:
-        # A reply to someone else only reaches those who also follow (or are) that person.
-        rules.append(or_(receiver == replied_to, follows(receiver, replied_to)))
-    if post.repost_of_id is not None:
-        rules.append(~_has_original(receiver, post.repost_of_id))
-    return rules
-
-
-def _follower_rows(fan: Fanout, after: int | None, upper: int | None) -> Rows:
-    post, receiver = fan.post, Follow.account_id
-    stmt = (
-        select(receiver, bigint(post.id), bigint(post.account_id))
-        .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
-               *_receiver_rules(fan, receiver, remote=True))
-    )
-    if post.repost_of_id is not None:
-        stmt = stmt.where(Follow.show_reposts.is_(True))
-    return _in_range(stmt, receiver, after, upper)
-
-
-def _in_range(stmt: Any, column: Column, after: int | None, upper: int | None) -> Any:
-    """One batch: followers with after < id <= upper (None: unbounded)."""
-    if after is not None:
-        stmt = stmt.where(column > after)
-    if upper is not None:
-        stmt = stmt.where(column <= upper)
-    return stmt
-
-
-def _tag_follower_rows(fan: Fanout) -> Rows:
-    """Local accounts following a tag the (public, original) post carries; the home rules
-    apply as for followers, and an author in one of their exclusive lists stays out."""
-    post, receiver = fan.post, TagFollow.account_id
-    return (
-        select(receiver, bigint(post.id), bigint(post.account_id)).distinct()
-        .join(Account, Account.id == receiver)
-        .where(TagFollow.tag_id.in_(select(PostTag.tag_id).where(PostTag.post_id == post.id)),
-               Account.domain.is_(None), receiver != post.account_id,
-               # Followers get it from their batch under the same rules; leaving them out
-               # here keeps each home's one live `update` (batches report ranges, not ids).
-               ~follows(receiver, post.account_id),
-               *_receiver_rules(fan, receiver))
-    )
-
-
-def _mentioned_follower_rows(fan: Fanout, *, exclusive: bool) -> Rows:
-    """Mentioned local followers: a direct post's audience (exclusive lists do not hold those
-    back), or a broadcast post's mentions, which must reach a home as any follower's would."""
-    post, receiver = fan.post, Mention.account_id
-    return (
-        select(receiver, bigint(post.id), bigint(post.account_id))
-        .join(Account, Account.id == receiver)
-        .where(Mention.post_id == post.id, Account.domain.is_(None),
-               follows(receiver, post.account_id),
-               *_receiver_rules(fan, receiver, exclusive=exclusive))
-    )
-
-
-def _author_row(post: FanPost) -> Rows:
-    # The author always sees their own replies; only the repost rule applies to them.
-    receiver = bigint(post.account_id)
-    rules = [~_has_original(receiver, post.repost_of_id)] if post.repost_of_id else []
-    return select(receiver, bigint(post.id), bigint(post.account_id)).where(true(), *rules)
-
-
 # Every size-th follower id, in one index scan: the upper ends of all batches but the last
 # (none when every follower fits in one batch).
 _BATCH_BOUNDS = Sql("""
@@ -220,28 +75,12 @@ async def _batch_bounds(session: AsyncSession, author_id: int, size: int) -> lis
     return [row[0] for row in rows]
 
 
-# About one in TRIM_EVERY of a batch's followers, a different share for each post: the homes
-# the amortised cap trims (whether or not the post reached them: a trim only keeps a home's
-# newest entries). Range bounds are optional (NULL: unbounded).
-_TRIM_SAMPLE = Sql(f"""
-    SELECT account_id FROM follows
-    WHERE target_account_id = :author AND state = 'accepted'
-      AND (account_id % {_SPREAD} + :shift) % {TRIM_EVERY} = 0
-      AND (CAST(:after AS BIGINT) IS NULL OR account_id > :after)
-      AND (CAST(:upper AS BIGINT) IS NULL OR account_id <= :upper)""")
-
-
-def _range_params(post: FanPost, after: int | None, upper: int | None) -> dict[str, Any]:
-    return {"author": post.account_id, "shift": post.id % _SPREAD, "after": after,
-            "upper": upper}
-
-
 def _subscribers(post: FanPost, after: int | None, upper: int | None) -> Select[int]:
     """Local followers of this batch who asked to hear of every post (follow `notify`)."""
     stmt = (select(Follow.account_id).join(Account, Account.id == Follow.account_id)
             .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
                    Follow.notify.is_(True), Account.domain.is_(None)))
-    result: Select[int] = _in_range(stmt, Follow.account_id, after, upper)
+    result: Select[int] = in_range(stmt, Follow.account_id, after, upper)
     return result
 
 
@@ -256,27 +95,6 @@ async def _notify_subscribers(session: AsyncSession, post: FanPost, after: int |
                      type="status", post_id=post.id)
 
 
-_NEWEST_KEPT = (select(TimelineEntry.post_id)
-                .where(TimelineEntry.owner_id == bindparam("owner"))
-                .order_by(TimelineEntry.post_id.desc())
-                .offset(bindparam("cap")).limit(1).scalar_subquery())
-_TRIM = delete(TimelineEntry.__table__).where(  # type: ignore[arg-type]
-    TimelineEntry.owner_id == bindparam("owner"), TimelineEntry.post_id <= _NEWEST_KEPT)
-
-
-async def trim_homes(session: AsyncSession, owners: Sequence[int], cap: int, *,
-                     sample: bool = True) -> int:
-    """Drop entries beyond the newest `cap` of these homes (with `sample`, of about one in
-    TRIM_EVERY of them: the amortised cap); returns how many homes were trimmed."""
-    if cap <= 0:
-        return 0
-    chosen = [o for o in owners if random.random() * TRIM_EVERY < 1] if sample else list(owners)
-    if chosen:
-        connection = await session.connection()
-        await connection.execute(_TRIM, [{"owner": owner, "cap": cap} for owner in chosen])
-    return len(chosen)
-
-
 async def _first_rows(session: AsyncSession, fan: Fanout, *, broadcast_post: bool
                       ) -> list[int]:
     """The author, and those a post reaches besides its author's followers."""
@@ -285,11 +103,11 @@ async def _first_rows(session: AsyncSession, fan: Fanout, *, broadcast_post: boo
     if post.domain is None:
         delivered += await _deliver_to_author(session, post)
     if post.visibility == "direct":
-        delivered += await _deliver(session, _mentioned_follower_rows(fan, exclusive=False))
+        delivered += await deliver(session, mentioned_follower_rows(fan, exclusive=False))
     elif broadcast_post:
-        delivered += await _deliver(session, _mentioned_follower_rows(fan, exclusive=True))
+        delivered += await deliver(session, mentioned_follower_rows(fan, exclusive=True))
     if post.visibility == "public" and post.repost_of_id is None and fan.has_tags:
-        delivered += await _deliver(session, _tag_follower_rows(fan))
+        delivered += await deliver(session, tag_follower_rows(fan))
     return delivered
 
 
@@ -302,7 +120,7 @@ _AUTHOR_ENTRY = Sql("""
 async def _deliver_to_author(session: AsyncSession, post: FanPost) -> list[int]:
     """The author's own home (a repost only when the home does not show the original yet)."""
     if post.repost_of_id is not None:
-        return await _deliver(session, _author_row(post))
+        return await deliver(session, author_row(post))
     rows = await (await writer_of(session)).fetch(
         _AUTHOR_ENTRY, {"author": post.account_id, "post": post.id})
     return [row[0] for row in rows]
@@ -314,11 +132,10 @@ async def _batch(session: AsyncSession, fan: Fanout, after: int | None, upper: i
     `notify` notifications; returns the lists. Every statement reads or writes up to a
     batch of rows (thousands): on SQLite, not in the event loop's thread."""
     with off_loop():
-        await session.execute(insert_entries(session, _follower_rows(fan, after, upper)))
+        await session.execute(insert_entries(session, follower_rows(fan, after, upper)))
         if cap > 0:
-            sample = await (await writer_of(session)).fetch(
-                _TRIM_SAMPLE, _range_params(fan.post, after, upper))
-            await trim_homes(session, [row[0] for row in sample], cap, sample=False)
+            sample = await trim_sample(session, fan.post, after, upper)
+            await trim_homes(session, sample, cap, sample=False)
         lists = await fanout_to_lists(session, fan.post, after, upper) if fan.listed else []
         if fan.notified:
             await _notify_subscribers(session, fan.post, after, upper)
@@ -395,7 +212,7 @@ def _merge_rows(owner_id: int, target_id: int) -> Rows:
                    Post.in_reply_to_account_id == owner_id,
                    follows(owner, Post.in_reply_to_account_id))
     repost_ok = or_(Post.repost_of_id.is_(None),
-                    and_(show_reposts, ~_has_original(owner, Post.repost_of_id)))
+                    and_(show_reposts, ~has_original(owner, Post.repost_of_id)))
     return (
         select(owner, Post.id, Post.account_id)
         .where(Post.account_id == target_id, Post.visibility.in_(HOMED_VISIBILITIES),
