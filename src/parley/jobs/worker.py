@@ -16,6 +16,7 @@ from parley.config import Settings
 from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
 from parley.jobs.registry import Handler, JobContext, build_registry
+from parley.lib.sqlite_inloop import off_loop
 from parley.timelines.broadcast import record_over_threshold
 
 log = logging.getLogger("parley.jobs")
@@ -74,8 +75,10 @@ class Worker:
         """Catch up on what may have changed without jobs: accounts over the broadcast
         threshold (a bulk-loaded or upgraded database; one INSERT ... SELECT)."""
         try:
-            async with self.db.write() as session:
-                await record_over_threshold(session, self.settings)
+            # A scan of every account's follower count: not in the event loop's thread.
+            with off_loop():
+                async with self.db.write() as session:
+                    await record_over_threshold(session, self.settings)
         except Exception:  # a worker must start even if this fails; follows record it too
             log.exception("could not record broadcast accounts")
 

@@ -13,6 +13,7 @@ from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
+from parley.lib.sqlite_inloop import off_loop
 from parley.lib.timefmt import utcnow
 from parley.notifications.models import Notification
 from parley.social.models import Block, DomainBlock, Follow, Mute
@@ -126,9 +127,10 @@ async def block_domain(session: AsyncSession, *, actor: Account, domain: str) ->
     if existing is None:
         await _insert_once(session, DomainBlock(id=new_id(), account_id=actor.id,
                                                 domain=domain, created_at=utcnow()))
-    followers = await session.scalars(
-        select(Account).join(Follow, Follow.account_id == Account.id)
-        .where(Follow.target_account_id == actor.id, Account.domain == domain))
+    with off_loop():  # a scan of all the actor's followers: not in the event loop's thread
+        followers = await session.scalars(
+            select(Account).join(Follow, Follow.account_id == Account.id)
+            .where(Follow.target_account_id == actor.id, Account.domain == domain))
     for follower in followers.all():
         await unfollow(session, actor=follower, target=actor)
     await session.flush()

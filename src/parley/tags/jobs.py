@@ -8,6 +8,7 @@ from sqlalchemy import delete, exists, select
 
 from parley.jobs.registry import Handler, JobContext
 from parley.lib.sql import alias_of
+from parley.lib.sqlite_inloop import off_loop
 from parley.posts.models import Mention, PostTag
 from parley.social.models import Follow
 from parley.tags.models import TagFollow
@@ -35,12 +36,13 @@ async def unmerge_tag(ctx: JobContext, payload: dict[str, Any]) -> None:
         select(other_tag.post_id)
         .join(TagFollow, TagFollow.tag_id == other_tag.tag_id)
         .where(other_tag.post_id == TimelineEntry.post_id, TagFollow.account_id == owner_id))
-    await session.execute(
-        delete(TimelineEntry)
-        .where(TimelineEntry.owner_id == owner_id, TimelineEntry.post_id.in_(tagged),
-               TimelineEntry.author_id != owner_id, ~follows_author, ~mentioned,
-               ~other_followed)
-        .execution_options(synchronize_session=False))
+    with off_loop():  # the tag's posts may be many: not in the event loop's thread
+        await session.execute(
+            delete(TimelineEntry)
+            .where(TimelineEntry.owner_id == owner_id, TimelineEntry.post_id.in_(tagged),
+                   TimelineEntry.author_id != owner_id, ~follows_author, ~mentioned,
+                   ~other_followed)
+            .execution_options(synchronize_session=False))
 
 
 HANDLERS: dict[str, Handler] = {"unmerge_tag": unmerge_tag}
