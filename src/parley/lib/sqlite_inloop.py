@@ -55,7 +55,9 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
 
 async def _run(call: Callable[..., T], *args: Any) -> T:
     """Run a driver call in the loop (or a worker thread inside `off_loop()`), retrying it
-    while another connection holds the write lock."""
+    while another connection holds the write lock. In practice only BEGIN IMMEDIATE meets the
+    lock: every writer transaction takes it first, so its statements (an executemany too,
+    which could not be retried whole) never do."""
     deadline = 0.0
     backoff = _FIRST_BACKOFF
     while True:
