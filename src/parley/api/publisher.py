@@ -19,13 +19,19 @@ from collections.abc import AsyncIterator, Sequence
 from itertools import groupby
 from typing import Any
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.conversations import render_conversations
 from parley.api.entities.notifications import render_notifications, render_page
 from parley.api.entities.statuses import render_rows, render_status, render_statuses
+from parley.api.stream_messages import (
+    created_messages,
+    post_stream_event,
+    public_channels,
+    shown_publicly,
+    stream_event,
+)
 from parley.config import Settings
 from parley.conversations.direct import participant_views
 from parley.db import Database
@@ -71,34 +77,6 @@ def _regrouped(batch: list[DomainEvent]) -> list[DomainEvent]:
         return batch
     rest = [e for e in batch if not isinstance(e, NotificationCreated | PostCreated)]
     return [*first, *second, *rest]
-
-
-def _event(name: str, payload: Any, **meta: Any) -> dict[str, Any]:
-    """The broker's event: Mastodon's name and payload (a JSON string), plus metadata that
-    lets each subscriber filter (author, for blocks and mutes)."""
-    text = payload if isinstance(payload, str) else orjson.dumps(payload).decode()
-    return {"event": name, "payload": text, **meta}
-
-
-def _post_event(name: str, payload: Any, post: Post | PostRow) -> dict[str, Any]:
-    """A post's event carries its author and domain, for each subscriber's block/mute gate."""
-    return _event(name, payload, account_id=post.account_id, domain=post.domain)
-
-
-def _broadcast(post: Post | PostRow) -> bool:
-    """Mastodon's public and hashtag streams: public originals, no replies to others."""
-    replied_to = post.in_reply_to_account_id
-    return (post.visibility == "public" and post.repost_of_id is None
-            and replied_to in (None, post.account_id))
-
-
-def _public_channels(local: bool, tags: list[str] | tuple[str, ...]) -> list[str]:
-    found = [channels.PUBLIC, channels.PUBLIC_LOCAL if local else channels.PUBLIC_REMOTE]
-    for tag in tags:
-        found.append(channels.hashtag(tag))
-        if local:
-            found.append(channels.hashtag(tag, local=True))
-    return found
 
 
 class Publisher:
@@ -212,11 +190,11 @@ class Publisher:
         elif isinstance(event, FiltersChanged):
             # Mastodon sends no payload; clients refetch their filters.
             await self.broker.publish(channels.home(event.account_id),
-                                      _event("filters_changed", "undefined"))
+                                      stream_event("filters_changed", "undefined"))
         elif isinstance(event, ExclusionsChanged):
             await self.broker.publish_many(
                 [channels.exclusions(account_id) for account_id in event.account_ids],
-                _event("exclusions_changed", ""))
+                stream_event("exclusions_changed", ""))
 
     async def _render_post(self, post_id: int) -> tuple[Post | PostRow, dict[str, Any]] | None:
         """A post as a signed-out viewer sees it, on the batch's raw reader, and rendered once
@@ -260,7 +238,7 @@ class Publisher:
         if rendered is None:
             return
         post, status = rendered
-        await self.broker.publish_many(targets, _post_event("update", status, post))
+        await self.broker.publish_many(targets, post_stream_event("update", status, post))
 
     async def _broadcast_delivered(self, event: BroadcastDelivered) -> None:
         """A broadcast account's post: rendered once, one message for every process's hub to
@@ -270,7 +248,7 @@ class Publisher:
             return
         post, status = rendered
         await self.broker.publish(channels.followers_of(event.account_id),
-                                  _post_event("update", status, post))
+                                  post_stream_event("update", status, post))
 
     async def _notifications(self, events: Sequence[NotificationCreated]) -> None:
         """Each recipient's notifications rendered together (raw read path), published in
@@ -292,7 +270,7 @@ class Publisher:
             found = rendered.get(str(row.id))
             if found is not None:
                 messages.append(([channels.notifications(found[0])],
-                                 _event("notification", found[1],
+                                 stream_event("notification", found[1],
                                         account_id=row.from_account_id)))
         await self.broker.publish_each(messages)
 
@@ -316,7 +294,7 @@ class Publisher:
         tags = {e.post_id: e.tags for e in events}
         reader = self._batch_reader
         if (reader is None or len(posts) < len(events)
-                or any(_broadcast(post) and tags[post.id] is None for post in posts)):
+                or any(shown_publicly(post) and tags[post.id] is None for post in posts)):
             await self._created_orm(events)
             return
         # Everything but the mentions, tags and app is in the event: rows path.
@@ -324,7 +302,7 @@ class Publisher:
                                      viewer_id=None, settings=self.settings)
         await self.broker.publish_each([
             message for post, status in zip(posts, statuses, strict=True)
-            for message in _created_messages(post, status, tags.get(post.id) or ())])
+            for message in created_messages(post, status, tags.get(post.id) or ())])
 
     async def _created_orm(self, events: Sequence[PostCreated]) -> None:
         """_created for events without their rows: read through the ORM."""
@@ -334,11 +312,11 @@ class Publisher:
                                              settings=self.settings)
             tags = {e.post_id: e.tags for e in events}
             for post in posts:
-                if _broadcast(post) and tags.get(post.id) is None:
+                if shown_publicly(post) and tags.get(post.id) is None:
                     tags[post.id] = tuple(await self._tags(session, post.id))
         await self.broker.publish_each([
             message for post, status in zip(posts, statuses, strict=True)
-            for message in _created_messages(post, status, tags.get(post.id) or ())])
+            for message in created_messages(post, status, tags.get(post.id) or ())])
 
     async def _broadcast_followers(self, account_id: int) -> list[str]:
         """The followers_of channel when `account_id` is a broadcast account: its followers'
@@ -352,8 +330,8 @@ class Publisher:
         targets += await self._broadcast_followers(event.account_id)
         targets.append(channels.thread(event.thread_id))
         if event.visibility == "public":
-            targets += _public_channels(event.local, event.tags)
-        await self.broker.publish_many(targets, _event("delete", str(event.post_id),
+            targets += public_channels(event.local, event.tags)
+        await self.broker.publish_many(targets, stream_event("delete", str(event.post_id),
                                                        account_id=event.account_id))
 
     async def _updated(self, event: PostUpdated) -> None:
@@ -365,14 +343,14 @@ class Publisher:
         post, status = rendered
         async with self.db.read() as session:
             owners = await homes_showing(session, post.id)
-            tags = await self._tags(session, post.id) if _broadcast(post) else None
+            tags = await self._tags(session, post.id) if shown_publicly(post) else None
         targets = [channels.home(owner) for owner in owners]
         targets += await self._broadcast_followers(post.account_id)
         if post.visibility in ("public", "unlisted"):
             targets.append(channels.thread(post.thread_id))
         if tags is not None:
-            targets += _public_channels(post.domain is None, tags)
-        await self.broker.publish_many(targets, _post_event("status.update", status, post))
+            targets += public_channels(post.domain is None, tags)
+        await self.broker.publish_many(targets, post_stream_event("status.update", status, post))
 
     async def _conversation(self, event: ConversationUpdated) -> None:
         """`conversation` on each participant's direct stream, rendered as they see it."""
@@ -382,22 +360,7 @@ class Publisher:
                 [entity] = await render_conversations(session, [view], viewer_id=account_id,
                                                       settings=self.settings)
                 await self.broker.publish(channels.direct(account_id),
-                                          _event("conversation", entity))
-
-
-def _created_messages(post: Post, status: dict[str, Any], tags: Sequence[str]
-                      ) -> list[tuple[list[str], dict[str, Any]]]:
-    """A new post's messages: on its thread's stream, and on the public and hashtag streams
-    when it is broadcast there."""
-    if post.visibility in ("public", "unlisted"):
-        thread_payload: dict[str, Any] = status
-    else:  # the web UI fetches it through the viewer's own session
-        thread_payload = {"id": str(post.id), "visibility": post.visibility}
-    messages = [([channels.thread(post.thread_id)], _post_event("update", thread_payload, post))]
-    if _broadcast(post):
-        messages.append((_public_channels(post.domain is None, tuple(tags)),
-                         _post_event("update", status, post)))
-    return messages
+                                          stream_event("conversation", entity))
 
 
 async def _rows(session: AsyncSession, model: Any, wanted: Sequence[tuple[int, Any]]
