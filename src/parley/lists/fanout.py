@@ -34,6 +34,7 @@ from parley.posts.visibility import visible_to
 from parley.social.models import Follow
 from parley.social.predicates import follows
 from parley.timelines.fanout_facts import FanPost
+from parley.timelines.shown import shows_post_or_repost
 
 # How many of a new member's recent posts go into the list at once.
 MERGE_LIMIT = 100
@@ -66,15 +67,7 @@ def _is_member(list_id: Column | int, account: Column | int) -> ColumnElement[bo
 
 def _has_original(list_id: Column | int, original_id: Column | int) -> ColumnElement[bool]:
     """The list already shows the original post or another repost of it."""
-    entry, other = alias_of(ListEntry, "lf_entry"), alias_of(Post, "lf_repost")
-    has_original = exists(select(entry.post_id).where(entry.list_id == list_id,
-                                                      entry.post_id == original_id))
-    has_repost = exists(
-        select(other.id)
-        .join(entry, and_(entry.post_id == other.id, entry.list_id == list_id,
-                          entry.post_id > original_id))
-        .where(other.repost_of_id == original_id))
-    return or_(has_original, has_repost)
+    return shows_post_or_repost(ListEntry, "list_id", list_id, original_id)
 
 
 def reply_allowed(owner: Column | int, list_id: Column | int, policy: Column | str,

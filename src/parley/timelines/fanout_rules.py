@@ -7,22 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, and_, exists, or_, select, true, union_all
+from sqlalchemy import CompoundSelect, Select, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
-from parley.lib.sql import alias_of, bigint, insert_ignoring
+from parley.lib.sql import bigint, insert_ignoring
 from parley.lib.timefmt import utcnow
 from parley.lists.fanout import exclusive_listers
-from parley.posts.models import Mention, Post, PostTag
+from parley.posts.models import Mention, PostTag
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.predicates import follows
 from parley.tags.models import TagFollow
 from parley.timelines.fanout_facts import Fanout, FanPost
 from parley.timelines.models import TimelineEntry
+from parley.timelines.shown import shows_post_or_repost
 
 _COLUMNS = ["owner_id", "post_id", "author_id"]
 # (owner_id, post_id, author_id) rows for timeline_entries.
@@ -46,18 +47,7 @@ async def deliver(session: AsyncSession, rows: Rows) -> list[int]:
 
 def has_original(receiver: Column, original_id: Column | int) -> ColumnElement[bool]:
     """The receiver's home already shows the original post or another repost of it."""
-    entry = alias_of(TimelineEntry, "fo_entry")
-    other = alias_of(Post, "fo_repost")
-    # Two one-level EXISTS, so each correlates with the outer query. A repost is always newer
-    # than its original: that bounds the scan of the receiver's entries to a short range.
-    has_original = exists(select(entry.post_id).where(entry.owner_id == receiver,
-                                                      entry.post_id == original_id))
-    has_repost = exists(
-        select(other.id)
-        .join(entry, and_(entry.post_id == other.id, entry.owner_id == receiver,
-                          entry.post_id > original_id))
-        .where(other.repost_of_id == original_id))
-    return or_(has_original, has_repost)
+    return shows_post_or_repost(TimelineEntry, "owner_id", receiver, original_id)
 
 
 def _hidden_from(account_id: int, domain: str | None) -> list[Select[Any]]:
