@@ -205,13 +205,8 @@ class Hub:
         if not connected or self.resolve_followers is None:
             return
         post = _broadcast_post(author, orjson.loads(data))
-        try:
-            followers = await self.resolve_followers(post, connected)
-        except Exception:  # one failed lookup must not stop every stream of the process
-            log.exception("could not resolve the followers of broadcast account %d", author)
-            return
-        for follower in followers:
-            self._hand_out(home(follower), data)
+        await self._hand_out_homes(self.resolve_followers(post, connected), data,
+                                   f"the followers of broadcast account {author}")
 
     async def _reached(self, reach: Reach, data: bytes) -> None:
         """A fan-out batch to the home streams of the connected accounts it reached: one
@@ -222,10 +217,16 @@ class Hub:
                       if (after is None or owner > after) and (upper is None or owner <= upper)]
         if not candidates or self.resolve_homes is None:
             return
+        await self._hand_out_homes(self.resolve_homes(post_id, candidates), data,
+                                   f"the homes post {post_id} reached")
+
+    async def _hand_out_homes(self, lookup: Awaitable[Collection[int]], data: bytes,
+                              what: str) -> None:
+        """Hand `data` to the home streams of the accounts `lookup` finds."""
         try:
-            owners = await self.resolve_homes(post_id, candidates)
+            owners = await lookup
         except Exception:  # one failed lookup must not stop every stream of the process
-            log.exception("could not look up the homes post %d reached", post_id)
+            log.exception("could not look up %s", what)
             return
         for owner in owners:
             self._hand_out(home(owner), data)
