@@ -14,18 +14,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bench.delivery import DeliveryCounter, wait_jobs_idle
 from bench.load import RESULTS, Destination, read_manifest
 from bench.ops import MIXES, OPS, Workload
 from bench.procs import Server, start_floor, start_parley, start_worker
-from bench.scenarios import (
-    BackendCpu,
-    DeliveryCounter,
-    compose_by_audience,
-    cpu_per_op,
-    latency_curve,
-    storm,
-    wait_jobs_idle,
-)
+from bench.scenarios import BackendCpu, compose_by_audience, cpu_per_op, latency_curve, storm
 
 SCENARIOS = ("cpu", "flat", "curve", "compose", "storm")
 
