@@ -17,8 +17,8 @@ from parley.lib.paging import Page
 from parley.posts.models import Mention, Post
 from parley.posts.threads import thread_context_rows
 from parley.social.models import Block, Follow, Mute
+from parley.timelines.home import home_rows
 from parley.timelines.models import BroadcastAccount, TimelineEntry
-from parley.timelines.service import home_rows
 from support.clients import Clients, eventually
 
 

@@ -1,7 +1,7 @@
 """Hybrid fan-out, write side: which accounts are "broadcast" (settings.broadcast_threshold).
 
 A broadcast account's posts are not written into its followers' homes; home reads merge its
-newest posts (timelines/service.py) and live streams hear of them on the followers_of
+newest posts (timelines/home.py) and live streams hear of them on the followers_of
 channel. Rows are added when an account reaches the threshold and never removed by Parley:
 taking an account out would need its recent posts written into every follower's home first
 (a backfill as large as the fan-outs it avoids), and merging a no-longer-large account at

@@ -23,6 +23,7 @@ from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.lib.rawsql import Reader
 from parley.timelines import service as timelines
+from parley.timelines.home import home_rows
 from parley.timelines.service import FeedFilter, TagFilter
 
 router = APIRouter()
@@ -54,7 +55,7 @@ async def home_page(request: Request, reader: Reader, viewer_id: int, settings: 
     """The home page on the raw read path (served by this route, and by api/hot.py before
     FastAPI's routing)."""
     page = Page.from_request(request)
-    rows, batch = await timelines.home_rows(reader, viewer_id=viewer_id, page=page,
+    rows, batch = await home_rows(reader, viewer_id=viewer_id, page=page,
                                             home_cap=settings.home_cap,
                                             broadcasts=settings.broadcast_threshold > 0)
     entities = await render_rows(reader, rows, viewer_id=viewer_id, settings=settings,

@@ -14,6 +14,7 @@ from parley.lib.rawsql import SessionReader
 from parley.lists import service as lists
 from parley.posts.models import Post
 from parley.timelines import service as timelines
+from parley.timelines.home import home_rows
 from parley.web.forms import page_request, parse_id
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
@@ -50,7 +51,7 @@ async def home(page: PageContext, db: DbSession) -> Response:
     account = page.require_account()
     # The API's home read (hybrid fan-out merge, cap fallback) through this page's session;
     # its rows have passed the home rules, so the posts are loaded by id only.
-    rows, _batch = await timelines.home_rows(
+    rows, _batch = await home_rows(
         SessionReader(db), viewer_id=account.id, page=page_request(page.request),
         home_cap=page.settings.home_cap, broadcasts=page.settings.broadcast_threshold > 0)
     found = await _posts_by_ids(db, [row.id for row in rows])
