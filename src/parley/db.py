@@ -86,6 +86,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        # The SQLite file, for the connections Parley opens itself (readers, checkpoints).
+        self.sqlite_path = url.split("///", 1)[-1] if self.is_sqlite else ""
         if self.is_sqlite:
             self.writer = _make_sqlite_engine(url, writer=True, pool_size=1, echo=echo)
             # The hot reads run on the raw read connection (fast()); this pool serves the rest.
@@ -113,8 +115,7 @@ class Database:
         self.after_commit: list[Callable[[dict[Any, Any]], Awaitable[None]]] = []
         self._sqlite_fast: SqliteReader | None = None
         # Started by the first write in a running loop (the writer does not checkpoint).
-        self._checkpointer = Checkpointer(self.url.split("///", 1)[-1]) if self.is_sqlite \
-            else None
+        self._checkpointer = Checkpointer(self.sqlite_path) if self.is_sqlite else None
         self._sqlite_fresh: SqliteReader | None = None
 
     @asynccontextmanager
@@ -143,7 +144,7 @@ class Database:
         if self.is_sqlite:
             reader = self._sqlite_fast
             if reader is None:
-                reader = self._sqlite_fast = SqliteReader(self.url.split("///", 1)[-1])
+                reader = self._sqlite_fast = SqliteReader(self.sqlite_path)
             reader.begin()
             try:
                 yield reader
@@ -172,7 +173,7 @@ class Database:
                 yield reader
             return
         if self._sqlite_fresh is None:
-            self._sqlite_fresh = SqliteReader(self.url.split("///", 1)[-1])
+            self._sqlite_fresh = SqliteReader(self.sqlite_path)
         yield self._sqlite_fresh
 
     async def dispose(self) -> None:

@@ -137,7 +137,7 @@ class Publisher:
                 yield reader
             return
         if self._sqlite is None:
-            self._sqlite = SqliteReader(self.db.url.split("///", 1)[-1])
+            self._sqlite = SqliteReader(self.db.sqlite_path)
         self._sqlite.begin()
         try:
             yield self._sqlite
