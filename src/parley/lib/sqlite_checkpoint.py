@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from contextlib import suppress
 
 log = logging.getLogger("parley.db")
@@ -24,6 +25,9 @@ class Checkpointer:
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
         self._connection: sqlite3.Connection | None = None
+        # Held while a checkpoint runs on its thread: cancelling the task that awaits it does
+        # not stop the thread, and closing the connection under a running checkpoint crashes.
+        self._busy = threading.Lock()
 
     def start(self) -> None:
         if self._task is None:
@@ -38,10 +42,17 @@ class Checkpointer:
                 log.warning("WAL checkpoint failed: %s", error)
 
     def _checkpoint(self) -> None:
-        if self._connection is None:
-            self._connection = sqlite3.connect(self.path, isolation_level=None,
-                                               check_same_thread=False)
-        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with self._busy:
+            if self._connection is None:
+                self._connection = sqlite3.connect(self.path, isolation_level=None,
+                                                   check_same_thread=False)
+            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _close(self) -> None:
+        with self._busy:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -50,5 +61,5 @@ class Checkpointer:
                 await self._task
             self._task = None
         if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+            self._connection.interrupt()  # a checkpoint under way stops at its next page
+            await asyncio.to_thread(self._close)
