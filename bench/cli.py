@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from bench.load import RESULTS, Destination, default_destination, load_network
-from bench.tiers import tier_named
+from bench.tiers import Tier, tier_named
 
 app = typer.Typer(help="Parley's benchmark harness (see docs/benchmarks.md).",
                   no_args_is_help=True, add_completion=False)
@@ -23,20 +23,22 @@ DbOpt = Annotated[str, typer.Option("--db", help="Database URL (default: per tie
                                                  "backend, under bench/results/).")]
 
 
-def _destination(tier: str, backend: str, db: str) -> Destination:
+def _destination(tier: str, backend: str, db: str, posts: int = 0) -> Destination:
     if db:
         return Destination(db)
     if backend not in ("sqlite", "postgresql"):
         raise typer.BadParameter("backend must be sqlite or postgresql")
-    return default_destination(tier_named(tier), backend)
+    spec = tier_named(tier)
+    return default_destination(spec.with_posts(posts) if posts else spec, backend)
 
 
-def _already_loaded(dest: Destination, tier: str, seed: int) -> bool:
+def _already_loaded(dest: Destination, tier: Tier, seed: int) -> bool:
     try:
         manifest = json.loads(dest.manifest_path.read_text())
     except (OSError, ValueError):
         return False
-    return bool(manifest.get("tier") == tier and manifest.get("seed") == seed)
+    return bool(manifest.get("tier") == tier.name and manifest.get("seed") == seed
+                and manifest.get("posts") == tier.posts)
 
 
 def _claim_load(dest: Destination) -> None:
@@ -68,8 +70,8 @@ def load(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
     spec = tier_named(tier)
     if posts:
         spec = spec.with_posts(posts)
-    dest = _destination(tier, backend, db)
-    if not force and _already_loaded(dest, spec.name, seed):
+    dest = _destination(tier, backend, db, posts)
+    if not force and _already_loaded(dest, spec, seed):
         # Several people share one machine: replacing a database someone is benchmarking
         # against would break their run. Servers migrate it to the current schema on start.
         typer.echo(f"{dest.url} already holds tier {spec.name} (seed {seed}); "
@@ -87,8 +89,11 @@ def load(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
 @app.command()
 def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         scenarios: Annotated[str, typer.Option(
-            help="Comma-separated: cpu, flat, curve, compose, storm.")] = "cpu,flat,curve,"
-                                                                          "compose,storm",
+            help="Comma-separated: cpu, flat, growth, curve, compose, storm.")]
+        = "cpu,flat,growth,curve,compose,storm",
+        growth_db: Annotated[str, typer.Option(
+            help="The same network with 10x fewer posts, for `growth` (default: the tier's "
+                 "`load --posts` database with a tenth of its posts, when loaded).")] = "",
         seconds: Annotated[float, typer.Option(help="Seconds per wrk measurement.")] = 10,
         connections: Annotated[int, typer.Option(help="wrk connections.")] = 4,
         rates: Annotated[str, typer.Option(
@@ -121,6 +126,10 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         storm_seconds=storm_seconds, storm_every=storm_every,
         separate_worker=separate_worker, web_processes=web_processes, workers=workers,
         redis_url=redis, label=label, ports=(port, port + 1))
+    if not growth_db and not db:
+        fewer = _destination(tier, backend, "", tier_named(tier).posts // 10)
+        growth_db = fewer.url if fewer.manifest_path.exists() else ""
+    opts.growth_db = growth_db
     out = run_benchmark(_destination(tier, backend, db), opts)
     typer.echo(f"Results in {out / 'results.json'}")
 

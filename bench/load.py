@@ -89,7 +89,13 @@ class Destination:
 
 
 def default_destination(tier: Tier, backend: str) -> Destination:
+    """Where a tier loads by default; a tier loaded with another post count than its own
+    (`load --posts`) gets a database of its own, e.g. parley-m-posts100000."""
+    from bench.tiers import TIERS
+
     name = tier.name.lower()
+    if tier.posts != TIERS[tier.name].posts:
+        name += f"-posts{tier.posts}"
     if backend == "sqlite":
         return Destination(f"sqlite:///{RESULTS / f'parley-{name}.sqlite3'}")
     return Destination(f"postgresql://postgres@127.0.0.1:5432/parley_bench_{name}")

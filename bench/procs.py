@@ -115,7 +115,8 @@ def _start(name: str, module: str, args: list[str], port: int, probe: str,
 
 
 def start_parley(db_url: str, port: int, base_url: str, log_dir: Path, *,
-                 worker: bool = True, processes: int = 1, redis_url: str = "") -> Server:
+                 worker: bool = True, processes: int = 1, redis_url: str = "",
+                 name: str = "parley") -> Server:
     """Parley's web process; with `processes` > 1, that many sharing the port (SO_REUSEPORT)."""
     args = ["--db", db_url, "--base-url", base_url]
     if not worker:
@@ -124,9 +125,9 @@ def start_parley(db_url: str, port: int, base_url: str, log_dir: Path, *,
         args += ["--redis-url", redis_url]
     if processes > 1:
         args.append("--reuse-port")
-    server = _start("parley", "bench.parley_server", args, port, "/health", log_dir)
+    server = _start(name, "bench.parley_server", args, port, "/health", log_dir)
     for number in range(1, processes):
-        sibling = _start(f"parley-{number}", "bench.parley_server", args, port, "/health",
+        sibling = _start(f"{name}-{number}", "bench.parley_server", args, port, "/health",
                          log_dir)
         server.siblings.append(sibling.process)
     if server.siblings:

@@ -52,6 +52,16 @@ def flat_table(r: dict[str, Any]) -> str:
                    "Parley req/s"], rows)
 
 
+def growth_table(r: dict[str, Any]) -> str:
+    growth = r["growth"]
+    big, small = growth["home20"], growth["home20_fewer_posts"]
+    rows = [[f"{count:,}", _fmt(side["cpu_us_per_op"]),
+             ", ".join(_fmt(s) for s in side.get("slices_cpu_us", [])), _fmt(side["rps"]),
+             _fmt(side["p99_us"] / 1000, 1)]
+            for count, side in ((growth["fewer_posts"], small), (growth["posts"], big))]
+    return _table(["posts", "Parley CPU-µs/op", "per round", "req/s", "p99 ms"], rows)
+
+
 def curve_table(r: dict[str, Any]) -> str:
     rows = []
     for name, points in r["curve"].items():
@@ -165,6 +175,15 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         within = [c for k, c in costs.items() if k <= 5000]
         add("home cost flat ±20 % from 10 to 5,000 followees (max/min)",
             max(within) / min(within) if within else None, 1.2, "x")
+    if "growth" in r:
+        growth = r["growth"]
+        ratio = _ratio(growth["home20"]["cpu_us_per_op"],
+                       growth["home20_fewer_posts"]["cpu_us_per_op"])
+        name = "home cost flat ±20 % as posts grow 10x (all / a tenth)"
+        if ratio is None:
+            out.append((name, "not measured", "-"))
+        else:
+            out.append((name, f"{ratio:,.2f}x", "met" if 1 / 1.2 <= ratio <= 1.2 else "NOT met"))
     if "compose" in r:
         p99 = [v["ops_ms"].get("compose", {}).get("p99") for v in r["compose"].values()]
         add("compose p99, biggest audience ≤ 1.5x smallest", _ratio(p99[0], p99[-1]), 1.5, "x")
@@ -255,6 +274,8 @@ def render(run_dir: Path, images: Path, name: str) -> str:
     for key, heading, render_table in (
             ("cpu", "CPU per operation (wrk, closed loop, side by side)", cpu_table),
             ("flat", "Home page cost vs followees", flat_table),
+            ("growth", "Home page cost as posts grow 10x (two servers side by side)",
+             growth_table),
             ("curve", "Latency vs offered load (open loop)", curve_table),
             ("compose", "Compose latency by audience", compose_table),
             ("storm", "Celebrity storm", storm_table)):

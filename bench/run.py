@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.delivery import DeliveryCounter, wait_jobs_idle
+from bench.homecost import flat_scenario, growth_scenario
 from bench.load import RESULTS, Destination, read_manifest
 from bench.ops import MIXES, OPS, Workload
 from bench.procs import Server, start_floor, start_parley, start_worker
 from bench.scenarios import BackendCpu, compose_by_audience, cpu_per_op, latency_curve, storm
 
-SCENARIOS = ("cpu", "flat", "curve", "compose", "storm")
+SCENARIOS = ("cpu", "flat", "growth", "curve", "compose", "storm")
 
 
 def say(message: str) -> None:
@@ -49,6 +50,9 @@ class RunOptions:
     web_processes: int = 1
     workers: int = 0
     redis_url: str = ""
+    # The same network with 10x fewer posts (the `growth` scenario; empty: skipped).
+    growth_db: str = ""
+    growth_port: int = 0  # its server's port (0: Parley's port + 2)
     label: str = ""
     calls_per_script: int = 2000
     warmup: float = 2.0  # seconds of wrk before each measured wrk run (0: none)
@@ -127,25 +131,6 @@ async def _cpu_scenario(parley: Server, floor: Server, workload: Workload, dest:
     return out
 
 
-async def _flat_scenario(parley: Server, floor: Server, workload: Workload, dest: Destination,
-                         opts: RunOptions, scratch: Path) -> dict[str, Any]:
-    """Home page cost for viewers following 10 ... 20,000 accounts."""
-    db = BackendCpu(dest.url)
-    out: dict[str, Any] = {}
-    for followees, account in sorted(workload.m["probes"].items(), key=lambda kv: int(kv[0])):
-        say(f"flat: home20 following {followees}")
-        calls = workload.sample("home20", 50, viewer=account)
-        out[followees] = {
-            "parley": await cpu_per_op(parley, calls, db, seconds=opts.seconds,
-                                       connections=opts.connections, scratch=scratch,
-                                       warmup=opts.warmup),
-            "floor": await cpu_per_op(floor, calls, db, seconds=opts.seconds,
-                                      connections=opts.connections, scratch=scratch,
-                                      warmup=opts.warmup),
-        }
-    return out
-
-
 async def _curve_scenario(parley: Server, floor: Server, workload: Workload,
                           opts: RunOptions) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -206,7 +191,14 @@ async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, 
         if "cpu" in opts.scenarios:
             results["cpu"] = await _cpu_scenario(parley, floor, workload, dest, opts, logs)
         if "flat" in opts.scenarios:
-            results["flat"] = await _flat_scenario(parley, floor, workload, dest, opts, logs)
+            results["flat"] = await flat_scenario(parley, floor, workload, dest, opts, logs,
+                                                  say)
+        if "growth" in opts.scenarios and opts.growth_db:
+            results["growth"] = await growth_scenario(parley, workload, dest,
+                                                      Destination(opts.growth_db), opts, logs,
+                                                      say)
+        elif "growth" in opts.scenarios:
+            say("growth: skipped (no database with 10x fewer posts: see `bench load --posts`)")
         opts = _auto_rates(opts, results)
         results["options"] = asdict(opts)
         if "curve" in opts.scenarios:

@@ -77,11 +77,14 @@ def test_tier_s_network_loads_runs_and_reports(network: tuple[Destination, dict[
     dest, manifest = network
     assert read_manifest(dest)["posts"] == TIERS[SMOKE_TIER].posts
     assert manifest["timeline_entries"] > 0
-    scenarios = ("curve", "compose", "storm", *(("cpu",) if shutil.which("wrk") else ()))
+    wrk = ("cpu", "flat", "growth") if shutil.which("wrk") else ()
+    scenarios = ("curve", "compose", "storm", *wrk)
+    # `growth` compares two servers over two databases: here both serve the same one.
     opts = RunOptions(scenarios=scenarios, seconds=1, warmup=0, connections=2,
                       cpu_ops=("home20", "compose"), rates=(5,), curve_seconds=1,
                       compose_rate=4, compose_seconds=1, storm_rate=5, storm_seconds=3,
-                      storm_every=3, calls_per_script=50, ports=(_free_port(), _free_port()))
+                      storm_every=3, calls_per_script=50, growth_db=dest.url,
+                      growth_port=_free_port(), ports=(_free_port(), _free_port()))
     out = run_benchmark(dest, opts, results_dir=tmp_path / "runs")
 
     results = json.loads((out / "results.json").read_text())
@@ -96,9 +99,13 @@ def test_tier_s_network_loads_runs_and_reports(network: tuple[Destination, dict[
     if "cpu" in results:  # wrk ran against both (how many requests fit in 1 s is not asserted)
         assert {"rps", "cpu_us_per_op"} <= results["cpu"]["parley"]["home20"].keys()
         assert {"rps", "cpu_us_per_op"} <= results["cpu"]["floor"]["home20"].keys()
+        assert set(results["flat"]) == set(manifest["probes"])
+        assert results["growth"]["home20_fewer_posts"]["requests"] > 0
     assert targets(results)
     markdown = render(out, tmp_path / "images", "smoke")
     assert "Celebrity storm" in markdown
+    if "growth" in results:
+        assert "as posts grow 10x" in markdown
     assert (tmp_path / "images" / "smoke-fanout.png").stat().st_size > 0
 
 
