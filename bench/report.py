@@ -110,7 +110,8 @@ def storm_table(r: dict[str, Any]) -> str:
                           f"{p['delivered']:,}/{p['expected']:,}",
                           _fmt(p["full_delivery_s"], 2), _fmt(p["deliveries_per_s"])])
     return reads + "\n\n" + _table(["celebrity post", "compose ms", "delivered",
-                                     "full delivery s", "deliveries/s"], posts)
+                                     "full delivery s (from the send)",
+                                     "deliveries/s (from the post's creation)"], posts)
 
 
 def resources_table(r: dict[str, Any]) -> str:
