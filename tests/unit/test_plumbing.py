@@ -44,6 +44,15 @@ def test_snowflakes_increase_and_sort_by_time() -> None:
     assert ids[0] < 2**63
 
 
+def test_ids_dated_the_same_moment_are_distinct() -> None:
+    # Rows backdated to one millisecond (a week of posts in a test, an import) each get their
+    # own id, all within that millisecond's range.
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    dated = [id_at(moment) for _ in range(5_000)]
+    assert len(set(dated)) == len(dated)
+    assert all(lowest_id_at(moment) <= i < lowest_id_at(moment) + (1 << 16) for i in dated)
+
+
 def test_time_format_has_milliseconds_and_z() -> None:
     moment = datetime(2026, 11, 22, 0, 29, 33, 123456, tzinfo=UTC)
     assert iso(moment) == "2026-11-22T00:29:33.123Z"

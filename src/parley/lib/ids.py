@@ -17,13 +17,20 @@ class SnowflakeGenerator:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last = 0
+        self._dated = 0
 
     def next_id(self, at_ms: int | None = None) -> int:
-        now_ms = at_ms if at_ms is not None else int(time.time() * 1000)
-        candidate = (now_ms << _SEQUENCE_BITS) | secrets.randbelow(1 << 12)
         with self._lock:
-            if at_ms is None and candidate <= self._last:
-                candidate = self._last + 1
+            if at_ms is not None:
+                # Dated ids cannot follow the clock: a counter in the low bits keeps several
+                # rows dated the same millisecond apart (random bits collided now and then).
+                self._dated += 1
+                candidate = (at_ms << _SEQUENCE_BITS) | (self._dated & _SEQUENCE_MASK)
+            else:
+                candidate = (int(time.time() * 1000) << _SEQUENCE_BITS
+                             ) | secrets.randbelow(1 << 12)
+                if candidate <= self._last:
+                    candidate = self._last + 1
             self._last = max(self._last, candidate)
         return candidate
 
