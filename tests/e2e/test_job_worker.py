@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from parley.config import Settings
@@ -92,3 +93,33 @@ def test_interactive_jobs_run_before_bulk_ones(database_url: str) -> None:
         assert _ORDER[0] == "interactive" and sorted(_ORDER[1:]) == ["bulk0", "bulk1"]
 
     run(database_url, body)
+
+
+def test_a_job_queued_by_another_process_wakes_the_worker(database_url: str) -> None:
+    """PostgreSQL: a job committed through another connection pool (as by a web process)
+    starts at once through LISTEN/NOTIFY, long before the worker's next poll."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("cross-process wake-ups are PostgreSQL's LISTEN/NOTIFY")
+
+    async def main() -> None:
+        worker_db, web_db = Database(database_url), Database(database_url)
+        ran = asyncio.Event()
+
+        async def ping(_ctx: JobContext, _payload: dict[str, Any]) -> None:
+            ran.set()
+
+        worker = Worker(worker_db, Settings(database_url=database_url,
+                                            worker_poll_interval=600))
+        worker.handlers["ping"] = ping
+        worker.start()
+        try:
+            await asyncio.sleep(0.5)  # its first look has found nothing: it waits to be woken
+            async with web_db.write() as session:
+                await queue.enqueue(session, "ping", {})
+            await asyncio.wait_for(ran.wait(), 30)  # a poll would take 600 s
+        finally:
+            await worker.stop()
+            await worker_db.dispose()
+            await web_db.dispose()
+
+    asyncio.run(main())

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import JOBS_ENQUEUED
 from parley.jobs.models import Job
+from parley.jobs.wakeup import NOTIFY
 from parley.lib.ids import new_id
 from parley.lib.rawsql import Reader, Sql, json_of
 from parley.lib.rawwrite import writer_of
@@ -70,6 +71,8 @@ async def enqueue(
         "id": job_id, "kind": kind, "payload": orjson.dumps(payload).decode(),
         "priority": priority, "max_attempts": MAX_ATTEMPTS, "run_at": run_at or now,
         "now": now})
+    if not writer.is_sqlite and not session.info.get(JOBS_ENQUEUED):
+        await writer.execute(NOTIFY, {})  # workers in other processes start it at commit
     session.info[JOBS_ENQUEUED] = True
     return job_id
 

@@ -16,6 +16,7 @@ from parley.config import Settings
 from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
 from parley.jobs.registry import Handler, JobContext, build_registry
+from parley.jobs.wakeup import JobListener
 from parley.lib.sqlite_inloop import off_loop
 from parley.timelines.broadcast import record_over_threshold
 
@@ -36,6 +37,8 @@ class Worker:
         # Jobs running side by side (PostgreSQL): a slot frees as soon as its job ends, so a
         # new interactive job never waits for the slowest of a round of bulk batches.
         self._running: set[asyncio.Task[None]] = set()
+        # PostgreSQL: woken by jobs other processes queue (jobs/wakeup.py), not only by polls.
+        self._listener = None if db.is_sqlite else JobListener(db.url, self._wake.set)
 
     async def after_commit(self, info: dict[Any, Any]) -> None:
         """Database hook: a transaction in this process that enqueued jobs has committed."""
@@ -44,10 +47,14 @@ class Worker:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name="parley-worker")
+        if self._listener is not None:
+            self._listener.start()
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+        if self._listener is not None:
+            await self._listener.stop()
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError):

@@ -1,0 +1,78 @@
+"""Job wake-ups across processes on PostgreSQL. A transaction that enqueues jobs also sends a
+NOTIFY on CHANNEL, which PostgreSQL delivers when (and only if) it commits. Each worker
+LISTENs on a connection of its own. A job queued by a web process (or by another worker: the
+batches of a large fan-out) then starts at once, not at a worker's next poll (up to
+`worker_poll_interval` later, per hop). Polling stays as the fallback: a lost listener
+connection costs latency, never a job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from parley.lib.rawsql import Sql
+
+log = logging.getLogger("parley.jobs")
+
+CHANNEL = "parley_jobs"
+# Identical notifications of one transaction are delivered once: one per transaction is enough.
+NOTIFY = Sql(f"SELECT pg_notify('{CHANNEL}', '')")
+# How long to wait before listening again after the connection was lost or refused.
+RETRY_S = 5.0
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain postgresql:// form of a SQLAlchemy URL, as asyncpg takes it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class JobListener:
+    """Keeps a LISTEN connection open and calls `wake` for each notification."""
+
+    def __init__(self, url: str, wake: Callable[[], None]) -> None:
+        self.dsn = asyncpg_dsn(url)
+        self.wake = wake
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._listen_forever(), name="parley-job-listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _listen_forever(self) -> None:
+        while True:
+            await self._listen_once()
+            await asyncio.sleep(RETRY_S)
+
+    async def _listen_once(self) -> None:
+        """Listen on one connection until it is lost (or cannot be opened)."""
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(self.dsn)
+        except (OSError, asyncpg.PostgresError) as error:
+            log.warning("job listener could not connect (polling meanwhile): %s", error)
+            return
+        lost = asyncio.Event()
+        try:
+            conn.add_termination_listener(lambda _conn: lost.set())
+            await conn.add_listener(CHANNEL, self._notified)
+            self.wake()  # anything queued while nobody listened is found by the next look
+            await lost.wait()
+            log.warning("job listener connection lost; polling until it is back")
+        finally:
+            with suppress(Exception):
+                await conn.close()
+
+    def _notified(self, *_args: Any) -> None:
+        self.wake()
