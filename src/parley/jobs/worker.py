@@ -47,14 +47,10 @@ class Worker:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name="parley-worker")
-        if self._listener is not None:
-            self._listener.start()
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        if self._listener is not None:
-            await self._listener.stop()
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
@@ -65,6 +61,15 @@ class Worker:
             await asyncio.wait(self._running)
 
     async def run_forever(self) -> None:
+        if self._listener is not None:
+            self._listener.start()
+        try:
+            await self._run_rounds()
+        finally:
+            if self._listener is not None:
+                await self._listener.stop()
+
+    async def _run_rounds(self) -> None:
         await self._on_start()
         while not self._stopping:
             # Cleared before looking, not after: a commit during run_once keeps its wake-up.
