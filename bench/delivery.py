@@ -121,17 +121,16 @@ class HomeProbe:
 
         from bench.rows import token_for
 
-        waiting = [f for f in self.followers if f not in self.seen]
+        # One read at a time: ten at once were a burst that queued the storm's measured
+        # reads behind them (its p99 measured the probe, not the celebrity's post).
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}",
                                      timeout=10) as client:
-            pages = await asyncio.gather(*(
-                client.get("/api/v1/timelines/home?limit=5",
-                           headers={"Authorization": f"Bearer {token_for(f)}"})
-                for f in waiting))
-        for follower, page in zip(waiting, pages, strict=True):
-            if page.status_code == 200 and any(s.get("id") == str(post_id)
-                                               for s in page.json()):
-                self.seen.add(follower)
+            for follower in [f for f in self.followers if f not in self.seen]:
+                page = await client.get("/api/v1/timelines/home?limit=5",
+                                        headers={"Authorization": f"Bearer {token_for(follower)}"})
+                if page.status_code == 200 and any(s.get("id") == str(post_id)
+                                                   for s in page.json()):
+                    self.seen.add(follower)
         return len(self.seen)
 
 
