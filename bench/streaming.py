@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -303,7 +304,13 @@ async def _open_sse(port: int, token: str) -> asyncio.StreamWriter:
     return writer
 
 
-async def _open_ws(port: int, token: str) -> object:
+class _Closable(Protocol):
+    """An open streaming connection the benchmark holds: SSE's writer or a WebSocket."""
+
+    def close(self) -> Any: ...
+
+
+async def _open_ws(port: int, token: str) -> _Closable:
     return await websockets.connect(f"ws://127.0.0.1:{port}/api/v1/streaming?stream=user",
                                     subprotocols=[token])  # type: ignore[list-item]
 
@@ -314,7 +321,7 @@ async def measure_connections(setup: Setup, count: int, kind: str) -> str:
     await asyncio.sleep(1)
     before = memory_kb(pid)["VmRSS"]
     opener = _open_sse if kind == "sse" else _open_ws
-    held = []
+    held: list[_Closable] = []
     for first in range(0, count, 250):
         held += await asyncio.gather(*(opener(setup.server.port, setup.author_token)
                                        for _ in range(min(250, count - first))))
