@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from bench.graph import Graph, generate
 from bench.rows import BENCH_PASSWORD, RowBuilder, Table
@@ -136,7 +137,7 @@ def _missing_columns(table: Table, stamp: Any) -> tuple[tuple[str, ...], tuple[A
         if column.name in table.columns:
             continue
         default = column.default
-        if default is not None and getattr(default, "is_scalar", False):
+        if isinstance(default, ScalarElementColumnDefault):
             value: Any = default.arg
         elif default is not None and getattr(default, "is_callable", False):
             value = stamp([int(time.time() * 1000)])[0]  # utcnow-style defaults
