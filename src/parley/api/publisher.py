@@ -8,6 +8,7 @@ to every channel; a notification is rendered for its one recipient.
 Events waiting in the queue are taken together (at most MAX_BATCH): consecutive new posts are
 rendered in one render_statuses call, consecutive notifications in one render per recipient,
 from the rows the writing transaction put in the event (no re-read of what it just wrote).
+A batch's renders and their cache are api/publish_renders.py's.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.conversations import render_conversations
-from parley.api.entities.notifications import render_notifications, render_page
-from parley.api.entities.statuses import render_rows, render_status, render_statuses
+from parley.api.entities.statuses import render_rows, render_statuses
+from parley.api.publish_renders import BatchRenders
 from parley.api.stream_messages import (
     created_messages,
     post_stream_event,
@@ -37,9 +38,8 @@ from parley.conversations.direct import participant_views
 from parley.db import Database
 from parley.lib.rawsql import Reader, SqliteReader
 from parley.notifications.models import Notification
-from parley.notifications.rows import notification_page, notification_row_of
 from parley.posts.models import Post, PostTag, Tag
-from parley.posts.rows import PostRow, RowBatch, post_row_of
+from parley.posts.rows import post_row_of
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.streaming.events import (
@@ -89,8 +89,7 @@ class Publisher:
         self.queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._sqlite: SqliteReader | None = None
-        self._batch_reader: Reader | None = None  # the reader of the batch being published
-        self._rendered: dict[int, tuple[PostRow, dict[str, Any]]] = {}  # this batch's posts
+        self._renders = BatchRenders(db, settings, None)  # the batch being published
 
     async def after_commit(self, info: dict[Any, Any]) -> None:
         for event in take(info):
@@ -115,7 +114,7 @@ class Publisher:
                 batch.append(self.queue.get_nowait())
             try:
                 async with self._reader() as reader:
-                    self._batch_reader = reader
+                    self._renders = BatchRenders(self.db, self.settings, reader)
                     for _kind, run in groupby(_regrouped(batch), key=type):
                         try:
                             await self.publish_many(list(run))
@@ -124,8 +123,7 @@ class Publisher:
             except Exception:  # the read connection itself failed: the next batch retries
                 log.exception("could not publish %s", batch)
             finally:
-                self._batch_reader = None
-                self._rendered.clear()
+                self._renders = BatchRenders(self.db, self.settings, None)
 
     @contextlib.asynccontextmanager
     async def _reader(self) -> AsyncIterator[Reader]:
@@ -152,25 +150,10 @@ class Publisher:
         elif isinstance(events[0], PostCreated):
             await self._created([event for event in events if isinstance(event, PostCreated)])
         else:
-            await self._prerender([event.post_id for event in events
+            await self._renders.prerender([event.post_id for event in events
                                    if isinstance(event, Delivered | BroadcastDelivered)])
             for event in events:
                 await self.publish(event)
-
-    async def _prerender(self, post_ids: list[int]) -> None:
-        """Render the posts of a run of deliveries together (one RowBatch) into this batch's
-        cache, which _render_post then answers from."""
-        reader = self._batch_reader
-        wanted = [i for i in dict.fromkeys(post_ids) if i not in self._rendered]
-        if reader is None or len(wanted) < 2:
-            return
-        batch = RowBatch(reader, None)
-        await batch.load_posts(wanted)
-        rows = [batch.posts[i] for i in wanted if i in batch.posts]
-        statuses = await render_rows(reader, rows, viewer_id=None, settings=self.settings,
-                                     batch=batch)
-        for row, status in zip(rows, statuses, strict=True):
-            self._rendered[row.id] = (row, status)
 
     async def publish(self, event: DomainEvent) -> None:
         if isinstance(event, Delivered):
@@ -196,29 +179,6 @@ class Publisher:
                 [channels.exclusions(account_id) for account_id in event.account_ids],
                 stream_event("exclusions_changed", ""))
 
-    async def _render_post(self, post_id: int) -> tuple[Post | PostRow, dict[str, Any]] | None:
-        """A post as a signed-out viewer sees it, on the batch's raw reader, and rendered once
-        per batch (a large fan-out's Delivered events all carry the same post)."""
-        reader = self._batch_reader
-        if reader is None:
-            async with self.db.read() as session:
-                post = await session.get(Post, post_id)
-                if post is None:
-                    return None
-                return post, await render_status(session, post, viewer_id=None,
-                                                 settings=self.settings)
-        found = self._rendered.get(post_id)
-        if found is None:
-            batch = RowBatch(reader, None)
-            await batch.load_posts([post_id])
-            row = batch.posts.get(post_id)
-            if row is None:
-                return None
-            [status] = await render_rows(reader, [row], viewer_id=None,
-                                         settings=self.settings, batch=batch)
-            found = self._rendered[post_id] = (row, status)
-        return found
-
     @staticmethod
     async def _tags(session: AsyncSession, post_id: int) -> list[str]:
         return list((await session.scalars(
@@ -234,7 +194,7 @@ class Publisher:
             targets.append(channels.reached(event.post_id, *event.followers))
         if not targets:
             return
-        rendered = await self._render_post(event.post_id)
+        rendered = await self._renders.post(event.post_id)
         if rendered is None:
             return
         post, status = rendered
@@ -243,7 +203,7 @@ class Publisher:
     async def _broadcast_delivered(self, event: BroadcastDelivered) -> None:
         """A broadcast account's post: rendered once, one message for every process's hub to
         hand to the home streams of its connected followers of that account."""
-        rendered = await self._render_post(event.post_id)
+        rendered = await self._renders.post(event.post_id)
         if rendered is None:
             return
         post, status = rendered
@@ -263,7 +223,7 @@ class Publisher:
             by_recipient.setdefault(row.account_id, []).append(row)
         rendered: dict[str, tuple[int, dict[str, Any]]] = {}
         for recipient, notifications in by_recipient.items():
-            for entity in await self._render_notifications(recipient, notifications):
+            for entity in await self._renders.notifications(recipient, notifications):
                 rendered[entity["id"]] = (recipient, entity)
         messages = []
         for row in rows:  # commit order
@@ -274,25 +234,12 @@ class Publisher:
                                         account_id=row.from_account_id)))
         await self.broker.publish_each(messages)
 
-    async def _render_notifications(self, recipient: int, notifications: list[Notification]
-                                    ) -> list[dict[str, Any]]:
-        """One recipient's notifications by the one Notification renderer, on the batch's raw
-        reader; outside a batch through an ORM session, as _render_post does."""
-        reader = self._batch_reader
-        if reader is None:
-            async with self.db.read() as session:
-                return await render_notifications(session, notifications,
-                                                  viewer_id=recipient, settings=self.settings)
-        page = await notification_page(reader, recipient,
-                                       [notification_row_of(n) for n in notifications])
-        return await render_page(page, db=self.db, viewer_id=recipient, settings=self.settings)
-
     async def _created(self, events: Sequence[PostCreated]) -> None:
         """New posts, rendered together: each on its thread's stream, and the public and
         hashtag streams when it is broadcast there."""
         posts = [Post(**e.row) for e in events if e.row is not None]
         tags = {e.post_id: e.tags for e in events}
-        reader = self._batch_reader
+        reader = self._renders.reader
         if (reader is None or len(posts) < len(events)
                 or any(shown_publicly(post) and tags[post.id] is None for post in posts)):
             await self._created_orm(events)
@@ -337,7 +284,7 @@ class Publisher:
     async def _updated(self, event: PostUpdated) -> None:
         """status.update to every home showing the post (or a repost of it), its thread, and
         the public streams when it was broadcast there."""
-        rendered = await self._render_post(event.post_id)
+        rendered = await self._renders.post(event.post_id)
         if rendered is None:
             return
         post, status = rendered
