@@ -37,6 +37,7 @@ from parley.config import Settings
 from parley.conversations.direct import participant_views
 from parley.db import Database
 from parley.lib.rawsql import Reader, SqliteReader
+from parley.lib.tasks import cancel_and_wait
 from parley.notifications.models import Notification
 from parley.posts.models import Post, PostTag, Tag
 from parley.posts.rows import post_row_of
@@ -99,10 +100,7 @@ class Publisher:
         self._task = asyncio.create_task(self._run(), name="parley-publisher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from parley.lib.rawsql import Sql
+from parley.lib.tasks import cancel_and_wait
 
 log = logging.getLogger("parley.jobs")
 
@@ -43,11 +44,8 @@ class JobListener:
         self._task = asyncio.create_task(self._listen_forever(), name="parley-job-listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _listen_forever(self) -> None:
         while True:

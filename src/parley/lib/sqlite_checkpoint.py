@@ -6,7 +6,8 @@ import asyncio
 import logging
 import sqlite3
 import threading
-from contextlib import suppress
+
+from parley.lib.tasks import cancel_and_wait
 
 log = logging.getLogger("parley.db")
 
@@ -55,11 +56,8 @@ class Checkpointer:
                 self._connection = None
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._connection is not None:
             self._connection.interrupt()  # a checkpoint under way stops at its next page
             await asyncio.to_thread(self._close)
