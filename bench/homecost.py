@@ -100,6 +100,6 @@ async def growth_scenario(parley: Server, workload: Workload, dest: Dest, growth
         }, opts.seconds, say)
     finally:
         small.stop()
-    return {"posts": read_manifest(dest)["posts"], "fewer_posts": small_manifest["posts"],
+    return {"posts": workload.m["posts"], "fewer_posts": small_manifest["posts"],
             "home20": measured["growth: home20, all posts"],
             "home20_fewer_posts": measured["growth: home20, 10x fewer posts"]}
