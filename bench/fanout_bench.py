@@ -6,6 +6,10 @@ CPU-µs per delivery (process CPU: on SQLite the database works in this process 
         --followers 10000 --repeat 3 [--workers 4] [--batch-size 2000]
 
 PARLEY_BROADCAST_THRESHOLD applies as in Parley (0: hybrid fan-out off).
+
+On SQLite, `--cold log` waits for the checkpoint thread before each post, then evicts the
+log file from the page cache, as this VM's kernel does to files idle for a minute; `--cold all`
+evicts the database file too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.load import Destination, read_manifest
+from bench.sqlite_floor import drop_cached
 from parley.config import Settings, normalise_database_url
 from parley.db import Database
 from parley.jobs.queue import enqueue
@@ -65,9 +70,15 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         overrides["fanout_batch_size"] = args.batch_size
     settings = Settings(**overrides)
     db = Database(settings.resolved_database_url)
+    runs = []
     try:
-        runs = [await fan_out_once(db, settings, author, args.workers)
-                for _ in range(args.repeat)]
+        for _ in range(args.repeat):
+            if args.cold and db.sqlite_path:
+                await asyncio.sleep(2.5)  # the checkpoint thread runs once a second
+                drop_cached(db.sqlite_path + "-wal")
+                if args.cold == "all":
+                    drop_cached(db.sqlite_path)
+            runs.append(await fan_out_once(db, settings, author, args.workers))
     finally:
         await db.dispose()
     rates = [r["deliveries_per_s"] for r in runs if r["deliveries_per_s"]]
@@ -88,6 +99,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=0)
+    parser.add_argument("--cold", choices=("log", "all"),
+                        help="SQLite: evict the log (and the database) from the page cache first.")
     print(json.dumps(asyncio.run(main_async(parser.parse_args())), indent=1))
 
 
