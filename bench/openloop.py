@@ -150,6 +150,18 @@ async def _exchange(pool: _Pool, call: Call) -> tuple[int, bytes, Conn]:
     return status, body, conn
 
 
+async def send_now(port: int, call: Call, host: str = "127.0.0.1") -> tuple[int, bytes]:
+    """One request, sent at once on a new connection (for a moment the caller times itself:
+    `open_loop` starts its schedule 50 ms after it is called)."""
+    pool = _Pool(host, port, 1)
+    try:
+        status, body, conn = await _exchange(pool, call)
+        conn[1].close()
+        return status, body
+    finally:
+        pool.close()
+
+
 async def _one(pool: _Pool, call: Call, scheduled: float, result: Result,
                check: Callable[[str, int, bytes], None] | None) -> None:
     try:

@@ -21,7 +21,7 @@ from bench.delivery import (
     track,
     wait_jobs_idle,
 )
-from bench.openloop import Call, open_loop
+from bench.openloop import Call, open_loop, send_now
 from bench.ops import Workload
 from bench.procs import Server, cpu_seconds
 
@@ -125,11 +125,11 @@ async def _compose_and_track(server: Server, workload: Workload, author: int, ex
         probe = HomeProbe(server.port, sample)
     else:
         await counter.estimate(0, author, expected)  # picks the sample before the clock runs
+    compose = workload.single("compose", author)()
     started = time.perf_counter()
-    result = await open_loop(server.port, 1000, 0.001, workload.single("compose", author))
+    _, body = await send_now(server.port, compose)
     sent_ms = (time.perf_counter() - started) * 1000
-    body = next(iter(result.bodies.values()), b"{}")
-    post_id = int(json.loads(body).get("id", 0))
+    post_id = int(json.loads(body or b"{}").get("id", 0))
     if probe is not None:
         tracked = await track(post_id, started, probe.count, len(probe.followers), limit_s,
                                every=PROBE_EVERY)

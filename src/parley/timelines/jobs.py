@@ -68,11 +68,21 @@ _BATCH_BOUNDS = Sql("""
     WHERE n % :size = 0 ORDER BY account_id""")
 
 
+_ANY_FOLLOWER_AFTER = Sql("""
+    SELECT 1 FROM follows WHERE target_account_id = :author AND state = 'accepted'
+    AND account_id > :after LIMIT 1""")
+
+
 async def _batch_bounds(session: AsyncSession, author_id: int, size: int) -> list[int]:
     writer = await writer_of(session)
     with off_loop():  # a scan of every follower: ~20 ms for 100,000
-        rows = await writer.fetch(_BATCH_BOUNDS, {"author": author_id, "size": size})
-    return [row[0] for row in rows]
+        bounds = [row[0] for row in
+                  await writer.fetch(_BATCH_BOUNDS, {"author": author_id, "size": size})]
+    # With exactly k * size followers the last bound is the last follower: no batch after it.
+    if bounds and not await writer.fetch(_ANY_FOLLOWER_AFTER,
+                                         {"author": author_id, "after": bounds[-1]}):
+        bounds.pop()
+    return bounds
 
 
 def _subscribers(post: FanPost, after: int | None, upper: int | None) -> Select[int]:
