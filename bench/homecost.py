@@ -6,10 +6,12 @@ instead of landing on one."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.delivery import DeliveryCounter
 from bench.load import Destination as Dest
 from bench.load import read_manifest
 from bench.ops import Workload
@@ -21,6 +23,9 @@ Say = Callable[[str], None]
 ROUNDS = 3
 # The shortest slice of wrk worth measuring (its warm-up is separate).
 MIN_SLICE_S = 3.0
+# `growth` compares whole pages: viewers whose homes hold at least this many entries.
+PAGE = 20
+GROWTH_VIEWERS = 200
 
 
 def pooled(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -72,19 +77,54 @@ async def flat_scenario(parley: Server, floor: Server, workload: Workload, dest:
             for followees, _ in probes}
 
 
+async def full_page_viewers(databases: list[DeliveryCounter], viewers: list[list[int]]
+                            ) -> list[int]:
+    """Up to GROWTH_VIEWERS positions in the viewer lists (the same users in each network)
+    whose home holds a whole page in every database. With a tenth of the posts, many homes
+    hold fewer than 20 entries (16 rows a page on average in tier M), and a shorter page is
+    cheaper: it would flatter the smaller network."""
+    order = list(range(len(viewers[0])))
+    random.Random(7).shuffle(order)
+    found: list[int] = []
+    for i in order:
+        for db, accounts in zip(databases, viewers, strict=True):
+            held = await db.scalar(f"SELECT count(*) FROM (SELECT 1 FROM timeline_entries "
+                                   f"WHERE owner_id = {int(accounts[i])} LIMIT {PAGE}) AS page")
+            if int(held) < PAGE:
+                break
+        else:
+            found.append(i)
+            if len(found) == GROWTH_VIEWERS:
+                break
+    if not found:
+        raise RuntimeError("no viewer has a whole home page in both networks")
+    return found
+
+
 async def growth_scenario(parley: Server, workload: Workload, dest: Dest, growth: Dest,
                           opts: Any, scratch: Path, say: Say) -> dict[str, Any]:
     """Home page cost on this database against the same network with 10x fewer posts
     (`growth`, loaded with `parley bench load --posts`), served by a second Parley side by
-    side: the same viewers (the same seed picks the same active users) and the same pages."""
+    side: the same viewers (the same seed picks the same active users), each with a whole
+    page in both."""
     small_manifest = read_manifest(growth)
     small = start_parley(growth.url, opts.growth_port or opts.ports[0] + 2,
                          small_manifest["base_url"], scratch, name="parley-growth")
     try:
         db = BackendCpu(dest.url)
         small_db = BackendCpu(growth.url)
-        big_calls = workload.sample("home20", opts.calls_per_script)
-        small_calls = Workload(small_manifest).sample("home20", opts.calls_per_script)
+        small_workload = Workload(small_manifest)
+        counters = [DeliveryCounter(dest.url), DeliveryCounter(growth.url)]
+        try:
+            viewers = await full_page_viewers(
+                counters, [workload.regular_active, small_workload.regular_active])
+        finally:
+            for counter in counters:
+                await counter.close()
+        picked = random.Random(7).choices(viewers, k=opts.calls_per_script)
+        big_calls = [workload.call("home20", workload.regular_active[i]) for i in picked]
+        small_calls = [small_workload.call("home20", small_workload.regular_active[i])
+                       for i in picked]
 
         def measure(server: Server, calls: list[Any], backend: BackendCpu
                     ) -> Callable[[float, float], Awaitable[dict[str, Any]]]:
