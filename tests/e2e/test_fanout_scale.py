@@ -10,13 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from alembic import command
 from sqlalchemy import select, text, update
 
 from e2e.test_fanout_extras import HANDLERS, World
 from parley.accounts.models import Account
-from parley.api.streaming.followers import homes_resolver
+from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import Settings, normalise_database_url
 from parley.db import Database
 from parley.jobs import queue
@@ -92,16 +93,20 @@ def test_batches_are_queued_at_once_and_run_in_any_order(database_url: str,
 def test_batches_reach_connected_followers_once_by_range(database_url: str) -> None:
     """Follower batches name their follower range, not their receivers: each hub finds which
     of its connected accounts in the range got the post, so every connected receiver hears
-    of it once (a tag follower who follows too only through its batch) and others never."""
+    of it once (a tag follower who follows too only through its batch) and others never.
+    Homes the job wrote by name (the author's own, a tag follower's who does not follow) lie
+    in some batch's range too, and must not hear of it a second time through that range."""
     async def body(w: World) -> None:
         author = await w.account("author")
         followers = [await w.account("f") for _ in range(7)]
         for follower in followers:
             await w.follow(follower, author)
         blocker, tagged = followers[2], followers[5]
+        tag_only = await w.account("tagonly")  # the highest id: in the last batch's range
         tag = await w.tag(f"t{new_id()}")
         await w.add(Block(id=new_id(), account_id=blocker, target_account_id=author),
-                    TagFollow(id=new_id(), account_id=tagged, tag_id=tag))
+                    TagFollow(id=new_id(), account_id=tagged, tag_id=tag),
+                    TagFollow(id=new_id(), account_id=tag_only, tag_id=tag))
         post = await w.post(author, tags=(tag,))
         events = await plan(w, post)
         async with w.db.write() as session:
@@ -114,23 +119,25 @@ def test_batches_reach_connected_followers_once_by_range(database_url: str) -> N
                 await HANDLERS["fanout_post"](JobContext(session, w.settings), payload)
                 events += session.info.get(EVENTS_KEY, [])
         delivered = [e for e in events if isinstance(e, Delivered)]
-        assert [e.owner_ids for e in delivered if e.owner_ids] == [(author,)]
+        assert [set(e.owner_ids) for e in delivered if e.owner_ids] == [{author, tag_only}]
         broker = Broker()
         broker.hub.resolve_homes = homes_resolver(w.db)
         streams = {}
-        for account in followers:
+        for account in [author, *followers, tag_only]:
             streams[account] = broker.subscribe()
             streams[account].add(channels.home(account))
-        for event in delivered:
+        for event in delivered:  # as the publisher does: homes by name, batches by range
+            named = [channels.home(owner) for owner in event.owner_ids]
             if event.followers is not None:
-                await broker.publish(channels.reached(post, *event.followers),
-                                     {"event": "update", "payload": "{}"})
+                named.append(channels.reached(post, *event.followers))
+            for channel in named:
+                await broker.publish(channel, {"event": "update", "payload": "{}"})
         for _ in range(100):
             if broker.hub._drain is None:
                 break
             await asyncio.sleep(0.02)
         got = {account: len(stream.take()) for account, stream in streams.items()}
-        assert got == {account: 0 if account == blocker else 1 for account in followers}
+        assert got == {account: 0 if account == blocker else 1 for account in streams}
 
     run(database_url, body, fanout_batch_size=2)
 
@@ -167,6 +174,31 @@ def test_exclusion_sets_keep_every_rule(database_url: str) -> None:
     run(database_url, body, fanout_batch_size=3)
 
 
+async def _streamed(w: World, author: int, post: int, events: list[Any],
+                    connected: list[int]) -> dict[int, int]:
+    """Publish a broadcast post's events as the publisher does, through a hub whose home
+    streams are `connected`; how many updates each home received."""
+    broker = Broker()
+    broker.hub.resolve_followers = follower_resolver(w.db)
+    streams = {account: broker.subscribe() for account in connected}
+    for account, stream in streams.items():
+        stream.add(channels.home(account))
+    payload = orjson.dumps({"id": str(post), "account": {"id": str(author)}, "reblog": None,
+                            "in_reply_to_account_id": None}).decode()
+    for event in events:
+        if isinstance(event, Delivered):
+            for owner in event.owner_ids:
+                await broker.publish(channels.home(owner), {"event": "update", "payload": payload})
+        elif isinstance(event, BroadcastDelivered):
+            await broker.publish(channels.followers_of(author), {
+                "event": "update", "account_id": author, "payload": payload})
+    for _ in range(100):
+        if broker.hub._drain is None:
+            break
+        await asyncio.sleep(0.02)
+    return {account: len(stream.take()) for account, stream in streams.items()}
+
+
 def test_broadcast_posts_skip_follower_homes(database_url: str) -> None:
     async def body(w: World) -> None:
         author = await w.account("star")
@@ -184,6 +216,10 @@ def test_broadcast_posts_skip_follower_homes(database_url: str) -> None:
         assert await homes(w, post, [author, *followers]) == {author, followers[0]}
         async with w.db.read() as session:
             assert await session.scalar(select(Job.id).where(Job.kind == "fanout_post")) is None
+        # Live: the homes written by name hear of it by name, the other followers through the
+        # broadcast; the mentioned follower (both) once.
+        got = await _streamed(w, author, post, events, [author, *followers])
+        assert got == dict.fromkeys([author, *followers], 1)
 
     run(database_url, body, broadcast_threshold=3)
 

@@ -35,6 +35,8 @@ class BroadcastPost:
     repost: bool = False
     # A reply to someone else reaches only followers who also follow that someone.
     reply_to_account_id: int | None = None
+    # Homes the fan-out wrote it into by name (a mentioned follower's) heard of it by name.
+    post_id: int | None = None
 
 
 # Resolves a broadcast account's post to the locally connected accounts whose home gets it.
@@ -243,8 +245,11 @@ def _broadcast_post(author: int, event: dict[str, Any]) -> BroadcastPost:
         return BroadcastPost(author)
     reply_to = status.get("in_reply_to_account_id")
     reply_to_other = int(reply_to) if reply_to and int(reply_to) != author else None
+    post_id = status.get("id")
     return BroadcastPost(author, repost=status.get("reblog") is not None,
-                         reply_to_account_id=reply_to_other)
+                         reply_to_account_id=reply_to_other,
+                         post_id=int(post_id) if isinstance(post_id, str) and post_id.isdigit()
+                         else None)
 
 
 class Broker:

@@ -10,19 +10,27 @@ from parley.db import Database
 from parley.lib.rawsql import Sql
 from parley.streaming.broker import BroadcastPost
 
+# A batch writes the homes of the author's followers in its range. Other homes in that range
+# may hold the post too (the author's own, a tag follower's who does not follow), but those
+# were written by name and published by name: matching them here would send a second update.
 _REACHED = Sql("""
-    SELECT owner_id FROM timeline_entries
-    WHERE post_id = :post AND owner_id IN_IDS(:owners)""")
+    SELECT t.owner_id FROM timeline_entries t
+    JOIN posts p ON p.id = t.post_id
+    JOIN follows f ON f.account_id = t.owner_id AND f.target_account_id = p.account_id
+    WHERE t.post_id = :post AND t.owner_id IN_IDS(:owners) AND f.state = 'accepted'""")
 
 # By the fan-out's rules: an accepted follow, the author in none of the follower's exclusive
 # lists; for a repost, a follow showing reposts; for a reply to someone else, a follow of them
-# too (or being them).
+# too (or being them). A follower whose home holds the post (a mentioned one) was written and
+# published by name, so is not matched again.
 _FOLLOWERS = """
     SELECT f.account_id FROM follows f
     WHERE f.target_account_id = :author AND f.state = 'accepted' AND f.account_id IN_IDS(:ids)
       AND f.account_id NOT IN (
           SELECT l.account_id FROM lists l JOIN list_members m ON m.list_id = l.id
-          WHERE m.account_id = :author AND l.exclusive)"""
+          WHERE m.account_id = :author AND l.exclusive)
+      AND NOT EXISTS (
+          SELECT 1 FROM timeline_entries t WHERE t.owner_id = f.account_id AND t.post_id = :post)"""
 _SHOWING_REPOSTS = " AND f.show_reposts"
 _FOLLOWING_REPLIED = """
       AND (f.account_id = :replied OR f.account_id IN (
@@ -35,7 +43,8 @@ _FOLLOWER_QUERIES = {
 
 
 async def reached_homes(db: Database, post_id: int, owners: Sequence[int]) -> list[int]:
-    """Those of `owners` whose home holds the post (primary-key probes)."""
+    """Those of `owners` who follow the post's author and whose home holds it (primary-key
+    probes): the receivers of its fan-out batches."""
     async with db.fresh() as reader:
         rows = await reader.fetch(_REACHED, {"post": post_id, "owners": list(owners)})
     return [row[0] for row in rows]
@@ -46,7 +55,7 @@ async def local_followers(db: Database, post: BroadcastPost, account_ids: Sequen
     """Which of `account_ids` get a broadcast account's post in their home."""
     replied = post.reply_to_account_id
     query = _FOLLOWER_QUERIES[(post.repost, replied is not None)]
-    params = {"author": post.author_id, "ids": list(account_ids)}
+    params = {"author": post.author_id, "ids": list(account_ids), "post": post.post_id}
     if replied is not None:
         params["replied"] = replied
     async with db.fresh() as reader:
