@@ -20,6 +20,7 @@ from parley.api.v1 import (
     notification_requests,
     notifications,
     reports,
+    scheduled_statuses,
     status_edits,
     statuses,
     tags,
@@ -35,7 +36,7 @@ api_router = APIRouter()
 # first: routes are matched in order, and home is the most requested page.
 for module in (timelines, oauth, instance, apps, blocks, follows, accounts, statuses,
                conversations, markers, notification_requests, notifications, tags, lists, featured,
-               discovery, reports):
+               discovery, reports, scheduled_statuses):
     api_router.include_router(module.router)
 api_router.include_router(instance_v2.router)
 api_router.include_router(notifications_v2.router)

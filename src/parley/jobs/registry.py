@@ -25,7 +25,9 @@ Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 def build_registry() -> dict[str, Handler]:
     """Every job kind Parley knows; imported here so domains stay free of a global registry."""
     from parley.lists import fanout as list_jobs
+    from parley.posts import scheduled as scheduled_jobs
     from parley.tags import jobs as tag_jobs
     from parley.timelines import jobs as timeline_jobs
 
-    return {**timeline_jobs.HANDLERS, **list_jobs.HANDLERS, **tag_jobs.HANDLERS}
+    return {**timeline_jobs.HANDLERS, **list_jobs.HANDLERS, **tag_jobs.HANDLERS,
+            **scheduled_jobs.HANDLERS}

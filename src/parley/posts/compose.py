@@ -88,7 +88,7 @@ def post_urls(settings: Settings, username: str, post_id: int) -> tuple[str, str
             f"{settings.base_url}/@{username}/{post_id}")
 
 
-def _validate(draft: Draft, author: Author, settings: Settings) -> tuple[str, str | None]:
+def validate_draft(draft: Draft, author: Author, settings: Settings) -> tuple[str, str | None]:
     """The visibility and language the post gets; Invalid with a clear message otherwise."""
     if not draft.text.strip() and not draft.has_media:
         raise Invalid("Validation failed: Text can't be blank")
@@ -293,7 +293,7 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     replayed = await _replayed(session, author.id, draft.idempotency_key)
     if replayed is not None:
         return replayed
-    visibility, language = _validate(draft, author, settings)
+    visibility, language = validate_draft(draft, author, settings)
     parent = await _reply_target(session, draft.in_reply_to_id, author.id)
     quoted = await _quote_target(session, draft.quote_of_id, author.id)
     parsed = post_text.parse(draft.text)

@@ -14,7 +14,7 @@ from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
 from parley.notifications.service import notify_many, notify_post_edited, recipient_params
-from parley.posts.compose import Draft, Mentioned, _attach_tags, _resolve_mentions, _validate
+from parley.posts.compose import Draft, Mentioned, _attach_tags, _resolve_mentions, validate_draft
 from parley.posts.lookup import get_post
 from parley.posts.models import Mention, Post, PostEdit, PostTag
 from parley.streaming.events import PostUpdated, record
@@ -70,7 +70,7 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
     spoiler = post.spoiler_text if revision.spoiler_text is None else revision.spoiler_text
     draft = Draft(text=revision.text, spoiler_text=spoiler, visibility=post.visibility,
                   language=revision.language or post.language)
-    _, language = _validate(draft, actor, settings)
+    _, language = validate_draft(draft, actor, settings)
     if not await _has_history(session, post.id):
         session.add(_version(post, at=post.created_at))  # the original, as first posted
     html, added = await _remention(session, settings, post, revision.text)

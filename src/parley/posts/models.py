@@ -1,10 +1,12 @@
-"""Post, Mention, Tag, PostTag, Like, Bookmark and IdempotencyKey tables."""
+"""Post, Mention, Tag, PostTag, Like, Bookmark, IdempotencyKey and ScheduledPost tables."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
     ForeignKey,
@@ -172,4 +174,20 @@ class PostEdit(Base):
     spoiler_text: Mapped[str] = mapped_column(Text, default="")
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str | None] = mapped_column(String(16), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ScheduledPost(Base):
+    """A post its author asked to publish later: the compose parameters, kept until then."""
+
+    __tablename__ = "scheduled_posts"
+    __table_args__ = (
+        Index("ix_scheduled_posts_account_id_id", "account_id", "id"),
+        Index("ix_scheduled_posts_account_id_scheduled_at", "account_id", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

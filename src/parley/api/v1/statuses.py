@@ -28,10 +28,12 @@ from parley.api.entities.statuses import render_rows, render_status, render_stat
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
+from parley.api.v1.scheduled_statuses import scheduled_entity
 from parley.config import Settings
 from parley.db import Database
 from parley.errors import Invalid, Unauthorized
 from parley.lib.rawsql import Reader, Sql, SqliteReader
+from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import Post
 from parley.posts.rows import post_row_of
@@ -82,8 +84,6 @@ def _draft(form: StatusForm, application_id: int | None, key: str | None) -> pos
         raise Invalid("Validation failed: media attachments are not supported yet")
     if form.poll:
         raise Invalid("Validation failed: polls are not supported yet")
-    if form.scheduled_at:
-        raise Invalid("Validation failed: scheduled posts are not supported yet")
     return posts.Draft(
         text=form.status, spoiler_text=form.spoiler_text, visibility=form.visibility,
         sensitive=form.sensitive, language=form.language,
@@ -120,6 +120,12 @@ async def create_status_page(request: Request, db: Database, settings: Settings)
     author = AuthorRow(*rows[0])
     form = await parse(request, StatusForm)  # outside the read: the body may be slow
     draft = _draft(form, viewer.application_id, request.headers.get("idempotency-key"))
+    if form.scheduled_at:
+        when = scheduled_posts.parse_scheduled_at(form.scheduled_at)
+        async with db.write() as session:
+            scheduled = await scheduled_posts.schedule(session, settings=settings,
+                                                       author=author, draft=draft, when=when)
+            return json_response(scheduled_entity(scheduled))
     async with db.write() as session:
         post = await posts.create_post(session, settings=settings, author=author, draft=draft)
         row = post_row_of(post)

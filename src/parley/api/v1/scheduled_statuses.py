@@ -1,0 +1,71 @@
+"""Mastodon API: /api/v1/scheduled_statuses — an account's posts waiting for their time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from parley.api.deps import DbSession, Viewer, parse_id, user_required
+from parley.api.pagination import Page, link_header
+from parley.api.params import parse
+from parley.api.responses import FastJSON, json_response
+from parley.lib.timefmt import iso
+from parley.posts import scheduled as scheduled_posts
+from parley.posts.models import ScheduledPost
+
+router = APIRouter()
+
+
+def scheduled_entity(scheduled: ScheduledPost) -> dict[str, Any]:
+    """A ScheduledStatus: its id, its time and the parameters it will be posted with."""
+    params = dict(scheduled.params)
+    # As Mastodon's wire shape: the reply target a number, the quoted post a string id.
+    if params.get("in_reply_to_id") is not None:
+        params["in_reply_to_id"] = int(params["in_reply_to_id"])
+    if params.get("quoted_status_id") is not None:
+        params["quoted_status_id"] = str(params["quoted_status_id"])
+    if params.get("application_id") is None:  # a token without an app (the web UI's)
+        params.pop("application_id", None)
+    return {"id": str(scheduled.id), "scheduled_at": iso(scheduled.scheduled_at),
+            "params": params, "media_attachments": []}
+
+
+class RescheduleForm(BaseModel):
+    scheduled_at: str | None = None
+
+
+@router.get("/api/v1/scheduled_statuses")
+async def list_scheduled(request: Request, session: DbSession,
+                         viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
+    page = Page.from_request(request, default=20, maximum=40)
+    rows = await scheduled_posts.scheduled_posts(session, account_id=viewer.id, page=page)
+    return json_response([scheduled_entity(row) for row in rows],
+                         link=link_header(request, [row.id for row in rows]))
+
+
+@router.get("/api/v1/scheduled_statuses/{scheduled_id}")
+async def get_scheduled(scheduled_id: str, session: DbSession,
+                        viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
+    scheduled = await scheduled_posts.get_scheduled(session, account_id=viewer.id,
+                                                    scheduled_id=parse_id(scheduled_id))
+    return json_response(scheduled_entity(scheduled))
+
+
+@router.put("/api/v1/scheduled_statuses/{scheduled_id}")
+async def reschedule(scheduled_id: str, request: Request, session: DbSession,
+                     viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    form = await parse(request, RescheduleForm)
+    when = scheduled_posts.parse_scheduled_at(form.scheduled_at or "")
+    scheduled = await scheduled_posts.reschedule(session, account_id=viewer.id,
+                                                 scheduled_id=parse_id(scheduled_id), when=when)
+    return json_response(scheduled_entity(scheduled))
+
+
+@router.delete("/api/v1/scheduled_statuses/{scheduled_id}")
+async def cancel(scheduled_id: str, session: DbSession,
+                 viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    await scheduled_posts.cancel(session, account_id=viewer.id,
+                                 scheduled_id=parse_id(scheduled_id))
+    return json_response({})

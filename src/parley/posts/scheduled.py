@@ -1,0 +1,154 @@
+"""Scheduled posts (Mastodon's ScheduledStatus): a post's compose parameters kept until its
+time, then published by a job through the same compose path as any post."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.accounts.models import Account
+from parley.config import Settings
+from parley.errors import Invalid, NotFound, ParleyError
+from parley.jobs.queue import enqueue
+from parley.jobs.registry import Handler, JobContext
+from parley.lib.ids import new_id
+from parley.lib.paging import Page
+from parley.lib.timefmt import as_utc, utcnow
+from parley.posts.compose import Author, Draft, create_post, validate_draft
+from parley.posts.models import ScheduledPost
+
+log = logging.getLogger("parley.posts")
+
+# Mastodon's rules: at least five minutes ahead, 300 waiting, 25 for any one day.
+MIN_LEAD = timedelta(minutes=5)
+MAX_WAITING = 300
+MAX_PER_DAY = 25
+# A job that finds its post due this soon publishes it (clocks of processes differ a little).
+_DUE_SLACK = timedelta(seconds=1)
+
+
+def parse_scheduled_at(raw: str) -> datetime:
+    """An ISO 8601 moment (UTC when it names no zone); Invalid when it is not one."""
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise Invalid("Validation failed: Scheduled at is not a date and time") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def _check_time(session: AsyncSession, account_id: int, when: datetime, *,
+                      other_than: int | None = None) -> None:
+    if when < utcnow() + MIN_LEAD:
+        raise Invalid("Validation failed: Scheduled at The scheduled date must be in the "
+                      "future")
+    mine = select(func.count()).select_from(ScheduledPost).where(
+        ScheduledPost.account_id == account_id, ScheduledPost.id != (other_than or 0))
+    if int(await session.scalar(mine) or 0) >= MAX_WAITING:
+        raise Invalid("Validation failed: Scheduled at You have exceeded the limit of "
+                      "scheduled statuses")
+    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
+    that_day = mine.where(ScheduledPost.scheduled_at >= day,
+                          ScheduledPost.scheduled_at < day + timedelta(days=1))
+    if int(await session.scalar(that_day) or 0) >= MAX_PER_DAY:
+        raise Invalid("Validation failed: Scheduled at You have exceeded the limit of "
+                      "scheduled statuses per day")
+
+
+def _params(draft: Draft, visibility: str, language: str | None) -> dict[str, Any]:
+    """What publishing needs, in the shape of Mastodon's ScheduledStatus params."""
+    return {"text": draft.text, "spoiler_text": draft.spoiler_text, "visibility": visibility,
+            "sensitive": draft.sensitive, "language": language,
+            "in_reply_to_id": draft.in_reply_to_id, "quoted_status_id": draft.quote_of_id,
+            "application_id": draft.application_id, "idempotency": None,
+            "scheduled_at": None, "with_rate_limit": False, "poll": None, "media_ids": None}
+
+
+def _draft_of(params: dict[str, Any]) -> Draft:
+    def optional_id(key: str) -> int | None:
+        value = params.get(key)
+        return int(value) if value is not None else None
+
+    return Draft(text=str(params.get("text") or ""),
+                 spoiler_text=str(params.get("spoiler_text") or ""),
+                 visibility=params.get("visibility"), sensitive=params.get("sensitive"),
+                 language=params.get("language"), in_reply_to_id=optional_id("in_reply_to_id"),
+                 quote_of_id=optional_id("quoted_status_id"),
+                 application_id=optional_id("application_id"))
+
+
+async def _enqueue(session: AsyncSession, scheduled: ScheduledPost) -> None:
+    await enqueue(session, "publish_scheduled", {"id": scheduled.id},
+                  run_at=as_utc(scheduled.scheduled_at))
+
+
+async def schedule(session: AsyncSession, *, settings: Settings, author: Author, draft: Draft,
+                   when: datetime) -> ScheduledPost:
+    """Keep a post for `when`: validated now as it would be posted (text, visibility,
+    language), and within the time and count limits."""
+    visibility, language = validate_draft(draft, author, settings)
+    await _check_time(session, author.id, when)
+    scheduled = ScheduledPost(id=new_id(), account_id=author.id, scheduled_at=when,
+                              params=_params(draft, visibility, language))
+    session.add(scheduled)
+    await session.flush()
+    await _enqueue(session, scheduled)
+    return scheduled
+
+
+async def scheduled_posts(session: AsyncSession, *, account_id: int, page: Page
+                          ) -> list[ScheduledPost]:
+    """The account's waiting posts, newest first."""
+    stmt = select(ScheduledPost).where(ScheduledPost.account_id == account_id)
+    return page.arrange((await session.scalars(page.apply(stmt, ScheduledPost.id))).all())
+
+
+async def get_scheduled(session: AsyncSession, *, account_id: int, scheduled_id: int
+                        ) -> ScheduledPost:
+    """One of the account's waiting posts; another account's is not found."""
+    scheduled = await session.get(ScheduledPost, scheduled_id)
+    if scheduled is None or scheduled.account_id != account_id:
+        raise NotFound()
+    return scheduled
+
+
+async def reschedule(session: AsyncSession, *, account_id: int, scheduled_id: int,
+                     when: datetime) -> ScheduledPost:
+    """Move a waiting post to `when`; the job queued for the old time finds it not due."""
+    scheduled = await get_scheduled(session, account_id=account_id, scheduled_id=scheduled_id)
+    await _check_time(session, account_id, when, other_than=scheduled.id)
+    scheduled.scheduled_at = when
+    await session.flush()
+    await _enqueue(session, scheduled)
+    return scheduled
+
+
+async def cancel(session: AsyncSession, *, account_id: int, scheduled_id: int) -> None:
+    scheduled = await get_scheduled(session, account_id=account_id, scheduled_id=scheduled_id)
+    await session.execute(delete(ScheduledPost).where(ScheduledPost.id == scheduled.id))
+
+
+async def publish_scheduled(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Post a scheduled post whose time has come, as its author. One that can no longer be
+    posted (its reply target gone, its author's limits changed) is dropped, as Mastodon
+    does, with nothing half-written."""
+    session = ctx.session
+    scheduled = await session.get(ScheduledPost, int(payload["id"]))
+    if scheduled is None or as_utc(scheduled.scheduled_at) > utcnow() + _DUE_SLACK:
+        return  # cancelled, or moved later (a job for the new time is queued)
+    author = await session.get(Account, scheduled.account_id)
+    await session.execute(delete(ScheduledPost).where(ScheduledPost.id == scheduled.id))
+    if author is None:
+        return
+    try:
+        async with session.begin_nested():
+            await create_post(session, settings=ctx.settings, author=author,
+                              draft=_draft_of(scheduled.params))
+    except ParleyError as error:
+        log.info("scheduled post %s dropped: %s", scheduled.id, error.message)
+
+
+HANDLERS: dict[str, Handler] = {"publish_scheduled": publish_scheduled}
