@@ -156,9 +156,10 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
     queues run on the server's workers. The pure write fan-out rate at this audience size."""
     from parley.config import Settings, normalise_database_url
     from parley.db import Database
-    from parley.jobs.registry import JobContext, build_registry
+    from parley.jobs.registry import JobContext
     from parley.lib.ids import new_id
     from parley.models import Post
+    from parley.timelines.jobs import fanout_post
 
     url = normalise_database_url(counter.db_url)
     settings = Settings(database_url=url, broadcast_threshold=0)
@@ -171,8 +172,7 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
             session.add(Post(id=post_id, account_id=author, uri=f"https://bench.test/{post_id}",
                              visibility="public", thread_id=post_id, text="hybrid off"))
             await session.flush()
-            await build_registry()["fanout_post"](JobContext(session, settings),
-                                                  {"post_id": post_id})
+            await fanout_post(JobContext(session, settings), {"post_id": post_id})
 
         async def entries(post: int) -> int:
             return await counter.count(post, author)

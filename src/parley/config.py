@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     home_cap: int = 800
     # Seconds between keep-alive comments on idle event streams (proxies drop silent ones).
     streaming_heartbeat: float = 15.0
+    # Fetch pages on this machine's own network (loopback, private ranges) when verifying
+    # profile links: off, so a profile link cannot probe the server's network (tests: on).
+    fetch_private_addresses: bool = False
     sql_echo: bool = False
 
     @field_validator("base_url")

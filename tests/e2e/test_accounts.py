@@ -50,7 +50,9 @@ def test_update_credentials(clients: Clients) -> None:
     updated = user.api.account_update_credentials(
         display_name="Ada <b>Lovelace</b>", note="Poetical science.\n\nAnalytical engines.",
         locked=True, bot=False, discoverable=True,
-        fields=[("Website", "https://example.com"), ("Pronouns", "she/her")],
+        # A link the verification job will try: on this machine (a closed port), as every
+        # request a test causes must be.
+        fields=[("Website", "http://127.0.0.1:9/ada"), ("Pronouns", "she/her")],
         default_privacy="private", default_sensitive=True, default_language="en",
     )
     assert updated["display_name"] == "Ada <b>Lovelace</b>"

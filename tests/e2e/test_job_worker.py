@@ -14,7 +14,7 @@ from parley.config import Settings
 from parley.db import Database
 from parley.jobs import queue
 from parley.jobs.models import Job
-from parley.jobs.registry import JobContext
+from parley.jobs.registry import Detached, DetachedContext, JobContext
 from parley.jobs.worker import Worker
 
 
@@ -123,3 +123,31 @@ def test_a_job_queued_by_another_process_wakes_the_worker(database_url: str) -> 
             await web_db.dispose()
 
     asyncio.run(main())
+
+
+async def _detached_write(ctx: DetachedContext, payload: dict[str, Any]) -> None:
+    """A detached job: while it runs its claim is committed (it sees itself running) and it
+    holds no transaction, so it can write through the database like any request."""
+    async with ctx.db.read() as session:
+        state = (await session.execute(text("SELECT state FROM jobs WHERE kind = 'detached'")
+                                       )).scalar_one()
+    async with ctx.db.write() as session:
+        await session.execute(text("INSERT INTO tags (id, name, display_name, created_at) "
+                                   "VALUES (:id, :name, :name, CURRENT_TIMESTAMP)"),
+                              {"id": payload["id"], "name": f"detached{state}"})
+
+
+def test_a_detached_job_runs_after_its_claim_outside_any_transaction(
+        database_url: str) -> None:
+    async def body(db: Database, worker: Worker) -> None:
+        worker.handlers["detached"] = Detached(_detached_write)
+        async with db.write() as session:
+            await queue.enqueue(session, "detached", {"id": 990301})
+        await asyncio.wait_for(worker.drain(), timeout=30)
+        async with db.read() as session:
+            name = (await session.execute(text(
+                "SELECT name FROM tags WHERE id = 990301"))).scalar_one()
+            left = (await session.execute(text(
+                "SELECT count(*) FROM jobs WHERE kind = 'detached'"))).scalar_one()
+        assert (name, left) == ("detachedrunning", 0)
+    run(database_url, body)

@@ -99,6 +99,8 @@ def _environment(tmp_dir: Path, database_url: str, base_url: str,
             "PARLEY_ENVIRONMENT": "test", "PARLEY_DATA_DIR": str(tmp_dir),
             # Closing a stream client waits for the next byte: keep heartbeats frequent.
             "PARLEY_STREAMING_HEARTBEAT": "0.5",
+            # Profile links verified in tests point at pages served on 127.0.0.1.
+            "PARLEY_FETCH_PRIVATE_ADDRESSES": "1",
             **(extra_env or {})}
 
 

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.accounts.links import needs_verification
 from parley.accounts.models import Account, User
 from parley.accounts.passwords import hash_password, verify_password
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
+from parley.jobs.queue import enqueue
 from parley.lib.html import plain_to_html
 from parley.lib.ids import new_id
 from parley.notifications.service import notify_admins
@@ -140,6 +142,14 @@ def _apply_simple(account: Account, changes: ProfileChanges) -> None:
             setattr(account, attribute, value)
 
 
+def _kept_verification(old: list[dict[str, Any]], new: list[dict[str, Any]]
+                       ) -> list[dict[str, Any]]:
+    """A link saved again unchanged keeps its verification (as in Mastodon)."""
+    verified = {f.get("value"): f["verified_at"] for f in old if f.get("verified_at")}
+    return [{**f, "verified_at": verified[f["value"]]} if f["value"] in verified else f
+            for f in new]
+
+
 async def update_profile(session: AsyncSession, account: Account, changes: ProfileChanges
                          ) -> Account:
     """Apply profile changes with Mastodon's limits."""
@@ -155,8 +165,11 @@ async def update_profile(session: AsyncSession, account: Account, changes: Profi
     if changes.fields is not None:
         if len(changes.fields) > MAX_FIELDS:
             raise Invalid(f"Validation failed: at most {MAX_FIELDS} profile fields")
-        account.fields = [{"name": f["name"][:255], "value": f["value"][:2047]}
-                          for f in changes.fields if f.get("name") or f.get("value")]
+        account.fields = _kept_verification(
+            account.fields or [], [{"name": f["name"][:255], "value": f["value"][:2047]}
+                                   for f in changes.fields if f.get("name") or f.get("value")])
+        if needs_verification(account.fields):
+            await enqueue(session, "verify_profile_links", {"account_id": account.id})
     _apply_simple(account, changes)
     account = await session.merge(account)
     await session.flush()

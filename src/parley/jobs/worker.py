@@ -1,4 +1,5 @@
-"""The job worker: claims due jobs, runs each in its own transaction, retries with backoff."""
+"""The job worker: claims due jobs, runs each in its own transaction (a detached one in none),
+retries with backoff."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.config import Settings
 from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
-from parley.jobs.registry import Handler, JobContext, build_registry
+from parley.jobs.registry import Detached, DetachedContext, Handler, JobContext, build_registry
 from parley.jobs.wakeup import JobListener
 from parley.lib.sqlite_inloop import off_loop
 from parley.timelines.broadcast import record_over_threshold
@@ -124,13 +126,20 @@ class Worker:
         A failure rolls the claim back with the job's work and is recorded after; a process
         that dies mid-job leaves the job queued, as it was."""
         job: queue.ClaimedJob | None = None
+        detached: Detached | None = None
         try:
             async with self.db.write() as session:
                 jobs = await queue.claim(session, self.name, 1, skip_locked=False)
                 if not jobs:
                     return 0
                 job = jobs[0]
-                await self._handle(session, job)
+                handler = self._handler(job)
+                if isinstance(handler, Detached):
+                    detached = handler  # run once the claim has committed
+                else:
+                    await self._handle(session, job, handler)
+            if detached is not None:
+                await self._run_detached(job, detached)
         except Exception:
             if job is None:
                 raise
@@ -138,19 +147,32 @@ class Worker:
         return 1
 
     async def _run(self, job: queue.ClaimedJob) -> None:
-        """PostgreSQL: a claimed job in its own transaction."""
+        """PostgreSQL: a claimed job in its own transaction (a detached one in none)."""
         try:
+            handler = self._handler(job)
+            if isinstance(handler, Detached):
+                await self._run_detached(job, handler)
+                return
             async with self.db.write() as session:
-                await self._handle(session, job)
+                await self._handle(session, job, handler)
         except Exception:
             await self._failed(job)
 
-    async def _handle(self, session: AsyncSession, job: queue.ClaimedJob) -> None:
+    def _handler(self, job: queue.ClaimedJob) -> Handler:
         handler = self.handlers.get(job.kind)
         if handler is None:
             raise LookupError(f"no handler for job kind {job.kind!r}")
+        return handler
+
+    async def _handle(self, session: AsyncSession, job: queue.ClaimedJob,
+                      handler: Callable[[JobContext, dict[str, Any]], Awaitable[None]]) -> None:
         await handler(JobContext(session=session, settings=self.settings), job.payload)
         await queue.complete(session, job.id)
+
+    async def _run_detached(self, job: queue.ClaimedJob, handler: Detached) -> None:
+        await handler.run(DetachedContext(db=self.db, settings=self.settings), job.payload)
+        async with self.db.write() as session:
+            await queue.complete(session, job.id)
 
     async def _failed(self, job: queue.ClaimedJob) -> None:
         log.warning("job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.accounts.links import is_link
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.lib.html import plain_to_html
@@ -14,10 +16,20 @@ from parley.posts.rows import AccountRow
 from parley.social.service import Relationship, relationships
 
 
+def _field_value(value: str) -> str:
+    """A field's value as HTML: a link as a link (rel="me", so that its page can verify this
+    profile in turn, as Mastodon writes it), other text escaped."""
+    if is_link(value):
+        url = html.escape(value.strip(), quote=True)
+        return (f'<a href="{url}" target="_blank" rel="nofollow noopener me" '
+                f'translate="no">{url}</a>')
+    return plain_to_html(value)[3:-4] if value else ""
+
+
 def _fields(account: Account | AccountRow) -> list[dict[str, Any]]:
     return [
-        {"name": field.get("name", ""), "value": plain_to_html(field.get("value", ""))[3:-4]
-         if field.get("value") else "", "verified_at": field.get("verified_at")}
+        {"name": field.get("name", ""), "value": _field_value(field.get("value", "")),
+         "verified_at": field.get("verified_at")}
         for field in json_of(account.fields) or []
     ]
 
