@@ -13,12 +13,13 @@ from parley.web.routes import (
     oauth,
     pages,
     people,
+    scheduled,
     settings,
     suggest,
     timelines,
 )
 
 web_router = APIRouter()
-for module in (auth, oauth, inbox, timelines, compose, notifications, people, settings, live,
-               suggest, pages):
+for module in (auth, oauth, inbox, timelines, compose, scheduled, notifications, people,
+               settings, live, suggest, pages):
     web_router.include_router(module.router)

@@ -8,15 +8,18 @@ from starlette.responses import Response
 
 from parley.api.deps import DbSession
 from parley.errors import Invalid, NotFound, ParleyError
+from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import VISIBILITIES
 from parley.web.forms import form_fields, parse_id, safe_next
 from parley.web.render import Page, PageContext
+from parley.web.routes.scheduled import later_moment
 from parley.web.routing import WebRoute
 from parley.web.views import PostView, post_view
 
 router = APIRouter(route_class=WebRoute)
-DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "in_reply_to_id", "quote_of_id", "next")
+DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "in_reply_to_id", "quote_of_id", "next",
+                "scheduled_at", "tz_offset")
 
 
 async def _context_post(page: Page, db: DbSession, raw_id: str | None) -> PostView | None:
@@ -68,7 +71,10 @@ def _message(exc: ParleyError) -> str:
     if isinstance(exc, NotFound):
         return "The post you are answering is gone, or you cannot see it."
     text = exc.message.removeprefix("Validation failed: ")
-    return {"Text can't be blank": "Write something first."}.get(text, text)
+    return {"Text can't be blank": "Write something first.",
+            "Scheduled at The scheduled date must be in the future":
+            "Pick a time at least five minutes from now."}.get(
+        text, text.removeprefix("Scheduled at "))
 
 
 @router.post("/compose")
@@ -82,6 +88,11 @@ async def publish(page: PageContext, db: DbSession) -> Response:
                                         "post it again.")
     try:
         async with db.begin_nested():
+            if fields.get("scheduled_at", "").strip():
+                await scheduled_posts.schedule(
+                    db, settings=page.settings, author=account, draft=_draft(fields),
+                    when=later_moment(fields["scheduled_at"], fields.get("tz_offset", "")))
+                return page.redirect("/scheduled")
             post = await posts.create_post(db, settings=page.settings, author=account,
                                            draft=_draft(fields))
     except ParleyError as exc:

@@ -204,6 +204,10 @@
   }
 
   function setup(scope) {
+    /* "Post later" is the browser's local time: tell the server how far that is from UTC. */
+    scope.querySelectorAll("input[data-tz-offset]").forEach(function (input) {
+      input.value = String(new Date().getTimezoneOffset());
+    });
     scope.querySelectorAll("form[data-compose]").forEach(setupCounter);
     scope.querySelectorAll("textarea[data-autocomplete]").forEach(setupAutocomplete);
     scope.querySelectorAll("[data-live-thread]").forEach(liveThread);
