@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -20,20 +20,26 @@ class FetchRefused(Exception):
     """The URL may not be fetched (scheme, address, size, type) or could not be."""
 
 
-async def _check_address(host: str, port: int, allow_private: bool) -> None:
-    """Refuse hosts that resolve to loopback, private, link-local or reserved addresses: a
-    profile link must not make the server probe its own network."""
-    if allow_private:
-        return
+async def _addresses(host: str, port: int) -> list[str]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port,
                                                              type=socket.SOCK_STREAM)
     except OSError as error:
         raise FetchRefused(f"cannot resolve {host}") from error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise FetchRefused(f"{host} is not a public address")
+    return [str(info[4][0]) for info in infos]
+
+
+async def _checked_address(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to. Hosts resolving to loopback, private, link-local or
+    reserved addresses are refused: a profile link must not make the server probe its own
+    network. The request then goes to this very address (not to a second lookup, whose
+    answer could differ: DNS rebinding)."""
+    addresses = await _addresses(host, port)
+    if not addresses:
+        raise FetchRefused(f"cannot resolve {host}")
+    if not allow_private and any(not ipaddress.ip_address(a).is_global for a in addresses):
+        raise FetchRefused(f"{host} is not a public address")
+    return addresses[0]
 
 
 def _target(url: str) -> tuple[str, int]:
@@ -43,15 +49,30 @@ def _target(url: str) -> tuple[str, int]:
     return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 
+def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """`url` aimed at `address`, with the Host header and the TLS server name (which the
+    certificate is checked against) still the URL's own host."""
+    parts = urlsplit(url)
+    netloc = f"[{address}]" if ":" in address else address
+    if parts.port:
+        netloc += f":{parts.port}"
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return (urlunsplit(parts._replace(netloc=netloc)), {"host": host},
+            {"sni_hostname": parts.hostname or ""})
+
+
 async def fetch_html(url: str, *, allow_private: bool = False) -> str:
     """The HTML of the page at `url` (following up to MAX_REDIRECTS redirects, each checked),
     at most MAX_BYTES of it; FetchRefused otherwise."""
     async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False,
                                  headers={"user-agent": USER_AGENT}) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            await _check_address(*_target(url), allow_private)
+            host, port = _target(url)
+            pinned, headers, extensions = _pinned(
+                url, await _checked_address(host, port, allow_private))
             try:
-                async with client.stream("GET", url) as response:
+                async with client.stream("GET", pinned, headers=headers,
+                                         extensions=extensions) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
