@@ -4,6 +4,7 @@ after the fields change, outside any transaction (it waits on other sites)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterable
@@ -72,11 +73,12 @@ async def verify_profile_links(ctx: DetachedContext, payload: dict[str, Any]) ->
         account = await session.get(Account, account_id)
         if account is None or account.domain is not None:
             return
-        links = {f["value"].strip() for f in account.fields or []
-                 if is_link(f.get("value", "")) and not f.get("verified_at")}
+        links = sorted({f["value"].strip() for f in account.fields or []
+                        if is_link(f.get("value", "")) and not f.get("verified_at")})
         profile_urls = {account.url, account.uri}
-    verified = {url: await _check(url, profile_urls, ctx.settings.fetch_private_addresses)
-                for url in links}
+    # Side by side: each may wait out its whole timeout.
+    checks = [_check(url, profile_urls, ctx.settings.fetch_private_addresses) for url in links]
+    verified = dict(zip(links, await asyncio.gather(*checks), strict=True))
     if not any(verified.values()):
         return
     now = iso(utcnow())

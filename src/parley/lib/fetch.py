@@ -61,6 +61,20 @@ def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]
             {"sni_hostname": parts.hostname or ""})
 
 
+async def _html_of(response: httpx.Response) -> str:
+    """The page a final (non-redirect) response carries, at most MAX_BYTES of it."""
+    if response.status_code != 200:
+        raise FetchRefused(f"status {response.status_code}")
+    if "html" not in response.headers.get("content-type", "text/html"):
+        raise FetchRefused("not an HTML page")
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_BYTES:
+            break
+    return bytes(body[:MAX_BYTES]).decode(response.encoding or "utf-8", errors="replace")
+
+
 async def fetch_html(url: str, *, allow_private: bool = False) -> str:
     """The HTML of the page at `url` (following up to MAX_REDIRECTS redirects, each checked),
     at most MAX_BYTES of it; FetchRefused otherwise."""
@@ -76,17 +90,7 @@ async def fetch_html(url: str, *, allow_private: bool = False) -> str:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
-                    if response.status_code != 200:
-                        raise FetchRefused(f"status {response.status_code}")
-                    if "html" not in response.headers.get("content-type", "text/html"):
-                        raise FetchRefused("not an HTML page")
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > MAX_BYTES:
-                            break
-                    return bytes(body[:MAX_BYTES]).decode(response.encoding or "utf-8",
-                                                          errors="replace")
+                    return await _html_of(response)
             except httpx.HTTPError as error:
                 raise FetchRefused(str(error) or type(error).__name__) from error
     raise FetchRefused("too many redirects")

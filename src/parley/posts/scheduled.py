@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
@@ -45,15 +45,18 @@ async def _check_time(session: AsyncSession, account_id: int, when: datetime, *,
     if when < utcnow() + MIN_LEAD:
         raise Invalid("Validation failed: Scheduled at The scheduled date must be in the "
                       "future")
-    mine = select(func.count()).select_from(ScheduledPost).where(
-        ScheduledPost.account_id == account_id, ScheduledPost.id != (other_than or 0))
-    if int(await session.scalar(mine) or 0) >= MAX_WAITING:
+    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
+    on_that_day = and_(ScheduledPost.scheduled_at >= day,
+                       ScheduledPost.scheduled_at < day + timedelta(days=1))
+    counts = (await session.execute(
+        select(func.count(), func.coalesce(func.sum(case((on_that_day, 1), else_=0)), 0))
+        .where(ScheduledPost.account_id == account_id,
+               ScheduledPost.id != (other_than or 0)))).one()
+    waiting, that_day = int(counts[0]), int(counts[1])
+    if waiting >= MAX_WAITING:
         raise Invalid("Validation failed: Scheduled at You have exceeded the limit of "
                       "scheduled statuses")
-    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
-    that_day = mine.where(ScheduledPost.scheduled_at >= day,
-                          ScheduledPost.scheduled_at < day + timedelta(days=1))
-    if int(await session.scalar(that_day) or 0) >= MAX_PER_DAY:
+    if that_day >= MAX_PER_DAY:
         raise Invalid("Validation failed: Scheduled at You have exceeded the limit of "
                       "scheduled statuses per day")
 
@@ -104,6 +107,13 @@ async def scheduled_posts(session: AsyncSession, *, account_id: int, page: Page
     """The account's waiting posts, newest first."""
     stmt = select(ScheduledPost).where(ScheduledPost.account_id == account_id)
     return page.arrange((await session.scalars(page.apply(stmt, ScheduledPost.id))).all())
+
+
+async def soonest_first(session: AsyncSession, *, account_id: int) -> list[ScheduledPost]:
+    """All the account's waiting posts (at most MAX_WAITING), the soonest first."""
+    stmt = (select(ScheduledPost).where(ScheduledPost.account_id == account_id)
+            .order_by(ScheduledPost.scheduled_at, ScheduledPost.id))
+    return list((await session.scalars(stmt)).all())
 
 
 async def get_scheduled(session: AsyncSession, *, account_id: int, scheduled_id: int

@@ -1,10 +1,14 @@
-"""Reading submitted HTML forms: text fields, uploaded files, and safe return addresses."""
+"""Reading submitted HTML forms: text fields, uploaded files, safe return addresses and a
+browser's local date and time."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
+from parley.errors import Invalid
 from parley.lib.paging import Page as PageRequest
 
 MAX_FIELD_LENGTH = 10_000
@@ -49,3 +53,14 @@ def page_request(request: Request, *, limit: int = 20) -> PageRequest:
 def checked(fields: dict[str, str], name: str) -> bool:
     """An HTML checkbox: present (any value) when ticked."""
     return name in fields
+
+
+def local_moment(local: str, offset_minutes: str) -> datetime:
+    """A browser's `datetime-local` value as UTC: `offset_minutes` is the browser's
+    getTimezoneOffset() (minutes behind UTC); without it the time is read as UTC."""
+    try:
+        moment = datetime.fromisoformat(local.strip())
+    except ValueError:
+        raise Invalid("Pick a date and a time to post it.") from None
+    offset = int(offset_minutes) if offset_minutes.strip().lstrip("-").isdigit() else 0
+    return (moment.replace(tzinfo=None) + timedelta(minutes=offset)).replace(tzinfo=UTC)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from parley.accounts.links import is_link
 from parley.accounts.models import Account, User
 from parley.api.deps import AppSettings, DbSession
 from parley.config import Settings
@@ -75,6 +76,7 @@ def environment() -> Environment:
     env.filters["safe_url"] = _safe_url
     env.filters["iso"] = iso
     env.filters["ago"] = _ago
+    env.tests["link"] = is_link  # a profile field's value shown as a link (as the API does)
     return env
 
 

@@ -11,9 +11,8 @@ from parley.errors import Invalid, NotFound, ParleyError
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import VISIBILITIES
-from parley.web.forms import form_fields, parse_id, safe_next
+from parley.web.forms import form_fields, local_moment, parse_id, safe_next
 from parley.web.render import Page, PageContext
-from parley.web.routes.scheduled import later_moment
 from parley.web.routing import WebRoute
 from parley.web.views import PostView, post_view
 
@@ -91,7 +90,7 @@ async def publish(page: PageContext, db: DbSession) -> Response:
             if fields.get("scheduled_at", "").strip():
                 await scheduled_posts.schedule(
                     db, settings=page.settings, author=account, draft=_draft(fields),
-                    when=later_moment(fields["scheduled_at"], fields.get("tz_offset", "")))
+                    when=local_moment(fields["scheduled_at"], fields.get("tz_offset", "")))
                 return page.redirect("/scheduled")
             post = await posts.create_post(db, settings=page.settings, author=account,
                                            draft=_draft(fields))
