@@ -26,11 +26,11 @@ from sqlalchemy import text
 from bench.load import Destination, read_manifest
 from bench.sqlite_floor import drop_cached
 from parley.config import Settings, normalise_database_url
-from parley.db import Database
 from parley.jobs.queue import enqueue
 from parley.jobs.worker import Worker
 from parley.lib.ids import new_id
 from parley.models import Post  # every table registered: a flush resolves foreign keys
+from parley.store.database import Database
 
 _DELIVERED = text(
     "SELECT count(*) FROM follows f JOIN timeline_entries t ON t.owner_id = f.account_id "

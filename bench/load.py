@@ -104,7 +104,7 @@ def default_destination(tier: Tier, backend: str) -> Destination:
 
 def _migrate(dest: Destination) -> None:
     from parley.config import normalise_database_url
-    from parley.migrate import migrate
+    from parley.store.migrate import migrate
 
     migrate(normalise_database_url(dest.url))
 

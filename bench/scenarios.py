@@ -155,10 +155,10 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
     (PARLEY_BROADCAST_THRESHOLD=0): its first job runs here with that setting, the batches it
     queues run on the server's workers. The pure write fan-out rate at this audience size."""
     from parley.config import Settings, normalise_database_url
-    from parley.db import Database
     from parley.jobs.registry import JobContext
     from parley.lib.ids import new_id
     from parley.models import Post
+    from parley.store.database import Database
     from parley.timelines.jobs import fanout_post
 
     url = normalise_database_url(counter.db_url)

@@ -34,13 +34,13 @@ from sqlalchemy import Table, insert, text
 
 from parley.accounts.models import Account
 from parley.config import normalise_database_url
-from parley.db import Database
 from parley.lib.ids import id_at
 from parley.lib.paging import Page
-from parley.migrate import migrate
 from parley.posts.models import Mention, Post
 from parley.search.service import posts_query, search_posts
 from parley.social.models import Follow
+from parley.store.database import Database
+from parley.store.migrate import migrate
 
 BASE = "https://bench.parley.example"
 BATCH = 5_000

@@ -31,7 +31,7 @@ import httpx
 import websockets
 
 from bench.procs import Server, memory_kb, start_parley
-from parley.migrate import migrate
+from parley.store.migrate import migrate
 
 PASSWORD = "benchmark password"
 

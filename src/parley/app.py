@@ -22,9 +22,9 @@ from parley.api.streaming.endpoints import StreamingEndpoints
 from parley.api.streaming.endpoints import router as streaming_router
 from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import VERSION, Settings
-from parley.db import Database
 from parley.jobs.worker import Worker
-from parley.migrate import migrate
+from parley.store.database import Database
+from parley.store.migrate import migrate
 from parley.streaming.broker import create_broker
 from parley.web.routes import web_router
 

@@ -38,7 +38,7 @@ def _logging() -> None:
 
 def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:
     from parley.app import create_app
-    from parley.migrate import migrate
+    from parley.store.migrate import migrate
 
     settings = Settings()
     _logging()
@@ -70,8 +70,8 @@ def serve(host: Host = "127.0.0.1", port: Port = 3000) -> None:
 def worker() -> None:
     """Run background jobs only."""
     from parley.api.publisher import Publisher
-    from parley.db import Database
     from parley.jobs.worker import Worker
+    from parley.store.database import Database
     from parley.streaming.broker import create_broker
 
     settings = Settings()
@@ -100,7 +100,7 @@ def worker() -> None:
 @app.command("migrate")
 def migrate_command() -> None:
     """Bring the database schema up to date."""
-    from parley.migrate import migrate
+    from parley.store.migrate import migrate
 
     settings = Settings()
     migrate(settings.resolved_database_url)
@@ -116,9 +116,9 @@ def account_create(
 ) -> None:
     """Create a local account."""
     from parley.accounts.service import create_local_account
-    from parley.db import Database
     from parley.errors import ParleyError
-    from parley.migrate import migrate
+    from parley.store.database import Database
+    from parley.store.migrate import migrate
 
     settings = Settings()
     migrate(settings.resolved_database_url)
@@ -150,7 +150,7 @@ def _load_demo(settings: Settings) -> None:
 @app.command()
 def demo() -> None:
     """Load the demo conversation (idempotent)."""
-    from parley.migrate import migrate
+    from parley.store.migrate import migrate
 
     settings = Settings()
     migrate(settings.resolved_database_url)

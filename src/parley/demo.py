@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.accounts.service import create_local_account
 from parley.config import Settings
-from parley.db import Database
 from parley.jobs.worker import Worker
 from parley.posts.models import Post
 from parley.posts.service import Draft, create_post, like, repost
 from parley.social.service import FollowOptions, follow
+from parley.store.database import Database
 
 DEMO_PASSWORD = "parley-demo"
 EMAIL_DOMAIN = "demo.parley.example"

@@ -6,11 +6,9 @@ from parley.conversations.models import (
     ConversationParticipant,
     ConversationPost,
 )
-from parley.db import Base
 from parley.discovery.models import SuggestionDismissal
 from parley.featured.models import Endorsement, PostPin
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
-from parley.inbox.models import InboxDismissal
 from parley.jobs.models import Job
 from parley.lists.models import List, ListEntry, ListMember
 from parley.moderation.models import Report
@@ -33,19 +31,53 @@ from parley.posts.models import (
     Tag,
 )
 from parley.social.models import Block, DomainBlock, Follow, Mute
+from parley.store.database import Base
 from parley.tags.models import FeaturedTag, TagFollow
 from parley.timelines.models import TimelineEntry
+from parley.waiting.models import WaitingDismissal
 
 metadata = Base.metadata
 
 __all__ = [
-    "AccessToken", "Account", "Application", "AuthorizationCode", "Block", "Bookmark",
-    "Conversation", "ConversationParticipant", "ConversationPost", "DomainBlock", "Endorsement",
-    "FeaturedTag", "Filter", "FilterKeyword", "FilterStatus", "Follow", "IdempotencyKey",
-    "InboxDismissal", "Job",
-    "Like", "List", "ListEntry", "ListMember", "Marker", "Mention", "Mute", "Notification",
-    "NotificationPermission", "NotificationPolicy", "NotificationRequest", "Post", "PostEdit",
+    "AccessToken",
+    "Account",
+    "Application",
+    "AuthorizationCode",
+    "Block",
+    "Bookmark",
+    "Conversation",
+    "ConversationParticipant",
+    "ConversationPost",
+    "DomainBlock",
+    "Endorsement",
+    "FeaturedTag",
+    "Filter",
+    "FilterKeyword",
+    "FilterStatus",
+    "Follow",
+    "IdempotencyKey",
+    "Job",
+    "Like",
+    "List",
+    "ListEntry",
+    "ListMember",
+    "Marker",
+    "Mention",
+    "Mute",
+    "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "NotificationRequest",
+    "Post",
+    "PostEdit",
     "PostPin",
-    "PostTag", "Report", "SuggestionDismissal", "Tag", "TagFollow", "TimelineEntry", "User",
+    "PostTag",
+    "Report",
+    "SuggestionDismissal",
+    "Tag",
+    "TagFollow",
+    "TimelineEntry",
+    "User",
+    "WaitingDismissal",
     "metadata",
 ]

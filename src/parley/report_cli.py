@@ -27,9 +27,9 @@ def report_list(
     limit: Annotated[int, typer.Option(help="How many reports, newest first.")] = 100,
 ) -> None:
     """List reports, newest first (open ones unless --resolved or --all)."""
-    from parley.db import Database
-    from parley.migrate import migrate
     from parley.moderation.service import ReportRow, list_reports
+    from parley.store.database import Database
+    from parley.store.migrate import migrate
 
     settings = Settings()
     migrate(settings.resolved_database_url)
@@ -62,10 +62,10 @@ def report_resolve(
     note: Annotated[str, typer.Option(help="What was done about it.")] = "",
 ) -> None:
     """Mark a report resolved."""
-    from parley.db import Database
     from parley.errors import ParleyError
-    from parley.migrate import migrate
     from parley.moderation.service import resolve_report
+    from parley.store.database import Database
+    from parley.store.migrate import migrate
 
     if not report_id.isdigit() or len(report_id) > 19:
         typer.echo(f"Error: no report {report_id}", err=True)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from parley.config import normalise_database_url
-from parley.db import Database
+from parley.store.database import Database
 from support.clients import Clients, SchemaLog, eventually
 from support.server import LiveServer, run_server
 from support.streams import streaming

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from parley.accounts.models import Account
 from parley.config import Settings
-from parley.db import Database
 from parley.discovery.trends import trending_tags
 from parley.jobs.models import Job
 from parley.jobs.registry import JobContext, build_registry
@@ -22,6 +21,7 @@ from parley.lib.timefmt import utcnow
 from parley.lists.models import List, ListEntry, ListMember
 from parley.posts.models import Post, PostTag, Tag
 from parley.social.models import Follow
+from parley.store.database import Database
 from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
 

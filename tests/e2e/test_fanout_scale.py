@@ -19,16 +19,16 @@ from e2e.test_fanout_extras import HANDLERS, World
 from parley.accounts.models import Account
 from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import Settings, normalise_database_url
-from parley.db import Database
 from parley.jobs import queue
 from parley.jobs.models import Job
 from parley.jobs.registry import JobContext
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
 from parley.lists.models import List, ListMember
-from parley.migrate import alembic_config, migrate
 from parley.posts.models import Mention
 from parley.social.models import Block, DomainBlock, Mute
+from parley.store.database import Database
+from parley.store.migrate import alembic_config, migrate
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.streaming.events import EVENTS_KEY, BroadcastDelivered, Delivered

@@ -11,12 +11,12 @@ import httpx
 from parley.accounts.models import Account
 from parley.api.entities.statuses import render_rows
 from parley.config import Settings
-from parley.db import Database
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.posts.models import Mention, Post
 from parley.posts.threads import thread_context_rows
 from parley.social.models import Block, Follow, Mute
+from parley.store.database import Database
 from parley.timelines.home import home_rows
 from parley.timelines.models import BroadcastAccount, TimelineEntry
 from support.clients import Clients, eventually

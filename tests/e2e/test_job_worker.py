@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select, text
 
 from parley.config import Settings
-from parley.db import Database
 from parley.jobs import queue
 from parley.jobs.models import Job
 from parley.jobs.registry import Detached, DetachedContext, JobContext
 from parley.jobs.worker import Worker
+from parley.store.database import Database
 
 
 async def _half_done_then_fail(ctx: JobContext, payload: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from mastodon import MastodonAPIError, MastodonNotFoundError
 from sqlalchemy import text
 
 from parley.config import normalise_database_url
-from parley.db import Database
+from parley.store.database import Database
 from support.clients import Clients, TestUser, eventually
 
 

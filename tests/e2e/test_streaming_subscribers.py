@@ -11,7 +11,7 @@ from mastodon import Mastodon
 
 from parley.api.streaming.followers import follower_resolver
 from parley.config import normalise_database_url
-from parley.db import Database
+from parley.store.database import Database
 from parley.streaming import channels
 from parley.streaming.broker import BroadcastPost, Broker, Subscription
 from support.clients import Clients, eventually

@@ -14,13 +14,13 @@ from sqlalchemy import delete, func, select
 
 from parley.accounts.models import Account
 from parley.config import Settings
-from parley.db import Database
 from parley.jobs.models import Job
 from parley.jobs.queue import PRIORITY_BULK
 from parley.jobs.registry import JobContext
 from parley.lib.ids import new_id
 from parley.posts.models import Mention, Post
 from parley.social.models import Follow
+from parley.store.database import Database
 from parley.timelines.jobs import HANDLERS
 from parley.timelines.models import TimelineEntry
 from support.clients import Clients, TestUser, eventually

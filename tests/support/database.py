@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import parley.models  # noqa: F401  (every table, so that foreign keys resolve)
 from parley.config import normalise_database_url
-from parley.db import Database
 from parley.jobs.models import Job
+from parley.store.database import Database
 
 T = TypeVar("T")
 

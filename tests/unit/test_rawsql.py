@@ -1,9 +1,9 @@
-"""lib/rawsql's one statement, two dialects: list parameters and boolean tests as each
+"""store/rawsql's one statement, two dialects: list parameters and boolean tests as each
 backend (and its partial indexes) spell them."""
 
 from __future__ import annotations
 
-from parley.lib.rawsql import Sql
+from parley.store.rawsql import Sql
 
 
 def test_list_parameters_and_boolean_tests_per_backend() -> None:

@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from parley.lib.sqlite_checkpoint import Checkpointer
+from parley.store.sqlite_checkpoint import Checkpointer
 
 
 def _database_with_a_long_wal(path: Path) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from parley.db import Database
-from parley.lib import sqlite_inloop
-from parley.lib.sqlite_inloop import in_loop_connector, off_loop
+from parley.store import sqlite_inloop
+from parley.store.database import Database
+from parley.store.sqlite_inloop import in_loop_connector, off_loop
 
 
 def _url(tmp_path: Path) -> str:

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account, User
 from parley.config import Settings
-from parley.db import Database
 from parley.errors import Forbidden, NotFound, Unauthorized
-from parley.lib.rawsql import Reader
 from parley.oauth.models import Application
 from parley.oauth.scopes import covers
 from parley.oauth.tokens import Authenticated, TokenIdentity, authenticate, identify
+from parley.store.database import Database
+from parley.store.rawsql import Reader
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -42,7 +42,7 @@ AppSettings = Annotated[Settings, Depends(_settings)]
 
 
 async def _fast_reader(request: Request) -> AsyncIterator[Reader]:
-    """The request's raw reads (lib/rawsql): for the hot read routes, which open no ORM
+    """The request's raw reads (store/rawsql): for the hot read routes, which open no ORM
     session at all. Released before the response is sent, like DbSession."""
     db: Database = request.app.state.db
     async with db.fast() as reader:

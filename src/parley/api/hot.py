@@ -1,7 +1,7 @@
 """The hottest read routes (home, a thread's context, an account's statuses, the
 notifications list) served before FastAPI's routing and dependency solving, which cost more
 than the page itself: the same page functions as the FastAPI routes, on the raw read path
-(lib/rawsql), with a bare Starlette Request."""
+(store/rawsql), with a bare Starlette Request."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from parley.api.v1.accounts import account_statuses_page
 from parley.api.v1.notifications import notifications_page
 from parley.api.v1.statuses import context_page
 from parley.api.v1.timelines import home_page
-from parley.db import Database
 from parley.errors import ParleyError
-from parley.lib.rawsql import Reader
+from parley.store.database import Database
+from parley.store.rawsql import Reader
 
 log = logging.getLogger("parley.api")
 HOME = "/api/v1/timelines/home"

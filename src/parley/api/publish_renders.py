@@ -10,12 +10,12 @@ from typing import Any
 from parley.api.entities.notifications import render_notifications, render_page
 from parley.api.entities.statuses import render_rows, render_status
 from parley.config import Settings
-from parley.db import Database
-from parley.lib.rawsql import Reader
 from parley.notifications.models import Notification
 from parley.notifications.rows import notification_page, notification_row_of
 from parley.posts.models import Post
 from parley.posts.rows import PostRow, RowBatch
+from parley.store.database import Database
+from parley.store.rawsql import Reader
 
 
 class BatchRenders:

@@ -35,12 +35,12 @@ from parley.api.stream_messages import (
 )
 from parley.config import Settings
 from parley.conversations.direct import participant_views
-from parley.db import Database
-from parley.lib.rawsql import Reader, SqliteReader
 from parley.lib.tasks import cancel_and_wait
 from parley.notifications.models import Notification
 from parley.posts.models import Post, PostTag, Tag
 from parley.posts.rows import post_row_of
+from parley.store.database import Database
+from parley.store.rawsql import Reader, SqliteReader
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.streaming.events import (
@@ -125,7 +125,7 @@ class Publisher:
 
     @contextlib.asynccontextmanager
     async def _reader(self) -> AsyncIterator[Reader]:
-        """The batch's raw reads (lib/rawsql). On SQLite the publisher's own connection in a
+        """The batch's raw reads (store/rawsql). On SQLite the publisher's own connection in a
         transaction of its own: the request path's shared one may hold a snapshot older than
         the commit being published, which would not show the rows to render."""
         if not self.db.is_sqlite:

@@ -18,10 +18,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
 from parley.lib.paging import Page
-from parley.lib.sql import alias_of
 from parley.posts.models import Mention, Post
 from parley.posts.visibility import not_blocked_or_muted, visible_to
 from parley.social.models import Follow
+from parley.store.sql import alias_of
 
 NEWEST_REPLIES = 3
 MAX_PARTICIPANTS = 8

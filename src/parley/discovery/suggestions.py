@@ -13,10 +13,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from parley.accounts.models import Account, User
 from parley.discovery.models import SuggestionDismissal
 from parley.errors import NotFound
-from parley.lib.sql import alias_of
 from parley.lib.timefmt import utcnow
 from parley.posts.visibility import account_hidden
 from parley.social.models import Follow
+from parley.store.sql import alias_of
 
 # "Active" accounts posted within this long.
 ACTIVE_WITHIN = timedelta(days=30)

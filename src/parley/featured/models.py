@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
+from parley.store.database import Base
 
 
 class PostPin(Base):

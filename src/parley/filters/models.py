@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
+from parley.store.database import Base
 
 FILTER_CONTEXTS = ("home", "notifications", "public", "thread", "account")
 FILTER_ACTIONS = ("warn", "hide", "blur")

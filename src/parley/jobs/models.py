@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
+from parley.store.database import Base
 
 
 class Job(Base):

@@ -10,13 +10,13 @@ import orjson
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.db import JOBS_ENQUEUED
 from parley.jobs.models import Job
 from parley.jobs.wakeup import NOTIFY
 from parley.lib.ids import new_id
-from parley.lib.rawsql import Reader, Sql, json_of
-from parley.lib.rawwrite import writer_of
 from parley.lib.timefmt import utcnow
+from parley.store.database import JOBS_ENQUEUED
+from parley.store.rawsql import Reader, Sql, json_of
+from parley.store.rawwrite import writer_of
 
 # A running job whose worker vanished (crash, kill) is claimed again after this long.
 STALE_AFTER = timedelta(minutes=5)

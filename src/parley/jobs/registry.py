@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
-from parley.db import Database
+from parley.store.database import Database
 
 
 @dataclass

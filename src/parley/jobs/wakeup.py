@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from parley.lib.rawsql import Sql
 from parley.lib.tasks import cancel_and_wait
+from parley.store.rawsql import Sql
 
 log = logging.getLogger("parley.jobs")
 

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
-from parley.db import JOBS_ENQUEUED, Database
 from parley.jobs import queue
 from parley.jobs.registry import Detached, DetachedContext, Handler, JobContext, build_registry
 from parley.jobs.wakeup import JobListener
-from parley.lib.sqlite_inloop import off_loop
+from parley.store.database import JOBS_ENQUEUED, Database
+from parley.store.sqlite_inloop import off_loop
 from parley.timelines.broadcast import record_over_threshold
 
 log = logging.getLogger("parley.jobs")

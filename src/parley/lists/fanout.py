@@ -27,12 +27,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
 from parley.jobs.registry import Handler, JobContext
-from parley.lib.sql import alias_of, bigint, insert_ignoring
 from parley.lists.models import List, ListEntry, ListMember
 from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social.models import Follow
 from parley.social.predicates import follows
+from parley.store.sql import alias_of, bigint, insert_ignoring
 from parley.timelines.fanout_facts import FanPost
 from parley.timelines.shown import shows_post_or_repost
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
+from parley.store.database import Base
 
 REPLIES_POLICIES = ("followed", "list", "none")
 

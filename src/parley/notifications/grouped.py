@@ -1,7 +1,7 @@
 """Grouped notifications (Mastodon 4.3, /api/v2/notifications): pages of groups, each with its
 count, newest notification and a sample of the people in it; one group, its people, dismissal.
 
-The reads are on the raw read path (lib/rawsql), with the conditions of notifications/rows.py;
+The reads are on the raw read path (store/rawsql), with the conditions of notifications/rows.py;
 dismissal (a write) and the unread count (beside the marker) go through the ORM.
 A page holds `limit` groups, each represented by its newest notification under the cursor;
 the Link cursors are those representatives' ids, as in Mastodon. Counts and samples cover
@@ -22,7 +22,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from parley.errors import NotFound
 from parley.lib.paging import Page
-from parley.lib.rawsql import Reader, Sql
 from parley.notifications.grouping import GROUPABLE_TYPES
 from parley.notifications.markers import notifications_read_up_to
 from parley.notifications.models import Notification
@@ -41,6 +40,7 @@ from parley.notifications.rows import (
 )
 from parley.notifications.service import NotificationFilter, notification_conditions
 from parley.posts.rows import AccountRow, RowBatch
+from parley.store.rawsql import Reader, Sql
 
 SAMPLE_ACCOUNTS = 8
 UNGROUPED = "ungrouped-"

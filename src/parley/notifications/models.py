@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
+from parley.store.database import Base
 
 NOTIFICATION_TYPES = (
     "mention", "status", "reblog", "follow", "follow_request", "favourite", "update", "quote",

@@ -1,4 +1,4 @@
-"""The viewer's notifications as plain rows for the raw read path (lib/rawsql): the rules of
+"""The viewer's notifications as plain rows for the raw read path (store/rawsql): the rules of
 notifications/service.py notification_conditions as SQL text (Selection, shared by the list,
 one notification and the grouped reads), the list in one statement after one statement of
 viewer context, and the senders and posts a page of notifications is rendered with."""
@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from parley.lib.paging import Page
-from parley.lib.rawsql import Reader, Sql, reader_now
 from parley.notifications.models import NOTIFICATION_TYPES
 from parley.notifications.service import NotificationFilter
 from parley.posts.rows import ACCOUNT_COLUMNS, VISIBLE_SQL, AccountRow, PostRow, RowBatch, ids_of
+from parley.store.rawsql import Reader, Sql, reader_now
 
 MAX_ID = (1 << 63) - 1
 # Who the viewer hears nothing from (account_hidden with mutes="notifications"): blocks both

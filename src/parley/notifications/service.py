@@ -25,8 +25,6 @@ from parley.accounts.models import Account, User
 from parley.errors import NotFound
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
-from parley.lib.rawwrite import insert_of, writer_of
-from parley.lib.sql import alias_of
 from parley.lib.timefmt import utcnow
 from parley.notifications.grouping import choose_key, group_prefix, open_candidates
 from parley.notifications.markers import notifications_read_up_to
@@ -43,6 +41,8 @@ from parley.notifications.requests import hold_as_request
 from parley.posts.models import Post
 from parley.posts.visibility import AccountRef, account_hidden, visible_to
 from parley.social.models import Mute
+from parley.store.rawwrite import insert_of, writer_of
+from parley.store.sql import alias_of
 from parley.streaming.events import NotificationCreated, record
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account, User
 from parley.lib.ids import new_id
-from parley.lib.rawsql import Reader, Sql, reader_now
 from parley.lib.timefmt import as_utc, utcnow
 from parley.oauth.models import AccessToken, Application
+from parley.store.rawsql import Reader, Sql, reader_now
 
 
 def digest(secret: str) -> str:

@@ -23,8 +23,6 @@ from parley.errors import Conflict, Forbidden, Invalid
 from parley.jobs.queue import enqueue
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
-from parley.lib.rawwrite import insert_of, writer_of
-from parley.lib.sql import table_insert
 from parley.lib.timefmt import as_utc, utcnow
 from parley.notifications.service import (
     Recipient,
@@ -44,6 +42,8 @@ from parley.posts.models import (
     Tag,
 )
 from parley.posts.visibility import can_view
+from parley.store.rawwrite import insert_of, writer_of
+from parley.store.sql import table_insert
 from parley.streaming.events import PostCreated, PostDeleted, record
 from parley.timelines.audience import homes_showing
 

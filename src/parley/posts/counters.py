@@ -9,8 +9,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from parley.lib.rawsql import Sql
-from parley.lib.rawwrite import writer_of
+from parley.store.rawsql import Sql
+from parley.store.rawwrite import writer_of
 
 # One UPDATE per (counter, extra columns), written on first use and run on the raw write
 # path: a compose bumps two or three counters, and SQLAlchemy's per-statement machinery was

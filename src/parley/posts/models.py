@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
+from parley.store.database import Base
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 # Visibilities whose posts may be reposted and counted in public counters.

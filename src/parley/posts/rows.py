@@ -1,4 +1,4 @@
-"""Posts and accounts as plain rows for the raw read path (lib/rawsql): the column lists, the
+"""Posts and accounts as plain rows for the raw read path (store/rawsql): the column lists, the
 visibility rule as SQL text, and RowBatch, which loads everything a page of statuses needs
 (originals, quotes, authors, mentions, tags, applications, viewer state) in a few queries."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from parley.lib.rawsql import Reader, Sql, reader_now
+from parley.store.rawsql import Reader, Sql, reader_now
 
 # Stands for "no viewer" in the SQL rule: no account has this id, so only public and
 # unlisted posts pass (visible_to(None)).

@@ -12,7 +12,6 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
-from parley.lib.rawsql import Reader, Sql
 from parley.posts.lookup import get_proper_post
 from parley.posts.models import Post
 from parley.posts.rows import (
@@ -23,6 +22,7 @@ from parley.posts.rows import (
     load_exclusions,
 )
 from parley.posts.visibility import not_blocked_or_muted, visible_to
+from parley.store.rawsql import Reader, Sql
 
 # As many ancestors and descendants as Mastodon returns to a signed-in viewer.
 CONTEXT_LIMIT = 4096

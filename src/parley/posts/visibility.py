@@ -19,10 +19,10 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
-from parley.lib.sql import alias_of
 from parley.lib.timefmt import utcnow
 from parley.posts.models import DISTRIBUTABLE, Mention, Post
 from parley.social.models import Block, DomainBlock, Follow, Mute
+from parley.store.sql import alias_of
 
 # An account id: a Python value or a column of the enclosing query (fan-out receivers).
 AccountRef = int | ColumnElement[Any] | QueryableAttribute[Any]

@@ -13,11 +13,11 @@ from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
-from parley.lib.sqlite_inloop import off_loop
 from parley.lib.timefmt import utcnow
 from parley.notifications.models import Notification
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.service import unfollow
+from parley.store.sqlite_inloop import off_loop
 from parley.streaming.events import ExclusionsChanged, record
 
 # A host name as people type it: labels of letters, digits and hyphens (IDN after encoding).

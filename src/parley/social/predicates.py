@@ -8,8 +8,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-from parley.lib.sql import alias_of
 from parley.social.models import Follow
+from parley.store.sql import alias_of
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 

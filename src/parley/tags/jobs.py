@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 
 from parley.jobs.registry import Handler, JobContext
-from parley.lib.sql import alias_of
-from parley.lib.sqlite_inloop import off_loop
 from parley.posts.models import Mention, PostTag
 from parley.social.models import Follow
+from parley.store.sql import alias_of
+from parley.store.sqlite_inloop import off_loop
 from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
 

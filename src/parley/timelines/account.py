@@ -12,10 +12,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.lib.paging import Page
-from parley.lib.rawsql import Reader, Sql, reader_now
 from parley.posts.models import Post, PostTag, Tag
 from parley.posts.rows import POST_JOINS, POST_SELECT, VISIBLE_SQL, PostRow, RowBatch
 from parley.posts.visibility import original_not_excluded, visible_with_original
+from parley.store.rawsql import Reader, Sql, reader_now
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: in
     return page.arrange(list((await session.scalars(page.apply(stmt, Post.id))).all()))
 
 
-# --- The raw read (lib/rawsql; docs/architecture.md "The read path") ------------------------
+# --- The raw read (store/rawsql; docs/architecture.md "The read path") ------------------------
 
 MAX_POST_ID = (1 << 63) - 1
 # visible_to(:viewer) for the reposted original `o` (VISIBLE_SQL is written for `p`).

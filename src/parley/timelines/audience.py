@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.lib.sqlite_inloop import off_loop
 from parley.posts.models import Mention, Post, PostTag
 from parley.social.models import Follow
+from parley.store.sqlite_inloop import off_loop
 from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
 

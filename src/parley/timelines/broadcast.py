@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.config import Settings
-from parley.lib.sql import insert_ignoring
+from parley.store.sql import insert_ignoring
 from parley.timelines.models import BroadcastAccount
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
-from parley.lib.rawsql import Sql
-from parley.lib.rawwrite import writer_of
+from parley.store.rawsql import Sql
+from parley.store.rawwrite import writer_of
 from parley.timelines import broadcast
 
 

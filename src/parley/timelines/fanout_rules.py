@@ -14,12 +14,12 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
-from parley.lib.sql import bigint, insert_ignoring
 from parley.lib.timefmt import utcnow
 from parley.lists.fanout import exclusive_listers
 from parley.posts.models import Mention, PostTag
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.predicates import follows
+from parley.store.sql import bigint, insert_ignoring
 from parley.tags.models import TagFollow
 from parley.timelines.fanout_facts import Fanout, FanPost
 from parley.timelines.models import TimelineEntry

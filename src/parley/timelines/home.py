@@ -1,4 +1,4 @@
-"""The home timeline read (lib/rawsql; docs/architecture.md "The read path"): the fan-out's
+"""The home timeline read (store/rawsql; docs/architecture.md "The read path"): the fan-out's
 entries, broadcast followees merged in, the home rules applied to the rows, and the fallback
 past the home cap."""
 
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.lib.paging import Page
-from parley.lib.rawsql import Reader, Sql, is_missing_table
 from parley.posts.rows import (
     HOME_CONTEXT,
     POST_JOINS,
@@ -21,6 +20,7 @@ from parley.posts.rows import (
     ids_of,
     load_exclusions,
 )
+from parley.store.rawsql import Reader, Sql, is_missing_table
 
 MAX_POST_ID = (1 << 63) - 1
 # Rounds of "read further" when exclusions drop entries, so one page never turns into a scan.

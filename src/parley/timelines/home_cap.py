@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.lib.rawsql import Sql
-from parley.lib.rawwrite import writer_of
+from parley.store.rawsql import Sql
+from parley.store.rawwrite import writer_of
 from parley.timelines.fanout_facts import FanPost
 from parley.timelines.models import TimelineEntry
 

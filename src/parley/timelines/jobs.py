@@ -29,16 +29,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Handler, JobContext
-from parley.lib.rawsql import Sql
-from parley.lib.rawwrite import writer_of
-from parley.lib.sql import bigint
-from parley.lib.sqlite_inloop import off_loop
 from parley.lists.fanout import fanout_to_lists
 from parley.notifications.service import notify
 from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social.models import Follow
 from parley.social.predicates import follows
+from parley.store.rawsql import Sql
+from parley.store.rawwrite import writer_of
+from parley.store.sql import bigint
+from parley.store.sqlite_inloop import off_loop
 from parley.streaming.events import BroadcastDelivered, Delivered, record
 from parley.timelines import broadcast
 from parley.timelines.fanout_facts import Fanout, FanPost, load_fanout

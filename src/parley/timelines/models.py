@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, PrimaryKeyConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
+from parley.store.database import Base
 
 
 class TimelineEntry(Base):

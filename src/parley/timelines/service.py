@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.lib.paging import Page
-from parley.lib.sql import alias_of
 from parley.posts.models import Bookmark, Like, Post, PostTag, Tag
 from parley.posts.visibility import not_blocked_or_muted, visible_with_original
+from parley.store.sql import alias_of
 
 
 def tag_key(name: str) -> str:

@@ -9,8 +9,8 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-from parley.lib.sql import alias_of
 from parley.posts.models import Post
+from parley.store.sql import alias_of
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 

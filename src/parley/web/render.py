@@ -20,9 +20,9 @@ from parley.accounts.models import Account, User
 from parley.api.deps import AppSettings, DbSession
 from parley.config import Settings
 from parley.errors import Forbidden, Unauthorized
-from parley.inbox.service import count_waiting
 from parley.lib.html import sanitise
 from parley.lib.timefmt import as_utc, iso, utcnow
+from parley.waiting.service import count_waiting
 from parley.web.session import WebSession, csrf_token, csrf_valid, read_session, set_cookie
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

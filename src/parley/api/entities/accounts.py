@@ -11,9 +11,9 @@ from parley.accounts.links import is_link
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.lib.html import plain_to_html
-from parley.lib.rawsql import date_of, json_of
 from parley.posts.rows import AccountRow
 from parley.social.service import Relationship, relationships
+from parley.store.rawsql import date_of, json_of
 
 
 def _field_value(value: str) -> str:

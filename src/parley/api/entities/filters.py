@@ -9,10 +9,10 @@ from typing import Any
 
 from parley.filters.matching import ActiveFilter, FilterMatch, match_posts
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
-from parley.lib.rawsql import Reader, Sql, json_of, reader_now
 from parley.lib.timefmt import iso
 from parley.posts.models import Post
 from parley.posts.rows import PostRow
+from parley.store.rawsql import Reader, Sql, json_of, reader_now
 
 # The viewer's unexpired filters with their keywords (kind 'k') and posts (kind 's'): one
 # statement; most viewers have none, and then it returns nothing.

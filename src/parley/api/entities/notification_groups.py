@@ -10,11 +10,11 @@ from parley.accounts.models import Account
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.notifications import read_reports, shown, subject_statuses
 from parley.config import Settings
-from parley.db import Database
-from parley.lib.rawsql import iso_of
 from parley.notifications.grouped import Group, GroupPage
 from parley.notifications.rows import NotificationPage, load_subjects
 from parley.posts.rows import AccountRow
+from parley.store.database import Database
+from parley.store.rawsql import iso_of
 
 ExpandAccounts = Literal["full", "partial_avatars"]
 _PARTIAL = ("id", "acct", "url", "avatar", "avatar_static", "locked", "bot")

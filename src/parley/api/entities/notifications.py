@@ -14,8 +14,6 @@ from parley.api.entities.admin_reports import render_reports
 from parley.api.entities.filters import is_hidden
 from parley.api.entities.statuses import render_rows
 from parley.config import Settings
-from parley.db import Database
-from parley.lib.rawsql import SessionReader, iso_of
 from parley.notifications.models import Notification
 from parley.notifications.rows import (
     NotificationPage,
@@ -23,6 +21,8 @@ from parley.notifications.rows import (
     notification_page,
     notification_row_of,
 )
+from parley.store.database import Database
+from parley.store.rawsql import SessionReader, iso_of
 
 Reports = Mapping[int, dict[str, Any]]
 

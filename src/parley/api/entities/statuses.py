@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import attach_filter_results
 from parley.config import Settings
-from parley.lib.rawsql import Reader, SessionReader, iso_of
 from parley.lib.text import tag_url
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import MentionRow, PostRow, RowBatch, post_row_of
+from parley.store.rawsql import Reader, SessionReader, iso_of
 
 
 @dataclass

@@ -17,8 +17,8 @@ from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.conversations.threads import ThreadSummary, conversation_threads
-from parley.inbox import service as inbox
 from parley.lib.timefmt import iso
+from parley.waiting import service as waiting_service
 
 router = APIRouter()
 
@@ -58,7 +58,7 @@ async def conversations(request: Request, session: DbSession, settings: AppSetti
 async def waiting(request: Request, session: DbSession, settings: AppSettings,
                   viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
     page = Page.from_request(request)
-    posts = await inbox.waiting_posts(session, viewer_id=viewer.id, page=page)
+    posts = await waiting_service.waiting_posts(session, viewer_id=viewer.id, page=page)
     rendered = await render_statuses(session, posts, viewer_id=viewer.id, settings=settings)
     # Oldest first: "next" continues with newer items, "prev" goes back to older ones.
     link = None
@@ -72,12 +72,12 @@ async def waiting(request: Request, session: DbSession, settings: AppSettings,
 @router.post("/api/parley/waiting/{post_id}/dismiss")
 async def dismiss(post_id: str, session: DbSession,
                   viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
-    await inbox.dismiss(session, viewer_id=viewer.id, post_id=parse_id(post_id))
+    await waiting_service.dismiss(session, viewer_id=viewer.id, post_id=parse_id(post_id))
     return json_response({})
 
 
 @router.delete("/api/parley/waiting/{post_id}/dismiss")
 async def undismiss(post_id: str, session: DbSession,
                     viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
-    await inbox.undismiss(session, viewer_id=viewer.id, post_id=parse_id(post_id))
+    await waiting_service.undismiss(session, viewer_id=viewer.id, post_id=parse_id(post_id))
     return json_response({})

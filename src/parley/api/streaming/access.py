@@ -7,11 +7,11 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from parley.db import Database
 from parley.errors import Unauthorized
 from parley.lists.service import get_list
 from parley.oauth.scopes import covers
 from parley.oauth.tokens import authenticate
+from parley.store.database import Database
 from parley.streaming import channels
 
 # The SSE path below /api/v1/streaming/ -> the stream's name.

@@ -11,7 +11,7 @@ from starlette.types import Send
 
 from parley.api.streaming.access import authorise_stream
 from parley.api.streaming.gate import STATUS_EVENTS, Gate
-from parley.db import Database
+from parley.store.database import Database
 from parley.streaming import channels
 from parley.streaming.broker import Broker, Message
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
-from parley.db import Database
-from parley.lib.rawsql import Sql
+from parley.store.database import Database
+from parley.store.rawsql import Sql
 from parley.streaming.broker import BroadcastPost
 
 # A batch writes the homes of the author's followers in its range. Other homes in that range

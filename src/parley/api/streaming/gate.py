@@ -9,10 +9,10 @@ from typing import Any, cast
 import orjson
 
 from parley.api.entities.filters import filter_result_entity
-from parley.db import Database
 from parley.filters.matching import ActiveFilter, active_filters, match_post
 from parley.posts.models import Post
 from parley.social.exclusions import Excluded, excluded_for
+from parley.store.database import Database
 
 STATUS_EVENTS = ("update", "status.update")
 

@@ -30,9 +30,9 @@ from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.errors import Forbidden, Invalid, NotFound
-from parley.lib.rawsql import Reader
 from parley.oauth.tokens import Authenticated, issue_token
 from parley.social.models import Follow
+from parley.store.rawsql import Reader
 from parley.timelines.account import (
     AccountPostsFilter,
     account_exists,

@@ -20,12 +20,12 @@ from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
-from parley.db import Database
 from parley.errors import NotFound
-from parley.lib.rawsql import Reader
 from parley.notifications import service as notifications
 from parley.notifications.rows import notification_by_id, notification_rows
 from parley.notifications.service import NotificationFilter
+from parley.store.database import Database
+from parley.store.rawsql import Reader
 
 router = APIRouter()
 LIMIT, MAX_LIMIT = 40, 80  # Mastodon's page sizes for notifications

@@ -30,14 +30,14 @@ from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.api.v1.scheduled_statuses import scheduled_entity
 from parley.config import Settings
-from parley.db import Database
 from parley.errors import Invalid, Unauthorized
-from parley.lib.rawsql import Reader, Sql, SqliteReader
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import Post
 from parley.posts.rows import post_row_of
 from parley.posts.threads import thread_context_rows
+from parley.store.database import Database
+from parley.store.rawsql import Reader, Sql, SqliteReader
 
 router = APIRouter()
 MAX_MULTIPLE = 20

@@ -21,7 +21,7 @@ from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
-from parley.lib.rawsql import Reader
+from parley.store.rawsql import Reader
 from parley.timelines import service as timelines
 from parley.timelines.home import home_rows
 from parley.timelines.service import FeedFilter, TagFilter

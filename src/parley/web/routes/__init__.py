@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from parley.web.routes import (
     auth,
     compose,
-    inbox,
     live,
     notifications,
     oauth,
@@ -17,9 +16,10 @@ from parley.web.routes import (
     settings,
     suggest,
     timelines,
+    waiting,
 )
 
 web_router = APIRouter()
-for module in (auth, oauth, inbox, timelines, compose, scheduled, notifications, people,
+for module in (auth, oauth, waiting, timelines, compose, scheduled, notifications, people,
                settings, live, suggest, pages):
     web_router.include_router(module.router)

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from parley.config import Settings
-from parley.db import Database
 from parley.errors import NotFound, Unauthorized
 from parley.lists.service import get_list
 from parley.posts.models import Post
 from parley.posts.visibility import feed_visible
+from parley.store.database import Database
 from parley.streaming import channels
 from parley.streaming.broker import Broker, Subscription
 from parley.timelines.service import tag_key

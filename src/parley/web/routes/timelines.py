@@ -10,9 +10,9 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from parley.api.deps import DbSession
-from parley.lib.rawsql import SessionReader
 from parley.lists import service as lists
 from parley.posts.models import Post
+from parley.store.rawsql import SessionReader
 from parley.timelines import service as timelines
 from parley.timelines.home import home_rows
 from parley.web.forms import page_request, parse_id

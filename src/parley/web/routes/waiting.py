@@ -11,8 +11,8 @@ from starlette.responses import Response
 from parley.api.deps import DbSession
 from parley.conversations import threads
 from parley.errors import NotFound
-from parley.inbox import service as inbox
 from parley.timelines import service as timelines
+from parley.waiting import service as waiting_service
 from parley.web.forms import form_fields, page_request, parse_id, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
@@ -70,7 +70,7 @@ async def conversations(page: PageContext, db: DbSession) -> Response:
 async def waiting(page: PageContext, db: DbSession) -> Response:
     account = page.require_account()
     request = page_request(page.request)
-    found = await inbox.waiting_posts(db, viewer_id=account.id, page=request)
+    found = await waiting_service.waiting_posts(db, viewer_id=account.id, page=request)
     newer = found[-1].id if len(found) == request.limit else None
     return page.render("waiting.html", posts=await post_views(db, found, viewer_id=account.id),
                        newer=newer)
@@ -81,7 +81,7 @@ async def dismiss(post_id: str, page: PageContext, db: DbSession) -> Response:
     account = page.require_account()
     fields = await form_fields(page.request)
     page.require_csrf(fields)
-    await inbox.dismiss(db, viewer_id=account.id, post_id=parse_id(post_id) or 0)
+    await waiting_service.dismiss(db, viewer_id=account.id, post_id=parse_id(post_id) or 0)
     if page.is_htmx:
         return page.render("_removed.html", message="Dismissed.")
     return page.redirect(safe_next(fields.get("next"), default="/waiting"))

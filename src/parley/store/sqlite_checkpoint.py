@@ -10,7 +10,7 @@ import threading
 
 from parley.lib.tasks import cancel_and_wait
 
-log = logging.getLogger("parley.db")
+log = logging.getLogger("parley.store.database")
 
 
 class Checkpointer:

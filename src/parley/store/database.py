@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from parley.lib.rawsql import PgReader, Reader, SqliteReader
-from parley.lib.sqlite_checkpoint import Checkpointer
-from parley.lib.sqlite_inloop import in_loop_connector
+from parley.store.rawsql import PgReader, Reader, SqliteReader
+from parley.store.sqlite_checkpoint import Checkpointer
+from parley.store.sqlite_inloop import in_loop_connector
 
 # Session.info key set by jobs.queue.enqueue; read here after commit.
 JOBS_ENQUEUED = "parley.jobs_enqueued"
@@ -42,7 +42,7 @@ class Base(DeclarativeBase):
 
 _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
 # The threaded readers wait for a lock inside SQLite; the in-loop writer must never block the
-# loop, so it waits between retries instead (lib/sqlite_inloop).
+# loop, so it waits between retries instead (store/sqlite_inloop).
 _THREADED_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=10000")
 _IN_LOOP_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0")
 
@@ -57,7 +57,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def _make_sqlite_engine(url: str, *, writer: bool, pool_size: int, echo: bool) -> AsyncEngine:
-    """The writer: one connection run in the event loop (lib/sqlite_inloop), BEGIN IMMEDIATE.
+    """The writer: one connection run in the event loop (store/sqlite_inloop), BEGIN IMMEDIATE.
     Readers: aiosqlite's threaded connections, deferred BEGIN."""
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
@@ -138,7 +138,7 @@ class Database:
 
     @asynccontextmanager
     async def fast(self) -> AsyncIterator[Reader]:
-        """Raw reads for the hot paths (lib/rawsql): on SQLite the per-process read
+        """Raw reads for the hot paths (store/rawsql): on SQLite the per-process read
         connection, used without a thread hop inside one deferred transaction; on PostgreSQL
         the asyncpg connection of a pooled SQLAlchemy connection."""
         if self.is_sqlite:

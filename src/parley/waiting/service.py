@@ -9,13 +9,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from parley.inbox.models import InboxDismissal
 from parley.lib.paging import Page
-from parley.lib.sql import alias_of
 from parley.lib.timefmt import utcnow
 from parley.posts.lookup import get_proper_post
 from parley.posts.models import Like, Mention, Post
 from parley.posts.visibility import not_blocked_or_muted, visible_to
+from parley.store.sql import alias_of
+from parley.waiting.models import WaitingDismissal
 
 # Counted up to this many: a badge says "99+" rather than scanning a long history.
 COUNT_LIMIT = 100
@@ -23,7 +23,7 @@ COUNT_LIMIT = 100
 
 def _addressed_to(viewer_id: int) -> ColumnElement[bool]:
     """Mentions the viewer or replies to them: two index range scans, not a table scan."""
-    reply = alias_of(Post, "inbox_reply")
+    reply = alias_of(Post, "waiting_reply")
     ids = union(select(Mention.post_id).where(Mention.account_id == viewer_id),
                 select(reply.id).where(reply.in_reply_to_account_id == viewer_id))
     return Post.id.in_(ids)
@@ -32,12 +32,12 @@ def _addressed_to(viewer_id: int) -> ColumnElement[bool]:
 def _still_waiting(viewer_id: int) -> ColumnElement[bool]:
     """Not answered (a reply by the viewer), liked, or dismissed; nor from someone the viewer
     blocked or muted, or who blocked the viewer."""
-    answer = alias_of(Post, "inbox_answer")
+    answer = alias_of(Post, "waiting_answer")
     answered = exists(select(answer.id).where(answer.in_reply_to_id == Post.id,
                                               answer.account_id == viewer_id))
     liked = exists(select(Like.id).where(Like.post_id == Post.id, Like.account_id == viewer_id))
-    dismissed = exists(select(InboxDismissal.post_id).where(
-        InboxDismissal.post_id == Post.id, InboxDismissal.account_id == viewer_id))
+    dismissed = exists(select(WaitingDismissal.post_id).where(
+        WaitingDismissal.post_id == Post.id, WaitingDismissal.account_id == viewer_id))
     return and_(~answered, ~liked, ~dismissed, not_blocked_or_muted(viewer_id))
 
 
@@ -70,7 +70,7 @@ async def dismiss(session: AsyncSession, *, viewer_id: int, post_id: int) -> Pos
     """Set a post aside without answering it (idempotent); it must be one the viewer sees."""
     post = await get_proper_post(session, post_id, viewer_id=viewer_id)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(InboxDismissal).values(
+    await session.execute(insert(WaitingDismissal).values(
         account_id=viewer_id, post_id=post.id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["account_id", "post_id"]))
     return post
@@ -78,5 +78,5 @@ async def dismiss(session: AsyncSession, *, viewer_id: int, post_id: int) -> Pos
 
 async def undismiss(session: AsyncSession, *, viewer_id: int, post_id: int) -> None:
     """Bring a dismissed post back (no-op when it was not dismissed)."""
-    await session.execute(delete(InboxDismissal).where(
-        InboxDismissal.account_id == viewer_id, InboxDismissal.post_id == post_id))
+    await session.execute(delete(WaitingDismissal).where(
+        WaitingDismissal.account_id == viewer_id, WaitingDismissal.post_id == post_id))

@@ -1,4 +1,4 @@
-"""Raw statements inside a write session's transaction: lib/rawsql's `Sql` run on the driver
+"""Raw statements inside a write session's transaction: store/rawsql's `Sql` run on the driver
 connection under the session (the in-loop sqlite3 connection, or asyncpg), without SQLAlchemy's
 per-statement machinery (50-120 µs a statement against 3-5 µs on the driver). For the hot
 write paths: the job queue, fan-out and compose."""
@@ -11,8 +11,8 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.lib.rawsql import PgReader, Row, Sql, pg_value, sqlite_params
-from parley.lib.sqlite_inloop import InLoopConnection
+from parley.store.rawsql import PgReader, Row, Sql, pg_value, sqlite_params
+from parley.store.sqlite_inloop import InLoopConnection
 
 _WRITER = "parley.raw_writer"
 _INSERTS: dict[tuple[str, tuple[str, ...]], Sql] = {}
@@ -42,7 +42,7 @@ class Writer(Protocol):
 
 
 class SqliteWriter:
-    """On the in-loop writer connection (lib/sqlite_inloop)."""
+    """On the in-loop writer connection (store/sqlite_inloop)."""
 
     is_sqlite = True
 

@@ -1,4 +1,4 @@
-"""InboxDismissal table: posts someone chose to set aside from "Waiting for you"."""
+"""WaitingDismissal table: posts someone chose to set aside from "Waiting for you"."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, PrimaryKeyConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from parley.db import Base
 from parley.lib.timefmt import utcnow
 from parley.posts.models import Post
+from parley.store.database import Base
 
 
-class InboxDismissal(Base):
+class WaitingDismissal(Base):
     """account_id dismissed post_id: it no longer waits for their answer."""
 
-    __tablename__ = "inbox_dismissals"
+    __tablename__ = "waiting_dismissals"
     __table_args__ = (PrimaryKeyConstraint("account_id", "post_id"),)
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -23,5 +23,5 @@ class InboxDismissal(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-# "Replies to me" is a range scan of this index; it lives here because only the inbox asks.
+# "Replies to me" is a range scan of this index; it lives here because only "Waiting for you" asks.
 Index("ix_posts_in_reply_to_account_id_id", Post.in_reply_to_account_id, Post.id)

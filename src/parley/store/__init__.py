@@ -1,0 +1,1 @@
+"""Storage: engine, sessions, raw SQLite/PostgreSQL paths, checkpointer, dialect differences."""
