@@ -25,12 +25,13 @@ from sqlalchemy import text
 
 from bench.load import Destination, read_manifest
 from bench.sqlite_floor import drop_cached
-from parley.config import Settings, normalise_database_url
+from parley.config import Settings
 from parley.jobs.queue import enqueue
 from parley.jobs.worker import Worker
 from parley.lib.ids import new_id
 from parley.models import Post  # every table registered: a flush resolves foreign keys
 from parley.store.database import Database
+from parley.store.dialect import engine_url
 
 _DELIVERED = text(
     "SELECT count(*) FROM follows f JOIN timeline_entries t ON t.owner_id = f.account_id "
@@ -65,7 +66,7 @@ async def fan_out_once(db: Database, settings: Settings, author: int, workers: i
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     manifest = read_manifest(Destination(args.db))
     author = int(manifest["celebrities"][str(args.followers)])
-    overrides: dict[str, Any] = {"database_url": normalise_database_url(args.db)}
+    overrides: dict[str, Any] = {"database_url": engine_url(args.db)}
     if args.batch_size:
         overrides["fanout_batch_size"] = args.batch_size
     settings = Settings(**overrides)

@@ -103,10 +103,10 @@ def default_destination(tier: Tier, backend: str) -> Destination:
 
 
 def _migrate(dest: Destination) -> None:
-    from parley.config import normalise_database_url
+    from parley.store.dialect import engine_url
     from parley.store.migrate import migrate
 
-    migrate(normalise_database_url(dest.url))
+    migrate(engine_url(dest.url))
 
 
 def _remove_sqlite(path: Path) -> None:

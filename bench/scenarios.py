@@ -154,14 +154,15 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
     """A post of a broadcast account fanned out to every home as if hybrid fan-out were off
     (PARLEY_BROADCAST_THRESHOLD=0): its first job runs here with that setting, the batches it
     queues run on the server's workers. The pure write fan-out rate at this audience size."""
-    from parley.config import Settings, normalise_database_url
+    from parley.config import Settings
     from parley.jobs.registry import JobContext
     from parley.lib.ids import new_id
     from parley.models import Post
     from parley.store.database import Database
+    from parley.store.dialect import engine_url
     from parley.timelines.jobs import fanout_post
 
-    url = normalise_database_url(counter.db_url)
+    url = engine_url(counter.db_url)
     settings = Settings(database_url=url, broadcast_threshold=0)
     db = Database(url)
     await counter.estimate(0, author, expected)

@@ -33,13 +33,13 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import Table, insert, text
 
 from parley.accounts.models import Account
-from parley.config import normalise_database_url
 from parley.lib.ids import id_at
 from parley.lib.paging import Page
 from parley.posts.models import Mention, Post
 from parley.search.service import posts_query, search_posts
 from parley.social.models import Follow
 from parley.store.database import Database
+from parley.store.dialect import dialect_of, engine_url
 from parley.store.migrate import migrate
 
 BASE = "https://bench.parley.example"
@@ -175,7 +175,7 @@ async def measure(url: str, corpus: Corpus, *, queries: int, seed: int) -> Timin
                 started = time.perf_counter()
                 found = await search_posts(session, query, viewer, limit=20)
                 elapsed = time.perf_counter() - started
-                stmt = posts_query(session.get_bind().dialect.name, query, viewer,
+                stmt = posts_query(dialect_of(session), query, viewer,
                                    page=Page(limit=20))
                 started = time.perf_counter()
                 if stmt is not None:  # (in search_posts' transaction: the same settings)
@@ -225,7 +225,7 @@ def fresh_postgres(server_url: str) -> Iterator[str]:
     name = f"parley_search_bench_{secrets.token_hex(4)}"
     asyncio.run(_admin(plain, f'CREATE DATABASE "{name}"'))
     try:
-        yield normalise_database_url(urlunsplit(urlsplit(plain)._replace(path=f"/{name}")))
+        yield engine_url(urlunsplit(urlsplit(plain)._replace(path=f"/{name}")))
     finally:
         asyncio.run(_admin(plain, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

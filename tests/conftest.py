@@ -31,11 +31,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
                  ) -> Iterator[str]:
     """A migrated database of the test module's own (SQLite, or PostgreSQL when configured),
     for tests that run services and job handlers directly rather than through a server."""
-    from parley.config import normalise_database_url
+    from parley.store.dialect import engine_url
     from parley.store.migrate import migrate
     name = request.module.__name__.rsplit(".", 1)[-1]
     with fresh_database(Path(tmp_path_factory.mktemp(name))) as url:
-        resolved = normalise_database_url(url)
+        resolved = engine_url(url)
         migrate(resolved)
         yield resolved
 

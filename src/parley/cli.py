@@ -38,6 +38,7 @@ def _logging() -> None:
 
 def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:
     from parley.app import create_app
+    from parley.store.dialect import dialect_of_url
     from parley.store.migrate import migrate
 
     settings = Settings()
@@ -47,7 +48,7 @@ def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:
         _load_demo(settings)
     application = create_app(settings, run_worker=run_worker, auto_migrate=False)
     typer.echo(f"Parley is running at {settings.base_url}  (database: "
-               f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})")
+               f"{dialect_of_url(settings.resolved_database_url).label})")
     uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True,
                 **UVICORN_WEBSOCKETS)
 

@@ -63,14 +63,9 @@ class Settings(BaseSettings):
 
     @cached_property
     def resolved_database_url(self) -> str:
-        """The database URL, defaulting to a SQLite file in the data directory."""
-        if self.database_url:
-            return normalise_database_url(self.database_url)
-        return f"sqlite+aiosqlite:///{self.data_dir / 'parley.sqlite3'}"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.resolved_database_url.startswith("sqlite")
+        """The database URL as given, defaulting to a SQLite file in the data directory
+        (what it means, drivers included, is store/dialect's to say)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'parley.sqlite3'}"
 
     @property
     def domain(self) -> str:
@@ -81,15 +76,3 @@ class Settings(BaseSettings):
     def streaming_url(self) -> str:
         scheme = "wss" if self.base_url.startswith("https") else "ws"
         return f"{scheme}://{self.domain}"
-
-
-def normalise_database_url(url: str) -> str:
-    """Accept plain sqlite:// and postgresql:// URLs and pick the async drivers."""
-    for plain, driver in (
-        ("sqlite://", "sqlite+aiosqlite://"),
-        ("postgresql://", "postgresql+asyncpg://"),
-        ("postgres://", "postgresql+asyncpg://"),
-    ):
-        if url.startswith(plain):
-            return driver + url[len(plain) :]
-    return url

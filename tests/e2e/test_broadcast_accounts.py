@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from parley.config import normalise_database_url
 from parley.store.database import Database
+from parley.store.dialect import engine_url
 from support.clients import Clients, SchemaLog, eventually
 from support.server import LiveServer, run_server
 from support.streams import streaming
@@ -32,7 +32,7 @@ def broadcast_clients(tmp_path_factory: pytest.TempPathFactory, schema_log: Sche
 
 def _is_broadcast(database_url: str, account_id: str) -> bool:
     async def check() -> bool:
-        db = Database(normalise_database_url(database_url))
+        db = Database(engine_url(database_url))
         try:
             async with db.read() as session:
                 found = await session.scalar(text(

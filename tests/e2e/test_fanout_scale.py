@@ -18,7 +18,7 @@ from sqlalchemy import select, text, update
 from e2e.test_fanout_extras import HANDLERS, World
 from parley.accounts.models import Account
 from parley.api.streaming.followers import follower_resolver, homes_resolver
-from parley.config import Settings, normalise_database_url
+from parley.config import Settings
 from parley.jobs import queue
 from parley.jobs.models import Job
 from parley.jobs.registry import JobContext
@@ -28,6 +28,7 @@ from parley.lists.models import List, ListMember
 from parley.posts.models import Mention
 from parley.social.models import Block, DomainBlock, Mute
 from parley.store.database import Database
+from parley.store.dialect import engine_url
 from parley.store.migrate import alembic_config, migrate
 from parley.streaming import channels
 from parley.streaming.broker import Broker
@@ -272,8 +273,8 @@ def test_claim_takes_interactive_jobs_first(database_url: str) -> None:
                 await queue.enqueue(session, "noop", {}, priority=queue.PRIORITY_BULK)
             small = await queue.enqueue(session, "noop", {})
         async with w.db.write() as session:
-            first = await queue.claim(session, "t", 1, skip_locked=False)
-            rest = await queue.claim(session, "t", 4, skip_locked=False)
+            first = await queue.claim(session, "t", 1)
+            rest = await queue.claim(session, "t", 4)
             await session.execute(text("DELETE FROM jobs"))
         assert [job.id for job in first] == [small]
         assert len(rest) == 3 and {job.priority for job in rest} == {queue.PRIORITY_BULK}
@@ -283,7 +284,7 @@ def test_claim_takes_interactive_jobs_first(database_url: str) -> None:
 
 def test_migration_0002_keeps_a_populated_table(tmp_path: Path) -> None:
     with fresh_database(tmp_path) as url:
-        resolved = normalise_database_url(url)
+        resolved = engine_url(url)
         command.upgrade(alembic_config(resolved), "0001")
 
         async def fill(w: World) -> None:

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from parley.config import normalise_database_url
 from parley.store.database import Database
+from parley.store.dialect import engine_url
 from support.clients import Clients, SchemaLog, eventually
 from support.forms import submit
 from support.server import LiveServer, run_server
@@ -115,7 +115,7 @@ THRESHOLD = 2
 
 def _scalar(database_url: str, sql: str, account_id: str) -> int:
     async def read() -> int:
-        db = Database(normalise_database_url(database_url))
+        db = Database(engine_url(database_url))
         try:
             async with db.read() as session:
                 return int(await session.scalar(text(sql), {"id": int(account_id)}) or 0)

@@ -11,8 +11,8 @@ import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 from sqlalchemy import text
 
-from parley.config import normalise_database_url
 from parley.store.database import Database
+from parley.store.dialect import engine_url
 from support.clients import Clients, TestUser, eventually
 
 
@@ -23,7 +23,7 @@ def _in(minutes: float) -> datetime:
 def _make_due(database_url: str, scheduled_id: str) -> None:
     """Time travel: the scheduled post, and its job, due now (the server's worker polls)."""
     async def run() -> None:
-        db = Database(normalise_database_url(database_url))
+        db = Database(engine_url(database_url))
         try:
             async with db.write() as session:
                 now = datetime.now(UTC)

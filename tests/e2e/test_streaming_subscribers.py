@@ -10,8 +10,8 @@ import orjson
 from mastodon import Mastodon
 
 from parley.api.streaming.followers import follower_resolver
-from parley.config import normalise_database_url
 from parley.store.database import Database
+from parley.store.dialect import engine_url
 from parley.streaming import channels
 from parley.streaming.broker import BroadcastPost, Broker, Subscription
 from support.clients import Clients, eventually
@@ -95,7 +95,7 @@ async def _broadcast(database_url: str, author: str, connected: dict[str, str]
     """Publish a post, a repost and a reply to a stranger of `author` on its followers_of
     channel through a hub whose home streams are `connected` (name -> account id); what
     each home received."""
-    db = Database(normalise_database_url(database_url))
+    db = Database(engine_url(database_url))
     broker = Broker()
     broker.hub.resolve_followers = follower_resolver(db)
     lookups = 0

@@ -12,9 +12,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import parley.models  # noqa: F401  (every table, so that foreign keys resolve)
-from parley.config import normalise_database_url
 from parley.jobs.models import Job
 from parley.store.database import Database
+from parley.store.dialect import engine_url
 
 T = TypeVar("T")
 
@@ -24,7 +24,7 @@ class ServerDatabase:
 
     def __init__(self, database_url: str) -> None:
         self.loop = asyncio.new_event_loop()
-        self.db = Database(normalise_database_url(database_url))
+        self.db = Database(engine_url(database_url))
 
     def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in one committed write transaction."""

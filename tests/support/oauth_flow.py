@@ -17,10 +17,10 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from parley.config import normalise_database_url
 from parley.lib.timefmt import utcnow
 from parley.oauth.models import AccessToken
 from parley.oauth.tokens import digest
+from parley.store.dialect import engine_url
 from support.forms import submit
 from support.server import LiveServer
 
@@ -110,7 +110,7 @@ def expire_token(server: LiveServer, token: str) -> None:
     """Age a token in the server's database, as if its lifetime had run out."""
 
     async def run() -> None:
-        engine = create_async_engine(normalise_database_url(server.database_url))
+        engine = create_async_engine(engine_url(server.database_url))
         try:
             async with engine.begin() as connection:
                 await connection.execute(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.lib.timefmt import utcnow
 from parley.store.database import Base
+from parley.store.sql import partial_index_where
 
 
 class Account(Base):
@@ -19,8 +20,7 @@ class Account(Base):
     __table_args__ = (
         # The few remote accounts: the fan-out skips them as one small set instead of
         # looking up every follower's row (migration 0002).
-        Index("ix_accounts_remote", "id", sqlite_where=text("domain IS NOT NULL"),
-              postgresql_where=text("domain IS NOT NULL")),
+        Index("ix_accounts_remote", "id", **partial_index_where("domain IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

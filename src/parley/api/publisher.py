@@ -14,9 +14,8 @@ A batch's renders and their cache are api/publish_renders.py's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
@@ -40,7 +39,6 @@ from parley.notifications.models import Notification
 from parley.posts.models import Post, PostTag, Tag
 from parley.posts.rows import post_row_of
 from parley.store.database import Database
-from parley.store.rawsql import Reader, SqliteReader
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.streaming.events import (
@@ -89,7 +87,6 @@ class Publisher:
         self.settings = settings
         self.queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._sqlite: SqliteReader | None = None
         self._renders = BatchRenders(db, settings, None)  # the batch being published
 
     async def after_commit(self, info: dict[Any, Any]) -> None:
@@ -101,9 +98,6 @@ class Publisher:
 
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
-        if self._sqlite is not None:
-            self._sqlite.close()
-            self._sqlite = None
 
     async def _run(self) -> None:
         while True:
@@ -111,7 +105,9 @@ class Publisher:
             while len(batch) < MAX_BATCH and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             try:
-                async with self._reader() as reader:
+                # A reader that sees the commits being published (the request path's shared
+                # snapshot may be older).
+                async with self.db.fresh() as reader:
                     self._renders = BatchRenders(self.db, self.settings, reader)
                     for _kind, run in groupby(_regrouped(batch), key=type):
                         try:
@@ -122,23 +118,6 @@ class Publisher:
                 log.exception("could not publish %s", batch)
             finally:
                 self._renders = BatchRenders(self.db, self.settings, None)
-
-    @contextlib.asynccontextmanager
-    async def _reader(self) -> AsyncIterator[Reader]:
-        """The batch's raw reads (store/rawsql). On SQLite the publisher's own connection in a
-        transaction of its own: the request path's shared one may hold a snapshot older than
-        the commit being published, which would not show the rows to render."""
-        if not self.db.is_sqlite:
-            async with self.db.fast() as reader:
-                yield reader
-            return
-        if self._sqlite is None:
-            self._sqlite = SqliteReader(self.db.sqlite_path)
-        self._sqlite.begin()
-        try:
-            yield self._sqlite
-        finally:
-            self._sqlite.end()
 
     async def publish_many(self, events: Sequence[DomainEvent]) -> None:
         """Publish consecutive events of one kind, in order, sharing their renders."""

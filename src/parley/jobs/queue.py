@@ -11,13 +11,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.jobs.models import Job
-from parley.jobs.wakeup import NOTIFY
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
 from parley.store.database import JOBS_ENQUEUED
 from parley.store.rawsql import Reader, Sql, json_of
 from parley.store.rawwrite import writer_of
 
+# Other processes' workers listen here (store/wakeup: PostgreSQL's LISTEN/NOTIFY).
+CHANNEL = "parley_jobs"
 # A running job whose worker vanished (crash, kill) is claimed again after this long.
 STALE_AFTER = timedelta(minutes=5)
 
@@ -44,9 +45,8 @@ _INSERT = Sql("""
     VALUES (:id, :kind, :payload, 'queued', :priority, 0, :max_attempts, :run_at, :now)""")
 _DUE = """(state = 'queued' AND run_at <= :now) OR (state = 'running' AND locked_at < :stale)"""
 _ANY_DUE = Sql(f"SELECT 1 FROM jobs WHERE {_DUE} LIMIT 1")
-_DUE_IDS = f"SELECT id FROM jobs WHERE {_DUE} ORDER BY priority, run_at LIMIT :limit"
-_DUE_IDS_SHARED = Sql(_DUE_IDS)
-_DUE_IDS_SKIP_LOCKED = Sql(f"{_DUE_IDS} FOR UPDATE SKIP LOCKED")
+_DUE_IDS = Sql(f"SELECT id FROM jobs WHERE {_DUE} ORDER BY priority, run_at LIMIT :limit "
+               "FOR_CLAIM")
 _MARK_RUNNING = Sql("""
     UPDATE jobs SET state = 'running', locked_at = :now, locked_by = :worker,
                     attempts = attempts + 1
@@ -71,8 +71,8 @@ async def enqueue(
         "id": job_id, "kind": kind, "payload": orjson.dumps(payload).decode(),
         "priority": priority, "max_attempts": MAX_ATTEMPTS, "run_at": run_at or now,
         "now": now})
-    if not writer.is_sqlite and not session.info.get(JOBS_ENQUEUED):
-        await writer.execute(NOTIFY, {})  # workers in other processes start it at commit
+    if not session.info.get(JOBS_ENQUEUED):
+        await writer.notify(CHANNEL)  # workers in other processes start it at commit
     session.info[JOBS_ENQUEUED] = True
     return job_id
 
@@ -87,15 +87,13 @@ async def any_due(reader: Reader) -> bool:
     return bool(await reader.fetch(_ANY_DUE, _due_params()))
 
 
-async def claim(session: AsyncSession, worker_name: str, limit: int, *,
-                skip_locked: bool) -> list[ClaimedJob]:
+async def claim(session: AsyncSession, worker_name: str, limit: int) -> list[ClaimedJob]:
     """Mark up to `limit` due jobs as running by this worker and return them, interactive
     ones first (SQLite's worker takes one at a time, so a new interactive job waits for one
     bulk job at most)."""
     writer = await writer_of(session)
     params = _due_params()
-    rows = await writer.fetch(_DUE_IDS_SKIP_LOCKED if skip_locked else _DUE_IDS_SHARED,
-                              {**params, "limit": limit})
+    rows = await writer.fetch(_DUE_IDS, {**params, "limit": limit})
     ids = [row[0] for row in rows]
     if not ids:
         return []

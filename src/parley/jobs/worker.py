@@ -17,9 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.config import Settings
 from parley.jobs import queue
 from parley.jobs.registry import Detached, DetachedContext, Handler, JobContext, build_registry
-from parley.jobs.wakeup import JobListener
-from parley.store.database import JOBS_ENQUEUED, Database
-from parley.store.sqlite_inloop import off_loop
+from parley.store.database import JOBS_ENQUEUED, Database, off_loop
 from parley.timelines.broadcast import record_over_threshold
 
 log = logging.getLogger("parley.jobs")
@@ -39,8 +37,8 @@ class Worker:
         # Jobs running side by side (PostgreSQL): a slot frees as soon as its job ends, so a
         # new interactive job never waits for the slowest of a round of bulk batches.
         self._running: set[asyncio.Task[None]] = set()
-        # PostgreSQL: woken by jobs other processes queue (jobs/wakeup.py), not only by polls.
-        self._listener = None if db.is_sqlite else JobListener(db.url, self._wake.set)
+        # Woken by jobs other processes queue (where the store has a channel), not only by polls.
+        self._listener = db.listener(queue.CHANNEL, self._wake.set)
 
     async def after_commit(self, info: dict[Any, Any]) -> None:
         """Database hook: a transaction in this process that enqueued jobs has committed."""
@@ -111,10 +109,10 @@ class Worker:
             # then look with the write lock rather than miss it.
             if not reader.shared and not await queue.any_due(reader):
                 return 0
-        if self.db.is_sqlite:  # one writer: running jobs side by side would only queue
+        if self.db.dialect.single_writer:  # running jobs side by side would only queue
             return await self._claim_and_run()
         async with self.db.write() as session:
-            jobs = await queue.claim(session, self.name, free, skip_locked=True)
+            jobs = await queue.claim(session, self.name, free)
         for job in jobs:
             task = asyncio.create_task(self._run(job), name=f"parley-job-{job.id}")
             self._running.add(task)
@@ -129,7 +127,7 @@ class Worker:
         detached: Detached | None = None
         try:
             async with self.db.write() as session:
-                jobs = await queue.claim(session, self.name, 1, skip_locked=False)
+                jobs = await queue.claim(session, self.name, 1)
                 if not jobs:
                     return 0
                 job = jobs[0]

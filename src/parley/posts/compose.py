@@ -10,11 +10,8 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.sql.dml import Insert
 
 from parley.accounts.models import Account
 from parley.config import Settings
@@ -42,6 +39,7 @@ from parley.posts.models import (
     Tag,
 )
 from parley.posts.visibility import can_view
+from parley.store.dialect import dialect_of
 from parley.store.rawwrite import insert_of, writer_of
 from parley.store.sql import table_insert
 from parley.streaming.events import PostCreated, PostDeleted, record
@@ -179,15 +177,6 @@ async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: 
 _TAG_IDS = select(Tag.id, bindparam("post_id", type_=BigInteger)).where(
     Tag.name.in_(bindparam("names", expanding=True)))
 _LINK_TAGS = table_insert(PostTag).from_select(["tag_id", "post_id"], _TAG_IDS)
-_NEW_TAGS: dict[str, Insert] = {}
-
-
-def _new_tags(dialect: str) -> Insert:
-    """INSERT INTO tags ... ON CONFLICT (name) DO NOTHING, built once per dialect."""
-    if dialect not in _NEW_TAGS:
-        module = pg_insert if dialect == "postgresql" else sqlite_insert
-        _NEW_TAGS[dialect] = module(Tag).on_conflict_do_nothing(index_elements=["name"])
-    return _NEW_TAGS[dialect]
 
 
 async def _attach_tags(session: AsyncSession, post_id: int, names: list[str]) -> list[str]:
@@ -197,30 +186,20 @@ async def _attach_tags(session: AsyncSession, post_id: int, names: list[str]) ->
     if not spelled:
         return []
     now = utcnow()
-    await session.execute(_new_tags(session.get_bind().dialect.name), [
+    # INSERT INTO tags ... ON CONFLICT (name) DO NOTHING
+    await session.execute(dialect_of(session).insert_ignoring(Tag, ["name"]), [
         {"id": new_id(), "name": lower, "display_name": name, "created_at": now}
         for lower, name in spelled.items()])
     await session.execute(_LINK_TAGS, {"post_id": post_id, "names": list(spelled)})
     return list(spelled)
 
 
-_KEYS: dict[str, Insert] = {}
-
-
-def _insert_key(dialect: str) -> Insert:
-    """INSERT INTO idempotency_keys ... ON CONFLICT DO NOTHING RETURNING, once per dialect."""
-    if dialect not in _KEYS:
-        module = pg_insert if dialect == "postgresql" else sqlite_insert
-        _KEYS[dialect] = (module(IdempotencyKey).on_conflict_do_nothing()
-                          .returning(IdempotencyKey.post_id))
-    return _KEYS[dialect]
-
-
 async def _remember_key(session: AsyncSession, author_id: int, key: str | None,
                         post_id: int) -> None:
     if not key:
         return
-    stored = await session.scalar(_insert_key(session.get_bind().dialect.name), {
+    stored = await session.scalar(dialect_of(session).insert_ignoring(
+        IdempotencyKey, returning=[IdempotencyKey.post_id]), {
         "account_id": author_id, "key": _key_digest(key), "post_id": post_id,
         "created_at": utcnow()})
     if stored is None:  # a concurrent retry of the same request got there first

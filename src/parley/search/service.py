@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, exists, func, or_, select, text
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,15 +24,10 @@ from parley.lib.paging import Page
 from parley.posts.models import Bookmark, Like, Mention, Post, Tag
 from parley.posts.visibility import account_hidden, not_blocked_or_muted, visible_to
 from parley.search.fulltext import matching_posts, parse_text_query
+from parley.store.dialect import Dialect, dialect_of
 from parley.tags.service import normalise_name
 
 SEARCH_TYPES = ("accounts", "hashtags", "statuses")
-# For this transaction only (measured on 100,000 posts): a plan made for the words asked
-# (a cached generic plan sorts every match of a common word: 350 ms instead of 2 ms), and no
-# JIT, which the high estimated cost of walking posts newest first sets off (50 ms of
-# compiling for a 2 ms query).
-_PG_SEARCH_SETTINGS = text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                           "set_config('jit', 'off', true)")
 _LOCAL_POST_PATH = re.compile(r"^/(?:@[A-Za-z0-9_]+|users/[A-Za-z0-9_]+/statuses)/(\d{1,19})$")
 _LOCAL_ACCOUNT_PATH = re.compile(r"^/(?:@|users/)([A-Za-z0-9_]{1,30})$")
 
@@ -73,7 +68,7 @@ def _searchable(viewer_id: int) -> ColumnElement[bool]:
     )
 
 
-def posts_query(dialect: str, query: str, viewer_id: int, *, page: Page, offset: int = 0,
+def posts_query(dialect: Dialect, query: str, viewer_id: int, *, page: Page, offset: int = 0,
                 account_id: int | None = None) -> Select[Post] | None:
     """The statement search_posts runs (None: nothing to look for); apart for benchmarks."""
     parsed = parse_text_query(query)
@@ -93,13 +88,12 @@ async def search_posts(session: AsyncSession, query: str, viewer_id: int, *, lim
     """Posts containing every word (and "phrase") of `query` that the viewer may see and
     search, newest first; SQLite FTS5 or PostgreSQL full text underneath."""
     page = Page(max_id=max_id, min_id=min_id, limit=limit)
-    dialect = session.get_bind().dialect.name
+    dialect = dialect_of(session)
     stmt = posts_query(dialect, query, viewer_id, page=page, offset=offset,
                        account_id=account_id)
     if stmt is None:
         return []
-    if dialect == "postgresql":
-        await session.execute(_PG_SEARCH_SETTINGS)
+    await dialect.tune_text_search(session)
     return page.arrange((await session.scalars(stmt)).all())
 
 

@@ -17,7 +17,7 @@ from parley.lib.timefmt import utcnow
 from parley.notifications.models import Notification
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.service import unfollow
-from parley.store.sqlite_inloop import off_loop
+from parley.store.database import off_loop
 from parley.streaming.events import ExclusionsChanged, record
 
 # A host name as people type it: labels of letters, digits and hyphens (IDN after encoding).

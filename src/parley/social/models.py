@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.lib.timefmt import utcnow
 from parley.store.database import Base
+from parley.store.sql import partial_index_where
 
 FOLLOW_SOURCES = ("profile", "post", "repost", "search", "suggestion", "api", "import")
 
@@ -25,7 +26,7 @@ class Follow(Base):
         # (migration 0002). The condition is written as the queries write it, so both
         # databases prove the partial index usable; `state` makes SQLite prefer it.
         Index("ix_follows_notify_target_account", "target_account_id", "state", "account_id",
-              sqlite_where=text("notify IS 1"), postgresql_where=text("notify IS true")),
+              **partial_index_where("notify IS_TRUE")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

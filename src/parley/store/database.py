@@ -17,9 +17,16 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from parley.store.dialect import SQLITE, dialect_of_url, engine_url
 from parley.store.rawsql import PgReader, Reader, SqliteReader
 from parley.store.sqlite_checkpoint import Checkpointer
 from parley.store.sqlite_inloop import in_loop_connector
+from parley.store.sqlite_inloop import off_loop as _off_loop
+from parley.store.wakeup import Listener
+
+# Statements inside `with off_loop():` run in a worker thread where the store runs them in the
+# event loop's (SQLite's in-loop writer): for bulk statements long enough to stall requests.
+off_loop = _off_loop
 
 # Session.info key set by jobs.queue.enqueue; read here after commit.
 JOBS_ENQUEUED = "parley.jobs_enqueued"
@@ -84,11 +91,12 @@ class Database:
     SQLite's lock) and a pool of readers; PostgreSQL uses one pool for both."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
-        self.url = url
-        self.is_sqlite = url.startswith("sqlite")
+        self.url = url = engine_url(url)
+        self.dialect = dialect_of_url(url)
+        sqlite = self.dialect is SQLITE
         # The SQLite file, for the connections Parley opens itself (readers, checkpoints).
-        self.sqlite_path = url.split("///", 1)[-1] if self.is_sqlite else ""
-        if self.is_sqlite:
+        self.sqlite_path = url.split("///", 1)[-1] if sqlite else ""
+        if sqlite:
             self.writer = _make_sqlite_engine(url, writer=True, pool_size=1, echo=echo)
             # The hot reads run on the raw read connection (fast()); this pool serves the rest.
             # Each connection has its own page cache and thread: few keep RSS low.
@@ -115,8 +123,8 @@ class Database:
         self.after_commit: list[Callable[[dict[Any, Any]], Awaitable[None]]] = []
         self._sqlite_fast: SqliteReader | None = None
         # Started by the first write in a running loop (the writer does not checkpoint).
-        self._checkpointer = Checkpointer(self.sqlite_path) if self.is_sqlite else None
-        self._sqlite_fresh: SqliteReader | None = None
+        self._checkpointer = Checkpointer(self.sqlite_path) if sqlite else None
+        self._sqlite_fresh: list[SqliteReader] = []  # idle ones
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -141,7 +149,7 @@ class Database:
         """Raw reads for the hot paths (store/rawsql): on SQLite the per-process read
         connection, used without a thread hop inside one deferred transaction; on PostgreSQL
         the asyncpg connection of a pooled SQLAlchemy connection."""
-        if self.is_sqlite:
+        if self.dialect is SQLITE:
             reader = self._sqlite_fast
             if reader is None:
                 reader = self._sqlite_fast = SqliteReader(self.sqlite_path)
@@ -164,27 +172,41 @@ class Database:
 
     @asynccontextmanager
     async def fresh(self) -> AsyncIterator[Reader]:
-        """Raw reads that must see every commit made before the call (the streaming hub's
-        lookups after a fan-out committed): on SQLite a connection of its own whose statements
-        each run outside any transaction, so each has the newest snapshot; on PostgreSQL the
-        read path's (each statement has its own snapshot there)."""
-        if not self.is_sqlite:
+        """Raw reads that see every commit made before the call, in one snapshot for the
+        block: the publisher renders a batch of committed events, the streaming hub looks up
+        whom a committed fan-out reached. On SQLite a connection not shared with requests
+        (whose snapshot may be older than the commit), one per open block, kept for reuse
+        (the hub's lookups do not wait, so there are rarely more than two); on PostgreSQL
+        the read path's (each statement has its own snapshot there)."""
+        if self.dialect is not SQLITE:
             async with self.fast() as reader:
                 yield reader
             return
-        if self._sqlite_fresh is None:
-            self._sqlite_fresh = SqliteReader(self.sqlite_path)
-        yield self._sqlite_fresh
+        idle = self._sqlite_fresh
+        sqlite = idle.pop() if idle else SqliteReader(self.sqlite_path)
+        sqlite.begin()
+        try:
+            yield sqlite
+        finally:
+            sqlite.end()
+            idle.append(sqlite)
+
+    def listener(self, channel: str, wake: Callable[[], None]) -> Listener | None:
+        """Calls `wake` when a transaction of another process that sent `channel` (rawwrite's
+        Writer.notify) commits; None where the database has no such channel (SQLite: the
+        process that commits wakes its own, through after_commit)."""
+        return None if self.dialect is SQLITE else Listener(self.url, channel, wake)
 
     async def dispose(self) -> None:
         if self._checkpointer is not None:
             await self._checkpointer.stop()
-        if not self.is_sqlite:
+        if self.dialect is not SQLITE:
             await self._fast_engine.dispose()
-        for reader in (self._sqlite_fast, self._sqlite_fresh):
+        for reader in (self._sqlite_fast, *self._sqlite_fresh):
             if reader is not None:
                 reader.close()
-        self._sqlite_fast = self._sqlite_fresh = None
+        self._sqlite_fast = None
+        self._sqlite_fresh.clear()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

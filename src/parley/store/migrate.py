@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from parley.store.dialect import SQLITE, dialect_of_url, engine_url
+
 MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
 
 
@@ -19,7 +21,8 @@ def alembic_config(database_url: str) -> Config:
 
 def migrate(database_url: str) -> None:
     """Bring the database schema to the latest revision. Blocking: call from a thread."""
-    if database_url.startswith("sqlite"):
+    database_url = engine_url(database_url)
+    if dialect_of_url(database_url) is SQLITE:
         path = database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.store.dialect import POSTGRESQL, SQLITE, Dialect, dialect_of
 
 Row = Sequence[Any]
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -22,32 +25,38 @@ _IN_IDS = re.compile(r"\bIN_IDS\(:([A-Za-z_]\w*)\)")
 # `col IS_TRUE`: a boolean test in the form each backend's partial indexes are declared with
 # (SQLAlchemy's `IS 1` / `IS true`): a planner uses such an index only for its own spelling.
 _IS_TRUE = re.compile(r"\bIS_TRUE\b")
+# `... FOR_CLAIM`: rows a claimer takes, locked and skipped by the other claimers on
+# PostgreSQL; SQLite has one writer (the claim runs under its lock), so nothing to add there.
+_FOR_CLAIM = re.compile(r"\s*\bFOR_CLAIM\b")
 
 
 class Sql:
     """One statement, written once; its SQLite and PostgreSQL forms are derived on first use
     and kept (the text is the cache key of asyncpg's and sqlite3's prepared statements)."""
 
-    __slots__ = ("_pg", "_pg_names", "_sqlite", "source")
+    __slots__ = ("_pg", "_pg_named", "_pg_names", "_sqlite", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self._sqlite: str | None = None
+        self._pg_named: str | None = None
         self._pg: str | None = None
         self._pg_names: tuple[str, ...] = ()
 
     @property
     def sqlite(self) -> str:
         if self._sqlite is None:
-            self._sqlite = _IS_TRUE.sub("IS 1", _IN_IDS.sub(
-                r"IN (SELECT value FROM json_each(:\1))", self.source))
+            self._sqlite = _FOR_CLAIM.sub("", _IS_TRUE.sub("IS 1", _IN_IDS.sub(
+                r"IN (SELECT value FROM json_each(:\1))", self.source)))
         return self._sqlite
 
     @property
     def pg_named(self) -> str:
         """PostgreSQL text still with `:name` parameters (for SQLAlchemy's text())."""
-        return _IS_TRUE.sub("IS true", _IN_IDS.sub(r"= ANY(CAST(:\1 AS BIGINT[]))",
-                                                   self.source))
+        if self._pg_named is None:
+            self._pg_named = _FOR_CLAIM.sub(" FOR UPDATE SKIP LOCKED", _IS_TRUE.sub(
+                "IS true", _IN_IDS.sub(r"= ANY(CAST(:\1 AS BIGINT[]))", self.source)))
+        return self._pg_named
 
     def pg(self) -> tuple[str, tuple[str, ...]]:
         """PostgreSQL text with `$n` parameters, and the parameter names in `$n` order."""
@@ -93,7 +102,7 @@ def sqlite_time(value: datetime) -> str:
 class Reader(Protocol):
     """Runs read statements; the same call on every backend."""
 
-    is_sqlite: bool
+    dialect: Dialect
     @property
     def shared(self) -> bool:
         """Inside a transaction begun by an earlier request (a snapshot that may miss a
@@ -107,7 +116,7 @@ class SqliteReader:
     statements it runs are bounded index-range reads (tens of µs to ~1 ms), cheaper than the
     two thread hand-offs aiosqlite needs per statement."""
 
-    is_sqlite = True
+    dialect = SQLITE
 
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -146,7 +155,7 @@ class PgReader:
     """The asyncpg connection under one of SQLAlchemy's pooled connections. No explicit
     transaction: each statement has its own snapshot, as under READ COMMITTED before."""
 
-    is_sqlite = False
+    dialect = POSTGRESQL
     shared = False
 
     def __init__(self, conn: Any) -> None:
@@ -172,10 +181,10 @@ class SessionReader:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.is_sqlite = session.get_bind().dialect.name == "sqlite"
+        self.dialect = dialect_of(session)
 
     async def fetch(self, sql: Sql, params: Mapping[str, Any]) -> list[Row]:
-        if self.is_sqlite:
+        if self.dialect is SQLITE:
             result = await self.session.execute(text(sql.sqlite), sqlite_params(params))
         else:
             result = await self.session.execute(
@@ -183,10 +192,52 @@ class SessionReader:
         return list(result.tuples().all())
 
 
+@dataclass(frozen=True, slots=True)
+class RowColumn:
+    """A value of each row of a PerRow statement: `<row>.<name>` in its inner statement,
+    `:<one>` when run for one row, `:<many>` (an array of `sql_type`) when run for all."""
+
+    name: str
+    sql_type: str
+    one: str
+    many: str
+
+
+class PerRow:
+    """`SELECT <select> FROM (<inner>) <alias> <tail>` for each of a short list of rows of
+    values, which `inner` names `<row>.<column>`: run once over the rows' arrays where the
+    dialect has LATERAL (one round trip), else once per row (SQLite: in process, no round
+    trip to save). Both forms are built once."""
+
+    def __init__(self, select: str, inner: str, alias: str, tail: str, *, row: str,
+                 columns: Sequence[RowColumn]) -> None:
+        self.columns = tuple(columns)
+        arrays = ", ".join(f"CAST(:{c.many} AS {c.sql_type}[])" for c in self.columns)
+        names = ", ".join(c.name for c in self.columns)
+        self.many = Sql(f"SELECT {select} FROM unnest({arrays}) AS {row}({names}) "
+                        f"CROSS JOIN LATERAL ({inner}) {alias} {tail}")
+        one = inner
+        for c in self.columns:
+            one = re.sub(rf"\b{row}\.{c.name}", f":{c.one}", one)
+        self.one = Sql(f"SELECT {select} FROM ({one}) {alias} {tail}")
+
+    async def fetch(self, reader: Reader, params: Mapping[str, Any],
+                    rows: Sequence[Sequence[Any]]) -> list[Row]:
+        if reader.dialect.lateral:
+            return await reader.fetch(self.many, {**params, **{
+                c.many: [row[i] for row in rows] for i, c in enumerate(self.columns)}})
+        found: list[Row] = []
+        for row in rows:
+            found += await reader.fetch(self.one, {**params, **{
+                c.one: int(value) if type(value) is bool else value
+                for c, value in zip(self.columns, row, strict=True)}})
+        return found
+
+
 def reader_now(reader: Reader) -> Any:
     """`now` as a parameter compared with a timestamp column of this backend."""
     now = datetime.now(UTC)
-    return sqlite_time(now) if reader.is_sqlite else now
+    return sqlite_time(now) if reader.dialect is SQLITE else now
 
 
 def iso_of(value: datetime | str | None) -> str | None:

@@ -11,8 +11,10 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.store.dialect import SQLITE, Dialect
 from parley.store.rawsql import PgReader, Row, Sql, pg_value, sqlite_params
 from parley.store.sqlite_inloop import InLoopConnection
+from parley.store.wakeup import notify_sql
 
 _WRITER = "parley.raw_writer"
 _INSERTS: dict[tuple[str, tuple[str, ...]], Sql] = {}
@@ -32,7 +34,7 @@ def insert_of(table: str, columns: Iterable[str]) -> Sql:
 class Writer(Protocol):
     """Runs statements in the caller's write transaction; the same call on every backend."""
 
-    is_sqlite: bool
+    dialect: Dialect
 
     async def fetch(self, sql: Sql, params: Mapping[str, Any]) -> list[Row]: ...
 
@@ -40,11 +42,15 @@ class Writer(Protocol):
 
     async def execute_many(self, sql: Sql, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
+    async def notify(self, channel: str) -> None:
+        """Wake the Listeners of `channel` in other processes when this transaction commits
+        (store/wakeup)."""
+
 
 class SqliteWriter:
     """On the in-loop writer connection (store/sqlite_inloop)."""
 
-    is_sqlite = True
+    dialect = SQLITE
 
     def __init__(self, connection: InLoopConnection) -> None:
         self.connection = connection
@@ -58,6 +64,9 @@ class SqliteWriter:
     async def execute_many(self, sql: Sql, rows: Sequence[Mapping[str, Any]]) -> None:
         await self.connection.execute_many(sql.sqlite, [sqlite_params(row) for row in rows])
 
+    async def notify(self, channel: str) -> None:
+        """No other process listens on SQLite: the committing one wakes its own worker."""
+
 
 class PgWriter(PgReader):
     """On the asyncpg connection of the session, inside its transaction."""
@@ -70,6 +79,9 @@ class PgWriter(PgReader):
         statement, names = sql.pg()
         await self.conn.executemany(statement, [[pg_value(row[name]) for name in names]
                                                 for row in rows])
+
+    async def notify(self, channel: str) -> None:
+        await self.execute(notify_sql(channel), {})
 
 
 async def writer_of(session: AsyncSession) -> Writer:

@@ -1,15 +1,18 @@
-"""SQL helpers shared by domains: cached table aliases, typed constants, idempotent inserts."""
+"""SQL helpers shared by domains: cached table aliases, typed constants, idempotent inserts,
+per-dialect schema options."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Select, Table, cast, insert, literal
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import BigInteger, Select, Table, cast, insert, literal, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
+
+from parley.store.dialect import dialect_of
+from parley.store.rawsql import Sql
 
 T = TypeVar("T")
 _aliases: dict[tuple[Any, str], Any] = {}
@@ -37,11 +40,21 @@ def bigint(value: int) -> ColumnElement[int]:
 
 def insert_ignoring(session: AsyncSession, model: type[Any], columns: list[str],
                     rows: Select[*tuple[Any, ...]]) -> Insert:
-    """INSERT INTO <model> (columns) SELECT ... ON CONFLICT DO NOTHING, on either database:
-    re-running a set-based insert (a retried job) adds nothing twice. On SQLite the SELECT
-    needs a WHERE clause for the upsert to parse."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).from_select(columns, rows).on_conflict_do_nothing()
+    """INSERT INTO <model> (columns) SELECT ... ON CONFLICT DO NOTHING in the session's
+    dialect (store/dialect: Dialect.insert_select_ignoring)."""
+    return dialect_of(session).insert_select_ignoring(model, columns, rows)
+
+
+def partial_index_where(condition: str) -> dict[str, Any]:
+    """An Index's WHERE, in each dialect's spelling (`IS_TRUE` as in store/rawsql): a planner
+    uses a partial index only for queries that spell the condition the same way."""
+    sql = Sql(condition)
+    return {"sqlite_where": text(sql.sqlite), "postgresql_where": text(sql.pg_named)}
+
+
+# __table_args__ of a table stored in primary-key order, the key its only b-tree (SQLite's
+# WITHOUT ROWID; a PostgreSQL table has no such option, its primary key is an index).
+CLUSTERED_BY_KEY: dict[str, Any] = {"sqlite_with_rowid": False}
 
 
 def table_insert(model: type[Any]) -> Insert:

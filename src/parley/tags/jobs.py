@@ -9,8 +9,8 @@ from sqlalchemy import delete, exists, select
 from parley.jobs.registry import Handler, JobContext
 from parley.posts.models import Mention, PostTag
 from parley.social.models import Follow
+from parley.store.database import off_loop
 from parley.store.sql import alias_of
-from parley.store.sqlite_inloop import off_loop
 from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import delete, distinct, func, literal_column, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -20,6 +18,7 @@ from parley.lib.paging import Page
 from parley.lib.text import MAX_TAG_LENGTH
 from parley.lib.timefmt import utcnow
 from parley.posts.models import DISTRIBUTABLE, Post, PostTag, Tag
+from parley.store.dialect import dialect_of
 from parley.tags.models import FeaturedTag, TagFollow
 
 # The hashtag grammar of lib/text.py: word characters with at least one letter.
@@ -86,11 +85,8 @@ async def tag_or_placeholder(session: AsyncSession, raw: str) -> Tag:
 async def ensure_tag(session: AsyncSession, raw: str) -> Tag:
     """The tag named `raw`, created if new (concurrent creators both end with the same row)."""
     key = require_name(raw)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(Tag).values(id=new_id(), name=key, display_name=raw.strip().removeprefix("#"),
-                           created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["name"]))
+    await session.execute(dialect_of(session).insert_ignoring(Tag, ["name"]).values(
+        id=new_id(), name=key, display_name=raw.strip().removeprefix("#"), created_at=utcnow()))
     tag = await session.scalar(select(Tag).where(Tag.name == key))
     assert tag is not None
     return tag
@@ -147,11 +143,9 @@ async def describe_tag(session: AsyncSession, tag: Tag, *, viewer_id: int | None
 async def follow_tag(session: AsyncSession, *, actor_id: int, name: str) -> Tag:
     """Follow a tag (creating it if new); following again changes nothing."""
     tag = await ensure_tag(session, name)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(TagFollow).values(id=new_id(), account_id=actor_id, tag_id=tag.id,
-                                 created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["account_id", "tag_id"]))
+        dialect_of(session).insert_ignoring(TagFollow, ["account_id", "tag_id"])
+        .values(id=new_id(), account_id=actor_id, tag_id=tag.id, created_at=utcnow()))
     return tag
 
 

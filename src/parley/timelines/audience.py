@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.posts.models import Mention, Post, PostTag
 from parley.social.models import Follow
-from parley.store.sqlite_inloop import off_loop
+from parley.store.database import off_loop
 from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
 

@@ -4,7 +4,6 @@ past the home cap."""
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from parley.posts.rows import (
     ids_of,
     load_exclusions,
 )
-from parley.store.rawsql import Reader, Sql, is_missing_table
+from parley.store.rawsql import PerRow, Reader, RowColumn, Sql, is_missing_table
 
 MAX_POST_ID = (1 << 63) - 1
 # Rounds of "read further" when exclusions drop entries, so one page never turns into a scan.
@@ -58,23 +57,18 @@ _NOT_EXCLUSIVE = ("NOT EXISTS (SELECT 1 FROM list_members lm JOIN lists l ON l.i
 _no_broadcast_table_until = [0.0]
 
 
-def _broadcast_sql(order: str, *, lateral: bool) -> Sql:
-    """The newest posts of one broadcast followee (SQLite: run per followee, no thread hop)
-    or of all of them at once (PostgreSQL: LATERAL over the id arrays, one round trip)."""
+def _broadcast_sql(order: str) -> PerRow:
+    """The newest posts of each broadcast followee (store/rawsql.PerRow: one statement over
+    all of them where the dialect has LATERAL, else one per followee)."""
     inner = (f"SELECT p.* FROM posts p WHERE p.account_id = f.target_account_id "
              f"AND p.id < :upper AND p.id > :lower AND {_FOLLOWEE_RULES} "
              f"ORDER BY p.id {order} LIMIT :limit")
-    if lateral:
-        return Sql(f"SELECT {POST_SELECT} FROM unnest(CAST(:authors AS BIGINT[]), "
-                   "CAST(:shows AS BOOLEAN[])) AS f(target_account_id, show_reposts) "
-                   f"CROSS JOIN LATERAL ({inner}) p {POST_JOINS}")
-    one = re.sub(r"\bf\.show_reposts", ":show_reposts",
-                 re.sub(r"\bf\.target_account_id", ":author", inner))
-    return Sql(f"SELECT {POST_SELECT} FROM ({one}) p {POST_JOINS}")
+    return PerRow(POST_SELECT, inner, "p", POST_JOINS, row="f", columns=(
+        RowColumn("target_account_id", "BIGINT", one="author", many="authors"),
+        RowColumn("show_reposts", "BOOLEAN", one="show_reposts", many="shows")))
 
 
-_BROADCAST = {(order == "ASC", lateral): _broadcast_sql(order, lateral=lateral)
-              for order in ("DESC", "ASC") for lateral in (False, True)}
+_BROADCASTS = {order == "ASC": _broadcast_sql(order) for order in ("DESC", "ASC")}
 _FALLBACK = Sql(
     f"SELECT {POST_SELECT} FROM follows f JOIN posts p "
     f"ON p.account_id = f.target_account_id {POST_JOINS} "
@@ -172,15 +166,7 @@ async def _broadcast_posts(batch: RowBatch, hidden: Exclusions, span: _Range, li
         return []
     reader = batch.reader
     params = span.params(batch.viewer_param, limit)
-    rows: list[Any] = []
-    if reader.is_sqlite:
-        for author, show_reposts in hidden.broadcasters:
-            rows += await reader.fetch(_BROADCAST[(span.ascending, False)], {
-                **params, "author": author, "show_reposts": int(show_reposts)})
-    else:
-        rows = await reader.fetch(_BROADCAST[(span.ascending, True)], {
-            **params, "authors": [author for author, _ in hidden.broadcasters],
-            "shows": [show for _, show in hidden.broadcasters]})
+    rows = await _BROADCASTS[span.ascending].fetch(reader, params, hidden.broadcasters)
     return await _keep(batch, batch.add(rows), hidden)
 
 

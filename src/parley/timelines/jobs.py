@@ -35,10 +35,10 @@ from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social.models import Follow
 from parley.social.predicates import follows
+from parley.store.database import off_loop
 from parley.store.rawsql import Sql
 from parley.store.rawwrite import writer_of
 from parley.store.sql import bigint
-from parley.store.sqlite_inloop import off_loop
 from parley.streaming.events import BroadcastDelivered, Delivered, record
 from parley.timelines import broadcast
 from parley.timelines.fanout_facts import Fanout, FanPost, load_fanout

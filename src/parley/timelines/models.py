@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.lib.timefmt import utcnow
 from parley.store.database import Base
+from parley.store.sql import CLUSTERED_BY_KEY
 
 
 class TimelineEntry(Base):
@@ -22,7 +23,7 @@ class TimelineEntry(Base):
 
     __tablename__ = "timeline_entries"
     __table_args__ = (PrimaryKeyConstraint("owner_id", "post_id"),
-                      {"sqlite_with_rowid": False})
+                      CLUSTERED_BY_KEY)
 
     owner_id: Mapped[int] = mapped_column(autoincrement=False)
     post_id: Mapped[int] = mapped_column(autoincrement=False)

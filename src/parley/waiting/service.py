@@ -4,8 +4,6 @@ or dismissed yet, oldest first, so that nobody who reached out is overlooked."""
 from __future__ import annotations
 
 from sqlalchemy import and_, delete, exists, func, select, union
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -14,6 +12,7 @@ from parley.lib.timefmt import utcnow
 from parley.posts.lookup import get_proper_post
 from parley.posts.models import Like, Mention, Post
 from parley.posts.visibility import not_blocked_or_muted, visible_to
+from parley.store.dialect import dialect_of
 from parley.store.sql import alias_of
 from parley.waiting.models import WaitingDismissal
 
@@ -69,10 +68,9 @@ async def count_waiting(session: AsyncSession, *, viewer_id: int) -> int:
 async def dismiss(session: AsyncSession, *, viewer_id: int, post_id: int) -> Post:
     """Set a post aside without answering it (idempotent); it must be one the viewer sees."""
     post = await get_proper_post(session, post_id, viewer_id=viewer_id)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(WaitingDismissal).values(
-        account_id=viewer_id, post_id=post.id, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["account_id", "post_id"]))
+    await session.execute(
+        dialect_of(session).insert_ignoring(WaitingDismissal, ["account_id", "post_id"])
+        .values(account_id=viewer_id, post_id=post.id, created_at=utcnow()))
     return post
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
@@ -37,7 +37,7 @@ from parley.posts.models import Post
 from parley.posts.rows import post_row_of
 from parley.posts.threads import thread_context_rows
 from parley.store.database import Database
-from parley.store.rawsql import Reader, Sql, SqliteReader
+from parley.store.rawsql import Reader, Sql
 
 router = APIRouter()
 MAX_MULTIPLE = 20
@@ -130,7 +130,7 @@ async def create_status_page(request: Request, db: Database, settings: Settings)
         post = await posts.create_post(session, settings=settings, author=author, draft=draft)
         row = post_row_of(post)
     async with db.fast() as reader:
-        if not reader.is_sqlite or not cast(SqliteReader, reader).shared:
+        if not reader.shared:
             return json_response((await render_rows(reader, [row], viewer_id=viewer.id,
                                                     settings=settings))[0])
     # Another request's snapshot is open on the shared connection (older than this commit).
