@@ -26,12 +26,13 @@ from sqlalchemy import text
 from bench.load import Destination, read_manifest
 from bench.sqlite_floor import drop_cached
 from parley.config import Settings
+from parley.domains import new_worker
 from parley.jobs.queue import enqueue
-from parley.jobs.worker import Worker
 from parley.lib.ids import new_id
 from parley.models import Post  # every table registered: a flush resolves foreign keys
 from parley.store.database import Database
 from parley.store.dialect import engine_url
+from parley.timelines.jobs import FANOUT_POST, FanoutPost
 
 _DELIVERED = text(
     "SELECT count(*) FROM follows f JOIN timeline_entries t ON t.owner_id = f.account_id "
@@ -44,7 +45,7 @@ async def _post(db: Database, author: int) -> int:
         session.add(Post(id=post_id, account_id=author, uri=f"https://bench.test/p/{post_id}",
                          visibility="public", thread_id=post_id, text="fan-out bench"))
         await session.flush()
-        await enqueue(session, "fanout_post", {"post_id": post_id})
+        await enqueue(session, FANOUT_POST, FanoutPost(post_id))
     return post_id
 
 
@@ -53,7 +54,7 @@ async def fan_out_once(db: Database, settings: Settings, author: int, workers: i
     """One post, all its jobs run by `workers` in-process workers side by side."""
     post_id = await _post(db, author)
     wall, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(Worker(db, settings).drain() for _ in range(workers)))
+    await asyncio.gather(*(new_worker(db, settings).drain() for _ in range(workers)))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     async with db.read() as session:
         delivered = int(await session.scalar(_DELIVERED, {"post": post_id, "author": author})

@@ -160,7 +160,7 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
     from parley.models import Post
     from parley.store.database import Database
     from parley.store.dialect import engine_url
-    from parley.timelines.jobs import fanout_post
+    from parley.timelines.jobs import FanoutPost, fanout_post
 
     url = engine_url(counter.db_url)
     settings = Settings(database_url=url, broadcast_threshold=0)
@@ -173,7 +173,7 @@ async def fanout_without_hybrid(counter: DeliveryCounter, author: int, expected:
             session.add(Post(id=post_id, account_id=author, uri=f"https://bench.test/{post_id}",
                              visibility="public", thread_id=post_id, text="hybrid off"))
             await session.flush()
-            await fanout_post(JobContext(session, settings), {"post_id": post_id})
+            await fanout_post(JobContext(session, settings), FanoutPost(post_id))
 
         async def entries(post: int) -> int:
             return await counter.count(post, author)

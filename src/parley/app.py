@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from parley import domains
 from parley.api.errors import install_error_handlers
 from parley.api.hot import HotReads
 from parley.api.hot_writes import HotWrites
@@ -22,7 +23,6 @@ from parley.api.streaming.endpoints import StreamingEndpoints
 from parley.api.streaming.endpoints import router as streaming_router
 from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import VERSION, Settings
-from parley.jobs.worker import Worker
 from parley.store.database import Database
 from parley.store.migrate import migrate
 from parley.streaming.broker import create_broker
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if auto_migrate:
             await asyncio.to_thread(migrate, settings.resolved_database_url)
+        domains.install()
         db = Database(settings.resolved_database_url, echo=settings.sql_echo)
         app.state.db = db
         broker = create_broker(settings.redis_url, settings.redis_prefix)
@@ -71,7 +72,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
         publisher = Publisher(db, broker, settings)
         db.after_commit.append(publisher.after_commit)
         publisher.start()
-        worker = Worker(db, settings) if run_worker else None
+        worker = domains.new_worker(db, settings) if run_worker else None
         app.state.worker = worker
         if worker is not None:
             db.after_commit.append(worker.after_commit)

@@ -70,8 +70,8 @@ def serve(host: Host = "127.0.0.1", port: Port = 3000) -> None:
 @app.command()
 def worker() -> None:
     """Run background jobs only."""
+    from parley import domains
     from parley.api.publisher import Publisher
-    from parley.jobs.worker import Worker
     from parley.store.database import Database
     from parley.streaming.broker import create_broker
 
@@ -85,7 +85,7 @@ def worker() -> None:
         broker = create_broker(settings.redis_url, settings.redis_prefix)
         await broker.start()
         publisher = Publisher(db, broker, settings)
-        job_worker = Worker(db, settings)
+        job_worker = domains.new_worker(db, settings)
         db.after_commit.extend([job_worker.after_commit, publisher.after_commit])
         publisher.start()
         try:
@@ -116,6 +116,7 @@ def account_create(
     admin: Annotated[bool, typer.Option(help="Make this account an administrator.")] = False,
 ) -> None:
     """Create a local account."""
+    from parley import domains
     from parley.accounts.service import create_local_account
     from parley.errors import ParleyError
     from parley.store.database import Database
@@ -125,6 +126,7 @@ def account_create(
     migrate(settings.resolved_database_url)
 
     async def main() -> None:
+        domains.install()  # admins hear of the sign-up
         db = Database(settings.resolved_database_url)
         try:
             async with db.write() as session:

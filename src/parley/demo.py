@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley import domains
 from parley.accounts.models import Account
 from parley.accounts.service import create_local_account
 from parley.config import Settings
-from parley.jobs.worker import Worker
 from parley.posts.models import Post
 from parley.posts.service import Draft, create_post, like, repost
 from parley.social.service import FollowOptions, follow
@@ -96,6 +96,7 @@ async def load_demo(settings: Settings) -> str:
 
     The database must already be migrated (the CLI does that first).
     """
+    domains.install()  # the demo's posts, likes and follows notify and fan out
     db = Database(settings.resolved_database_url)
     try:
         async with db.write() as session:
@@ -105,7 +106,7 @@ async def load_demo(settings: Settings) -> str:
                 return _summary(settings, loaded=False)
             people = await _create_people(session, settings)
             await _converse(session, settings, people)
-        await Worker(db, settings).drain()  # home timelines filled before anyone looks
+        await domains.new_worker(db, settings).drain()  # home timelines filled before anyone looks
     finally:
         await db.dispose()
     return _summary(settings, loaded=True)

@@ -19,9 +19,11 @@ from e2e.test_fanout_extras import HANDLERS, World
 from parley.accounts.models import Account
 from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import Settings
+from parley.events import EVENTS_KEY
+from parley.events.live import BroadcastDelivered, Delivered
 from parley.jobs import queue
 from parley.jobs.models import Job
-from parley.jobs.registry import JobContext
+from parley.jobs.registry import JobContext, JobKind
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
 from parley.lists.models import List, ListMember
@@ -32,7 +34,6 @@ from parley.store.dialect import engine_url
 from parley.store.migrate import alembic_config, migrate
 from parley.streaming import channels
 from parley.streaming.broker import Broker
-from parley.streaming.events import EVENTS_KEY, BroadcastDelivered, Delivered
 from parley.tags.models import TagFollow
 from parley.timelines.broadcast import record_over_threshold
 from parley.timelines.home_cap import trim_homes
@@ -265,13 +266,20 @@ def test_trim_keeps_the_newest_entries(database_url: str) -> None:
     run(database_url, body)
 
 
+async def _noop(_ctx: JobContext, _payload: dict[str, Any]) -> None:
+    pass
+
+
+NOOP = JobKind("noop", dict, _noop)
+
+
 def test_claim_takes_interactive_jobs_first(database_url: str) -> None:
     async def body(w: World) -> None:
         async with w.db.write() as session:
             await session.execute(text("DELETE FROM jobs"))
             for _ in range(3):
-                await queue.enqueue(session, "noop", {}, priority=queue.PRIORITY_BULK)
-            small = await queue.enqueue(session, "noop", {})
+                await queue.enqueue(session, NOOP, {}, priority=queue.PRIORITY_BULK)
+            small = await queue.enqueue(session, NOOP, {})
         async with w.db.write() as session:
             first = await queue.claim(session, "t", 1)
             rest = await queue.claim(session, "t", 4)

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from parley.config import Settings
 from parley.jobs import queue
 from parley.jobs.models import Job
-from parley.jobs.registry import Detached, DetachedContext, JobContext
+from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind, JobRegistry
 from parley.jobs.worker import Worker
 from parley.store.database import Database
 
@@ -25,18 +25,20 @@ async def _half_done_then_fail(ctx: JobContext, payload: dict[str, Any]) -> None
     raise RuntimeError("this job always fails")
 
 
-def _worker(db: Database, database_url: str) -> Worker:
-    worker = Worker(db, Settings(database_url=database_url))
-    worker.handlers["half_done"] = _half_done_then_fail
-    worker.handlers["noop"] = _record_order
-    return worker
-
-
 _ORDER: list[str] = []
 
 
 async def _record_order(_ctx: JobContext, payload: dict[str, Any]) -> None:
     _ORDER.append(payload["name"])
+
+
+HALF_DONE = JobKind("half_done", dict, _half_done_then_fail)
+NOOP = JobKind("noop", dict, _record_order)
+
+
+def _worker(db: Database, database_url: str) -> Worker:
+    return Worker(db, Settings(database_url=database_url),
+                  JobRegistry({kind.name: kind for kind in (HALF_DONE, NOOP)}))
 
 
 def run(database_url: str, body: Any) -> None:
@@ -52,7 +54,7 @@ def run(database_url: str, body: Any) -> None:
 def test_a_failing_job_is_retried_later_without_its_work(database_url: str) -> None:
     async def body(db: Database, worker: Worker) -> None:
         async with db.write() as session:
-            job_id = await queue.enqueue(session, "half_done", {"id": 990001})
+            job_id = await queue.enqueue(session, HALF_DONE, {"id": 990001})
         await worker.drain()  # runs it (in the background on PostgreSQL) until it ends
         async with db.read() as session:
             job = (await session.scalars(select(Job).where(Job.id == job_id))).one()
@@ -69,7 +71,7 @@ def test_a_failing_job_is_retried_later_without_its_work(database_url: str) -> N
 def test_a_job_out_of_attempts_is_dead(database_url: str) -> None:
     async def body(db: Database, worker: Worker) -> None:
         async with db.write() as session:
-            job_id = await queue.enqueue(session, "half_done", {"id": 990002})
+            job_id = await queue.enqueue(session, HALF_DONE, {"id": 990002})
             await session.execute(text("UPDATE jobs SET attempts = max_attempts - 1 "
                                        "WHERE id = :id"), {"id": job_id})
         await worker.drain()  # runs it (in the background on PostgreSQL) until it ends
@@ -86,9 +88,9 @@ def test_interactive_jobs_run_before_bulk_ones(database_url: str) -> None:
         async with db.write() as session:
             await session.execute(text("DELETE FROM jobs"))
             for number in range(2):
-                await queue.enqueue(session, "noop", {"name": f"bulk{number}"},
+                await queue.enqueue(session, NOOP, {"name": f"bulk{number}"},
                                     priority=queue.PRIORITY_BULK)
-            await queue.enqueue(session, "noop", {"name": "interactive"})
+            await queue.enqueue(session, NOOP, {"name": "interactive"})
         await worker.drain()
         assert _ORDER[0] == "interactive" and sorted(_ORDER[1:]) == ["bulk0", "bulk1"]
 
@@ -108,14 +110,15 @@ def test_a_job_queued_by_another_process_wakes_the_worker(database_url: str) -> 
         async def ping(_ctx: JobContext, _payload: dict[str, Any]) -> None:
             ran.set()
 
+        ping_kind = JobKind("ping", dict, ping)
         worker = Worker(worker_db, Settings(database_url=database_url,
-                                            worker_poll_interval=600))
-        worker.handlers["ping"] = ping
+                                            worker_poll_interval=600),
+                        JobRegistry({"ping": ping_kind}))
         worker.start()
         try:
             await asyncio.sleep(0.5)  # its first look has found nothing: it waits to be woken
             async with web_db.write() as session:
-                await queue.enqueue(session, "ping", {})
+                await queue.enqueue(session, ping_kind, {})
             await asyncio.wait_for(ran.wait(), 30)  # a poll would take 600 s
         finally:
             await worker.stop()
@@ -140,9 +143,10 @@ async def _detached_write(ctx: DetachedContext, payload: dict[str, Any]) -> None
 def test_a_detached_job_runs_after_its_claim_outside_any_transaction(
         database_url: str) -> None:
     async def body(db: Database, worker: Worker) -> None:
-        worker.handlers["detached"] = Detached(_detached_write)
+        detached = JobKind("detached", dict, Detached(_detached_write))
+        worker.handlers["detached"] = detached
         async with db.write() as session:
-            await queue.enqueue(session, "detached", {"id": 990301})
+            await queue.enqueue(session, detached, {"id": 990301})
         await asyncio.wait_for(worker.drain(), timeout=30)
         async with db.read() as session:
             name = (await session.execute(text(

@@ -21,9 +21,12 @@ from parley.lib.ids import new_id
 from parley.posts.models import Mention, Post
 from parley.social.models import Follow
 from parley.store.database import Database
-from parley.timelines.jobs import HANDLERS
+from parley.timelines.jobs import JOBS
 from parley.timelines.models import TimelineEntry
 from support.clients import Clients, TestUser, eventually
+
+# Each kind run on a payload as stored (a dict), as the worker runs it.
+HANDLERS = {kind.name: kind.run for kind in JOBS}
 
 
 def ids(statuses: Any) -> list[str]:

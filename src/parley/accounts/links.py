@@ -8,11 +8,12 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
 from parley.accounts.models import Account
-from parley.jobs.registry import Detached, DetachedContext
+from parley.jobs.registry import Detached, DetachedContext, JobKind
 from parley.lib.fetch import FetchRefused, fetch_html
 from parley.lib.timefmt import iso, utcnow
 
@@ -65,10 +66,17 @@ async def _check(url: str, profile_urls: set[str], allow_private: bool) -> bool:
         return False
 
 
-async def verify_profile_links(ctx: DetachedContext, payload: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class ProfileLinks:
+    """The account whose profile links are to be checked."""
+
+    account_id: int
+
+
+async def verify_profile_links(ctx: DetachedContext, payload: ProfileLinks) -> None:
     """Fetch each unverified link of the account's fields; mark those linking back. A field
     edited meanwhile is left for the job its edit queued."""
-    account_id = int(payload["account_id"])
+    account_id = payload.account_id
     async with ctx.db.read() as session:
         account = await session.get(Account, account_id)
         if account is None or account.domain is not None:
@@ -91,4 +99,6 @@ async def verify_profile_links(ctx: DetachedContext, payload: dict[str, Any]) ->
             for f in account.fields or []]
 
 
-HANDLERS = {"verify_profile_links": Detached(verify_profile_links)}
+VERIFY_PROFILE_LINKS = JobKind("verify_profile_links", ProfileLinks,
+                               Detached(verify_profile_links))
+JOBS = (VERIFY_PROFILE_LINKS,)

@@ -6,19 +6,19 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.accounts.links import needs_verification
+from parley.accounts.links import VERIFY_PROFILE_LINKS, ProfileLinks, needs_verification
 from parley.accounts.models import Account, User
 from parley.accounts.passwords import hash_password, verify_password
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
+from parley.events import record
+from parley.events.social import AccountCreated
 from parley.jobs.queue import enqueue
 from parley.lib.html import plain_to_html
 from parley.lib.ids import new_id
-from parley.notifications.service import notify_admins
-from parley.social.models import Follow
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -71,7 +71,7 @@ async def create_local_account(
                      password_hash=hash_password(password), admin=admin, approved=approved,
                      registration_reason=reason))
     await session.flush()
-    await notify_admins(session, type="admin.sign_up", from_account_id=account.id)
+    await record(session, AccountCreated(account.id))
     return account
 
 
@@ -89,29 +89,6 @@ async def find_by_acct(session: AsyncSession, settings: Settings, acct: str) -> 
     key = username if domain in ("", settings.domain.lower()) else f"{username}@{domain}"
     result: Account | None = await session.scalar(select(Account).where(Account.acct_key == key))
     return result
-
-
-async def search_accounts(session: AsyncSession, query: str, *, limit: int, offset: int = 0,
-                          followed_by: int | None = None) -> list[Account]:
-    """Prefix search on username and display name; exact username match first.
-    With `followed_by`, only accounts that account follows."""
-    text = query.strip().lstrip("@").lower()
-    if not text:
-        return []
-    username = text.partition("@")[0]
-    pattern = username.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    stmt = (
-        select(Account)
-        .where(or_(Account.acct_key.like(pattern, escape="\\"),
-                   func.lower(Account.display_name).like(pattern, escape="\\")))
-        .order_by((Account.acct_key == username).desc(), Account.followers_count.desc(),
-                  Account.id)
-        .limit(limit).offset(offset)
-    )
-    if followed_by is not None:
-        stmt = stmt.join(Follow, (Follow.target_account_id == Account.id)
-                         & (Follow.account_id == followed_by) & (Follow.state == "accepted"))
-    return list((await session.scalars(stmt)).all())
 
 
 @dataclass
@@ -169,7 +146,7 @@ async def update_profile(session: AsyncSession, account: Account, changes: Profi
             account.fields or [], [{"name": f["name"][:255], "value": f["value"][:2047]}
                                    for f in changes.fields if f.get("name") or f.get("value")])
         if needs_verification(account.fields):
-            await enqueue(session, "verify_profile_links", {"account_id": account.id})
+            await enqueue(session, VERIFY_PROFILE_LINKS, ProfileLinks(account.id))
     _apply_simple(account, changes)
     account = await session.merge(account)
     await session.flush()

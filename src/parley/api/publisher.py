@@ -34,6 +34,16 @@ from parley.api.stream_messages import (
 )
 from parley.config import Settings
 from parley.conversations.direct import participant_views
+from parley.events import Event, take
+from parley.events.live import (
+    BroadcastDelivered,
+    ConversationUpdated,
+    Delivered,
+    FiltersChanged,
+    NotificationCreated,
+)
+from parley.events.posts import PostCreated, PostEdited, PostGone
+from parley.events.social import ExclusionsChanged
 from parley.lib.tasks import cancel_and_wait
 from parley.notifications.models import Notification
 from parley.posts.models import Post, PostTag, Tag
@@ -41,19 +51,6 @@ from parley.posts.rows import post_row_of
 from parley.store.database import Database
 from parley.streaming import channels
 from parley.streaming.broker import Broker
-from parley.streaming.events import (
-    BroadcastDelivered,
-    ConversationUpdated,
-    Delivered,
-    DomainEvent,
-    ExclusionsChanged,
-    FiltersChanged,
-    NotificationCreated,
-    PostCreated,
-    PostDeleted,
-    PostUpdated,
-    take,
-)
 from parley.timelines.audience import homes_showing
 from parley.timelines.broadcast import is_broadcast
 
@@ -63,7 +60,7 @@ log = logging.getLogger("parley.streaming")
 MAX_BATCH = 64
 
 
-def _regrouped(batch: list[DomainEvent]) -> list[DomainEvent]:
+def _regrouped(batch: list[Event]) -> list[Event]:
     """The batch with its notifications first, then its new posts, each in their order, then
     every other event in its order: a burst of replies renders and publishes its
     notifications together and its posts together, instead of alternating with each post's
@@ -85,7 +82,7 @@ class Publisher:
         self.db = db
         self.broker = broker
         self.settings = settings
-        self.queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._renders = BatchRenders(db, settings, None)  # the batch being published
 
@@ -119,7 +116,7 @@ class Publisher:
             finally:
                 self._renders = BatchRenders(self.db, self.settings, None)
 
-    async def publish_many(self, events: Sequence[DomainEvent]) -> None:
+    async def publish_many(self, events: Sequence[Event]) -> None:
         """Publish consecutive events of one kind, in order, sharing their renders."""
         if isinstance(events[0], NotificationCreated):
             await self._notifications(
@@ -132,7 +129,7 @@ class Publisher:
             for event in events:
                 await self.publish(event)
 
-    async def publish(self, event: DomainEvent) -> None:
+    async def publish(self, event: Event) -> None:
         if isinstance(event, Delivered):
             await self._delivered(event)
         elif isinstance(event, BroadcastDelivered):
@@ -141,9 +138,9 @@ class Publisher:
             await self._notifications([event])
         elif isinstance(event, PostCreated):
             await self._created([event])
-        elif isinstance(event, PostDeleted):
+        elif isinstance(event, PostGone):
             await self._deleted(event)
-        elif isinstance(event, PostUpdated):
+        elif isinstance(event, PostEdited):
             await self._updated(event)
         elif isinstance(event, ConversationUpdated):
             await self._conversation(event)
@@ -249,16 +246,17 @@ class Publisher:
             found = await is_broadcast(session, self.settings, account_id)
         return [channels.followers_of(account_id)] if found else []
 
-    async def _deleted(self, event: PostDeleted) -> None:
+    async def _deleted(self, event: PostGone) -> None:
+        deleted = event.deleted
         targets = [channels.home(owner) for owner in event.audience_ids]
-        targets += await self._broadcast_followers(event.account_id)
-        targets.append(channels.thread(event.thread_id))
-        if event.visibility == "public":
-            targets += public_channels(event.local, event.tags)
-        await self.broker.publish_many(targets, stream_event("delete", str(event.post_id),
-                                                       account_id=event.account_id))
+        targets += await self._broadcast_followers(deleted.account_id)
+        targets.append(channels.thread(deleted.thread_id))
+        if deleted.visibility == "public":
+            targets += public_channels(deleted.local, deleted.tags)
+        await self.broker.publish_many(targets, stream_event("delete", str(deleted.post_id),
+                                                       account_id=deleted.account_id))
 
-    async def _updated(self, event: PostUpdated) -> None:
+    async def _updated(self, event: PostEdited) -> None:
         """status.update to every home showing the post (or a repost of it), its thread, and
         the public streams when it was broadcast there."""
         rendered = await self._renders.post(event.post_id)

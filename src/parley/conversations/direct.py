@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.conversations.models import Conversation, ConversationParticipant, ConversationPost
 from parley.errors import NotFound
+from parley.events import Subscriber, record
+from parley.events.live import ConversationUpdated
+from parley.events.posts import PostCreated, PostDeleted
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
 from parley.posts.models import Post
-from parley.streaming.events import ConversationUpdated, record
 
 
 def participant_key(account_ids: Sequence[int]) -> str:
@@ -76,19 +78,19 @@ async def record_direct_post(session: AsyncSession, *, post: Post,
         .execution_options(synchronize_session=False))
     session.add(ConversationPost(post_id=post.id, conversation_id=conversation.id))
     await session.flush()
-    record(session, ConversationUpdated(conversation.id, tuple(people)))
+    await record(session, ConversationUpdated(conversation.id, tuple(people)))
     return conversation
 
 
-async def forget_direct_post(session: AsyncSession, *, post: Post) -> None:
+async def forget_direct_post(session: AsyncSession, *, post_id: int) -> None:
     """Before a direct post is deleted: its conversation falls back to its previous post, or
     ends with its last one."""
     conversation_id = await session.scalar(select(ConversationPost.conversation_id).where(
-        ConversationPost.post_id == post.id))
+        ConversationPost.post_id == post_id))
     if conversation_id is None:
         return
     previous = await session.scalar(select(func.max(ConversationPost.post_id)).where(
-        ConversationPost.conversation_id == conversation_id, ConversationPost.post_id != post.id))
+        ConversationPost.conversation_id == conversation_id, ConversationPost.post_id != post_id))
     if previous is None:
         await session.execute(delete(Conversation).where(Conversation.id == conversation_id)
                               .execution_options(synchronize_session=False))
@@ -96,8 +98,24 @@ async def forget_direct_post(session: AsyncSession, *, post: Post) -> None:
     await session.execute(
         update(ConversationParticipant)
         .where(ConversationParticipant.conversation_id == conversation_id,
-               ConversationParticipant.last_post_id == post.id)
+               ConversationParticipant.last_post_id == post_id)
         .values(last_post_id=previous).execution_options(synchronize_session=False))
+
+
+async def _post_created(session: AsyncSession, event: PostCreated) -> None:
+    if event.row is not None and event.row["visibility"] != "direct":
+        return  # the common case, decided without looking the post up
+    post = await session.get(Post, event.post_id)  # in the session: no query
+    if post is not None:
+        await record_direct_post(session, post=post, mentioned_ids=event.mentions)
+
+
+async def _post_deleted(session: AsyncSession, event: PostDeleted) -> None:
+    if event.visibility == "direct":  # only direct posts are in conversations
+        await forget_direct_post(session, post_id=event.post_id)
+
+
+SUBSCRIBERS = (Subscriber(PostCreated, _post_created), Subscriber(PostDeleted, _post_deleted))
 
 
 @dataclass

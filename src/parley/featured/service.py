@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.errors import Invalid
+from parley.events import Subscriber
+from parley.events.social import FollowEnded
 from parley.featured.models import Endorsement, PostPin
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
@@ -82,9 +84,14 @@ async def endorse(session: AsyncSession, *, actor_id: int, target: Account) -> N
 
 
 async def unendorse(session: AsyncSession, *, actor_id: int, target_id: int) -> None:
-    """Stop endorsing an account; idempotent. Also what ending a follow does (job)."""
+    """Stop endorsing an account; idempotent."""
     await session.execute(delete(Endorsement).where(
         Endorsement.account_id == actor_id, Endorsement.target_account_id == target_id))
+
+
+async def _follow_ended(session: AsyncSession, event: FollowEnded) -> None:
+    """As in Mastodon, an endorsement ends with the follow."""
+    await unendorse(session, actor_id=event.follower_id, target_id=event.target_id)
 
 
 async def endorsed_accounts(session: AsyncSession, *, account_id: int, page: Page
@@ -107,3 +114,6 @@ async def endorsed_among(session: AsyncSession, *, account_id: int,
         return set()
     return set(await session.scalars(select(Endorsement.target_account_id).where(
         Endorsement.account_id == account_id, Endorsement.target_account_id.in_(target_ids))))
+
+
+SUBSCRIBERS = (Subscriber(FollowEnded, _follow_ended),)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.errors import Invalid, NotFound
+from parley.events import record
+from parley.events.live import FiltersChanged
 from parley.filters.models import (
     FILTER_ACTIONS,
     FILTER_CONTEXTS,
@@ -23,7 +25,6 @@ from parley.filters.models import (
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
 from parley.posts.lookup import get_proper_post
-from parley.streaming.events import FiltersChanged, record
 
 MAX_FILTERS = 100
 MAX_KEYWORDS = 100
@@ -180,7 +181,7 @@ def _apply(row: Filter, draft: FilterDraft) -> None:
 async def create_filter(session: AsyncSession, *, account_id: int, draft: FilterDraft
                         ) -> Filter:
     """A new filter with its first keywords; title and context are required."""
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     if draft.title is None or draft.context is None:
         raise Invalid("Validation failed: title and context are required")
     if await _count(session, Filter.account_id == account_id) >= MAX_FILTERS:
@@ -198,7 +199,7 @@ async def create_filter(session: AsyncSession, *, account_id: int, draft: Filter
 
 async def update_filter(session: AsyncSession, *, account_id: int, filter_id: int,
                         draft: FilterDraft) -> Filter:
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     row = await get_filter(session, account_id=account_id, filter_id=filter_id)
     _apply(row, draft)
     await session.flush()
@@ -207,7 +208,7 @@ async def update_filter(session: AsyncSession, *, account_id: int, filter_id: in
 
 
 async def delete_filter(session: AsyncSession, *, account_id: int, filter_id: int) -> None:
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     row = await get_filter(session, account_id=account_id, filter_id=filter_id)
     await session.execute(delete(FilterKeyword).where(FilterKeyword.filter_id == row.id))
     await session.execute(delete(FilterStatus).where(FilterStatus.filter_id == row.id))
@@ -217,7 +218,7 @@ async def delete_filter(session: AsyncSession, *, account_id: int, filter_id: in
 
 async def add_keyword(session: AsyncSession, *, account_id: int, filter_id: int,
                       keyword: str, whole_word: bool | None) -> FilterKeyword:
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     row = await get_filter(session, account_id=account_id, filter_id=filter_id)
     change = KeywordChange(keyword=keyword, whole_word=whole_word)
     await _apply_keywords(session, row, [change])
@@ -240,7 +241,7 @@ async def get_keyword(session: AsyncSession, *, account_id: int, keyword_id: int
 
 async def update_keyword(session: AsyncSession, *, account_id: int, keyword_id: int,
                          keyword: str | None, whole_word: bool | None) -> FilterKeyword:
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     row = await get_keyword(session, account_id=account_id, keyword_id=keyword_id)
     if keyword is not None:
         row.keyword = _keyword(keyword)
@@ -251,7 +252,7 @@ async def update_keyword(session: AsyncSession, *, account_id: int, keyword_id: 
 
 
 async def delete_keyword(session: AsyncSession, *, account_id: int, keyword_id: int) -> None:
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     row = await get_keyword(session, account_id=account_id, keyword_id=keyword_id)
     await session.delete(row)
     await session.flush()
@@ -260,7 +261,7 @@ async def delete_keyword(session: AsyncSession, *, account_id: int, keyword_id: 
 async def add_filter_status(session: AsyncSession, *, account_id: int, filter_id: int,
                             post_id: int) -> FilterStatus:
     """Filter one post the account can see (a repost stands for its original)."""
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     row = await get_filter(session, account_id=account_id, filter_id=filter_id)
     post = await get_proper_post(session, post_id, viewer_id=account_id)
     existing: FilterStatus | None = await session.scalar(select(FilterStatus).where(
@@ -291,7 +292,7 @@ async def get_filter_status(session: AsyncSession, *, account_id: int, status_id
 async def delete_filter_status(session: AsyncSession, *, account_id: int, status_id: int
                                ) -> FilterStatus:
     """Remove a post from its filter; returns what was removed."""
-    record(session, FiltersChanged(account_id))  # published only if this commits
+    await record(session, FiltersChanged(account_id))  # published only if this commits
     row = await get_filter_status(session, account_id=account_id, status_id=status_id)
     await session.delete(row)
     await session.flush()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.jobs.models import Job
+from parley.jobs.registry import JobKind
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
 from parley.store.database import JOBS_ENQUEUED
@@ -25,6 +26,8 @@ STALE_AFTER = timedelta(minutes=5)
 PRIORITY_INTERACTIVE = 0  # notifications, small fan-outs: what people wait for
 PRIORITY_BULK = 10  # large fan-outs, cleanups
 MAX_ATTEMPTS = 8
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +60,18 @@ _COMPLETE = Sql("DELETE FROM jobs WHERE id = :id")
 
 async def enqueue(
     session: AsyncSession,
-    kind: str,
-    payload: dict[str, Any],
+    kind: JobKind[P],
+    payload: P,
     *,
     priority: int = PRIORITY_INTERACTIVE,
     run_at: datetime | None = None,
 ) -> int:
-    """Add a job to the caller's transaction: it exists if and only if the change commits.
-    Returns its id."""
+    """Add a job of `kind` to the caller's transaction: it exists if and only if the change
+    commits. The payload (a dataclass or a dict) is stored as JSON. Returns its id."""
     job_id, now = new_id(), utcnow()
     writer = await writer_of(session)
     await writer.execute(_INSERT, {
-        "id": job_id, "kind": kind, "payload": orjson.dumps(payload).decode(),
+        "id": job_id, "kind": kind.name, "payload": orjson.dumps(payload).decode(),
         "priority": priority, "max_attempts": MAX_ATTEMPTS, "run_at": run_at or now,
         "now": now})
     if not session.info.get(JOBS_ENQUEUED):

@@ -1,15 +1,23 @@
-"""Maps job kinds to handlers; handlers are idempotent async functions run in one transaction."""
+"""Job kinds as the domains declare them, and the registry a worker runs them from.
+
+Each domain declares its kinds (`JOBS`: name, payload type, handler); the composition root
+(parley/domains.py) builds the registry at start. A payload is stored as JSON and read back
+into its declared type (a small frozen dataclass) before the handler sees it. Handlers are
+idempotent async functions run in one transaction (or Detached: in none).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
 from parley.store.database import Database
+
+P = TypeVar("P")
 
 
 @dataclass
@@ -29,25 +37,52 @@ class DetachedContext:
 
 
 @dataclass(frozen=True)
-class Detached:
+class Detached(Generic[P]):
     """A handler whose work waits outside the database (requests to other sites). It runs
     after its claim has committed, in no transaction, so no lock (on SQLite, the one write
     lock) is held while it waits; it completes in a transaction of its own. A worker that
     dies meanwhile leaves the job running until it is stale, then it runs again."""
 
-    run: Callable[[DetachedContext, dict[str, Any]], Awaitable[None]]
+    run: Callable[[DetachedContext, P], Awaitable[None]]
 
 
-Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]] | Detached
+@dataclass(frozen=True)
+class JobKind(Generic[P]):
+    """A kind of job: its name in the jobs table, the type its payload is read into (called
+    with the stored fields as keywords) and its handler."""
+
+    name: str
+    payload: Callable[..., P]
+    handler: Callable[[JobContext, P], Awaitable[None]] | Detached[P]
+
+    def read(self, stored: Mapping[str, Any]) -> P:
+        return self.payload(**stored)
+
+    async def run(self, ctx: JobContext, stored: Mapping[str, Any]) -> None:
+        """Run an in-transaction kind on a payload as stored."""
+        if isinstance(self.handler, Detached):
+            raise TypeError(f"job kind {self.name!r} is detached")
+        await self.handler(ctx, self.read(stored))
 
 
-def build_registry() -> dict[str, Handler]:
-    """Every job kind Parley knows; imported here so domains stay free of a global registry."""
-    from parley.accounts import links as link_jobs
-    from parley.lists import fanout as list_jobs
-    from parley.posts import scheduled as scheduled_jobs
-    from parley.tags import jobs as tag_jobs
-    from parley.timelines import jobs as timeline_jobs
+StartHook = Callable[[AsyncSession, Settings], Awaitable[None]]
 
-    return {**timeline_jobs.HANDLERS, **list_jobs.HANDLERS, **tag_jobs.HANDLERS,
-            **scheduled_jobs.HANDLERS, **link_jobs.HANDLERS}
+
+@dataclass
+class JobRegistry:
+    """Every job kind a worker runs, by name, and what it catches up on when it starts (in
+    one write transaction, before the first job)."""
+
+    kinds: dict[str, JobKind[Any]] = field(default_factory=dict)
+    on_start: list[StartHook] = field(default_factory=list)
+
+
+def build_registry(kinds: Iterable[JobKind[Any]], on_start: Iterable[StartHook] = ()
+                   ) -> JobRegistry:
+    """The registry of the kinds the domains declare; a name declared twice is a bug."""
+    registry = JobRegistry(on_start=list(on_start))
+    for kind in kinds:
+        if kind.name in registry.kinds:
+            raise ValueError(f"job kind {kind.name!r} is declared twice")
+        registry.kinds[kind.name] = kind
+    return registry

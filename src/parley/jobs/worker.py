@@ -8,7 +8,6 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
@@ -16,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
 from parley.jobs import queue
-from parley.jobs.registry import Detached, DetachedContext, Handler, JobContext, build_registry
+from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind, JobRegistry
 from parley.store.database import JOBS_ENQUEUED, Database, off_loop
-from parley.timelines.broadcast import record_over_threshold
 
 log = logging.getLogger("parley.jobs")
 
@@ -26,10 +24,11 @@ log = logging.getLogger("parley.jobs")
 class Worker:
     """Runs jobs until stopped. In `parley run` it shares the web process's event loop."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, registry: JobRegistry) -> None:
         self.db = db
         self.settings = settings
-        self.handlers: dict[str, Handler] = build_registry()
+        self.handlers: dict[str, JobKind[Any]] = registry.kinds
+        self._start_hooks = registry.on_start
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._wake = asyncio.Event()
         self._stopping = False
@@ -84,15 +83,18 @@ class Worker:
                     await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_interval)
 
     async def _on_start(self) -> None:
-        """Catch up on what may have changed without jobs: accounts over the broadcast
-        threshold (a bulk-loaded or upgraded database; one INSERT ... SELECT)."""
+        """Catch up on what may have changed without jobs, as the domains asked (say,
+        accounts over the broadcast threshold in a bulk-loaded database)."""
+        if not self._start_hooks:
+            return
         try:
-            # A scan of every account's follower count: not in the event loop's thread.
+            # Scans (every account's follower count): not in the event loop's thread.
             with off_loop():
                 async with self.db.write() as session:
-                    await record_over_threshold(session, self.settings)
-        except Exception:  # a worker must start even if this fails; follows record it too
-            log.exception("could not record broadcast accounts")
+                    for hook in self._start_hooks:
+                        await hook(session, self.settings)
+        except Exception:  # a worker must start even if this fails; jobs catch up too
+            log.exception("could not catch up at start")
 
     async def run_once(self) -> int:
         """Claim jobs and run them; returns how many were claimed (or, with every slot busy,
@@ -124,18 +126,18 @@ class Worker:
         A failure rolls the claim back with the job's work and is recorded after; a process
         that dies mid-job leaves the job queued, as it was."""
         job: queue.ClaimedJob | None = None
-        detached: Detached | None = None
+        detached: JobKind[Any] | None = None
         try:
             async with self.db.write() as session:
                 jobs = await queue.claim(session, self.name, 1)
                 if not jobs:
                     return 0
                 job = jobs[0]
-                handler = self._handler(job)
-                if isinstance(handler, Detached):
-                    detached = handler  # run once the claim has committed
+                kind = self._kind(job)
+                if isinstance(kind.handler, Detached):
+                    detached = kind  # run once the claim has committed
                 else:
-                    await self._handle(session, job, handler)
+                    await self._handle(session, job, kind)
             if detached is not None:
                 await self._run_detached(job, detached)
         except Exception:
@@ -147,28 +149,30 @@ class Worker:
     async def _run(self, job: queue.ClaimedJob) -> None:
         """PostgreSQL: a claimed job in its own transaction (a detached one in none)."""
         try:
-            handler = self._handler(job)
-            if isinstance(handler, Detached):
-                await self._run_detached(job, handler)
+            kind = self._kind(job)
+            if isinstance(kind.handler, Detached):
+                await self._run_detached(job, kind)
                 return
             async with self.db.write() as session:
-                await self._handle(session, job, handler)
+                await self._handle(session, job, kind)
         except Exception:
             await self._failed(job)
 
-    def _handler(self, job: queue.ClaimedJob) -> Handler:
-        handler = self.handlers.get(job.kind)
-        if handler is None:
+    def _kind(self, job: queue.ClaimedJob) -> JobKind[Any]:
+        kind = self.handlers.get(job.kind)
+        if kind is None:
             raise LookupError(f"no handler for job kind {job.kind!r}")
-        return handler
+        return kind
 
-    async def _handle(self, session: AsyncSession, job: queue.ClaimedJob,
-                      handler: Callable[[JobContext, dict[str, Any]], Awaitable[None]]) -> None:
-        await handler(JobContext(session=session, settings=self.settings), job.payload)
+    async def _handle(self, session: AsyncSession, job: queue.ClaimedJob, kind: JobKind[Any]
+                      ) -> None:
+        await kind.run(JobContext(session=session, settings=self.settings), job.payload)
         await queue.complete(session, job.id)
 
-    async def _run_detached(self, job: queue.ClaimedJob, handler: Detached) -> None:
-        await handler.run(DetachedContext(db=self.db, settings=self.settings), job.payload)
+    async def _run_detached(self, job: queue.ClaimedJob, kind: JobKind[Any]) -> None:
+        assert isinstance(kind.handler, Detached)
+        await kind.handler.run(DetachedContext(db=self.db, settings=self.settings),
+                               kind.read(job.payload))
         async with self.db.write() as session:
             await queue.complete(session, job.id)
 

@@ -8,6 +8,7 @@ every handler is idempotent.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +27,9 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
-from parley.jobs.registry import Handler, JobContext
+from parley.events import Subscriber
+from parley.events.social import FollowEnded
+from parley.jobs.registry import JobContext, JobKind
 from parley.lists.models import List, ListEntry, ListMember
 from parley.posts.models import Post
 from parley.posts.visibility import visible_to
@@ -145,13 +148,21 @@ def _merge_rows(lst: List, member_id: int) -> Rows:
     )
 
 
-async def merge_list(ctx: JobContext, payload: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class ListAdditions:
+    """Accounts added to a list."""
+
+    list_id: int
+    account_ids: list[int]
+
+
+async def merge_list(ctx: JobContext, payload: ListAdditions) -> None:
     """Accounts were added to a list: bring their recent posts into its timeline."""
     session = ctx.session
-    lst = await session.get(List, int(payload["list_id"]))
+    lst = await session.get(List, payload.list_id)
     if lst is None:
         return
-    for member_id in [int(value) for value in payload["account_ids"]]:
+    for member_id in payload.account_ids:
         # Removed again, or unfollowed, before the job ran: nothing to merge.
         still_member = await session.scalar(select(ListMember.account_id).where(
             ListMember.list_id == lst.id, ListMember.account_id == member_id))
@@ -178,4 +189,11 @@ async def remove_from_lists(session: AsyncSession, *, owner_id: int, member_ids:
         .execution_options(synchronize_session=False))
 
 
-HANDLERS: dict[str, Handler] = {"merge_list": merge_list}
+async def _follow_ended(session: AsyncSession, event: FollowEnded) -> None:
+    """As in Mastodon, list membership ends with the follow."""
+    await remove_from_lists(session, owner_id=event.follower_id, member_ids=[event.target_id])
+
+
+SUBSCRIBERS = (Subscriber(FollowEnded, _follow_ended),)
+MERGE_LIST = JobKind("merge_list", ListAdditions, merge_list)
+JOBS = (MERGE_LIST,)

@@ -14,7 +14,7 @@ from parley.errors import Invalid, NotFound
 from parley.jobs.queue import enqueue
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
-from parley.lists.fanout import remove_from_lists
+from parley.lists.fanout import MERGE_LIST, ListAdditions, remove_from_lists
 from parley.lists.models import REPLIES_POLICIES, List, ListEntry, ListMember
 from parley.posts.models import Post
 from parley.posts.visibility import feed_visible
@@ -136,7 +136,7 @@ async def add_members(session: AsyncSession, *, owner_id: int, list_id: int,
                      for account_id in added])
     await session.flush()
     if added:
-        await enqueue(session, "merge_list", {"list_id": lst.id, "account_ids": added})
+        await enqueue(session, MERGE_LIST, ListAdditions(lst.id, added))
 
 
 async def remove_members(session: AsyncSession, *, owner_id: int, list_id: int,

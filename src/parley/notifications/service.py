@@ -23,6 +23,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account, User
 from parley.errors import NotFound
+from parley.events import record
+from parley.events.live import NotificationCreated
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
@@ -43,7 +45,6 @@ from parley.posts.visibility import AccountRef, account_hidden, visible_to
 from parley.social.models import Mute
 from parley.store.rawwrite import insert_of, writer_of
 from parley.store.sql import alias_of
-from parley.streaming.events import NotificationCreated, record
 
 
 def _recipient_state(recipient: ColumnElement[Any]) -> list[ColumnElement[Any]]:
@@ -94,6 +95,9 @@ def recipient_params(*, type: str, from_account_id: int, post: Post | None,
 
 _ONE_RECIPIENT = with_recipient_state(
     select(Account.id).where(Account.id == bindparam("n_recipient", type_=BigInteger)),
+    Account.id)
+_RECIPIENTS = with_recipient_state(
+    select(Account.id).where(Account.id.in_(bindparam("n_recipients", expanding=True))),
     Account.id)
 _COLUMNS = ("id", "account_id", "from_account_id", "type", "post_id", "report_id",
             "group_key", "filtered", "created_at")
@@ -164,12 +168,33 @@ async def notify_many(session: AsyncSession, recipients: Sequence[Recipient], *,
         await _after_insert(session, row)
 
 
+async def notify_accounts(session: AsyncSession, account_ids: Sequence[int], *, type: str,
+                          from_account_id: int, post: Post | None) -> None:
+    """notify() for several accounts of one activity (a post's mentions), in their order:
+    their state in one read, one INSERT for all."""
+    if not account_ids:
+        return
+    params = recipient_params(type=type, from_account_id=from_account_id, post=post)
+    rows = await session.execute(_RECIPIENTS, {**params, "n_recipients": list(account_ids)})
+    found = {row.id: Recipient.from_row(row.id, row) for row in rows}
+    await notify_many(session, [found[i] for i in account_ids if i in found], type=type,
+                      from_account_id=from_account_id, post=post)
+
+
+async def unnotify(session: AsyncSession, *, recipient_id: int, type: str,
+                   from_account_id: int, post_id: int) -> None:
+    """An undone like or repost takes its notification with it, as in Mastodon."""
+    await session.execute(delete(Notification).where(
+        Notification.account_id == recipient_id, Notification.type == type,
+        Notification.from_account_id == from_account_id, Notification.post_id == post_id))
+
+
 async def _after_insert(session: AsyncSession, row: dict[str, Any]) -> None:
     if row["filtered"]:
         # Held back: counted under a request, not streamed until the request is accepted.
         await hold_as_request(session, Notification(**row))
     else:
-        record(session, NotificationCreated(row["id"], row["account_id"], row=row))
+        await record(session, NotificationCreated(row["id"], row["account_id"], row=row))
 
 
 async def notify(session: AsyncSession, *, recipient_id: int, from_account_id: int,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -15,19 +14,12 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from parley.accounts.models import Account
 from parley.config import Settings
-from parley.conversations.direct import forget_direct_post, record_direct_post
 from parley.errors import Conflict, Forbidden, Invalid
-from parley.jobs.queue import enqueue
+from parley.events import record
+from parley.events.posts import PostCreated, PostDeleted
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
-from parley.notifications.service import (
-    Recipient,
-    notify,
-    notify_many,
-    recipient_params,
-    with_recipient_state,
-)
 from parley.posts.counters import bump
 from parley.posts.lookup import get_post, get_proper_post
 from parley.posts.models import (
@@ -38,12 +30,9 @@ from parley.posts.models import (
     PostTag,
     Tag,
 )
-from parley.posts.visibility import can_view
 from parley.store.dialect import dialect_of
 from parley.store.rawwrite import insert_of, writer_of
 from parley.store.sql import table_insert
-from parley.streaming.events import PostCreated, PostDeleted, record
-from parley.timelines.audience import homes_showing
 
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})*$")
@@ -141,26 +130,23 @@ async def _reply_target(session: AsyncSession, in_reply_to_id: int | None, autho
 
 @dataclass(frozen=True)
 class Mentioned:
-    """A mentioned account: what the post's HTML links need, and (local accounts) what
-    notify_many needs, read in the same query."""
+    """A mentioned account: what the post's HTML links and its mention events need."""
 
     id: int
     username: str
     url: str
     is_local: bool
-    recipient: Recipient
 
 
-# Mentioned accounts by acct key, with their notification state: one statement, built once.
-_MENTIONED = with_recipient_state(
-    select(Account.id, Account.username, Account.url, Account.domain, Account.acct_key)
-    .where(Account.acct_key.in_(bindparam("keys", expanding=True))), Account.id)
+# Mentioned accounts by acct key: one statement, built once.
+_MENTIONED = (select(Account.id, Account.username, Account.url, Account.domain,
+                     Account.acct_key)
+              .where(Account.acct_key.in_(bindparam("keys", expanding=True))))
 
 
-async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: list[str],
-                            params: dict[str, Any]) -> dict[str, Mentioned]:
-    """Lower-cased handle -> known account; unknown handles are simply not mentions.
-    `params`: recipient_params() of the post's mention notifications."""
+async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: list[str]
+                            ) -> dict[str, Mentioned]:
+    """Lower-cased handle -> known account; unknown handles are simply not mentions."""
     local_domain = settings.domain.lower()
     keys: dict[str, str] = {}
     for handle in handles:
@@ -168,9 +154,9 @@ async def _resolve_mentions(session: AsyncSession, settings: Settings, handles: 
         keys[handle.lower()] = username if domain in ("", local_domain) else handle.lower()
     if not keys:
         return {}
-    rows = await session.execute(_MENTIONED, {**params, "keys": list(set(keys.values()))})
-    by_key = {row.acct_key: Mentioned(row.id, row.username, row.url, row.domain is None,
-                                      Recipient.from_row(row.id, row)) for row in rows}
+    rows = await session.execute(_MENTIONED, {"keys": list(set(keys.values()))})
+    by_key = {row.acct_key: Mentioned(row.id, row.username, row.url, row.domain is None)
+              for row in rows}
     return {handle: by_key[key] for handle, key in keys.items() if key in by_key}
 
 
@@ -253,22 +239,12 @@ async def _count_new_post(session: AsyncSession, post: Post, parent: Post | None
             await bump(session, Post.quotes_count, quoted.id, 1)
 
 
-async def _notify_new_post(session: AsyncSession, post: Post, mentioned: Sequence[Mentioned],
-                           quoted: Post | None) -> None:
-    """Mentioned local people hear of it (they can always see it); so does a quoted author
-    who can see the quote. A reply that does not mention its parent's author is silent."""
-    await notify_many(session, [account.recipient for account in mentioned if account.is_local],
-                      type="mention", from_account_id=post.account_id, post=post)
-    if quoted is not None and await can_view(session, post, quoted.account_id):
-        await notify(session, recipient_id=quoted.account_id, from_account_id=post.account_id,
-                     type="quote", post_id=post.id)
-
-
 async def create_post(session: AsyncSession, *, settings: Settings, author: Author,
                       draft: Draft) -> Post:
-    """Write a post (or a reply, or a quote) and everything that follows from it, in few
-    statements: mentioned accounts with their notification state in one read, then one
-    INSERT each for the post, its mentions, tags, notifications and fan-out job."""
+    """Write a post (or a reply, or a quote) in few statements: mentioned accounts in one
+    read, then one INSERT each for the post, its mentions and tags. What follows from it
+    (notifications, its direct conversation, the fan-out job) is PostCreated's subscribers'
+    work, in the same transaction."""
     replayed = await _replayed(session, author.id, draft.idempotency_key)
     if replayed is not None:
         return replayed
@@ -276,10 +252,7 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     parent = await _reply_target(session, draft.in_reply_to_id, author.id)
     quoted = await _quote_target(session, draft.quote_of_id, author.id)
     parsed = post_text.parse(draft.text)
-    # The mention notifications' grouping depends on the parent and visibility only.
-    probe = Post(id=0, in_reply_to_id=parent.id if parent else None, visibility=visibility)
-    accounts = await _resolve_mentions(session, settings, parsed.mentions, recipient_params(
-        type="mention", from_account_id=author.id, post=probe))
+    accounts = await _resolve_mentions(session, settings, parsed.mentions)
     links = {handle: post_text.MentionLink(url=account.url, username=account.username)
              for handle, account in accounts.items()}
     rendered = post_text.render(draft.text, base_url=settings.base_url, mentions=links)
@@ -294,10 +267,10 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     tags = await _attach_tags(session, post.id, parsed.tags)
     await _remember_key(session, author.id, draft.idempotency_key, post.id)
     await _count_new_post(session, post, parent, quoted)
-    await _notify_new_post(session, post, mentioned, quoted)
-    await record_direct_post(session, post=post, mentioned_ids=[a.id for a in mentioned])
-    await enqueue(session, "fanout_post", {"post_id": post.id})
-    record(session, PostCreated(post.id, row=row, tags=tuple(tags)))
+    await record(session, PostCreated(
+        post.id, row=row, tags=tuple(tags), mentions=tuple(a.id for a in mentioned),
+        local_mentions=tuple(a.id for a in mentioned if a.is_local),
+        quoted_author_id=quoted.account_id if quoted is not None else None))
     return post
 
 
@@ -326,21 +299,17 @@ async def delete_post(session: AsyncSession, *, actor_id: int, post_id: int) -> 
     await session.execute(delete(Post).where(Post.repost_of_id == post.id)
                           .execution_options(synchronize_session=False))
     await _uncount_post(session, post)
-    record(session, await _deletion_event(session, post))
-    await forget_direct_post(session, post=post)
+    await record(session, await _deletion_event(session, post))
     await session.delete(post)
     await session.flush()
     return post
 
 
 async def _deletion_event(session: AsyncSession, post: Post) -> PostDeleted:
-    """Who must be told a post is gone: every home showing it or a repost of it, read
-    before the rows cascade away."""
-    audience = tuple(sorted(await homes_showing(session, post.id)))
+    """What the post's deletion tells its subscribers, read before the rows cascade away."""
     tags = tuple((await session.scalars(
         select(Tag.name).join(PostTag, PostTag.tag_id == Tag.id)
         .where(PostTag.post_id == post.id))).all())
     return PostDeleted(post_id=post.id, account_id=post.account_id, thread_id=post.thread_id,
-                       visibility=post.visibility, local=post.domain is None, tags=tags,
-                       audience_ids=audience)
+                       visibility=post.visibility, local=post.domain is None, tags=tags)
 

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.errors import NotFound
+from parley.events import record
+from parley.events.posts import PostEdited
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
-from parley.notifications.service import notify_many, notify_post_edited, recipient_params
 from parley.posts.compose import Draft, Mentioned, _attach_tags, _resolve_mentions, validate_draft
 from parley.posts.lookup import get_post
 from parley.posts.models import Mention, Post, PostEdit, PostTag
-from parley.streaming.events import PostUpdated, record
 
 
 @dataclass
@@ -47,8 +47,7 @@ async def _remention(session: AsyncSession, settings: Settings, post: Post, text
     """Render the new text; returns its HTML and the newly mentioned accounts. Earlier
     mentions stay, so nobody who could see the post loses it by an edit."""
     parsed = post_text.parse(text)
-    accounts = await _resolve_mentions(session, settings, parsed.mentions, recipient_params(
-        type="mention", from_account_id=post.account_id, post=post))
+    accounts = await _resolve_mentions(session, settings, parsed.mentions)
     links = {handle: post_text.MentionLink(url=a.url, username=a.username)
              for handle, a in accounts.items()}
     html = post_text.render(text, base_url=settings.base_url, mentions=links).html
@@ -63,7 +62,8 @@ async def _remention(session: AsyncSession, settings: Settings, post: Post, text
 
 async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account,
                     post_id: int, revision: Revision) -> Post:
-    """Replace a post's text (only its author may), keeping every version."""
+    """Replace a post's text (only its author may), keeping every version; PostEdited's
+    subscribers tell the newly mentioned, reposters and quoters."""
     post = await get_post(session, post_id, viewer_id=actor.id)
     if post.account_id != actor.id or post.repost_of_id is not None:
         raise NotFound()
@@ -81,10 +81,8 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
     post.edited_at = utcnow()
     session.add(_version(post, at=post.edited_at))
     await session.flush()
-    await notify_many(session, [account.recipient for account in added if account.is_local],
-                      type="mention", from_account_id=actor.id, post=post)
-    await notify_post_edited(session, post=post)
-    record(session, PostUpdated(post.id))
+    await record(session, PostEdited(
+        post.id, new_local_mentions=tuple(account.id for account in added if account.is_local)))
     return post
 
 

@@ -1,4 +1,4 @@
-"""Reposts, likes and bookmarks: idempotent toggles with counters and notifications."""
+"""Reposts, likes and bookmarks: idempotent toggles with their counters and events."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.errors import Forbidden, Invalid
-from parley.jobs.queue import enqueue
+from parley.events import record
+from parley.events.posts import Liked, Reposted, Unliked, Unreposted
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
-from parley.notifications.models import Notification
-from parley.notifications.service import notify
 from parley.posts.compose import post_urls
 from parley.posts.counters import bump
 from parley.posts.lookup import get_proper_post
@@ -32,14 +31,6 @@ async def _insert_once(session: AsyncSession, row: Any) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-async def _unnotify(session: AsyncSession, *, type: str, from_account_id: int, post: Post
-                    ) -> None:
-    """An undone like or repost takes its notification with it, as in Mastodon."""
-    await session.execute(delete(Notification).where(
-        Notification.account_id == post.account_id, Notification.type == type,
-        Notification.from_account_id == from_account_id, Notification.post_id == post.id))
 
 
 async def _own_repost(session: AsyncSession, actor_id: int, post_id: int) -> Post | None:
@@ -83,9 +74,7 @@ async def repost(session: AsyncSession, *, settings: Settings, actor: Account, p
         return raced
     await bump(session, Account.posts_count, actor.id, 1, last_post_at=row.created_at)
     await bump(session, Post.reposts_count, original.id, 1)
-    await notify(session, recipient_id=original.account_id, from_account_id=actor.id,
-                 type="reblog", post_id=original.id)
-    await enqueue(session, "fanout_post", {"post_id": row.id})
+    await record(session, Reposted(row.id, actor.id, original.id, original.account_id))
     return row
 
 
@@ -99,7 +88,7 @@ async def unrepost(session: AsyncSession, *, actor: Account, post_id: int) -> Po
     await session.flush()
     await bump(session, Account.posts_count, actor.id, -1)
     await bump(session, Post.reposts_count, original.id, -1)
-    await _unnotify(session, type="reblog", from_account_id=actor.id, post=original)
+    await record(session, Unreposted(actor.id, original.id, original.account_id))
     return original
 
 
@@ -108,8 +97,7 @@ async def like(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
     post = await get_proper_post(session, post_id, viewer_id=actor_id)
     if await _insert_once(session, Like(id=new_id(), account_id=actor_id, post_id=post.id)):
         await bump(session, Post.likes_count, post.id, 1)
-        await notify(session, recipient_id=post.account_id, from_account_id=actor_id,
-                     type="favourite", post_id=post.id)
+        await record(session, Liked(actor_id, post.id, post.account_id))
     return post
 
 
@@ -119,7 +107,7 @@ async def unlike(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
                                                       Like.post_id == post.id))
     if getattr(result, "rowcount", 0):
         await bump(session, Post.likes_count, post.id, -1)
-        await _unnotify(session, type="favourite", from_account_id=actor_id, post=post)
+        await record(session, Unliked(actor_id, post.id, post.account_id))
     return post
 
 

@@ -4,6 +4,7 @@ time, then published by a job through the same compose path as any post."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from parley.accounts.models import Account
 from parley.config import Settings
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.jobs.queue import enqueue
-from parley.jobs.registry import Handler, JobContext
+from parley.jobs.registry import JobContext, JobKind
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import as_utc, utcnow
@@ -84,7 +85,7 @@ def _draft_of(params: dict[str, Any]) -> Draft:
 
 
 async def _enqueue(session: AsyncSession, scheduled: ScheduledPost) -> None:
-    await enqueue(session, "publish_scheduled", {"id": scheduled.id},
+    await enqueue(session, PUBLISH_SCHEDULED, Scheduled(scheduled.id),
                   run_at=as_utc(scheduled.scheduled_at))
 
 
@@ -141,12 +142,19 @@ async def cancel(session: AsyncSession, *, account_id: int, scheduled_id: int) -
     await session.execute(delete(ScheduledPost).where(ScheduledPost.id == scheduled.id))
 
 
-async def publish_scheduled(ctx: JobContext, payload: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class Scheduled:
+    """The scheduled post whose time has come."""
+
+    id: int
+
+
+async def publish_scheduled(ctx: JobContext, payload: Scheduled) -> None:
     """Post a scheduled post whose time has come, as its author. One that can no longer be
     posted (its reply target gone, its author's limits changed) is dropped, as Mastodon
     does, with nothing half-written."""
     session = ctx.session
-    scheduled = await session.get(ScheduledPost, int(payload["id"]))
+    scheduled = await session.get(ScheduledPost, payload.id)
     if scheduled is None or as_utc(scheduled.scheduled_at) > utcnow() + _DUE_SLACK:
         return  # cancelled, or moved later (a job for the new time is queued)
     author = await session.get(Account, scheduled.account_id)
@@ -161,4 +169,5 @@ async def publish_scheduled(ctx: JobContext, payload: dict[str, Any]) -> None:
         log.info("scheduled post %s dropped: %s", scheduled.id, error.message)
 
 
-HANDLERS: dict[str, Handler] = {"publish_scheduled": publish_scheduled}
+PUBLISH_SCHEDULED = JobKind("publish_scheduled", Scheduled, publish_scheduled)
+JOBS = (PUBLISH_SCHEDULED,)

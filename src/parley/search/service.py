@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
-from parley.accounts.service import search_accounts
 from parley.config import Settings
 from parley.lib.paging import Page
 from parley.posts.models import Bookmark, Like, Mention, Post, Tag
 from parley.posts.visibility import account_hidden, not_blocked_or_muted, visible_to
+from parley.search.accounts import search_accounts
 from parley.search.fulltext import matching_posts, parse_text_query
 from parley.store.dialect import Dialect, dialect_of
 from parley.tags.service import normalise_name

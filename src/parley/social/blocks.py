@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid
+from parley.events import record
+from parley.events.social import Blocked, ExclusionsChanged
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
-from parley.notifications.models import Notification
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.social.service import unfollow
 from parley.store.database import off_loop
-from parley.streaming.events import ExclusionsChanged, record
 
 # A host name as people type it: labels of letters, digits and hyphens (IDN after encoding).
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
@@ -50,17 +50,16 @@ async def block(session: AsyncSession, *, actor: Account, target: Account) -> No
                                           target_account_id=target.id, created_at=utcnow()))
     await unfollow(session, actor=actor, target=target)
     await unfollow(session, actor=target, target=actor)
-    await session.execute(delete(Notification).where(Notification.account_id == actor.id,
-                                                     Notification.from_account_id == target.id))
+    await record(session, Blocked(actor.id, target.id))
     await session.flush()
-    record(session, ExclusionsChanged((actor.id, target.id)))
+    await record(session, ExclusionsChanged((actor.id, target.id)))
 
 
 async def unblock(session: AsyncSession, *, actor: Account, target: Account) -> None:
     """Lift a block (a no-op when there is none); follows do not come back."""
     await session.execute(delete(Block).where(Block.account_id == actor.id,
                                               Block.target_account_id == target.id))
-    record(session, ExclusionsChanged((actor.id, target.id)))
+    await record(session, ExclusionsChanged((actor.id, target.id)))
 
 
 def _mute_expiry(duration: int) -> datetime | None:
@@ -84,7 +83,7 @@ async def mute(session: AsyncSession, *, actor: Account, target: Account,
         row = Mute(id=new_id(), account_id=actor.id, target_account_id=target.id,
                    notifications=notifications, expires_at=expires_at, created_at=utcnow())
         if await _insert_once(session, row):
-            record(session, ExclusionsChanged((actor.id,)))
+            await record(session, ExclusionsChanged((actor.id,)))
             return
         existing = await session.scalar(select(Mute).where(
             Mute.account_id == actor.id, Mute.target_account_id == target.id))
@@ -93,13 +92,13 @@ async def mute(session: AsyncSession, *, actor: Account, target: Account,
     existing.notifications = notifications
     existing.expires_at = expires_at
     await session.flush()
-    record(session, ExclusionsChanged((actor.id,)))
+    await record(session, ExclusionsChanged((actor.id,)))
 
 
 async def unmute(session: AsyncSession, *, actor: Account, target: Account) -> None:
     await session.execute(delete(Mute).where(Mute.account_id == actor.id,
                                              Mute.target_account_id == target.id))
-    record(session, ExclusionsChanged((actor.id,)))
+    await record(session, ExclusionsChanged((actor.id,)))
 
 
 def normalise_domain(raw: str, *, own_domain: str) -> str:
@@ -134,13 +133,13 @@ async def block_domain(session: AsyncSession, *, actor: Account, domain: str) ->
     for follower in followers.all():
         await unfollow(session, actor=follower, target=actor)
     await session.flush()
-    record(session, ExclusionsChanged((actor.id,)))
+    await record(session, ExclusionsChanged((actor.id,)))
 
 
 async def unblock_domain(session: AsyncSession, *, actor: Account, domain: str) -> None:
     await session.execute(delete(DomainBlock).where(DomainBlock.account_id == actor.id,
                                                     DomainBlock.domain == domain))
-    record(session, ExclusionsChanged((actor.id,)))
+    await record(session, ExclusionsChanged((actor.id,)))
 
 
 async def blocked_accounts(session: AsyncSession, *, viewer_id: int, page: Page

@@ -1,4 +1,7 @@
-"""Follow services: follow, unfollow, follow requests, and relationships between accounts."""
+"""Follow services: follow, unfollow, follow requests, and relationships between accounts.
+
+What a follow's beginning or end means elsewhere (notifications, home timelines, lists,
+endorsements) is the subscribers' of FollowRequested, FollowAccepted and FollowEnded."""
 
 from __future__ import annotations
 
@@ -10,13 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid, NotFound
-from parley.featured.service import endorsed_among, unendorse
-from parley.jobs.queue import enqueue
+from parley.events import record
+from parley.events.social import FollowAccepted, FollowEnded, FollowRequested
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
-from parley.lists.fanout import remove_from_lists
-from parley.notifications.service import notify
 from parley.social.exclusions import blocked_either, fill_exclusions
 from parley.social.models import FOLLOW_SOURCES, Follow
 
@@ -36,12 +37,12 @@ async def find_follow(session: AsyncSession, follower_id: int, target_id: int) -
     return follow
 
 
-async def _accept(session: AsyncSession, follow: Follow) -> None:
+async def _accept(session: AsyncSession, follow: Follow, *, requested: bool) -> None:
     follow.state = "accepted"
     follow.accepted_at = utcnow()
     await _shift_follow_counters(session, follow.account_id, follow.target_account_id, +1)
-    await enqueue(session, "merge_timeline",
-                  {"owner_id": follow.account_id, "target_id": follow.target_account_id})
+    await record(session, FollowAccepted(follow.account_id, follow.target_account_id,
+                                         requested=requested))
 
 
 @dataclass
@@ -78,11 +79,9 @@ async def follow(session: AsyncSession, *, actor: Account, target: Account,
     session.add(row)
     await session.flush()
     if target.locked:
-        await notify(session, recipient_id=target.id, from_account_id=actor.id,
-                     type="follow_request")
+        await record(session, FollowRequested(actor.id, target.id))
     else:
-        await _accept(session, row)
-        await notify(session, recipient_id=target.id, from_account_id=actor.id, type="follow")
+        await _accept(session, row, requested=False)
     await session.flush()
     return row
 
@@ -95,10 +94,7 @@ async def unfollow(session: AsyncSession, *, actor: Account, target: Account) ->
     await session.delete(existing)
     if existing.state == "accepted":
         await _shift_follow_counters(session, actor.id, target.id, -1)
-        # As in Mastodon, list membership and endorsement end with the follow.
-        await remove_from_lists(session, owner_id=actor.id, member_ids=[target.id])
-        await unendorse(session, actor_id=actor.id, target_id=target.id)
-        await enqueue(session, "unmerge_timeline", {"owner_id": actor.id, "target_id": target.id})
+        await record(session, FollowEnded(actor.id, target.id))
     await session.flush()
 
 
@@ -108,7 +104,7 @@ async def authorize_request(session: AsyncSession, *, target: Account, requester
     row = await find_follow(session, requester_id, target.id)
     if row is None or row.state != "pending":
         raise NotFound()
-    await _accept(session, row)
+    await _accept(session, row, requested=True)
     await session.flush()
 
 
@@ -137,12 +133,12 @@ class Relationship:
     muting: bool = False
     muting_notifications: bool = False
     domain_blocking: bool = False
-    endorsed: bool = False
 
 
 async def relationships(session: AsyncSession, viewer_id: int, account_ids: Sequence[int]
                         ) -> list[Relationship]:
-    """Relationships with many accounts in six queries, in the order asked."""
+    """Relationships with many accounts in five queries, in the order asked (whether the
+    viewer endorses them is featured's: featured.service.endorsed_among)."""
     wanted = list(dict.fromkeys(account_ids))
     outgoing = (await session.scalars(select(Follow).where(
         Follow.account_id == viewer_id, Follow.target_account_id.in_(wanted)))).all()
@@ -160,8 +156,6 @@ async def relationships(session: AsyncSession, viewer_id: int, account_ids: Sequ
         rel.followed_by = row.state == "accepted"
         rel.requested_by = row.state == "pending"
     await fill_exclusions(session, viewer_id, result)
-    for target_id in await endorsed_among(session, account_id=viewer_id, target_ids=wanted):
-        result[target_id].endorsed = result[target_id].following
     return [result[account_id] for account_id in wanted]
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, select
 
-from parley.jobs.registry import Handler, JobContext
+from parley.jobs.registry import JobContext, JobKind
 from parley.posts.models import Mention, PostTag
 from parley.social.models import Follow
 from parley.store.database import off_loop
@@ -15,11 +15,19 @@ from parley.tags.models import TagFollow
 from parley.timelines.models import TimelineEntry
 
 
-async def unmerge_tag(ctx: JobContext, payload: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class TagUnfollowed:
+    """`owner_id` stopped following the tag `tag_id`."""
+
+    owner_id: int
+    tag_id: int
+
+
+async def unmerge_tag(ctx: JobContext, payload: TagUnfollowed) -> None:
     """Remove the tag's posts from the owner's home unless something else put them there:
     the owner's own posts, followed authors, mentions of the owner, another followed tag.
     Idempotent, and a no-op if the tag was followed again before the job ran."""
-    owner_id, tag_id = int(payload["owner_id"]), int(payload["tag_id"])
+    owner_id, tag_id = payload.owner_id, payload.tag_id
     session = ctx.session
     again = await session.scalar(select(TagFollow.id).where(
         TagFollow.account_id == owner_id, TagFollow.tag_id == tag_id))
@@ -45,4 +53,5 @@ async def unmerge_tag(ctx: JobContext, payload: dict[str, Any]) -> None:
             .execution_options(synchronize_session=False))
 
 
-HANDLERS: dict[str, Handler] = {"unmerge_tag": unmerge_tag}
+UNMERGE_TAG = JobKind("unmerge_tag", TagUnfollowed, unmerge_tag)
+JOBS = (UNMERGE_TAG,)

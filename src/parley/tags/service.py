@@ -19,6 +19,7 @@ from parley.lib.text import MAX_TAG_LENGTH
 from parley.lib.timefmt import utcnow
 from parley.posts.models import DISTRIBUTABLE, Post, PostTag, Tag
 from parley.store.dialect import dialect_of
+from parley.tags.jobs import UNMERGE_TAG, TagUnfollowed
 from parley.tags.models import FeaturedTag, TagFollow
 
 # The hashtag grammar of lib/text.py: word characters with at least one letter.
@@ -157,7 +158,7 @@ async def unfollow_tag(session: AsyncSession, *, actor_id: int, name: str) -> Ta
     result = await session.execute(delete(TagFollow).where(
         TagFollow.account_id == actor_id, TagFollow.tag_id == tag.id))
     if getattr(result, "rowcount", 0):
-        await enqueue(session, "unmerge_tag", {"owner_id": actor_id, "tag_id": tag.id},
+        await enqueue(session, UNMERGE_TAG, TagUnfollowed(actor_id, tag.id),
                       priority=PRIORITY_BULK)
     return tag
 

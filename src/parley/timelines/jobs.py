@@ -14,7 +14,7 @@ side and a small account's post never waits behind them. Posts of broadcast acco
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Select,
@@ -27,8 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
+from parley.events import record
+from parley.events.live import BroadcastDelivered, Delivered
 from parley.jobs.queue import PRIORITY_BULK, enqueue
-from parley.jobs.registry import Handler, JobContext
+from parley.jobs.registry import JobContext, JobKind
 from parley.lists.fanout import fanout_to_lists
 from parley.notifications.service import notify
 from parley.posts.models import Post
@@ -39,7 +41,6 @@ from parley.store.database import off_loop
 from parley.store.rawsql import Sql
 from parley.store.rawwrite import writer_of
 from parley.store.sql import bigint
-from parley.streaming.events import BroadcastDelivered, Delivered, record
 from parley.timelines import broadcast
 from parley.timelines.fanout_facts import Fanout, FanPost, load_fanout
 from parley.timelines.fanout_rules import (
@@ -158,7 +159,7 @@ async def _plan(ctx: JobContext, fan: Fanout, *, first: bool, after: int | None)
     is_broadcast = post.visibility != "direct" and fan.broadcast
     delivered = await _first_rows(session, fan, broadcast_post=is_broadcast) if first else []
     if post.visibility == "direct":
-        record(session, Delivered(post.id, tuple(delivered)))
+        await record(session, Delivered(post.id, tuple(delivered)))
         await trim_homes(session, delivered, cap)
         return
     if is_broadcast:
@@ -166,8 +167,8 @@ async def _plan(ctx: JobContext, fan: Fanout, *, first: bool, after: int | None)
         lists = await fanout_to_lists(session, post, after, None) if fan.listed else []
         if fan.notified:
             await _notify_subscribers(session, post, after, None)
-        record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
-        record(session, BroadcastDelivered(post.id, post.account_id))
+        await record(session, Delivered(post.id, tuple(delivered), tuple(lists)))
+        await record(session, BroadcastDelivered(post.id, post.account_id))
         await trim_homes(session, delivered, cap)
         return
     size = max(1, ctx.settings.fanout_batch_size)
@@ -175,17 +176,37 @@ async def _plan(ctx: JobContext, fan: Fanout, *, first: bool, after: int | None)
               if after is None or b > after]
     if not bounds:  # one batch: done here, at the priority the post was queued with
         lists = await _batch(session, fan, after, None, cap)
-        record(session, Delivered(post.id, tuple(delivered), tuple(lists), (after, None)))
+        await record(session, Delivered(post.id, tuple(delivered), tuple(lists), (after, None)))
     else:
-        record(session, Delivered(post.id, tuple(delivered)))
+        await record(session, Delivered(post.id, tuple(delivered)))
         for lower, upper in zip([after, *bounds], [*bounds, None], strict=True):
-            await enqueue(session, "fanout_post",
-                          {"post_id": post.id, "batch": True, "after": lower, "upper": upper},
+            await enqueue(session, FANOUT_POST,
+                          FanoutPost(post.id, batch=True, after=lower, upper=upper),
                           priority=PRIORITY_BULK)
     await trim_homes(session, delivered, cap)
 
 
-async def fanout_post(ctx: JobContext, payload: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class FanoutPost:
+    """A post's fan-out: without `batch` it plans (from `cursor`, a payload queued before
+    batches ran in parallel); with it, it delivers the followers in (after, upper]."""
+
+    post_id: int
+    batch: bool = False
+    after: int | None = None
+    upper: int | None = None
+    cursor: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowChange:
+    """`owner_id` began or stopped following `target_id`: their home catches up."""
+
+    owner_id: int
+    target_id: int
+
+
+async def fanout_post(ctx: JobContext, payload: FanoutPost) -> None:
     """Put a new post or repost into the home timelines (and lists) that should show it.
 
     Without "batch" the job plans (see the module docstring); with it, it delivers one range
@@ -193,16 +214,15 @@ async def fanout_post(ctx: JobContext, payload: dict[str, Any]) -> None:
     plans the rest of the followers after it.
     """
     session = ctx.session
-    fan = await load_fanout(session, ctx.settings, int(payload["post_id"]))
+    fan = await load_fanout(session, ctx.settings, payload.post_id)
     if fan is None:
         return
-    if not payload.get("batch"):
-        cursor: int | None = payload.get("cursor")
-        await _plan(ctx, fan, first=cursor is None, after=cursor)
+    if not payload.batch:
+        await _plan(ctx, fan, first=payload.cursor is None, after=payload.cursor)
         return
-    after, upper = payload.get("after"), payload.get("upper")
+    after, upper = payload.after, payload.upper
     lists = await _batch(session, fan, after, upper, ctx.settings.home_cap)
-    record(session, Delivered(fan.post.id, (), tuple(lists), (after, upper)))
+    await record(session, Delivered(fan.post.id, (), tuple(lists), (after, upper)))
 
 
 async def _follow_accepted(session: AsyncSession, owner_id: int, target_id: int) -> bool:
@@ -232,12 +252,12 @@ def _merge_rows(owner_id: int, target_id: int) -> Rows:
     )
 
 
-async def merge_timeline(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def merge_timeline(ctx: JobContext, payload: FollowChange) -> None:
     """A follow was accepted: bring the followed account's recent posts into the home (not a
     broadcast account's: home reads merge those), and record the followed account as
     broadcast when this follow took it to the threshold."""
     session, settings = ctx.session, ctx.settings
-    owner_id, target_id = int(payload["owner_id"]), int(payload["target_id"])
+    owner_id, target_id = payload.owner_id, payload.target_id
     if not await _follow_accepted(session, owner_id, target_id):
         return  # unfollowed (or rejected) before the job ran
     await broadcast.record_over_threshold(session, settings, target_id)
@@ -247,18 +267,17 @@ async def merge_timeline(ctx: JobContext, payload: dict[str, Any]) -> None:
     await trim_homes(session, [owner_id], settings.home_cap, sample=False)
 
 
-async def unmerge_timeline(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def unmerge_timeline(ctx: JobContext, payload: FollowChange) -> None:
     """An unfollow: remove the unfollowed account's posts and reposts from the home (a scan
     of the owner's capped range: there is no author index to keep up on every delivery)."""
-    owner_id, target_id = int(payload["owner_id"]), int(payload["target_id"])
+    owner_id, target_id = payload.owner_id, payload.target_id
     if owner_id == target_id or await _follow_accepted(ctx.session, owner_id, target_id):
         return  # followed again before the job ran
     await ctx.session.execute(delete(TimelineEntry).where(
         TimelineEntry.owner_id == owner_id, TimelineEntry.author_id == target_id))
 
 
-HANDLERS: dict[str, Handler] = {
-    "fanout_post": fanout_post,
-    "merge_timeline": merge_timeline,
-    "unmerge_timeline": unmerge_timeline,
-}
+FANOUT_POST = JobKind("fanout_post", FanoutPost, fanout_post)
+MERGE_TIMELINE = JobKind("merge_timeline", FollowChange, merge_timeline)
+UNMERGE_TIMELINE = JobKind("unmerge_timeline", FollowChange, unmerge_timeline)
+JOBS = (FANOUT_POST, MERGE_TIMELINE, UNMERGE_TIMELINE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.links import is_link
 from parley.accounts.models import Account
 from parley.config import Settings
+from parley.featured.service import endorsed_among
 from parley.lib.html import plain_to_html
 from parley.posts.rows import AccountRow
 from parley.social.service import Relationship, relationships
@@ -92,7 +94,7 @@ def credential_account_entity(account: Account, settings: Settings, *,
     return entity
 
 
-def relationship_entity(rel: Relationship) -> dict[str, Any]:
+def relationship_entity(rel: Relationship, *, endorsed: bool) -> dict[str, Any]:
     """Mastodon's Relationship; notes arrive with their own feature."""
     return {
         "id": str(rel.account_id),
@@ -108,13 +110,23 @@ def relationship_entity(rel: Relationship) -> dict[str, Any]:
         "requested": rel.requested,
         "requested_by": rel.requested_by,
         "domain_blocking": rel.domain_blocking,
-        "endorsed": rel.endorsed,
+        "endorsed": endorsed and rel.following,
         "note": "",
     }
+
+
+async def render_relationships(session: AsyncSession, viewer_id: int,
+                               account_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The viewer's Relationships with these accounts (follows and exclusions from social,
+    endorsements from featured), in the order asked."""
+    rels = await relationships(session, viewer_id, account_ids)
+    endorsed = await endorsed_among(session, account_id=viewer_id,
+                                    target_ids=[rel.account_id for rel in rels])
+    return [relationship_entity(rel, endorsed=rel.account_id in endorsed) for rel in rels]
 
 
 async def render_relationship(session: AsyncSession, viewer_id: int, account_id: int
                               ) -> dict[str, Any]:
     """The viewer's Relationship with one account, as follow/block/mute/endorse answer."""
-    [rel] = await relationships(session, viewer_id, [account_id])
-    return relationship_entity(rel)
+    [entity] = await render_relationships(session, viewer_id, [account_id])
+    return entity

@@ -31,6 +31,7 @@ from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.errors import Forbidden, Invalid, NotFound
 from parley.oauth.tokens import Authenticated, issue_token
+from parley.search.accounts import search_accounts
 from parley.social.models import Follow
 from parley.store.rawsql import Reader
 from parley.timelines.account import (
@@ -166,7 +167,7 @@ class SearchQuery(BaseModel):
 async def search(request: Request, session: DbSession, settings: AppSettings,
                  viewer: Viewer = Depends(user_required("read:accounts"))) -> FastJSON:
     query = await parse(request, SearchQuery)
-    found = await accounts.search_accounts(
+    found = await search_accounts(
         session, query.q, limit=query.limit, offset=query.offset,
         followed_by=viewer.id if query.following else None)
     return json_response([account_entity(account, settings) for account in found])

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.accounts.service import get_account
 from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
-from parley.api.entities.accounts import account_entity, relationship_entity
+from parley.api.entities.accounts import account_entity, render_relationships
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.responses import FastJSON, json_response
@@ -56,8 +56,7 @@ async def relationships(request: Request, session: DbSession, viewer: ReadingFol
                         ) -> FastJSON:
     raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
     ids = [int(value) for value in raw[:80] if value.isdigit() and len(value) <= 19]
-    rels = await social.relationships(session, viewer.id, ids)
-    return json_response([relationship_entity(rel) for rel in rels])
+    return json_response(await render_relationships(session, viewer.id, ids))
 
 
 async def _follow_list(request: Request, session: DbSession, settings: AppSettings,

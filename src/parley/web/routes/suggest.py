@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from parley.accounts.service import search_accounts
 from parley.api.deps import DbSession
 from parley.api.responses import json_response
+from parley.search.accounts import search_accounts
 from parley.web.render import PageContext
 from parley.web.routing import WebRoute
 

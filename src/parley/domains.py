@@ -1,0 +1,54 @@
+"""The domains as a process runs them: their event subscribers and their job kinds, installed
+by the composition roots (app.create_app, the cli's worker and commands) at start.
+
+The order of SUBSCRIBERS is the order in which an event's durable subscribers run in its
+transaction: notifications before the conversation and the fan-out job of a new post, as
+they were written before events carried them.
+"""
+
+from __future__ import annotations
+
+import threading
+from itertools import chain
+
+from parley import events
+from parley.accounts import links as account_jobs
+from parley.config import Settings
+from parley.conversations import direct as conversations
+from parley.featured import service as featured
+from parley.jobs.registry import JobRegistry, build_registry
+from parley.jobs.worker import Worker
+from parley.lists import fanout as lists
+from parley.notifications import subscribers as notifications
+from parley.posts import scheduled as scheduled_posts
+from parley.store.database import Database
+from parley.tags import jobs as tag_jobs
+from parley.timelines import broadcast
+from parley.timelines import jobs as timeline_jobs
+from parley.timelines import subscribers as timelines
+
+SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
+               featured.SUBSCRIBERS, timelines.SUBSCRIBERS)
+JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS)
+
+_lock = threading.Lock()
+
+
+def install() -> None:
+    """Subscribe every domain's subscribers (once per process: they are the same for every
+    app it runs; installing again changes nothing)."""
+    with _lock:
+        events.subscribe_all(chain.from_iterable(SUBSCRIBERS))
+
+
+def job_registry() -> JobRegistry:
+    """Every job kind of every domain; a worker starting first records the accounts over
+    the broadcast threshold (a bulk-loaded or upgraded database; one INSERT ... SELECT)."""
+    return build_registry(chain.from_iterable(JOBS), on_start=[broadcast.record_over_threshold])
+
+
+def new_worker(db: Database, settings: Settings) -> Worker:
+    """A job worker for this process, with the domains installed (jobs record events too:
+    a scheduled post's fan-out and notifications)."""
+    install()
+    return Worker(db, settings, job_registry())

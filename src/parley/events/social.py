@@ -1,0 +1,58 @@
+"""Events between accounts: sign-ups, follows, blocks, mutes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from parley.events import Event
+
+
+@dataclass(frozen=True)
+class AccountCreated(Event):
+    """A local account was created (admins hear of sign-ups)."""
+
+    account_id: int
+
+
+@dataclass(frozen=True)
+class FollowRequested(Event):
+    """`follower_id` asked to follow the locked account `target_id`."""
+
+    follower_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
+class FollowAccepted(Event):
+    """`follower_id` now follows `target_id`: at once (`requested` False) or by the
+    target's accepting a request."""
+
+    follower_id: int
+    target_id: int
+    requested: bool
+
+
+@dataclass(frozen=True)
+class FollowEnded(Event):
+    """An accepted follow ended (unfollow, block, domain block)."""
+
+    follower_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
+class Blocked(Event):
+    """`account_id` blocked `target_id` (the follows between them have ended)."""
+
+    account_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
+class ExclusionsChanged(Event):
+    """A block, mute or domain block between these accounts began or ended: their open
+    streams must re-read what they hide before the next post passes their gate."""
+
+    live: ClassVar[bool] = True
+    account_ids: tuple[int, ...]

@@ -1,0 +1,52 @@
+"""How home timelines follow events: a new post or repost is fanned out, a follow merges or
+unmerges the home (jobs queued in the event's transaction), and a deleted post's homes are
+told."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.events import Subscriber, record
+from parley.events.posts import PostCreated, PostDeleted, PostGone, Reposted
+from parley.events.social import FollowAccepted, FollowEnded
+from parley.jobs.queue import enqueue
+from parley.timelines.audience import homes_showing
+from parley.timelines.jobs import (
+    FANOUT_POST,
+    MERGE_TIMELINE,
+    UNMERGE_TIMELINE,
+    FanoutPost,
+    FollowChange,
+)
+
+
+async def _post_created(session: AsyncSession, event: PostCreated) -> None:
+    await enqueue(session, FANOUT_POST, FanoutPost(event.post_id))
+
+
+async def _reposted(session: AsyncSession, event: Reposted) -> None:
+    await enqueue(session, FANOUT_POST, FanoutPost(event.post_id))
+
+
+async def _post_deleted(session: AsyncSession, event: PostDeleted) -> None:
+    """Every home showing the post or a repost of it hears it is gone: read now, before
+    the rows cascade away."""
+    audience = tuple(sorted(await homes_showing(session, event.post_id)))
+    await record(session, PostGone(event, audience))
+
+
+async def _follow_accepted(session: AsyncSession, event: FollowAccepted) -> None:
+    await enqueue(session, MERGE_TIMELINE, FollowChange(event.follower_id, event.target_id))
+
+
+async def _follow_ended(session: AsyncSession, event: FollowEnded) -> None:
+    await enqueue(session, UNMERGE_TIMELINE, FollowChange(event.follower_id, event.target_id))
+
+
+SUBSCRIBERS = (
+    Subscriber(PostCreated, _post_created),
+    Subscriber(Reposted, _reposted),
+    Subscriber(PostDeleted, _post_deleted),
+    Subscriber(FollowAccepted, _follow_accepted),
+    Subscriber(FollowEnded, _follow_ended),
+)
