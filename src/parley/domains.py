@@ -22,8 +22,7 @@ from parley.lists import fanout as lists
 from parley.notifications import subscribers as notifications
 from parley.posts import scheduled as scheduled_posts
 from parley.store.database import Database
-from parley.tags import jobs as tag_jobs
-from parley.timelines import broadcast
+from parley.timelines import broadcast, tag_jobs
 from parley.timelines import jobs as timeline_jobs
 from parley.timelines import subscribers as timelines
 

@@ -141,3 +141,16 @@ def test_every_job_kind_is_declared_once() -> None:
     kinds = domains.job_registry().kinds
     assert {"fanout_post", "merge_timeline", "unmerge_timeline", "merge_list", "unmerge_tag",
             "publish_scheduled", "verify_profile_links"} == set(kinds)
+
+
+def test_job_payloads_read_back_as_their_declared_types() -> None:
+    """A payload goes into the jobs table as JSON and comes back as its dataclass."""
+    import orjson
+
+    from parley.timelines.jobs import FANOUT_POST, FanoutPost
+
+    sent = FanoutPost(7, batch=True, after=3, upper=None)
+    stored = orjson.loads(orjson.dumps(sent))
+    assert FANOUT_POST.read(stored) == sent
+    for kind in domains.job_registry().kinds.values():
+        assert kind.payload is not dict  # every domain kind has a typed payload

@@ -1,4 +1,4 @@
-"""Events between accounts: sign-ups, follows, blocks, mutes."""
+"""Events between accounts (sign-ups, follows, blocks, mutes) and of followed tags."""
 
 from __future__ import annotations
 
@@ -39,6 +39,14 @@ class FollowEnded(Event):
 
     follower_id: int
     target_id: int
+
+
+@dataclass(frozen=True)
+class TagUnfollowed(Event):
+    """`account_id` stopped following the tag `tag_id`."""
+
+    account_id: int
+    tag_id: int
 
 
 @dataclass(frozen=True)

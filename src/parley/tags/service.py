@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
 from parley.errors import Invalid, NotFound
-from parley.jobs.queue import PRIORITY_BULK, enqueue
+from parley.events import record
+from parley.events.social import TagUnfollowed
 from parley.lib.ids import lowest_id_at, new_id
 from parley.lib.paging import Page
 from parley.lib.text import MAX_TAG_LENGTH
 from parley.lib.timefmt import utcnow
 from parley.posts.models import DISTRIBUTABLE, Post, PostTag, Tag
 from parley.store.dialect import dialect_of
-from parley.tags.jobs import UNMERGE_TAG, TagUnfollowed
 from parley.tags.models import FeaturedTag, TagFollow
 
 # The hashtag grammar of lib/text.py: word characters with at least one letter.
@@ -158,8 +158,7 @@ async def unfollow_tag(session: AsyncSession, *, actor_id: int, name: str) -> Ta
     result = await session.execute(delete(TagFollow).where(
         TagFollow.account_id == actor_id, TagFollow.tag_id == tag.id))
     if getattr(result, "rowcount", 0):
-        await enqueue(session, UNMERGE_TAG, TagUnfollowed(actor_id, tag.id),
-                      priority=PRIORITY_BULK)
+        await record(session, TagUnfollowed(actor_id, tag.id))
     return tag
 
 

@@ -1,6 +1,6 @@
-"""How home timelines follow events: a new post or repost is fanned out, a follow merges or
-unmerges the home (jobs queued in the event's transaction), and a deleted post's homes are
-told."""
+"""How home timelines follow events: a new post or repost is fanned out, a follow (of an
+account or a tag) merges or unmerges the home (jobs queued in the event's transaction), and
+a deleted post's homes are told."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.events import Subscriber, record
 from parley.events.posts import PostCreated, PostDeleted, PostGone, Reposted
-from parley.events.social import FollowAccepted, FollowEnded
-from parley.jobs.queue import enqueue
+from parley.events.social import FollowAccepted, FollowEnded, TagUnfollowed
+from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.timelines.audience import homes_showing
 from parley.timelines.jobs import (
     FANOUT_POST,
@@ -18,6 +18,7 @@ from parley.timelines.jobs import (
     FanoutPost,
     FollowChange,
 )
+from parley.timelines.tag_jobs import UNMERGE_TAG, UnfollowedTag
 
 
 async def _post_created(session: AsyncSession, event: PostCreated) -> None:
@@ -43,10 +44,16 @@ async def _follow_ended(session: AsyncSession, event: FollowEnded) -> None:
     await enqueue(session, UNMERGE_TIMELINE, FollowChange(event.follower_id, event.target_id))
 
 
+async def _tag_unfollowed(session: AsyncSession, event: TagUnfollowed) -> None:
+    await enqueue(session, UNMERGE_TAG, UnfollowedTag(event.account_id, event.tag_id),
+                  priority=PRIORITY_BULK)
+
+
 SUBSCRIBERS = (
     Subscriber(PostCreated, _post_created),
     Subscriber(Reposted, _reposted),
     Subscriber(PostDeleted, _post_deleted),
     Subscriber(FollowAccepted, _follow_accepted),
     Subscriber(FollowEnded, _follow_ended),
+    Subscriber(TagUnfollowed, _tag_unfollowed),
 )

@@ -1,4 +1,4 @@
-"""Tag jobs: after an unfollow, the posts the tag alone brought leave the home timeline."""
+"""Home timelines after a tag is unfollowed: the posts the tag alone brought leave them."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from parley.timelines.models import TimelineEntry
 
 
 @dataclass(frozen=True)
-class TagUnfollowed:
+class UnfollowedTag:
     """`owner_id` stopped following the tag `tag_id`."""
 
     owner_id: int
     tag_id: int
 
 
-async def unmerge_tag(ctx: JobContext, payload: TagUnfollowed) -> None:
+async def unmerge_tag(ctx: JobContext, payload: UnfollowedTag) -> None:
     """Remove the tag's posts from the owner's home unless something else put them there:
     the owner's own posts, followed authors, mentions of the owner, another followed tag.
     Idempotent, and a no-op if the tag was followed again before the job ran."""
@@ -53,5 +53,5 @@ async def unmerge_tag(ctx: JobContext, payload: TagUnfollowed) -> None:
             .execution_options(synchronize_session=False))
 
 
-UNMERGE_TAG = JobKind("unmerge_tag", TagUnfollowed, unmerge_tag)
+UNMERGE_TAG = JobKind("unmerge_tag", UnfollowedTag, unmerge_tag)
 JOBS = (UNMERGE_TAG,)
