@@ -1,6 +1,9 @@
 """Posts and accounts as plain rows for the raw read path (store/rawsql): the column lists, the
-visibility rule as SQL text, and RowBatch, which loads everything a page of statuses needs
-(originals, quotes, authors, mentions, tags, applications, viewer state) in a few queries."""
+visibility rule as SQL text, and the one read model of posts: RowBatch, which loads everything
+a page of posts shows (originals, quotes, authors, mentions, tags, applications, viewer state)
+in a fixed number of statements, and PostPage, what every surface (API, web, streaming)
+renders from. A new related thing a post shows (media, polls, cards) is one more load in
+load_related, and so reaches every surface."""
 
 from __future__ import annotations
 
@@ -252,9 +255,12 @@ class RowBatch:
             for app_id, name, website in await self.reader.fetch(APPS_BY_IDS, {"ids": wanted}):
                 self.apps[app_id] = (name, website)
 
-    async def load_for(self, posts: Sequence[PostRow]) -> list[PostRow]:
+    async def load_for(self, posts: Sequence[PostRow], *, people: bool = False
+                       ) -> list[PostRow]:
         """Load what rendering `posts` needs; returns every post that will be rendered
-        (the posts, reposted originals, visible quoted posts)."""
+        (the posts, reposted originals, visible quoted posts). `people`: also the whole
+        accounts of the mentioned and replied-to (the web shows them; the API only names
+        them)."""
         known = {post.id for post in posts}
         for post in posts:
             self.posts.setdefault(post.id, post)
@@ -275,9 +281,37 @@ class RowBatch:
                 every[target.id] = target
         rendered = list(every.values())
         await self.load_related(every)
-        await self.load_accounts(post.account_id for post in rendered)
+        authors = {post.account_id for post in rendered}
+        if people:
+            authors |= ids_of(post.in_reply_to_account_id for post in rendered)
+            authors |= {m.id for post in rendered for m in self.mentions.get(post.id, ())}
+        await self.load_accounts(authors)
         await self.load_apps(rendered)
         return rendered
+
+
+@dataclass
+class PostPage:
+    """A page of posts as every surface renders it: the posts in page order and the batch
+    holding everything they show."""
+
+    posts: list[PostRow]
+    batch: RowBatch
+
+
+async def load_page(reader: Reader, viewer_id: int | None, *, ids: Sequence[int] = (),
+                    rows: Sequence[PostRow] | None = None, batch: RowBatch | None = None,
+                    people: bool = False) -> PostPage:
+    """The one page loader: `rows` already read (with the batch that read them), or the
+    posts `ids` (in that order; any deleted since are skipped), with all they show. The
+    caller has decided the viewer may see these posts."""
+    batch = batch or RowBatch(reader, viewer_id)
+    if rows is None:
+        await batch.load_posts(ids)
+        rows = [batch.posts[i] for i in ids if i in batch.posts]
+    if rows:
+        await batch.load_for(rows, people=people)
+    return PostPage(list(rows), batch)
 
 
 @dataclass

@@ -263,6 +263,12 @@ def date_of(value: datetime | date | str | None) -> str | None:
     return value.strftime("%Y-%m-%d")
 
 
+def datetime_of(value: datetime | str) -> datetime:
+    """A timestamp column as a datetime: SQLite's stored text is naive UTC, as the ORM reads
+    it there."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def json_of(value: Any) -> Any:
     """A JSON column: text on SQLite (and JSON on asyncpg), already decoded through the ORM."""
     if isinstance(value, str | bytes):

@@ -13,7 +13,7 @@ from parley.api.entities.filters import attach_filter_results
 from parley.config import Settings
 from parley.lib.text import tag_url
 from parley.posts.models import DISTRIBUTABLE, Post
-from parley.posts.rows import MentionRow, PostRow, RowBatch, post_row_of
+from parley.posts.rows import MentionRow, PostPage, PostRow, RowBatch, load_page, post_row_of
 from parley.store.rawsql import Reader, SessionReader, iso_of
 
 
@@ -118,25 +118,31 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
 async def render_rows(reader: Reader, posts: Sequence[PostRow], *, viewer_id: int | None,
                       settings: Settings, filter_context: str | None = None,
                       batch: RowBatch | None = None) -> list[dict[str, Any]]:
-    """Mastodon Status entities for `posts`, in order, as `viewer_id` sees them: the one
-    Status renderer (render_statuses adapts ORM posts to it).
-
-    The caller decides which posts the viewer may see; reposted originals are visible with
-    their repost, quoted posts are checked here. `batch` may carry what the caller already
-    loaded (the home read loads mentions and originals to filter). `filter_context` (home,
-    public, thread, account, notifications) fills `filtered` from the viewer's filters.
-    """
+    """Mastodon Status entities for `posts`, in order, as `viewer_id` sees them: load_page,
+    then render_post_page. `batch` may carry what the caller already loaded (the home read
+    loads mentions and originals to filter)."""
     if not posts:
         return []
-    batch = batch or RowBatch(reader, viewer_id)
-    await batch.load_for(posts)
+    page = await load_page(reader, viewer_id, rows=posts, batch=batch)
+    return await render_post_page(page, settings=settings, filter_context=filter_context)
+
+
+async def render_post_page(page: PostPage, *, settings: Settings,
+                           filter_context: str | None = None) -> list[dict[str, Any]]:
+    """The one Status renderer: a loaded PostPage as Status entities, in order.
+
+    The caller decided which posts the viewer may see; reposted originals are visible with
+    their repost, quoted posts are checked here. `filter_context` (home, public, thread,
+    account, notifications) fills `filtered` from the viewer's filters.
+    """
+    batch, posts, viewer_id = page.batch, page.posts, page.batch.viewer_id
     view = _View(batch, settings)
     rendered = [_status(post, view) for post in posts]
     if filter_context is not None and viewer_id is not None:
         shown: list[PostRow | None] = [batch.posts.get(post.repost_of_id)
                                        if post.repost_of_id else post for post in posts]
         if batch.has_filters is not False:
-            await attach_filter_results(reader, rendered, shown, viewer_id=viewer_id,
+            await attach_filter_results(batch.reader, rendered, shown, viewer_id=viewer_id,
                                         context=filter_context)
     return rendered
 

@@ -24,6 +24,7 @@ from parley.lists.service import get_list
 from parley.posts.models import Post
 from parley.posts.visibility import feed_visible
 from parley.store.database import Database
+from parley.store.rawsql import SessionReader
 from parley.streaming import channels
 from parley.streaming.broker import Broker, Subscription
 from parley.timelines.service import tag_key
@@ -45,10 +46,11 @@ def sse(event: str, data: str) -> bytes:
 async def _fragment(session: AsyncSession, page: Page, post_id: int, template: str
                     ) -> str | None:
     viewer = page.account.id if page.account else None
-    post = await session.scalar(select(Post).where(Post.id == post_id, feed_visible(viewer)))
-    if post is None:
+    found = await session.scalar(select(Post.id).where(Post.id == post_id,
+                                                       feed_visible(viewer)))
+    if found is None:
         return None
-    views = await post_views(session, [post], viewer_id=viewer)
+    views = await post_views(SessionReader(session), viewer_id=viewer, ids=[found])
     return page.render_text(template, p=views[0]) if views else None
 
 

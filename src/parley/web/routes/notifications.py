@@ -16,10 +16,11 @@ from parley.notifications.service import NotificationFilter, list_notifications
 from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social import service as social
+from parley.store.rawsql import SessionReader
 from parley.web.forms import form_fields, page_request, parse_id, safe_next
 from parley.web.render import PageContext
 from parley.web.routing import WebRoute
-from parley.web.views import AccountView, PostView, account_view, post_views
+from parley.web.views import AccountView, PostView, account_view, load_views, page_views
 
 router = APIRouter(route_class=WebRoute)
 PAGE_SIZE = 80
@@ -86,11 +87,12 @@ async def notifications(page: PageContext, db: DbSession) -> Response:
     accounts = {a.id: a for a in (await db.scalars(
         select(Account).where(Account.id.in_(sender_ids)))).all()} if sender_ids else {}
     post_ids = {n.post_id for n in rows if n.post_id is not None}
-    found = list((await db.scalars(select(Post).where(
+    found = list((await db.scalars(select(Post.id).where(
         Post.id.in_(post_ids), visible_to(account.id)))).all()) if post_ids else []
-    views = {v.id: v for v in await post_views(db, found, viewer_id=account.id)}
+    loaded = await load_views(SessionReader(db), viewer_id=account.id, ids=found)
+    views = {v.id: v for v in page_views(loaded)}
     # A repost notification is about the reposted post: key its view by the repost's id too.
-    for post in found:
+    for post in loaded.posts:
         if post.repost_of_id is not None and post.repost_of_id in views:
             views[post.id] = views[post.repost_of_id]
     groups = _groups(list(rows), accounts, views)

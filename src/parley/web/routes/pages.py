@@ -14,16 +14,17 @@ from parley.accounts.models import Account
 from parley.accounts.service import find_by_acct
 from parley.api.deps import DbSession
 from parley.errors import NotFound
-from parley.posts import service as posts
-from parley.posts.models import Post
+from parley.posts.rows import PostRow, RowBatch
+from parley.posts.threads import RowContext, thread_context_rows
 from parley.social import service as social
 from parley.social.exclusions import fill_exclusions
-from parley.timelines.account import AccountPostsFilter, account_posts
+from parley.store.rawsql import Reader, SessionReader
+from parley.timelines.account import AccountPostsFilter, account_rows
 from parley.web.forms import page_request, parse_id
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 from parley.web.tree import build_tree, participants
-from parley.web.views import account_view, post_views
+from parley.web.views import PostView, account_view, post_views
 
 router = APIRouter(route_class=WebRoute)
 PROFILE_TABS = {"posts": "Posts", "replies": "Posts and replies", "media": "Media"}
@@ -54,14 +55,17 @@ async def profile(acct: str, page: PageContext, db: DbSession) -> Response:
     account = await account_or_404(page, db, acct)
     tab = page.request.query_params.get("tab", "posts")
     tab = tab if tab in PROFILE_TABS else "posts"
-    found: list[Post] = []
+    rows: list[PostRow] = []
+    views: list[PostView] = []
     request = page_request(page.request)
     if tab != "media":  # media attachments arrive with the media domain
+        # The API's account read (timelines/account.py account_rows), rendered from its rows.
+        reader = SessionReader(db)
         filters = AccountPostsFilter(exclude_replies=tab == "posts")
-        found = await account_posts(db, account.id, viewer_id=viewer_id(page),
-                                    page=request, filters=filters)
-    views = await post_views(db, found, viewer_id=viewer_id(page))
-    older = found[-1].id if len(found) == request.limit else None
+        rows, batch = await account_rows(reader, account.id, viewer_id=viewer_id(page),
+                                         page=request, filters=filters)
+        views = await post_views(reader, viewer_id=viewer_id(page), rows=rows, batch=batch)
+    older = rows[-1].id if len(rows) == request.limit else None
     return page.render("profile.html", account=account, author=account_view(account),
                        posts=views, older=older, tab=tab, tabs=PROFILE_TABS,
                        rel=await relationship(page, db, account))
@@ -88,15 +92,16 @@ async def _follow_list(page: Page, db: DbSession, acct: str, direction: str) -> 
                        accounts=[account_view(other) for _id, other in rows], older=older)
 
 
-async def whole_thread(db: DbSession, post: Post, viewer: int | None) -> list[Post]:
+async def whole_thread(reader: Reader, context: RowContext, viewer: int | None
+                       ) -> tuple[list[PostRow], RowBatch]:
     """Everything the viewer may see of the post's conversation, from its topmost visible
-    ancestor down (two indexed queries at most)."""
-    context = await posts.thread_context(db, post_id=post.id, viewer_id=viewer)
+    ancestor down (read again from the top only when the post has ancestors), with the batch
+    that read it."""
     if not context.ancestors:
-        return [post, *context.descendants]
-    top = context.ancestors[0]
-    whole = await posts.thread_context(db, post_id=top.id, viewer_id=viewer)
-    return [top, *whole.descendants]
+        return [context.post, *context.descendants], context.batch
+    whole = await thread_context_rows(reader, post_id=context.ancestors[0].id,
+                                      viewer_id=viewer)
+    return [whole.post, *whole.descendants], whole.batch
 
 
 @router.get("/@{acct}/{post_id}")
@@ -104,12 +109,15 @@ async def conversation(acct: str, post_id: str, page: PageContext, db: DbSession
     parsed = parse_id(post_id)
     if parsed is None:
         raise NotFound()
-    post = await posts.get_post(db, parsed, viewer_id=viewer_id(page))
-    author = await db.get(Account, post.account_id)
-    if author is None or author.acct.lower() != acct.lower() or post.repost_of_id:
-        raise NotFound()
-    thread = await whole_thread(db, post, viewer_id(page))
-    views = await post_views(db, thread, viewer_id=viewer_id(page))
+    # The API's context read (posts/threads.py thread_context_rows), rendered from its rows.
+    reader = SessionReader(db)
+    context = await thread_context_rows(reader, post_id=parsed, viewer_id=viewer_id(page))
+    post = context.post
+    author = context.batch.accounts.get(post.account_id)
+    if author is None or author.acct.lower() != acct.lower() or post.id != parsed:
+        raise NotFound()  # a repost's id stands for its original only in the API
+    thread, batch = await whole_thread(reader, context, viewer_id(page))
+    views = await post_views(reader, viewer_id=viewer_id(page), rows=thread, batch=batch)
     focus = next(view for view in views if view.id == post.id)
     text = focus.spoiler_text or focus.plain_text
     title = text if len(text) <= 60 else text[:59] + "…"

@@ -3,33 +3,38 @@ bookmarks; newer posts arrive live through /live/... (see live.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from starlette.responses import Response
 
 from parley.api.deps import DbSession
 from parley.lists import service as lists
 from parley.posts.models import Post
+from parley.posts.rows import PostRow
 from parley.store.rawsql import SessionReader
 from parley.timelines import service as timelines
 from parley.timelines.home import home_rows
 from parley.web.forms import page_request, parse_id
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
-from parley.web.views import post_views
+from parley.web.views import PostView, post_views
 
 router = APIRouter(route_class=WebRoute)
 
 
-async def timeline_page(page: Page, db: DbSession, found: list[Post], *, title: str,
-                        live: str | None, compose: bool = True, empty: str = "Nothing here yet.",
-                        cursors: list[int] | None = None, **context: Any) -> Response:
-    """A page of posts, newest first, with "older" and "newer" links that need no script."""
+async def timeline_page(page: Page, db: DbSession, found: Sequence[Post] | Sequence[PostRow],
+                        *, title: str, live: str | None, compose: bool = True,
+                        empty: str = "Nothing here yet.", cursors: list[int] | None = None,
+                        views: list[PostView] | None = None, **context: Any) -> Response:
+    """A page of posts, newest first, with "older" and "newer" links that need no script;
+    `views` when the caller has rendered them from rows it read, else by the posts' ids."""
     viewer = page.account.id if page.account else None
-    views = await post_views(db, found, viewer_id=viewer)
-    ids = cursors if cursors is not None else [post.id for post in found]
+    ids = [post.id for post in found]
+    if views is None:
+        views = await post_views(SessionReader(db), viewer_id=viewer, ids=ids)
+    ids = cursors if cursors is not None else ids
     request = page_request(page.request)
     older = ids[-1] if ids and len(ids) == request.limit else None
     return page.render("timeline.html", title=title, posts=views, live=live,
@@ -37,25 +42,17 @@ async def timeline_page(page: Page, db: DbSession, found: list[Post], *, title: 
                        newest=ids[0] if ids else None, **context)
 
 
-async def _posts_by_ids(db: DbSession, post_ids: list[int]) -> list[Post]:
-    """ORM posts (for post_views) in the order of `post_ids`; any deleted since are skipped."""
-    if not post_ids:
-        return []
-    found = {post.id: post for post in await db.scalars(select(Post).where(
-        Post.id.in_(post_ids)))}
-    return [found[post_id] for post_id in post_ids if post_id in found]
-
-
 @router.get("/home")
 async def home(page: PageContext, db: DbSession) -> Response:
     account = page.require_account()
-    # The API's home read (hybrid fan-out merge, cap fallback) through this page's session;
-    # its rows have passed the home rules, so the posts are loaded by id only.
-    rows, _batch = await home_rows(
-        SessionReader(db), viewer_id=account.id, page=page_request(page.request),
+    # The API's home read (hybrid fan-out merge, cap fallback) through this page's session,
+    # rendered from the rows and batch it read, as the API renders them.
+    reader = SessionReader(db)
+    rows, batch = await home_rows(
+        reader, viewer_id=account.id, page=page_request(page.request),
         home_cap=page.settings.home_cap, broadcasts=page.settings.broadcast_threshold > 0)
-    found = await _posts_by_ids(db, [row.id for row in rows])
-    return await timeline_page(page, db, found, title="Home", live="/live/home",
+    views = await post_views(reader, viewer_id=account.id, rows=rows, batch=batch)
+    return await timeline_page(page, db, rows, title="Home", live="/live/home", views=views,
                                empty="Follow people to see their posts here.")
 
 
