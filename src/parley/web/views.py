@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from parley.accounts.models import Account
 from parley.lib.html import html_to_text
-from parley.posts.rows import PostPage, PostRow, RowBatch, load_page
+from parley.posts.rows import AccountRow, PostPage, PostRow, RowBatch, load_page
 from parley.store.rawsql import Reader, datetime_of
 
 VISIBILITY_LABELS = {"public": "Public", "unlisted": "Quiet public",
@@ -83,7 +83,7 @@ class PostView:
         return " ".join(html_to_text(self.content).split())
 
 
-def account_view(account: Any) -> AccountView:
+def account_view(account: Account | AccountRow) -> AccountView:
     """An ORM Account or an AccountRow (SQLite's raw rows carry 0/1 booleans)."""
     href = f"/@{account.acct}"
     return AccountView(id=account.id, username=account.username, acct=account.acct,
