@@ -182,7 +182,7 @@ class RowBatch:
     reader: Reader
     viewer_id: int | None
     posts: dict[int, PostRow] = field(default_factory=dict)
-    accounts: dict[int, Any] = field(default_factory=dict)
+    accounts: dict[int, AccountRow] = field(default_factory=dict)
     mentions: dict[int, list[MentionRow]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     related_loaded: set[int] = field(default_factory=set)
