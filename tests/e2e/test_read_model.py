@@ -28,7 +28,7 @@ class CountingReader:
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
-        self.is_sqlite = reader.is_sqlite
+        self.dialect = reader.dialect
         self.shared = False
         self.statements = 0
 
@@ -118,6 +118,7 @@ def test_web_home_shows_what_the_api_home_shows(clients: Clients, server: LiveSe
         return home if home and home[0]["id"] == made[-1] else None
 
     statuses = eventually(delivered)
+    assert statuses is not None
     articles = _ARTICLE.findall(_web_page(server, viewer, "/home"))
     shown = [status["reblog"] or status for status in statuses]
     states = {(s.get("quote") or {}).get("state") for s in shown}
