@@ -44,7 +44,7 @@ async def _call_disconnecting(app: FastAPI) -> list[dict[str, Any]]:
 
 def test_disconnect_mid_body_is_not_an_unhandled_error(caplog: pytest.LogCaptureFixture
                                                        ) -> None:
-    with caplog.at_level(logging.INFO, logger="parley.api"):
+    with caplog.at_level(logging.INFO, logger="parley.http"):
         sent = asyncio.run(_call_disconnecting(_app()))
     assert sent[0]["status"] == 400
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

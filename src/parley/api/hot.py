@@ -1,112 +1,52 @@
-"""The hottest read routes (home, a thread's context, an account's statuses, the
-notifications list) served before FastAPI's routing and dependency solving, which cost more
-than the page itself: the same page functions as the FastAPI routes, on the raw read path
-(store/rawsql), with a bare Starlette Request."""
+"""The API's fast routes, as a table the edge (http/edge.py) serves before FastAPI's routing:
+the hottest reads (home, a thread's context, an account's statuses, the notifications list)
+on the raw read path, and posting a status. Each calls the same page function the rest of
+the API would, with a bare Starlette Request."""
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import cast
 
-from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
 
-from parley.api.deps import fast_optional, fast_required
 from parley.api.errors import error_response
-from parley.api.responses import FastJSON
 from parley.api.v1.accounts import account_statuses_page
 from parley.api.v1.notifications import notifications_page
-from parley.api.v1.statuses import context_page
+from parley.api.v1.statuses import AuthorRow, author_of, context_page, create_status_page
 from parley.api.v1.timelines import home_page
-from parley.errors import ParleyError
-from parley.store.database import Database
-from parley.store.rawsql import Reader
-
-log = logging.getLogger("parley.api")
-HOME = "/api/v1/timelines/home"
-NOTIFICATIONS = "/api/v1/notifications"
-CONTEXT = re.compile(r"/api/v1/statuses/([^/]+)/context")
-ACCOUNT_STATUSES = re.compile(r"/api/v1/accounts/([^/]+)/statuses")
-# A page: (request, reader, the path's id or "", the app's state) -> response.
-Handler = Callable[[Request, Reader, str, Any], Awaitable[FastJSON]]
+from parley.http.table import Call, Route, RouteTable
 
 
-async def _home(request: Request, reader: Reader, _: str, state: Any) -> FastJSON:
-    viewer = await fast_required(request, reader, "read:statuses")
-    return await home_page(request, reader, viewer.id, state.settings)
+async def _home(call: Call) -> Response:
+    return await home_page(call.request, call.reader, call.user.id,
+                           call.settings)
 
 
-async def _notifications(request: Request, reader: Reader, _: str, state: Any) -> FastJSON:
-    viewer = await fast_required(request, reader, "read:notifications")
-    return await notifications_page(request, reader, viewer.id, state.settings, state.db)
+async def _notifications(call: Call) -> Response:
+    return await notifications_page(call.request, call.reader, call.user.id,
+                                    call.settings, call.db)
 
 
-async def _context(request: Request, reader: Reader, status_id: str, state: Any) -> FastJSON:
-    maybe = await fast_optional(request, reader, "read:statuses")
-    return await context_page(status_id, reader, maybe.id if maybe else None, state.settings)
+async def _context(call: Call) -> Response:
+    return await context_page(call.arg, call.reader, call.viewer_id, call.settings)
 
 
-async def _account_statuses(request: Request, reader: Reader, account_id: str, state: Any
-                            ) -> FastJSON:
-    maybe = await fast_optional(request, reader, "read:statuses")
-    return await account_statuses_page(request, reader, account_id,
-                                       maybe.id if maybe else None, state.settings)
+async def _account_statuses(call: Call) -> Response:
+    return await account_statuses_page(call.request, call.reader, call.arg, call.viewer_id,
+                                       call.settings)
 
 
-EXACT: dict[str, Handler] = {HOME: _home, NOTIFICATIONS: _notifications}
-PATTERNS: tuple[tuple[re.Pattern[str], Handler], ...] = (
-    (CONTEXT, _context), (ACCOUNT_STATUSES, _account_statuses))
+async def _create_status(call: Call) -> Response:
+    return await create_status_page(call.request, call.user,
+                                    cast(AuthorRow, call.loaded), call.db, call.settings)
 
 
-def _route(path: str) -> tuple[Handler, str] | None:
-    handler = EXACT.get(path)
-    if handler is not None:
-        return handler, ""
-    if "\x00" in path:
-        return None
-    for pattern, handler in PATTERNS:
-        match = pattern.fullmatch(path)
-        if match is not None:
-            return handler, match.group(1)
-    return None
-
-
-class HotReads:
-    """ASGI wrapper: the hot GETs here, everything else to `app`. Anything unusual (NUL
-    characters, other methods) goes to the full stack, which has the rules for it."""
-
-    def __init__(self, app: ASGIApp, owner: Any) -> None:
-        self.app = app
-        self.owner = owner  # the FastAPI app: its state holds the database and settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            path: str = scope["path"].rstrip("/")
-            found = _route(path)
-            if found is not None:
-                await self._serve(scope, path, receive, send, *found)
-                return
-        await self.app(scope, receive, send)
-
-    async def _serve(self, scope: Scope, path: str, receive: Receive, send: Send,
-                     handler: Handler, path_id: str) -> None:
-        query: bytes = scope.get("query_string", b"")
-        if b"%00" in query or b"\x00" in query:
-            await self.app(scope, receive, send)
-            return
-        # As RequestHygiene and Starlette would: no trailing slash, and the app in the scope
-        # (link_header reads its state).
-        scope = {**scope, "path": path, "app": self.owner}
-        request = Request(scope, receive)
-        db: Database = self.owner.state.db
-        try:
-            async with db.fast() as reader:
-                response = await handler(request, reader, path_id, self.owner.state)
-        except ParleyError as error:
-            response = error_response(error.status_code, error.message)
-        except Exception:
-            log.exception("unhandled error on GET %s", scope["path"])
-            response = error_response(500, "Internal server error")
-        await response(scope, receive, send)
+ROUTES = [
+    Route("GET", "/api/v1/timelines/home", _home, "read:statuses"),
+    Route("GET", "/api/v1/notifications", _notifications, "read:notifications"),
+    Route("GET", "/api/v1/statuses/{id}/context", _context, "read:statuses", "optional"),
+    Route("GET", "/api/v1/accounts/{id}/statuses", _account_statuses, "read:statuses",
+          "optional"),
+    Route("POST", "/api/v1/statuses", _create_status, "write:statuses", load=author_of),
+]
+TABLE = RouteTable(ROUTES, error_response)

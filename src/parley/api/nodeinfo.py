@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.api.deps import AppSettings, DbSession
-from parley.api.responses import FastJSON, json_response
 from parley.config import VERSION
+from parley.http.deps import AppSettings, DbSession
+from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
 
 router = APIRouter()

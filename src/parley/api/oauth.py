@@ -13,10 +13,11 @@ from urllib.parse import unquote_plus
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from parley.api.deps import AppSettings, DbSession, Viewer, user_required
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.errors import Invalid, Unauthorized
+from parley.http.auth import AccountViewer, account_required
+from parley.http.deps import AppSettings, DbSession
+from parley.http.responses import FastJSON, json_response
 from parley.oauth import service
 from parley.oauth.scopes import ALL_SCOPES
 from parley.oauth.service import OAuthError
@@ -168,7 +169,7 @@ async def metadata(settings: AppSettings) -> FastJSON:
 @router.get("/oauth/userinfo")
 @router.post("/oauth/userinfo")
 async def userinfo(settings: AppSettings,
-                   viewer: Viewer = Depends(user_required("profile"))) -> FastJSON:
+                   viewer: AccountViewer = Depends(account_required("profile"))) -> FastJSON:
     """OpenID Connect's UserInfo, as Mastodon 4.3 serves it."""
     account = viewer.account
     return json_response({

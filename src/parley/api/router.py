@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.api import nodeinfo, oauth
+from parley.api import hot, nodeinfo, oauth
 from parley.api.parley import routes as parley_api
 from parley.api.v1 import (
     accounts,
@@ -32,6 +32,7 @@ from parley.api.v2 import notifications as notifications_v2
 from parley.api.v2 import search as search_v2
 
 api_router = APIRouter()
+api_router.include_router(hot.TABLE.documented())  # served by the edge; listed here
 # Literal paths (/accounts/relationships) must come before /accounts/{id}. Timelines come
 # first: routes are matched in order, and home is the most requested page.
 for module in (timelines, oauth, instance, apps, blocks, follows, accounts, statuses,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from parley.errors import Invalid
 
 TOP_LEVEL = ("read", "write", "follow", "push", "profile")
@@ -34,7 +36,7 @@ def parse_scopes(raw: str | None, *, default: str = "read") -> list[str]:
     return scopes or [default]
 
 
-def covers(granted: list[str] | set[str] | frozenset[str], required: str) -> bool:
+def covers(granted: Collection[str], required: str) -> bool:
     """True when a token with `granted` scopes may use an endpoint needing `required`."""
     if required in granted:
         return True

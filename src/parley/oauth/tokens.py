@@ -6,13 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.accounts.models import Account, User
 from parley.lib.ids import new_id
-from parley.lib.timefmt import as_utc, utcnow
-from parley.oauth.models import AccessToken, Application
+from parley.oauth.models import AccessToken
 from parley.store.rawsql import Reader, Sql, reader_now
 
 
@@ -54,53 +51,18 @@ async def issue_token(
     return IssuedToken(row=row, access_token=access, refresh_token=refresh)
 
 
-@dataclass
-class Authenticated:
-    """Who a valid bearer token speaks for."""
-
-    token: AccessToken
-    account: Account | None
-    user: User | None
-    application: Application | None
-
-    @property
-    def scopes(self) -> set[str]:
-        return set(self.token.scopes.split())
-
-
-async def authenticate(session: AsyncSession, raw_token: str) -> Authenticated | None:
-    """The live token for `raw_token`, with its account, user and app; None if unusable."""
-    stmt = (
-        select(AccessToken, Account, User, Application)
-        .outerjoin(Account, Account.id == AccessToken.account_id)
-        .outerjoin(User, User.account_id == AccessToken.account_id)
-        .outerjoin(Application, Application.id == AccessToken.application_id)
-        .where(AccessToken.token_hash == digest(raw_token))
-    )
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        return None
-    token, account, user, application = row
-    if token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and as_utc(token.expires_at) <= utcnow():
-        return None
-    if user is not None and (user.disabled or not user.approved):
-        return None
-    return Authenticated(token=token, account=account, user=user, application=application)
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TokenIdentity:
-    """authenticate's answer as ids, for the raw read path."""
+    """Who a valid bearer token speaks for: ids (the account's is None for an app-only
+    token) and its scopes, in the order they were granted."""
 
     account_id: int | None
     application_id: int | None
-    scopes: set[str]
+    scopes: tuple[str, ...]
 
 
-# authenticate() in one indexed lookup: live (not revoked, not expired) token, and a user
-# that is approved and not disabled when the token has one.
+# The one rule for a usable token, in one indexed lookup: live (not revoked, not expired),
+# and a user that is approved and not disabled when the token has one.
 _IDENTIFY = Sql(
     "SELECT t.account_id, t.application_id, t.scopes, u.account_id, u.disabled, u.approved "
     "FROM oauth_access_tokens t LEFT JOIN users u ON u.account_id = t.account_id "
@@ -109,12 +71,13 @@ _IDENTIFY = Sql(
 
 
 async def identify(reader: Reader, raw_token: str) -> TokenIdentity | None:
-    """authenticate() on the raw read path: the same rules, ids instead of ORM objects.
-    Not cached, so a revocation takes effect at once (one lookup costs ~30 µs)."""
+    """The token `raw_token` names, if usable; on any reader (the raw read path, or a
+    request's session through SessionReader). Not cached, so a revocation takes effect at
+    once (one lookup costs ~30 µs)."""
     rows = await reader.fetch(_IDENTIFY, {"digest": digest(raw_token), "now": reader_now(reader)})
     if not rows:
         return None
     account_id, application_id, scopes, user_id, disabled, approved = rows[0]
     if user_id is not None and (disabled or not approved):
         return None
-    return TokenIdentity(account_id, application_id, set(scopes.split()))
+    return TokenIdentity(account_id, application_id, tuple(scopes.split()))

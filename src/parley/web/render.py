@@ -12,14 +12,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from parley.accounts.links import is_link
-from parley.accounts.models import Account, User
-from parley.api.deps import AppSettings, DbSession
+from parley.accounts.models import Account
 from parley.config import Settings
 from parley.errors import Forbidden, Unauthorized
+from parley.http.auth import active_account
+from parley.http.deps import AppSettings, DbSession
 from parley.lib.html import sanitise
 from parley.lib.timefmt import as_utc, iso, utcnow
 from parley.waiting.service import count_waiting
@@ -174,14 +174,7 @@ class Page:
 
 
 async def _signed_in_account(db: DbSession, session: WebSession | None) -> Account | None:
-    if session is None or session.account_id is None:
-        return None
-    row = (await db.execute(select(Account, User).join(User, User.account_id == Account.id)
-                            .where(Account.id == session.account_id))).first()
-    if row is None or row[1].disabled or not row[1].approved:
-        return None
-    account: Account = row[0]
-    return account
+    return await active_account(db, session.account_id if session is not None else None)
 
 
 async def _page(request: Request, db: DbSession, settings: AppSettings) -> Page:

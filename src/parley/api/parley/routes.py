@@ -9,14 +9,15 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.statuses import render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.conversations.threads import ThreadSummary, conversation_threads
+from parley.http.auth import Viewer, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.waiting import service as waiting_service
 

@@ -8,9 +8,10 @@ from starlette.datastructures import Headers
 from starlette.types import Scope
 
 from parley.errors import Unauthorized
+from parley.http.auth import header_token
 from parley.lists.service import get_list
 from parley.oauth.scopes import covers
-from parley.oauth.tokens import authenticate
+from parley.oauth.tokens import identify
 from parley.store.database import Database
 from parley.streaming import channels
 
@@ -26,20 +27,6 @@ def query_of(scope: Scope) -> dict[str, str]:
     return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
 
 
-def _bearer(headers: Headers) -> str | None:
-    """The Authorization header's bearer token (maybe empty), or None if it has none."""
-    header = headers.get("authorization", "")
-    return header[7:].strip() if header[:7].lower() == "bearer " else None
-
-
-def bearer_token(scope: Scope, query: dict[str, str]) -> str | None:
-    """The Authorization header's bearer token or, as Mastodon allows, ?access_token=."""
-    token = _bearer(Headers(scope=scope))
-    if token is not None:
-        return token or None
-    return query.get("access_token") or None
-
-
 def websocket_token(scope: Scope, query: dict[str, str]) -> tuple[str | None, str | None]:
     """(token, subprotocol to echo): Sec-WebSocket-Protocol, header, or ?access_token=."""
     headers = Headers(scope=scope)
@@ -47,23 +34,25 @@ def websocket_token(scope: Scope, query: dict[str, str]) -> tuple[str | None, st
     if protocol:
         first = protocol.split(",")[0].strip()
         return first, first
-    token = _bearer(headers)
+    token = header_token(headers)
     if token is not None:  # an empty one is refused, not taken as no token
         return token, None
     return query.get("access_token"), None
 
 
 async def authenticate_viewer(db: Database, token: str | None) -> int | None:
-    """The account a streaming token belongs to; a given token must be valid and readable."""
+    """The account a streaming token belongs to; a given token must be valid and readable.
+    Looked up on the fresh reader: a client may connect the moment its token was issued."""
     if token is None:
         return None
-    async with db.read() as session:
-        auth = await authenticate(session, token)
-    if auth is None or auth.account is None:
+    async with db.fresh() as reader:
+        identity = await identify(reader, token)
+    if identity is None or identity.account_id is None:
         raise Unauthorized()
-    if not (covers(auth.scopes, "read:statuses") or covers(auth.scopes, "read:notifications")):
+    if not (covers(identity.scopes, "read:statuses")
+            or covers(identity.scopes, "read:notifications")):
         raise Unauthorized("The access token does not allow reading")
-    return auth.account.id
+    return identity.account_id
 
 
 def requested_stream(query: dict[str, str], name: str, viewer_id: int | None

@@ -1,6 +1,9 @@
-"""Where streaming requests enter: the raw ASGI dispatcher ahead of FastAPI, and /health."""
+"""Where streaming requests enter: the raw endpoints the edge (http/edge.py) serves below
+/api/v1/streaming, and /health (a plain FastAPI route)."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse
@@ -15,29 +18,19 @@ router = APIRouter()
 PREFIX = "/api/v1/streaming"
 
 
-class StreamingEndpoints:
-    """Serves the streaming paths before FastAPI's middleware and routing, whose frames (and
-    request objects) would otherwise live as long as each connection. Paths may end in a
-    slash; the rest of the application is `app`."""
+async def _unknown_stream(_scope: Scope, _receive: Receive, send: Send) -> None:
+    await json_error(send, 404, "Unknown stream type")
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if path.startswith(PREFIX) and "\x00" not in path:
-            rest = path[len(PREFIX):].strip("/")
-            if scope["type"] == "websocket" and rest == "":
-                await websocket_endpoint(scope, receive, send)
-                return
-            if scope["type"] == "http" and rest != "health" and scope["method"] == "GET":
-                stream = SSE_PATHS.get(rest)
-                if stream is None:
-                    await json_error(send, 404, "Unknown stream type")
-                else:
-                    await sse_endpoint(scope, receive, send, stream)
-                return
-        await self.app(scope, receive, send)
+def streaming_endpoint(scope: Scope, rest: str) -> ASGIApp | None:
+    """The endpoint for a request below PREFIX (`rest`: the path after it, without
+    slashes), or None for FastAPI's routes (/health, other methods)."""
+    if scope["type"] == "websocket":
+        return websocket_endpoint if rest == "" else None
+    if rest == "health" or scope["method"] != "GET":
+        return None
+    stream = SSE_PATHS.get(rest)
+    return _unknown_stream if stream is None else partial(sse_endpoint, stream_name=stream)
 
 
 @router.get("/api/v1/streaming/health")

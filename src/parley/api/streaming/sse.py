@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import orjson
+from starlette.requests import HTTPConnection
 from starlette.types import Receive, Scope, Send
 
-from parley.api.streaming.access import (
-    authenticate_viewer,
-    bearer_token,
-    query_of,
-    requested_stream,
-)
+from parley.api.streaming.access import authenticate_viewer, query_of, requested_stream
 from parley.api.streaming.connection import Connection
 from parley.api.streaming.heartbeats import heartbeats_of
 from parley.errors import ParleyError
+from parley.http.auth import bearer_token
 from parley.streaming import channels
 
 SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"),
@@ -48,7 +45,7 @@ async def _open_sse(scope: Scope, stream_name: str, send: Send) -> SSEConnection
     state = scope["app"].state
     query = query_of(scope)
     try:
-        viewer_id = await authenticate_viewer(state.db, bearer_token(scope, query))
+        viewer_id = await authenticate_viewer(state.db, bearer_token(HTTPConnection(scope)))
         stream = requested_stream(query, stream_name, viewer_id)
         connection = SSEConnection(state.db, state.broker, viewer_id, send)
         await connection.open(stream)

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.accounts.service import get_account
-from parley.api.deps import Viewer, parse_id
 from parley.api.entities.accounts import render_relationship
-from parley.api.responses import FastJSON, json_response
+from parley.http.auth import AccountViewer, Viewer
+from parley.http.deps import parse_id
+from parley.http.responses import FastJSON, json_response
 
 
 class AccountAction(Protocol):
@@ -28,7 +29,7 @@ async def relationship_response(session: AsyncSession, viewer: Viewer, account_i
     return json_response(await render_relationship(session, viewer.id, account_id))
 
 
-async def act_on_account(session: AsyncSession, viewer: Viewer, account_id: str,
+async def act_on_account(session: AsyncSession, viewer: AccountViewer, account_id: str,
                          action: AccountAction) -> FastJSON:
     """The viewer does `action` to the account with this path id (404 if there is none) and
     gets the relationship that results."""

@@ -10,27 +10,24 @@ from starlette.datastructures import UploadFile
 from parley.accounts import images
 from parley.accounts import service as accounts
 from parley.accounts.models import Account
-from parley.api.deps import (
-    AppSettings,
-    DbSession,
-    FastReader,
-    FastViewer,
-    Viewer,
-    app_required,
-    fast_user_optional,
-    parse_id,
-    user_required,
-)
 from parley.api.entities.accounts import account_entity, credential_account_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows
 from parley.api.oauth import token_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.errors import Forbidden, Invalid, NotFound
-from parley.oauth.tokens import Authenticated, issue_token
+from parley.http.auth import (
+    AccountViewer,
+    Viewer,
+    account_required,
+    app_required,
+    user_required,
+)
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
+from parley.oauth.tokens import TokenIdentity, issue_token
 from parley.search.accounts import search_accounts
 from parley.social.models import Follow
 from parley.store.rawsql import Reader
@@ -55,7 +52,7 @@ class RegistrationForm(BaseModel):
 
 @router.post("/api/v1/accounts")
 async def register(request: Request, session: DbSession, settings: AppSettings,
-                   auth: Authenticated = Depends(app_required("write:accounts"))) -> FastJSON:
+                   auth: TokenIdentity = Depends(app_required("write:accounts"))) -> FastJSON:
     if settings.registrations == "closed":
         raise Forbidden("Registrations are not open on this server")
     form = await parse(request, RegistrationForm)
@@ -65,9 +62,8 @@ async def register(request: Request, session: DbSession, settings: AppSettings,
         session, settings, username=form.username, email=form.email, password=form.password,
         approved=settings.registrations == "open", reason=form.reason,
     )
-    scopes = auth.token.scopes.split()
-    issued = await issue_token(session, application_id=auth.token.application_id,
-                               account_id=account.id, scopes=scopes)
+    issued = await issue_token(session, application_id=auth.application_id,
+                               account_id=account.id, scopes=list(auth.scopes))
     return json_response(token_entity(issued))
 
 
@@ -79,7 +75,8 @@ async def pending_follow_requests(session: DbSession, account_id: int) -> int:
 
 @router.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials(session: DbSession, settings: AppSettings,
-                             viewer: Viewer = Depends(user_required("profile"))) -> FastJSON:
+                             viewer: AccountViewer = Depends(account_required("profile"))
+                             ) -> FastJSON:
     requests_count = await pending_follow_requests(session, viewer.id)
     return json_response(credential_account_entity(viewer.account, settings,
                                                    follow_requests_count=requests_count))
@@ -137,7 +134,7 @@ async def _profile_images(request: Request, session: DbSession, settings: AppSet
 
 @router.patch("/api/v1/accounts/update_credentials")
 async def update_credentials(request: Request, session: DbSession, settings: AppSettings,
-                             viewer: Viewer = Depends(user_required("write:accounts"))
+                             viewer: AccountViewer = Depends(account_required("write:accounts"))
                              ) -> FastJSON:
     form = await parse(request, CredentialsForm)
     account = await accounts.update_profile(session, viewer.account, form.changes())
@@ -189,8 +186,7 @@ class AccountStatusesQuery(BaseModel):
 
 async def account_statuses_page(request: Request, reader: Reader, raw_account_id: str,
                                 viewer_id: int | None, settings: Settings) -> FastJSON:
-    """An account's statuses (or its pins) on the raw read path (this route, and api/hot.py
-    before FastAPI's routing)."""
+    """An account's statuses (or its pins) on the raw read path (a fast route: api/hot.py)."""
     account_id = parse_id(raw_account_id)
     if not await account_exists(reader, account_id):
         raise NotFound()
@@ -213,11 +209,3 @@ async def account_statuses_page(request: Request, reader: Reader, raw_account_id
                                  filter_context="account", batch=batch)
     return json_response(drop_hidden(rendered), link=link_header(request, cursors))
 
-
-@router.get("/api/v1/accounts/{account_id}/statuses")
-async def account_statuses(account_id: str, request: Request, reader: FastReader,
-                           settings: AppSettings,
-                           viewer: FastViewer | None = Depends(
-                               fast_user_optional("read:statuses"))) -> FastJSON:
-    return await account_statuses_page(request, reader, account_id,
-                                       viewer.id if viewer else None, settings)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import DbSession, app_required
 from parley.api.entities.applications import application_entity, credential_application_entity
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
+from parley.http.auth import app_required
+from parley.http.deps import DbSession
+from parley.http.responses import FastJSON, json_response
+from parley.oauth.models import Application
 from parley.oauth.service import register_application
-from parley.oauth.tokens import Authenticated
+from parley.oauth.tokens import TokenIdentity
 
 router = APIRouter()
 
@@ -40,7 +42,10 @@ async def create_app(request: Request, session: DbSession) -> FastJSON:
 
 
 @router.get("/api/v1/apps/verify_credentials")
-async def verify_app(auth: Authenticated = Depends(app_required(None))) -> FastJSON:
-    if auth.application is None:
-        return json_response({"name": "", "website": None, "scopes": auth.token.scopes.split()})
-    return json_response(application_entity(auth.application))
+async def verify_app(session: DbSession, auth: TokenIdentity = Depends(app_required(None))
+                     ) -> FastJSON:
+    application = (await session.get(Application, auth.application_id)
+                   if auth.application_id is not None else None)
+    if application is None:
+        return json_response({"name": "", "website": None, "scopes": list(auth.scopes)})
+    return json_response(application_entity(application))

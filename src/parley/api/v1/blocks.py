@@ -11,18 +11,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
-from parley.api.deps import AppSettings, DbSession, Viewer, user_required
 from parley.api.entities.accounts import account_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.api.v1.account_actions import act_on_account
+from parley.http.auth import AccountViewer, Viewer, account_required, user_required
+from parley.http.deps import AppSettings, DbSession
+from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.social import blocks
 
 router = APIRouter()
-Blocking = Annotated[Viewer, Depends(user_required("write:blocks"))]
-Muting = Annotated[Viewer, Depends(user_required("write:mutes"))]
+Blocking = Annotated[AccountViewer, Depends(account_required("write:blocks"))]
+Muting = Annotated[AccountViewer, Depends(account_required("write:mutes"))]
 
 
 @router.post("/api/v1/accounts/{account_id}/block")
@@ -90,8 +91,8 @@ class _DomainAction(Protocol):
                  ) -> Awaitable[None]: ...
 
 
-async def _on_domain(request: Request, session: DbSession, settings: AppSettings, viewer: Viewer,
-                     action: _DomainAction) -> FastJSON:
+async def _on_domain(request: Request, session: DbSession, settings: AppSettings,
+                     viewer: AccountViewer, action: _DomainAction) -> FastJSON:
     """`action` (block_domain or unblock_domain) on the form's domain, normalised."""
     form = await parse(request, DomainForm)
     domain = blocks.normalise_domain(form.domain, own_domain=settings.domain)

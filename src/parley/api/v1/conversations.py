@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
 from parley.api.entities.conversations import render_conversations
 from parley.api.pagination import Page, link_header
-from parley.api.responses import FastJSON, json_response
 from parley.conversations import direct
+from parley.http.auth import Viewer, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
 

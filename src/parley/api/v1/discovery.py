@@ -7,14 +7,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_statuses
 from parley.api.entities.tags import tag_entity
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.discovery import suggestions, trends
+from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.tags.service import describe_tags
 
 router = APIRouter()
@@ -124,7 +125,8 @@ async def trending_links(request: Request, session: DbSession) -> FastJSON:
 
 
 @router.get("/api/v1/preferences")
-async def preferences(viewer: Viewer = Depends(user_required("read:accounts"))) -> FastJSON:
+async def preferences(viewer: AccountViewer = Depends(account_required("read:accounts"))
+                      ) -> FastJSON:
     account = viewer.account
     prefs: dict[str, Any] = {
         "posting:default:visibility": account.default_privacy or "public",

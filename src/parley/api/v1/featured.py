@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Depends, Request
 
 from parley.accounts.service import get_account
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
 from parley.api.entities.accounts import account_entity, render_relationship
 from parley.api.entities.statuses import render_status
 from parley.api.pagination import Page, link_header
-from parley.api.responses import FastJSON, json_response
 from parley.featured import service as featured
+from parley.http.auth import Viewer, user_optional, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
 

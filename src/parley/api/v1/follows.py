@@ -12,16 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.accounts.service import get_account
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
 from parley.api.entities.accounts import account_entity, render_relationships
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.api.v1.account_actions import act_on_account, relationship_response
+from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.social import service as social
 
 router = APIRouter()
-Following = Annotated[Viewer, Depends(user_required("write:follows"))]
+Following = Annotated[AccountViewer, Depends(account_required("write:follows"))]
 ReadingFollows = Annotated[Viewer, Depends(user_required("read:follows"))]
 # Follower lists are public; a token, if given, must still be valid and hold read:accounts.
 MaybeViewer = Annotated[Viewer | None, Depends(user_optional("read:accounts"))]
@@ -98,7 +99,7 @@ class _RequestAnswer(Protocol):
                  ) -> Awaitable[None]: ...
 
 
-async def _answer_request(session: DbSession, viewer: Viewer, account_id: str,
+async def _answer_request(session: DbSession, viewer: AccountViewer, account_id: str,
                           answer: _RequestAnswer) -> FastJSON:
     """The viewer (a locked account) authorises or rejects a pending follow request."""
     requester = parse_id(account_id)

@@ -9,11 +9,11 @@ from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import PlainTextResponse
 
-from parley.api.deps import AppSettings, DbSession
 from parley.api.entities.accounts import account_entity
-from parley.api.responses import FastJSON, json_response
 from parley.config import VERSION, Settings
 from parley.errors import NotFound
+from parley.http.deps import AppSettings, DbSession
+from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
 from parley.lib.html import plain_to_html
 from parley.lib.timefmt import iso

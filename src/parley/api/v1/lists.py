@@ -8,14 +8,15 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
 from parley.accounts.service import get_account
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.lists import list_entity
 from parley.api.entities.statuses import render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
+from parley.http.auth import Viewer, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.lists import service as lists
 
 router = APIRouter()

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import DbSession, Viewer, user_required
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.errors import Invalid
+from parley.http.auth import Viewer, user_required
+from parley.http.deps import DbSession
+from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.notifications import markers
 from parley.notifications.models import Marker

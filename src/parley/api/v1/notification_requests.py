@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
 from parley.api.entities.notification_requests import render_requests
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.errors import NotFound
+from parley.http.auth import Viewer, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.notifications import requests as held
 
 router = APIRouter()

@@ -5,22 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import (
-    AppSettings,
-    DbSession,
-    FastReader,
-    FastViewer,
-    Viewer,
-    fast_user_required,
-    parse_id,
-    user_required,
-)
 from parley.api.entities.notifications import render_page
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.errors import NotFound
+from parley.http.auth import Viewer, raw_user_required, user_required
+from parley.http.deps import AppSettings, DbSession, FastReader, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.notifications import service as notifications
 from parley.notifications.rows import notification_by_id, notification_rows
 from parley.notifications.service import NotificationFilter
@@ -61,8 +53,7 @@ class UnreadCountQuery(NotificationsQuery):
 
 async def notifications_page(request: Request, reader: Reader, viewer_id: int,
                              settings: Settings, db: Database) -> FastJSON:
-    """The notifications list on the raw read path (this route, and api/hot.py before
-    FastAPI's routing)."""
+    """The notifications list on the raw read path (a fast route: api/hot.py)."""
     query = await parse(request, NotificationsQuery)
     try:
         filters = query.notification_filter()
@@ -73,15 +64,6 @@ async def notifications_page(request: Request, reader: Reader, viewer_id: int,
         page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
     entities = await render_page(page, db=db, viewer_id=viewer_id, settings=settings)
     return json_response(entities, link=link_header(request, [n.id for n in page.rows]))
-
-
-@router.get("/api/v1/notifications")
-async def list_notifications(
-    request: Request, reader: FastReader, settings: AppSettings,
-    viewer: FastViewer = Depends(fast_user_required("read:notifications")),
-) -> FastJSON:
-    return await notifications_page(request, reader, viewer.id, settings,
-                                    request.app.state.db)
 
 
 @router.get("/api/v1/notifications/unread_count")
@@ -102,7 +84,7 @@ async def unread_count(request: Request, session: DbSession,
 @router.get("/api/v1/notifications/{notification_id}")
 async def get_notification(
     notification_id: str, request: Request, reader: FastReader, settings: AppSettings,
-    viewer: FastViewer = Depends(fast_user_required("read:notifications")),
+    viewer: Viewer = Depends(raw_user_required("read:notifications")),
 ) -> FastJSON:
     page = await notification_by_id(reader, viewer_id=viewer.id,
                                     notification_id=parse_id(notification_id))

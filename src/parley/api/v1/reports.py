@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_required
 from parley.api.entities.reports import report_entity
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
+from parley.http.auth import AccountViewer, account_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.moderation.service import ReportDraft, create_report
 
 router = APIRouter()
@@ -43,7 +44,8 @@ class ReportForm(BaseModel):
 
 @router.post("/api/v1/reports")
 async def file_report(request: Request, session: DbSession, settings: AppSettings,
-                      viewer: Viewer = Depends(user_required("write:reports"))) -> FastJSON:
+                      viewer: AccountViewer = Depends(account_required("write:reports"))
+                      ) -> FastJSON:
     form = await parse(request, ReportForm)
     report, target = await create_report(session, reporter=viewer.account, draft=form.draft())
     return json_response(report_entity(report, target, settings))

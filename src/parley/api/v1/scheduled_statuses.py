@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from parley.api.deps import DbSession, Viewer, parse_id, user_required
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
+from parley.http.auth import Viewer, user_required
+from parley.http.deps import DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.posts import scheduled as scheduled_posts
 from parley.posts.models import ScheduledPost

@@ -9,13 +9,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from parley.accounts.models import Account
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.statuses import render_status
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
 from parley.errors import Invalid
+from parley.http.auth import AccountViewer, Viewer, account_required, user_optional
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.posts.edits import Revision, edit_post, post_history
 from parley.posts.models import PostEdit
@@ -34,7 +35,7 @@ class EditForm(BaseModel):
 
 @router.put("/api/v1/statuses/{status_id}")
 async def edit(status_id: str, request: Request, session: DbSession, settings: AppSettings,
-               viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+               viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
     form = await parse(request, EditForm)
     if form.media_ids or form.poll:
         raise Invalid("Validation failed: media and polls are not supported yet")

@@ -10,27 +10,17 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
-from parley.api.deps import (
-    AppSettings,
-    DbSession,
-    FastReader,
-    FastViewer,
-    Viewer,
-    fast_required,
-    fast_user_optional,
-    parse_id,
-    user_optional,
-    user_required,
-)
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows, render_status, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.api.v1.scheduled_statuses import scheduled_entity
 from parley.config import Settings
 from parley.errors import Invalid, Unauthorized
+from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import Post
@@ -107,17 +97,20 @@ class AuthorRow:
     default_sensitive: bool
 
 
-async def create_status_page(request: Request, db: Database, settings: Settings) -> FastJSON:
-    """POST /api/v1/statuses on the raw path (api/hot_writes.py; the FastAPI route below is
-    the same code): token and author in raw reads, the body parsed and validated, then one
-    write transaction, committed before the answer is rendered on the raw read path, so
-    that the one SQLite writer is held only for the post's own statements."""
-    async with db.fast() as reader:
-        viewer = await fast_required(request, reader, "write:statuses")
-        rows = await reader.fetch(_AUTHOR, {"id": viewer.id})
+async def author_of(reader: Reader, viewer: Viewer | None) -> AuthorRow:
+    """The poster's defaults, read with the token (api/hot.py: the route's `load`)."""
+    rows = await reader.fetch(_AUTHOR, {"id": viewer.id if viewer else 0})
     if not rows:
         raise Unauthorized()
-    author = AuthorRow(*rows[0])
+    return AuthorRow(*rows[0])
+
+
+async def create_status_page(request: Request, viewer: Viewer, author: AuthorRow,
+                             db: Database, settings: Settings) -> FastJSON:
+    """POST /api/v1/statuses on the raw path (a fast route: api/hot.py): token and author
+    in raw reads (author_of), the body parsed and validated, then one write transaction,
+    committed before the answer is rendered on the raw read path, so that the one SQLite
+    writer is held only for the post's own statements."""
     form = await parse(request, StatusForm)  # outside the read: the body may be slow
     draft = _draft(form, viewer.application_id, request.headers.get("idempotency-key"))
     if form.scheduled_at:
@@ -137,11 +130,6 @@ async def create_status_page(request: Request, db: Database, settings: Settings)
     async with db.read() as session:
         return json_response(await render_status(session, post, viewer_id=viewer.id,
                                                  settings=settings))
-
-
-@router.post("/api/v1/statuses")
-async def create_status(request: Request, settings: AppSettings) -> FastJSON:
-    return await create_status_page(request, request.app.state.db, settings)
 
 
 async def _render_committed(request: Request, session: AsyncSession, post: Post,
@@ -192,7 +180,7 @@ async def delete_status(status_id: str, session: DbSession, settings: AppSetting
 
 async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
                        settings: Settings) -> FastJSON:
-    """A thread's context on the raw read path (this route, and api/hot.py)."""
+    """A thread's context on the raw read path (a fast route: api/hot.py)."""
     context = await thread_context_rows(reader, post_id=parse_id(status_id),
                                         viewer_id=viewer_id)
     rendered = await render_rows(reader, [*context.ancestors, *context.descendants],
@@ -201,13 +189,6 @@ async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
     split = len(context.ancestors)
     return json_response({"ancestors": drop_hidden(rendered[:split]),
                           "descendants": drop_hidden(rendered[split:])})
-
-
-@router.get("/api/v1/statuses/{status_id}/context")
-async def get_context(status_id: str, reader: FastReader, settings: AppSettings,
-                      viewer: FastViewer | None = Depends(fast_user_optional("read:statuses"))
-                      ) -> FastJSON:
-    return await context_page(status_id, reader, viewer.id if viewer else None, settings)
 
 
 @router.get("/api/v1/statuses/{status_id}/source")
@@ -224,18 +205,17 @@ class ReblogForm(BaseModel):
 
 @router.post("/api/v1/statuses/{status_id}/reblog")
 async def reblog(status_id: str, request: Request, session: DbSession, settings: AppSettings,
-                 viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+                 viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
     form = await parse(request, ReblogForm)
     repost = await posts.repost(session, settings=settings, actor=viewer.account,
                                 post_id=parse_id(status_id), visibility=form.visibility or None,
-                                application_id=viewer.application.id if viewer.application
-                                else None)
+                                application_id=viewer.application_id)
     return await _render_committed(request, session, repost, viewer, settings)
 
 
 @router.post("/api/v1/statuses/{status_id}/unreblog")
 async def unreblog(status_id: str, session: DbSession, settings: AppSettings,
-                   viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+                   viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
     post = await posts.unrepost(session, actor=viewer.account, post_id=parse_id(status_id))
     return json_response(await render_status(session, post, viewer_id=viewer.id,
                                              settings=settings))

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from parley.accounts.service import get_account
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional, user_required
 from parley.api.entities.tags import featured_tag_entity, tag_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
+from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.posts.models import Tag
 from parley.tags import featured
 from parley.tags import service as tags
@@ -71,7 +72,7 @@ async def followed_tags(request: Request, session: DbSession, settings: AppSetti
 
 @router.get("/api/v1/featured_tags")
 async def own_featured_tags(session: DbSession, settings: AppSettings,
-                            viewer: Viewer = Depends(user_required("read:accounts"))
+                            viewer: AccountViewer = Depends(account_required("read:accounts"))
                             ) -> FastJSON:
     views = await featured.featured_tags(session, account_id=viewer.id)
     return json_response([featured_tag_entity(view, viewer.account, settings)
@@ -84,7 +85,7 @@ class FeatureForm(BaseModel):
 
 @router.post("/api/v1/featured_tags")
 async def create_featured_tag(request: Request, session: DbSession, settings: AppSettings,
-                              viewer: Viewer = Depends(user_required("write:accounts"))
+                              viewer: AccountViewer = Depends(account_required("write:accounts"))
                               ) -> FastJSON:
     form = await parse(request, FeatureForm)
     view = await featured.feature_tag(session, account_id=viewer.id, name=form.name)

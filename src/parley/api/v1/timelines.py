@@ -5,22 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, field_validator
 
-from parley.api.deps import (
-    AppSettings,
-    DbSession,
-    FastReader,
-    FastViewer,
-    Viewer,
-    fast_user_required,
-    user_optional,
-    user_required,
-)
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.config import Settings
+from parley.http.auth import Viewer, user_optional, user_required
+from parley.http.deps import AppSettings, DbSession
+from parley.http.responses import FastJSON, json_response
 from parley.store.rawsql import Reader
 from parley.timelines import service as timelines
 from parley.timelines.home import home_rows
@@ -52,8 +44,7 @@ class TagQuery(FeedQuery):
 
 async def home_page(request: Request, reader: Reader, viewer_id: int, settings: Settings
                     ) -> FastJSON:
-    """The home page on the raw read path (served by this route, and by api/hot.py before
-    FastAPI's routing)."""
+    """The home page on the raw read path (a fast route: api/hot.py)."""
     page = Page.from_request(request)
     rows, batch = await home_rows(reader, viewer_id=viewer_id, page=page,
                                             home_cap=settings.home_cap,
@@ -62,12 +53,6 @@ async def home_page(request: Request, reader: Reader, viewer_id: int, settings: 
                                  filter_context="home", batch=batch)
     return json_response(drop_hidden(entities),
                          link=link_header(request, [row.id for row in rows]))
-
-
-@router.get("/api/v1/timelines/home")
-async def home(request: Request, reader: FastReader, settings: AppSettings,
-               viewer: FastViewer = Depends(fast_user_required("read:statuses"))) -> FastJSON:
-    return await home_page(request, reader, viewer.id, settings)
 
 
 @router.get("/api/v1/timelines/public")

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from parley.api.deps import DbSession, Viewer, parse_id, user_required
 from parley.api.entities.filters import (
     filter_entity,
     filter_status_entity,
@@ -16,10 +15,12 @@ from parley.api.entities.filters import (
     v1_filter_entity,
 )
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.errors import Invalid
 from parley.filters import service as filters
 from parley.filters.models import Filter, FilterKeyword
+from parley.http.auth import Viewer, user_required
+from parley.http.deps import DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
 READ, WRITE = "read:filters", "write:filters"

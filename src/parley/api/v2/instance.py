@@ -6,8 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from parley.api.deps import AppSettings, DbSession
-from parley.api.responses import FastJSON, json_response
 from parley.api.v1.instance import (
     contact_entity,
     mastodon_version,
@@ -17,6 +15,8 @@ from parley.api.v1.instance import (
     statuses_configuration,
 )
 from parley.config import Settings
+from parley.http.deps import AppSettings, DbSession
+from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
 
 router = APIRouter()

@@ -7,23 +7,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import (
-    AppSettings,
-    DbSession,
-    FastReader,
-    FastViewer,
-    Viewer,
-    fast_user_required,
-    user_required,
-)
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.notification_groups import ExpandAccounts, render_grouped
 from parley.api.entities.notification_requests import policy_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.api.v1.notifications import NotificationsQuery
 from parley.errors import NotFound
+from parley.http.auth import Viewer, raw_user_required, user_required
+from parley.http.deps import AppSettings, DbSession, FastReader
+from parley.http.responses import FastJSON, json_response
 from parley.notifications import grouped
 from parley.notifications import policy as policies
 
@@ -95,7 +88,7 @@ async def unread_count(request: Request, session: DbSession,
 
 @router.get("/api/v2/notifications")
 async def list_groups(request: Request, reader: FastReader, settings: AppSettings,
-                      viewer: FastViewer = Depends(fast_user_required("read:notifications"))
+                      viewer: Viewer = Depends(raw_user_required("read:notifications"))
                       ) -> FastJSON:
     query = await parse(request, GroupedQuery)
     try:
@@ -113,7 +106,7 @@ async def list_groups(request: Request, reader: FastReader, settings: AppSetting
 @router.get("/api/v2/notifications/{group_key}")
 async def get_group(group_key: str, request: Request, reader: FastReader,
                     settings: AppSettings,
-                    viewer: FastViewer = Depends(fast_user_required("read:notifications"))
+                    viewer: Viewer = Depends(raw_user_required("read:notifications"))
                     ) -> FastJSON:
     page = await grouped.get_group(reader, viewer_id=viewer.id, group_key=group_key)
     body = await render_grouped(page, db=request.app.state.db, viewer_id=viewer.id,
@@ -126,7 +119,7 @@ async def get_group(group_key: str, request: Request, reader: FastReader,
 @router.get("/api/v2/notifications/{group_key}/accounts")
 async def group_accounts(group_key: str, request: Request, reader: FastReader,
                          settings: AppSettings,
-                         viewer: FastViewer = Depends(fast_user_required("read:notifications"))
+                         viewer: Viewer = Depends(raw_user_required("read:notifications"))
                          ) -> FastJSON:
     rows = await grouped.group_accounts(
         reader, viewer_id=viewer.id, group_key=group_key,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
-from parley.api.deps import AppSettings, DbSession, Viewer, parse_id, user_optional
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.statuses import render_statuses
 from parley.api.entities.tags import tag_entity
 from parley.api.params import parse
-from parley.api.responses import FastJSON, json_response
 from parley.errors import NotFound, Unauthorized
+from parley.http.auth import Viewer, user_optional
+from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.responses import FastJSON, json_response
 from parley.search.service import SEARCH_TYPES, SearchRequest, search
 from parley.tags.service import describe_tags
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from parley.accounts.service import create_local_account
-from parley.api.deps import DbSession
 from parley.errors import Invalid, Unauthorized
+from parley.http.deps import DbSession
 from parley.oauth.service import check_password
 from parley.web.forms import checked, form_fields, safe_next
 from parley.web.render import Page, PageContext

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from parley.api.deps import DbSession
 from parley.errors import Invalid, NotFound, ParleyError
+from parley.http.deps import DbSession
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import VISIBILITIES

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from parley.accounts.models import Account
-from parley.api.deps import DbSession
+from parley.http.deps import DbSession
 from parley.notifications.models import Notification
 from parley.notifications.service import NotificationFilter, list_notifications
 from parley.posts.models import Post

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from parley.api.deps import DbSession
+from parley.http.deps import DbSession
 from parley.oauth import service
 from parley.oauth.models import Application
 from parley.oauth.service import OOB_REDIRECT, AuthorizationRequest, OAuthError

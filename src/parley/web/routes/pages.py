@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from parley.accounts.models import Account
 from parley.accounts.service import find_by_acct
-from parley.api.deps import DbSession
 from parley.errors import NotFound
+from parley.http.deps import DbSession
 from parley.posts.rows import PostRow, RowBatch
 from parley.posts.threads import RowContext, thread_context_rows
 from parley.social import service as social

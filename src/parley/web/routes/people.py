@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from parley.accounts.service import get_account
-from parley.api.deps import DbSession
 from parley.errors import NotFound
+from parley.http.deps import DbSession
 from parley.search import service as search_service
 from parley.search.service import SearchRequest, SearchResults
 from parley.social import blocks

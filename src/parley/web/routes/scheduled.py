@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from parley.api.deps import DbSession
 from parley.errors import NotFound
+from parley.http.deps import DbSession
 from parley.posts import scheduled as scheduled_posts
 from parley.web.forms import form_fields, parse_id
 from parley.web.render import PageContext

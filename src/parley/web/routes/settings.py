@@ -10,8 +10,8 @@ from starlette.responses import FileResponse, Response
 from parley.accounts import images
 from parley.accounts import service as accounts
 from parley.accounts.models import Account
-from parley.api.deps import AppSettings, DbSession
 from parley.errors import Invalid, NotFound
+from parley.http.deps import AppSettings, DbSession
 from parley.oauth import service as oauth
 from parley.web.forms import checked, form_fields, form_files, parse_id
 from parley.web.render import Page, PageContext

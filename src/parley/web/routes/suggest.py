@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from parley.api.deps import DbSession
-from parley.api.responses import json_response
+from parley.http.deps import DbSession
+from parley.http.responses import json_response
 from parley.search.accounts import search_accounts
 from parley.web.render import PageContext
 from parley.web.routing import WebRoute

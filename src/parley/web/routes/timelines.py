@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from parley.api.deps import DbSession
+from parley.http.deps import DbSession
 from parley.lists import service as lists
 from parley.posts.models import Post
 from parley.posts.rows import PostRow

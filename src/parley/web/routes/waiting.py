@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from parley.api.deps import DbSession
 from parley.conversations import threads
 from parley.errors import NotFound
+from parley.http.deps import DbSession
 from parley.store.rawsql import SessionReader
 from parley.timelines import service as timelines
 from parley.waiting import service as waiting_service

@@ -1,4 +1,4 @@
-"""JSON responses serialised with orjson, with an optional Link header for paged lists."""
+"""JSON responses for every adapter: serialised with orjson, with an optional Link header."""
 
 from __future__ import annotations
 

@@ -1,0 +1,58 @@
+"""The one way in: every request passes the hygiene rules, then goes to the streaming
+endpoints (a raw prefix), the fast-route table, or FastAPI, in that order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from parley.http.hygiene import NUL_MESSAGE, has_nul, normal_path
+from parley.http.table import RouteTable
+
+# (scope, the path below the prefix without slashes) -> the endpoint, or None for FastAPI.
+PrefixEndpoints = Callable[[Scope, str], ASGIApp | None]
+
+
+class Edge:
+    """ASGI dispatcher ahead of FastAPI's middleware stack (`app`). Streaming connections
+    are served here because the stack's frames and closures would otherwise live as long
+    as each of thousands of idle connections; the table's routes because FastAPI's routing
+    and dependency solving cost more than the hottest pages do."""
+
+    def __init__(self, app: ASGIApp, table: RouteTable, prefix: str,
+                 endpoints: PrefixEndpoints) -> None:
+        self.app = app
+        self.table = table
+        self.prefix = prefix
+        self.endpoints = endpoints
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            await self.app(scope, receive, send)  # lifespan
+            return
+        path: str = scope["path"]
+        if has_nul(path, scope.get("query_string", b"")):
+            if kind == "http":  # a websocket is closed unaccepted (403)
+                await self.table.render(400, NUL_MESSAGE)(scope, receive, send)
+            return
+        normal = normal_path(path)
+        if normal is not path:
+            scope = {**scope, "path": normal}
+        if normal.startswith(self.prefix):
+            endpoint = self.endpoints(scope, normal[len(self.prefix):].strip("/"))
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        if kind == "http":
+            found = self.table.find(scope["method"], normal)
+            if found is not None:
+                # scope["app"] is the FastAPI app (Starlette sets it before its middleware
+                # stack, which this replaces): handlers read its state.
+                response = await self.table.respond(found[0], Request(scope, receive),
+                                                    found[1])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
