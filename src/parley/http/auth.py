@@ -21,7 +21,7 @@ from parley.oauth.tokens import TokenIdentity, identify
 from parley.store.database import Database
 from parley.store.rawsql import Reader
 
-__all__ = ["AccountViewer", "TokenIdentity", "Viewer", "account_required", "active_account",
+__all__ = ["AccountViewer", "Viewer", "account_required", "active_account",
            "app_only", "app_required", "bearer_token", "header_token", "optional",
            "raw_user_required", "required", "token_identity", "user_optional",
            "user_required"]
