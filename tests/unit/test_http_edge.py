@@ -26,6 +26,7 @@ from parley.http.errors import failure
 from parley.http.hygiene import has_nul, normal_path
 from parley.http.table import Call, Route, RouteTable
 from parley.oauth.tokens import TokenIdentity, digest
+from parley.store.dialect import SQLITE
 
 USER = TokenIdentity(7, 3, ("read", "write:statuses"))
 APP = TokenIdentity(None, 3, ("read",))
@@ -132,7 +133,7 @@ def test_hygiene() -> None:
 # The edge end to end, over a fake database whose only rows are token lookups.
 
 class _Reader:
-    is_sqlite = True
+    dialect = SQLITE
     shared = False
 
     def __init__(self, tokens: dict[str, TokenIdentity]) -> None:
