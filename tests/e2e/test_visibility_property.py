@@ -31,9 +31,9 @@ from support.database import ServerDatabase
 from support.server import LiveServer
 from support.visibility_world import Model, MPost, World, worlds
 
-EXAMPLES = int(os.environ.get("PARLEY_PROPERTY_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("PARLEY_PROPERTY_EXAMPLES", "50"))
 BUDGET = float(os.environ.get("PARLEY_PROPERTY_BUDGET",
-                              "0" if "PARLEY_PROPERTY_EXAMPLES" in os.environ else "100"))
+                              "0" if "PARLEY_PROPERTY_EXAMPLES" in os.environ else "200"))
 _names = itertools.count(1)
 Viewer = int | None
 

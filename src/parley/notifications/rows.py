@@ -10,23 +10,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from sqlalchemy import union_all
+from sqlalchemy.orm import aliased
+
+from parley.accounts.models import Account
 from parley.lib.paging import Page
 from parley.notifications.models import NOTIFICATION_TYPES
 from parley.notifications.service import NotificationFilter
-from parley.posts.rows import ACCOUNT_COLUMNS, VISIBLE_SQL, AccountRow, PostRow, RowBatch, ids_of
-from parley.store.rawsql import Reader, Sql, reader_now
+from parley.posts.rows import ACCOUNT_COLUMNS, AccountRow, PostRow, RowBatch, ids_of
+from parley.posts.visibility import visible_condition
+from parley.social.exclusions import DOMAIN_EDGE, edge_holds, hidden_from
+from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
 
 MAX_ID = (1 << 63) - 1
-# Who the viewer hears nothing from (account_hidden with mutes="notifications"): blocks both
-# ways and active mutes of notifications (0); whether they block domains (1) and have
+# Who the viewer hears nothing from (social/exclusions.py with mutes="notifications"): blocks
+# both ways and active mutes of notifications (0); whether they block domains (1) and have
 # filters (2).
+_HIDDEN = Fragment(lambda: union_all(*hidden_from(param("viewer"), param("now"),
+                                                  mutes="notifications")))
 _CONTEXT = Sql(
-    "SELECT 0, target_account_id FROM blocks WHERE account_id = :viewer "
-    "UNION ALL SELECT 0, account_id FROM blocks WHERE target_account_id = :viewer "
-    "UNION ALL SELECT 0, target_account_id FROM mutes WHERE account_id = :viewer "
-    "AND notifications AND (expires_at IS NULL OR expires_at > :now) "
+    f"SELECT 0, h.id FROM ({_HIDDEN}) h "
     "UNION ALL SELECT 1, COUNT(*) FROM account_domain_blocks WHERE account_id = :viewer "
     "UNION ALL SELECT 2, COUNT(*) FROM filters WHERE account_id = :viewer")
+_SENDER = aliased(Account, name="a")
+_SENDER_DOMAIN_BLOCKED = Fragment(lambda: edge_holds(DOMAIN_EDGE, param("viewer"), _SENDER.domain),
+                                  over=lambda: [_SENDER])
 # Every statement reads `n` with its sender `a` (whose domain the domain blocks match).
 NOTIFICATIONS_FROM = "notifications n LEFT JOIN accounts a ON a.id = n.from_account_id"
 NOTIFICATION_COLUMNS = ("n.id, n.type, n.created_at, n.group_key, n.from_account_id, "
@@ -73,10 +81,9 @@ def where_sql(shape: Shape) -> str:
              "NOT (n.from_account_id IN_IDS(:hidden))",
              # _post_visible: a notification about a post the viewer can no longer see.
              f"(n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p WHERE p.id = n.post_id "
-             f"AND {VISIBLE_SQL} = 1))"]
+             f"AND {visible_condition('p')}))"]
     if shape.domain_blocks:
-        where.append("NOT EXISTS (SELECT 1 FROM account_domain_blocks d "
-                     "WHERE d.account_id = :viewer AND d.domain = a.domain)")
+        where.append(f"NOT {_SENDER_DOMAIN_BLOCKED}")
     if shape.unfiltered_only:
         where.append("NOT n.filtered")
     # Type names are written into the text: only known names (NOTIFICATION_TYPES) get here.

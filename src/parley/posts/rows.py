@@ -1,9 +1,9 @@
 """Posts and accounts as plain rows for the raw read path (store/rawsql): the column lists, the
-visibility rule as SQL text, and the one read model of posts: RowBatch, which loads everything
-a page of posts shows (originals, quotes, authors, mentions, tags, applications, viewer state)
-in a fixed number of statements, and PostPage, what every surface (API, web, streaming)
-renders from. A new related thing a post shows (media, polls, cards) is one more load in
-load_related, and so reaches every surface."""
+visibility flag (posts/visibility.py's rule, compiled), and the one read model of posts:
+RowBatch, which loads everything a page of posts shows (originals, quotes, authors, mentions,
+tags, applications, viewer state) in a fixed number of statements, and PostPage, what every
+surface (API, web, streaming) renders from. A new related thing a post shows (media, polls,
+cards) is one more load in load_related, and so reaches every surface."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from parley.store.rawsql import Reader, Sql, reader_now
+from sqlalchemy import union_all
+
+from parley.posts.visibility import visible_condition
+from parley.social.exclusions import domains_hidden_from, hidden_from
+from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
 
 # Stands for "no viewer" in the SQL rule: no account has this id, so only public and
 # unlisted posts pass (visible_to(None)).
@@ -27,15 +31,7 @@ POST_COLUMNS = (
 POST_FROM_APPS = "LEFT JOIN oauth_applications ap ON ap.id = p.application_id"
 
 # posts/visibility.py visible_to(:viewer) for the post `p`, as 1/0 on both backends.
-VISIBLE_SQL = (
-    "CASE WHEN (p.visibility IN ('public', 'unlisted') OR p.account_id = :viewer"
-    " OR EXISTS (SELECT 1 FROM mentions vm WHERE vm.post_id = p.id"
-    " AND vm.account_id = :viewer)"
-    " OR (p.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf"
-    " WHERE vf.account_id = :viewer AND vf.target_account_id = p.account_id"
-    " AND vf.state = 'accepted')))"
-    " AND NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.account_id = p.account_id"
-    " AND vb.target_account_id = :viewer) THEN 1 ELSE 0 END")
+VISIBLE_SQL = f"CASE WHEN {visible_condition('p')} THEN 1 ELSE 0 END"
 
 ACCOUNT_COLUMNS = (
     "a.id, a.username, a.domain, a.uri, a.url, a.display_name, a.note, a.fields, "
@@ -66,29 +62,15 @@ RELATED = Sql(
     "UNION ALL SELECT 5, post_id, NULL, NULL, NULL, NULL FROM post_pins "
     "WHERE account_id = :viewer AND post_id IN_IDS(:ids)")
 
-# The viewer's context, one statement: who is hidden from them (kind 0: blocks both ways,
-# active mutes; 1: blocked domains) and how many filters they have (2).
+# The viewer's context, one statement: who is hidden from them (kind 0: the accounts of
+# social/exclusions.py hidden_from; 1: blocked domains) and how many filters they have (2).
+_HIDDEN = Fragment(lambda: union_all(*hidden_from(param("viewer"), param("now"))))
+_HIDDEN_DOMAINS = Fragment(lambda: domains_hidden_from(param("viewer")))
 _CONTEXT = (
-    "SELECT 0, target_account_id, NULL FROM blocks WHERE account_id = :viewer "
-    "UNION ALL SELECT 0, account_id, NULL FROM blocks WHERE target_account_id = :viewer "
-    "UNION ALL SELECT 0, target_account_id, NULL FROM mutes WHERE account_id = :viewer "
-    "AND (expires_at IS NULL OR expires_at > :now) "
-    "UNION ALL SELECT 1, NULL, domain FROM account_domain_blocks WHERE account_id = :viewer "
+    f"SELECT 0, h.id, NULL FROM ({_HIDDEN}) h "
+    f"UNION ALL SELECT 1, NULL, d.id FROM ({_HIDDEN_DOMAINS}) d "
     "UNION ALL SELECT 2, COUNT(*), NULL FROM filters WHERE account_id = :viewer")
 VIEWER_CONTEXT = Sql(_CONTEXT)
-# ... and the broadcast accounts they follow (3: reposts shown, 4: not), at most 50, newest
-# follows first, none in an exclusive list (hybrid fan-out: read-time merge of their posts).
-# Driven from broadcast_accounts (a few big accounts) into the follow's unique index.
-BROADCAST_FOLLOWS = (
-    "SELECT f.target_account_id, f.show_reposts FROM broadcast_accounts b "
-    "CROSS JOIN follows f WHERE f.account_id = :viewer "
-    "AND f.target_account_id = b.account_id AND f.state = 'accepted' "
-    "AND NOT EXISTS (SELECT 1 FROM list_members lm JOIN lists l ON l.id = lm.list_id "
-    "WHERE l.account_id = :viewer AND l.exclusive AND lm.account_id = f.target_account_id) "
-    "ORDER BY f.id DESC LIMIT 50")
-HOME_CONTEXT = Sql(
-    f"{_CONTEXT} UNION ALL SELECT CASE WHEN bf.show_reposts THEN 3 ELSE 4 END, "
-    f"bf.target_account_id, NULL FROM ({BROADCAST_FOLLOWS}) bf")
 
 
 class PostRow(NamedTuple):

@@ -1,77 +1,74 @@
-"""Who may see a post: the one rule every endpoint applies, as SQL and in Python.
+"""Who may see a post: the one rule every endpoint applies, defined once (visible_to) and
+derived from there: compiled once per dialect for the raw read path (visible_condition),
+evaluated by the database for one loaded post (can_view).
 
 public/unlisted: everyone. private (followers-only): the author, accepted followers and the
 accounts it mentions. direct: the author and the accounts it mentions. Nobody sees the posts
 of an account that blocks them.
 
-Beyond that rule, what a viewer chose not to see (accounts they block, mute or whose domain
-they block) is left out of feeds, threads and notifications by the exclusion clauses below,
-though a post they open directly still shows.
+Beyond that rule, what a viewer chose not to see (social/exclusions.py: accounts they block,
+mute or whose domain they block) is left out of feeds, threads and notifications by the
+clauses below, though a post they open directly still shows.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import functools
+from typing import Any
 
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from parley.accounts.models import Account
-from parley.lib.timefmt import utcnow
 from parley.posts.models import DISTRIBUTABLE, Mention, Post
-from parley.social.models import Block, DomainBlock, Follow, Mute
+from parley.social import exclusions
+from parley.social.exclusions import MuteScope
+from parley.social.models import Follow
+from parley.store.rawsql import Fragment, param
 from parley.store.sql import alias_of
 
 # An account id: a Python value or a column of the enclosing query (fan-out receivers).
 AccountRef = int | ColumnElement[Any] | QueryableAttribute[Any]
 DomainRef = str | None | ColumnElement[Any] | QueryableAttribute[Any]
-MuteScope = Literal["posts", "notifications", "none"]
 
 
-def visible_to(viewer_id: int | None, post: type[Post] = Post) -> ColumnElement[bool]:
-    """A WHERE clause keeping only posts `viewer_id` (None: signed out) may see.
+def visible_to(viewer_id: AccountRef | None, post: type[Post] = Post) -> ColumnElement[bool]:
+    """A WHERE clause keeping only posts `viewer_id` (None: signed out) may see: the rule's
+    one definition (the raw read path runs it compiled: visible_condition).
 
     `post` may be an aliased Post when the query joins posts twice (reposts, quotes).
     """
     public = post.visibility.in_(DISTRIBUTABLE)
     if viewer_id is None:
         return public
-    mentioned = exists(select(Mention.post_id).where(Mention.post_id == post.id,
-                                                      Mention.account_id == viewer_id))
-    follows_author = exists(select(Follow.id).where(Follow.account_id == viewer_id,
-                                                    Follow.target_account_id == post.account_id,
-                                                    Follow.state == "accepted"))
+    # Aliased so that they never correlate with an enclosing query's own mentions or follows.
+    mention, follow = alias_of(Mention, "vis_mention_v"), alias_of(Follow, "vis_follow_v")
+    mentioned = exists(select(mention.post_id).where(mention.post_id == post.id,
+                                                      mention.account_id == viewer_id))
+    follows_author = exists(select(follow.id).where(follow.account_id == viewer_id,
+                                                    follow.target_account_id == post.account_id,
+                                                    follow.state == "accepted"))
     allowed = or_(
         public,
         post.account_id == viewer_id,
         mentioned,
         and_(post.visibility == "private", follows_author),
     )
-    return and_(allowed, ~blocking(post.account_id, viewer_id))
+    return and_(allowed, ~exclusions.edge_holds(exclusions.BLOCKED_BY, viewer_id, post.account_id))
+
+
+@functools.cache
+def visible_condition(alias: str) -> Fragment:
+    """visible_to(:viewer) for the post `alias` of a raw statement (store/rawsql), compiled
+    once per dialect; no viewer is NOBODY there (an id no account has: public and unlisted
+    pass, as for visible_to(None))."""
+    return Fragment(lambda: visible_to(param("viewer"), aliased(Post, name=alias)))
 
 
 async def can_view(session: AsyncSession, post: Post, viewer_id: int | None) -> bool:
-    """The same rule for one post already loaded."""
-    if viewer_id is None:
-        return post.visibility in DISTRIBUTABLE
-    if post.account_id == viewer_id:
-        return True
-    if await session.scalar(select(blocking(post.account_id, viewer_id))):
-        return False
-    if post.visibility in DISTRIBUTABLE:
-        return True
-    mentioned = await session.scalar(select(Mention.post_id).where(
-        Mention.post_id == post.id, Mention.account_id == viewer_id))
-    if mentioned is not None:
-        return True
-    if post.visibility != "private":
-        return False
-    follow = await session.scalar(select(Follow.id).where(
-        Follow.account_id == viewer_id, Follow.target_account_id == post.account_id,
-        Follow.state == "accepted"))
-    return follow is not None
+    """The same rule for one post already loaded (evaluated by the database)."""
+    return bool(await session.scalar(select(visible_to(viewer_id)).where(Post.id == post.id)))
 
 
 def visible_with_original(viewer_id: int | None) -> ColumnElement[bool]:
@@ -85,56 +82,15 @@ def visible_with_original(viewer_id: int | None) -> ColumnElement[bool]:
     )
 
 
-def blocking(blocker: AccountRef, blocked: AccountRef) -> ColumnElement[bool]:
-    """`blocker` blocks `blocked`."""
-    block = alias_of(Block, "vis_block")  # the enclosing query may itself read blocks
-    return exists(select(block.id).where(block.account_id == blocker,
-                                         block.target_account_id == blocked))
-
-
-def muting(viewer: AccountRef, target: AccountRef, *, notifications: bool = False
-           ) -> ColumnElement[bool]:
-    """`viewer` mutes `target` now (an expired mute no longer counts); with `notifications`,
-    only mutes that also silence the target's notifications."""
-    mute = alias_of(Mute, "vis_mute")
-    conditions = [mute.account_id == viewer, mute.target_account_id == target,
-                  or_(mute.expires_at.is_(None), mute.expires_at > utcnow())]
-    if notifications:
-        conditions.append(mute.notifications.is_(True))
-    return exists(select(mute.id).where(*conditions))
-
-
-def domain_blocking(viewer: AccountRef, domain: DomainRef) -> ColumnElement[bool]:
-    """`viewer` blocks `domain` (a local account's domain, NULL, never matches)."""
-    if domain is None:
-        return false()
-    block = alias_of(DomainBlock, "vis_domain_block")
-    return exists(select(block.id).where(block.account_id == viewer, block.domain == domain))
-
-
-def domain_blocking_account(viewer: AccountRef, account: AccountRef) -> ColumnElement[bool]:
-    """`viewer` blocks the domain of `account` (an id, when its domain is not at hand)."""
-    # A join, not a scalar subquery for the domain: a subquery two levels down would not
-    # correlate with the outer query's columns.
-    block = alias_of(DomainBlock, "vis_account_domain_block")
-    other = alias_of(Account, "vis_blocked_account")
-    return exists(select(block.id).join(other, other.domain == block.domain)
-                  .where(block.account_id == viewer, other.id == account))
-
-
 def account_hidden(viewer_id: AccountRef | None, account: AccountRef, domain: DomainRef = None,
-                   *, mutes: MuteScope = "posts") -> ColumnElement[bool]:
+                   *, mutes: MuteScope = "posts", now: Any = None) -> ColumnElement[bool]:
     """The viewer blocks, is blocked by, or blocks the domain of `account`, or mutes it
-    (`mutes`: any mute, only mutes of notifications, or mutes do not count). `domain` is
-    the account's domain (a column) when the query has it; None looks it up."""
+    (`mutes`: any mute, only mutes of notifications, or mutes do not count): the exclusion
+    rule of social/exclusions.py. `domain` is the account's domain (a column) when the query
+    has it; None looks it up. `now` (default: the clock when built) ends timed mutes."""
     if viewer_id is None:
         return false()
-    terms = [blocking(viewer_id, account), blocking(account, viewer_id),
-             domain_blocking_account(viewer_id, account) if domain is None
-             else domain_blocking(viewer_id, domain)]
-    if mutes != "none":
-        terms.append(muting(viewer_id, account, notifications=mutes == "notifications"))
-    return or_(*terms)
+    return exclusions.account_hidden(viewer_id, account, domain, now=now, mutes=mutes)
 
 
 def not_blocked_or_muted(viewer_id: AccountRef | None, post: type[Post] = Post

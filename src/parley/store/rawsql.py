@@ -1,19 +1,23 @@
 """Backend-neutral raw SQL for the hot read paths: SQL text written once with `:name`
-parameters, run on the bare driver (a synchronous sqlite3 read connection, or asyncpg) or, for
-callers that already hold an ORM session, through that session; rows come back as tuples."""
+parameters (and Fragments: a rule's SQLAlchemy Core definition compiled once per dialect), run
+on the bare driver (a synchronous sqlite3 read connection, or asyncpg) or, for callers that
+already hold an ORM session, through that session; rows come back as tuples."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import CompoundSelect, Select, cast, literal_column, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect as SqlDialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from parley.store.dialect import POSTGRESQL, SQLITE, Dialect, dialect_of
 
@@ -28,16 +32,80 @@ _IS_TRUE = re.compile(r"\bIS_TRUE\b")
 # `... FOR_CLAIM`: rows a claimer takes, locked and skipped by the other claimers on
 # PostgreSQL; SQLite has one writer (the claim runs under its lock), so nothing to add there.
 _FOR_CLAIM = re.compile(r"\s*\bFOR_CLAIM\b")
+# Where a Fragment stands in a statement's source until the dialect is known.
+_FRAGMENT = re.compile(r"/\*fragment (\d+)\*/")
+_DIALECTS: dict[str, SqlDialect] = {"sqlite": sqlite.dialect(),
+                                     "postgresql": postgresql.dialect()}
+
+
+def param(name: str, type_: Any = None) -> ColumnElement[Any]:
+    """A statement parameter (`:name`) inside a Fragment's Core expression; with `type_`, cast
+    to it (for a parameter PostgreSQL cannot type from its uses, e.g. only `IS NULL`)."""
+    found: ColumnElement[Any] = literal_column(f":{name}")
+    return found if type_ is None else cast(found, type_)
+
+
+class Fragment:
+    """A condition or a SELECT defined once as a SQLAlchemy Core expression (a rule's one
+    definition), for raw statements: embedded in their source as a token (`f"... WHERE
+    {fragment}"`), compiled per dialect on first use with constants inline and `param()`s as
+    `:name`, then kept.
+
+    A condition is built over aliases named as the statement names its tables (e.g.
+    `aliased(Post, name="p")` for `posts p`); its subqueries correlate with them, and with
+    those `over` names (tables the condition reads in subqueries only)."""
+
+    _all: list[Fragment] = []
+    __slots__ = ("_build", "_over", "_texts", "token")
+
+    def __init__(self, build: Callable[[], ColumnElement[bool] | Select[Any] | CompoundSelect],
+                 *, over: Callable[[], Sequence[Any]] = tuple) -> None:
+        self._build = build
+        self._over = over
+        self._texts: dict[str, str] = {}
+        self.token = f"/*fragment {len(Fragment._all)}*/"
+        Fragment._all.append(self)
+
+    def __str__(self) -> str:
+        return self.token
+
+    def text(self, dialect: str) -> str:
+        found = self._texts.get(dialect)
+        if found is None:
+            built = self._build()
+            if isinstance(built, Select | CompoundSelect):
+                found = _compiled(built, dialect)
+            else:
+                # Compiled as the WHERE of a SELECT over the aliases it reads, so that its
+                # subqueries correlate with them; the FROM is dropped (the statement has
+                # its own).
+                wrapper: Select[Any] = (select(literal_column("1"))
+                                        .select_from(*self._over()).where(built))
+                found = "(" + _compiled(wrapper, dialect).split(" WHERE ", 1)[1] + ")"
+            self._texts[dialect] = found
+        return found
+
+
+def _compiled(statement: Select[Any] | CompoundSelect, dialect: str) -> str:
+    return " ".join(str(statement.compile(dialect=_DIALECTS[dialect],
+                                          compile_kwargs={"literal_binds": True})).split())
+
+
+def _expand(source: str, dialect: str) -> str:
+    return _FRAGMENT.sub(lambda match: Fragment._all[int(match.group(1))].text(dialect), source)
 
 
 class Sql:
     """One statement, written once; its SQLite and PostgreSQL forms are derived on first use
     and kept (the text is the cache key of asyncpg's and sqlite3's prepared statements)."""
 
-    __slots__ = ("_pg", "_pg_named", "_pg_names", "_sqlite", "source")
+    __slots__ = ("_pg", "_pg_named", "_pg_names", "_rewrite", "_sqlite", "source")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, rewrite: Callable[[str], str] | None = None) -> None:
+        """`rewrite` changes the text once its Fragments are expanded (PerRow's per-row form
+        names the row's values as parameters, inside the Fragments too)."""
         self.source = source
+        self._rewrite = rewrite
         self._sqlite: str | None = None
         self._pg_named: str | None = None
         self._pg: str | None = None
@@ -47,7 +115,7 @@ class Sql:
     def sqlite(self) -> str:
         if self._sqlite is None:
             self._sqlite = _FOR_CLAIM.sub("", _IS_TRUE.sub("IS 1", _IN_IDS.sub(
-                r"IN (SELECT value FROM json_each(:\1))", self.source)))
+                r"IN (SELECT value FROM json_each(:\1))", self._expanded("sqlite"))))
         return self._sqlite
 
     @property
@@ -55,8 +123,13 @@ class Sql:
         """PostgreSQL text still with `:name` parameters (for SQLAlchemy's text())."""
         if self._pg_named is None:
             self._pg_named = _FOR_CLAIM.sub(" FOR UPDATE SKIP LOCKED", _IS_TRUE.sub(
-                "IS true", _IN_IDS.sub(r"= ANY(CAST(:\1 AS BIGINT[]))", self.source)))
+                "IS true", _IN_IDS.sub(r"= ANY(CAST(:\1 AS BIGINT[]))",
+                                       self._expanded("postgresql"))))
         return self._pg_named
+
+    def _expanded(self, dialect: str) -> str:
+        text = _expand(self.source, dialect)
+        return text if self._rewrite is None else self._rewrite(text)
 
     def pg(self) -> tuple[str, tuple[str, ...]]:
         """PostgreSQL text with `$n` parameters, and the parameter names in `$n` order."""
@@ -216,10 +289,12 @@ class PerRow:
         names = ", ".join(c.name for c in self.columns)
         self.many = Sql(f"SELECT {select} FROM unnest({arrays}) AS {row}({names}) "
                         f"CROSS JOIN LATERAL ({inner}) {alias} {tail}")
-        one = inner
-        for c in self.columns:
-            one = re.sub(rf"\b{row}\.{c.name}", f":{c.one}", one)
-        self.one = Sql(f"SELECT {select} FROM ({one}) {alias} {tail}")
+        def per_row(text: str) -> str:
+            for c in self.columns:
+                text = re.sub(rf"\b{row}\.{c.name}\b", f":{c.one}", text)
+            return text
+
+        self.one = Sql(f"SELECT {select} FROM ({inner}) {alias} {tail}", rewrite=per_row)
 
     async def fetch(self, reader: Reader, params: Mapping[str, Any],
                     rows: Sequence[Sequence[Any]]) -> list[Row]:

@@ -4,18 +4,24 @@ pinned posts (through the ORM, or as rows on the raw read path)."""
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from parley.lib.paging import Page
 from parley.posts.models import Post, PostTag, Tag
-from parley.posts.rows import POST_JOINS, POST_SELECT, VISIBLE_SQL, PostRow, RowBatch
-from parley.posts.visibility import original_not_excluded, visible_with_original
-from parley.store.rawsql import Reader, Sql, reader_now
+from parley.posts.rows import POST_JOINS, POST_SELECT, PostRow, RowBatch
+from parley.posts.visibility import (
+    account_hidden,
+    original_not_excluded,
+    visible_condition,
+    visible_to,
+    visible_with_original,
+)
+from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
 
 
 @dataclass(frozen=True)
@@ -50,23 +56,16 @@ async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: in
 # --- The raw read (store/rawsql; docs/architecture.md "The read path") ------------------------
 
 MAX_POST_ID = (1 << 63) - 1
-# visible_to(:viewer) for the reposted original `o` (VISIBLE_SQL is written for `p`).
-_ORIGINAL_VISIBLE = re.sub(r"\bp\.", "o.", VISIBLE_SQL)
-# original_not_excluded: a repost's original must be visible and not by an account the
-# viewer blocks, is blocked by, mutes or whose domain they block. Written out correlated:
-# only reposts evaluate it, cheaper than a viewer-context statement for every page.
-_ORIGINAL_SHOWS = (
-    "(p.repost_of_id IS NULL OR EXISTS (SELECT 1 FROM posts o WHERE o.id = p.repost_of_id "
-    f"AND {_ORIGINAL_VISIBLE} = 1 "
-    "AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = :viewer "
-    "AND ob.target_account_id = o.account_id) "
-    "AND NOT EXISTS (SELECT 1 FROM blocks ob WHERE ob.account_id = o.account_id "
-    "AND ob.target_account_id = :viewer) "
-    "AND NOT EXISTS (SELECT 1 FROM mutes om WHERE om.account_id = :viewer "
-    "AND om.target_account_id = o.account_id "
-    "AND (om.expires_at IS NULL OR om.expires_at > :now)) "
-    "AND NOT EXISTS (SELECT 1 FROM account_domain_blocks od WHERE od.account_id = :viewer "
-    "AND od.domain = o.domain)))")
+_POST, _ORIGINAL = aliased(Post, name="p"), aliased(Post, name="o")
+# original_not_excluded: a repost's original must be visible and not by an account hidden
+# from the viewer. Correlated: only reposts evaluate it, cheaper than a viewer-context
+# statement for every page.
+_ORIGINAL_SHOWS = Fragment(lambda: or_(
+    _POST.repost_of_id.is_(None),
+    exists(select(_ORIGINAL.id).where(
+        _ORIGINAL.id == _POST.repost_of_id, visible_to(param("viewer"), _ORIGINAL),
+        ~account_hidden(param("viewer"), _ORIGINAL.account_id, _ORIGINAL.domain,
+                        now=param("now"))))))
 _ACCOUNT_EXISTS = Sql("SELECT id FROM accounts WHERE id = :account")
 
 
@@ -74,7 +73,7 @@ _ACCOUNT_EXISTS = Sql("SELECT id FROM accounts WHERE id = :account")
 def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool) -> Sql:
     """account_posts as one statement (16 shapes at most, each built once)."""
     where = ["p.account_id = :account", "p.id < :upper", "p.id > :lower",
-             f"{VISIBLE_SQL} = 1", _ORIGINAL_SHOWS]
+             str(visible_condition("p")), str(_ORIGINAL_SHOWS)]
     if not replies:
         where.append("(p.in_reply_to_id IS NULL OR p.in_reply_to_account_id = :account)")
     if not reposts:
@@ -93,7 +92,7 @@ def _pins_sql(ascending: bool) -> Sql:
     return Sql(f"SELECT pp.id, {POST_SELECT} FROM post_pins pp "
                f"JOIN posts p ON p.id = pp.post_id {POST_JOINS} "
                "WHERE pp.account_id = :account AND p.account_id = :account "
-               f"AND {VISIBLE_SQL} = 1 AND pp.id < :upper AND pp.id > :lower "
+               f"AND {visible_condition('p')} AND pp.id < :upper AND pp.id > :lower "
                f"ORDER BY pp.id {'ASC' if ascending else 'DESC'} LIMIT :limit")
 
 

@@ -1,13 +1,17 @@
-"""The home-feed rules of one post as SQL: which receivers (followers, tag followers,
-mentioned followers, the author) a fan-out inserts into `timeline_entries`, with the per-post
-exclusion set (blocks both ways, mutes, domain blocks, exclusive lists, remote accounts), the
-reply rule and the repost rule. Used by the fan-out job (timelines/jobs.py)."""
+"""Home delivery: which homes a followee's post reaches. The rule is defined once here
+(home_rules, excluded_by_lists, with the exclusion rule of social/exclusions.py and the
+"shown already" rule of timelines/shown.py), over a post's facts that are values (the fan-out
+knows its post: the SQL simplifies) or columns (reads that apply it per post: the home's
+merge and cap fallback, timelines/home.py; the streaming hub, timelines/reached.py). Here also
+the fan-out's statements: which receivers (followers, tag followers, mentioned followers, the
+author) it inserts into `timeline_entries`. Used by the fan-out job (timelines/jobs.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Select, or_, select, true, union_all
+from sqlalchemy import CompoundSelect, Select, exists, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.dml import Insert
@@ -16,10 +20,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from parley.accounts.models import Account
 from parley.lib.timefmt import utcnow
 from parley.lists.fanout import exclusive_listers
-from parley.posts.models import Mention, PostTag
-from parley.social.models import Block, DomainBlock, Follow, Mute
+from parley.posts.models import Mention, Post, PostTag
+from parley.posts.visibility import visible_to
+from parley.social.exclusions import hidden_to
+from parley.social.models import Follow
 from parley.social.predicates import follows
-from parley.store.sql import bigint, insert_ignoring
+from parley.store.sql import alias_of, bigint, insert_ignoring
 from parley.tags.models import TagFollow
 from parley.timelines.fanout_facts import Fanout, FanPost
 from parley.timelines.models import TimelineEntry
@@ -50,19 +56,69 @@ def has_original(receiver: Column, original_id: Column | int) -> ColumnElement[b
     return shows_post_or_repost(TimelineEntry, "owner_id", receiver, original_id)
 
 
-def _hidden_from(account_id: int, domain: str | None) -> list[Select[Any]]:
-    """Accounts that block `account_id`, that it blocks, that mute it now or that block its
-    domain: posts by it skip their homes (home reads filter these again, as they may change
-    after delivery)."""
-    parts: list[Select[Any]] = [
-        select(Block.account_id).where(Block.target_account_id == account_id),
-        select(Block.target_account_id).where(Block.account_id == account_id),
-        select(Mute.account_id).where(Mute.target_account_id == account_id,
-                                      or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow())),
-    ]
-    if domain is not None:
-        parts.append(select(DomainBlock.account_id).where(DomainBlock.domain == domain))
-    return parts
+HOMED_VISIBILITIES = ("public", "unlisted", "private")
+# A fact of a post: a Python value, or a column or parameter of the enclosing statement.
+Fact = Any
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """What the home rules read of a post."""
+
+    id: Fact
+    account_id: Fact
+    visibility: Fact
+    in_reply_to_account_id: Fact
+    repost_of_id: Fact
+
+
+def _known(fact: Fact) -> bool:
+    return fact is None or isinstance(fact, int | str)
+
+
+def _mentions(post_id: Fact, receiver: Column) -> ColumnElement[bool]:
+    mention = alias_of(Mention, "home_mention")
+    return exists(select(mention.post_id).where(mention.post_id == post_id,
+                                                mention.account_id == receiver))
+
+
+def home_rules(post: PostFacts, receiver: Column, show_reposts: Column | None, *,
+               audience: bool = True) -> list[ColumnElement[bool]]:
+    """Mastodon's home rules for a followee's post and a follower (`receiver`, whose follow
+    shows reposts when `show_reposts`: None where no follow applies): a direct post reaches
+    only those it mentions (`audience` False: the receivers are the mentioned), a repost only
+    follows that show reposts, a reply to someone else only those who also follow (or are)
+    that person."""
+    rules: list[ColumnElement[bool]] = []
+    if audience and not _known(post.visibility):
+        rules.append(or_(post.visibility.in_(HOMED_VISIBILITIES),
+                         _mentions(post.id, receiver)))
+    elif audience and post.visibility not in HOMED_VISIBILITIES:
+        rules.append(_mentions(post.id, receiver))
+    if show_reposts is not None and not _known(post.repost_of_id):
+        rules.append(or_(post.repost_of_id.is_(None), show_reposts))
+    elif show_reposts is not None and post.repost_of_id is not None:
+        rules.append(cast(ColumnElement[bool], show_reposts))
+    replied = post.in_reply_to_account_id
+    if not _known(replied):
+        rules.append(or_(replied.is_(None), replied == post.account_id, receiver == replied,
+                         follows(receiver, replied)))
+    elif replied is not None and replied != post.account_id:
+        rules.append(or_(receiver == replied, follows(receiver, replied)))
+    return rules
+
+
+def excluded_by_lists(receiver: Column, author: Fact) -> ColumnElement[bool]:
+    """The author is in one of the receiver's exclusive lists (correlated form of
+    lists/fanout.py exclusive_listers): its posts skip the receiver's home."""
+    listers = exclusive_listers(author)
+    return exists(listers.where(listers.selected_columns[0] == receiver))
+
+
+def facts_of(fan: Fanout) -> PostFacts:
+    post = fan.post
+    return PostFacts(post.id, post.account_id, post.visibility, post.in_reply_to_account_id,
+                     post.repost_of_id)
 
 
 def _skipped(fan: Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
@@ -71,10 +127,10 @@ def _skipped(fan: Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
     five correlated NOT EXISTS for every follower. With `remote`, remote accounts too (a
     partial index of them; cheaper than reading every follower's account row while they are
     few — with federation at scale a local flag on follows would serve better)."""
-    post = fan.post
-    parts = _hidden_from(post.account_id, post.domain)
+    post, now = fan.post, utcnow()
+    parts = hidden_to(post.account_id, post.domain, now)
     if fan.original_author is not None:
-        parts += _hidden_from(fan.original_author, fan.original_domain)
+        parts += hidden_to(fan.original_author, fan.original_domain, now)
     if exclusive:
         parts.append(exclusive_listers(post.account_id))
     if remote:
@@ -82,18 +138,17 @@ def _skipped(fan: Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
     return union_all(*parts)
 
 
-def receiver_rules(fan: Fanout, receiver: Column, *, exclusive: bool = True,
-                    remote: bool = False) -> list[ColumnElement[bool]]:
-    """Mastodon's home-feed rules for one post, as conditions on a receiver column;
-    `exclusive`: an author in one of the receiver's exclusive lists skips their home;
-    `remote`: remote receivers are skipped here (callers that join accounts check it there)."""
+def receiver_rules(fan: Fanout, receiver: Column, show_reposts: Column | None = None, *,
+                   exclusive: bool = True, remote: bool = False, audience: bool = True
+                   ) -> list[ColumnElement[bool]]:
+    """The home rules for one post, as conditions on a receiver column, with the skip set
+    (hidden from the author or original author, `exclusive`: in one of the receiver's
+    exclusive lists; `remote`: remote receivers, for callers that do not join accounts) and
+    the "shown already" rule for reposts."""
     post = fan.post
     skipped = _skipped(fan, exclusive=exclusive, remote=remote)
     rules: list[ColumnElement[bool]] = [receiver.not_in(skipped)]
-    replied_to = post.in_reply_to_account_id
-    if replied_to is not None and replied_to != post.account_id:
-        # A reply to someone else only reaches those who also follow (or are) that person.
-        rules.append(or_(receiver == replied_to, follows(receiver, replied_to)))
+    rules += home_rules(facts_of(fan), receiver, show_reposts, audience=audience)
     if post.repost_of_id is not None:
         rules.append(~has_original(receiver, post.repost_of_id))
     return rules
@@ -104,10 +159,8 @@ def follower_rows(fan: Fanout, after: int | None, upper: int | None) -> Rows:
     stmt = (
         select(receiver, bigint(post.id), bigint(post.account_id))
         .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
-               *receiver_rules(fan, receiver, remote=True))
+               *receiver_rules(fan, receiver, Follow.show_reposts.is_(True), remote=True))
     )
-    if post.repost_of_id is not None:
-        stmt = stmt.where(Follow.show_reposts.is_(True))
     return in_range(stmt, receiver, after, upper)
 
 
@@ -145,7 +198,7 @@ def mentioned_follower_rows(fan: Fanout, *, exclusive: bool) -> Rows:
         .join(Account, Account.id == receiver)
         .where(Mention.post_id == post.id, Account.domain.is_(None),
                follows(receiver, post.account_id),
-               *receiver_rules(fan, receiver, exclusive=exclusive))
+               *receiver_rules(fan, receiver, exclusive=exclusive, audience=False))
     )
 
 
@@ -154,3 +207,22 @@ def author_row(post: FanPost) -> Rows:
     receiver = bigint(post.account_id)
     rules = [~has_original(receiver, post.repost_of_id)] if post.repost_of_id else []
     return select(receiver, bigint(post.id), bigint(post.account_id)).where(true(), *rules)
+
+
+def merge_rows(owner_id: int, target_id: int, limit: int) -> Rows:
+    """A newly followed account's recent posts (never direct ones) for the follower's home,
+    by the same rules."""
+    owner = bigint(owner_id)
+    show_reposts = exists(select(Follow.id).where(
+        Follow.account_id == owner_id, Follow.target_account_id == target_id,
+        Follow.show_reposts.is_(True)))
+    facts = PostFacts(Post.id, Post.account_id, Post.visibility, Post.in_reply_to_account_id,
+                      Post.repost_of_id)
+    return (
+        select(owner, Post.id, Post.account_id)
+        .where(Post.account_id == target_id, Post.visibility.in_(HOMED_VISIBILITIES),
+               visible_to(owner_id), *home_rules(facts, owner, show_reposts, audience=False),
+               or_(Post.repost_of_id.is_(None), ~has_original(owner, Post.repost_of_id)))
+        .order_by(Post.id.desc())
+        .limit(limit)
+    )

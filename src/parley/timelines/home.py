@@ -8,18 +8,33 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import BigInteger, Boolean, and_, column, table
+from sqlalchemy.orm import aliased
+
 from parley.lib.paging import Page
+from parley.posts.models import Post
 from parley.posts.rows import (
-    HOME_CONTEXT,
     POST_JOINS,
     POST_SELECT,
+    VIEWER_CONTEXT,
     Exclusions,
     PostRow,
     RowBatch,
     ids_of,
     load_exclusions,
 )
-from parley.store.rawsql import PerRow, Reader, RowColumn, Sql, is_missing_table
+from parley.social.models import Follow
+from parley.store.rawsql import (
+    Fragment,
+    PerRow,
+    Reader,
+    RowColumn,
+    Sql,
+    is_missing_table,
+    param,
+)
+from parley.timelines.fanout_rules import PostFacts, excluded_by_lists, home_rules
+from parley.timelines.shown import without_repeated_originals
 
 MAX_POST_ID = (1 << 63) - 1
 # Rounds of "read further" when exclusions drop entries, so one page never turns into a scan.
@@ -40,20 +55,40 @@ _HOME = {False: _home_sql("DESC"), True: _home_sql("ASC")}
 _DOMAINS = Sql("SELECT id, domain FROM accounts WHERE id IN_IDS(:ids) AND domain IS NOT NULL")
 _HOME_SIZE = Sql("SELECT COUNT(*) FROM (SELECT 1 FROM timeline_entries "
                  "WHERE owner_id = :viewer LIMIT :cap) capped")
-# The fan-out's rules for a followee's post reaching the viewer's home (timelines/jobs.py):
-# not direct unless it mentions the viewer, reposts only if the follow shows them, replies
-# only to the author, the viewer or someone the viewer follows, and nobody the viewer put in
-# an exclusive list.
-_FOLLOWEE_RULES = (
-    "(p.visibility IN ('public', 'unlisted', 'private') OR EXISTS (SELECT 1 FROM mentions dm "
-    "WHERE dm.post_id = p.id AND dm.account_id = :viewer)) "
-    "AND (p.repost_of_id IS NULL OR f.show_reposts) "
-    "AND (p.in_reply_to_account_id IS NULL OR p.in_reply_to_account_id = p.account_id "
-    "OR p.in_reply_to_account_id = :viewer OR EXISTS (SELECT 1 FROM follows rf "
-    "WHERE rf.account_id = :viewer AND rf.target_account_id = p.in_reply_to_account_id "
-    "AND rf.state = 'accepted'))")
-_NOT_EXCLUSIVE = ("NOT EXISTS (SELECT 1 FROM list_members lm JOIN lists l ON l.id = lm.list_id "
-                  "WHERE l.account_id = :viewer AND l.exclusive AND lm.account_id = {author})")
+# The fan-out's home rules (timelines/fanout_rules.py) applied per post of a followee `p`
+# (followed through `f`: a follows row, or a broadcast followee's row of values), compiled once.
+_POST = aliased(Post, name="p")
+_POST_FACTS = PostFacts(_POST.id, _POST.account_id, _POST.visibility,
+                        _POST.in_reply_to_account_id, _POST.repost_of_id)
+_FOLLOW = aliased(Follow, name="f")
+# The row of values each broadcast followee's statement runs for (PerRow below).
+_EACH_FOLLOW = table("f", column("target_account_id", BigInteger),
+                     column("show_reposts", Boolean))
+
+
+def _followee_rules(show_reposts: Any) -> Fragment:
+    return Fragment(lambda: and_(*home_rules(_POST_FACTS, param("viewer"), show_reposts)))
+
+
+_FOLLOWEE_RULES = {"each": _followee_rules(_EACH_FOLLOW.c.show_reposts),
+                   "follows": _followee_rules(_FOLLOW.show_reposts)}
+_NOT_EXCLUSIVE = {
+    "broadcast": Fragment(lambda: ~excluded_by_lists(param("viewer"), _FOLLOW.target_account_id),
+                          over=lambda: [_FOLLOW]),
+    "post": Fragment(lambda: ~excluded_by_lists(param("viewer"), _POST.account_id),
+                     over=lambda: [_POST])}
+# The broadcast accounts the viewer follows (3: reposts shown, 4: not), at most 50, newest
+# follows first, none in an exclusive list (hybrid fan-out: read-time merge of their posts),
+# after the viewer context. Driven from broadcast_accounts (a few big accounts) into the
+# follow's unique index.
+_BROADCAST_FOLLOWS = (
+    "SELECT f.target_account_id, f.show_reposts FROM broadcast_accounts b "
+    "CROSS JOIN follows f WHERE f.account_id = :viewer "
+    "AND f.target_account_id = b.account_id AND f.state = 'accepted' "
+    f"AND {_NOT_EXCLUSIVE['broadcast']} ORDER BY f.id DESC LIMIT 50")
+_HOME_CONTEXT = Sql(
+    f"{VIEWER_CONTEXT.source} UNION ALL SELECT CASE WHEN bf.show_reposts THEN 3 ELSE 4 END, "
+    f"bf.target_account_id, NULL FROM ({_BROADCAST_FOLLOWS}) bf")
 _no_broadcast_table_until = [0.0]
 
 
@@ -61,7 +96,7 @@ def _broadcast_sql(order: str) -> PerRow:
     """The newest posts of each broadcast followee (store/rawsql.PerRow: one statement over
     all of them where the dialect has LATERAL, else one per followee)."""
     inner = (f"SELECT p.* FROM posts p WHERE p.account_id = f.target_account_id "
-             f"AND p.id < :upper AND p.id > :lower AND {_FOLLOWEE_RULES} "
+             f"AND p.id < :upper AND p.id > :lower AND {_FOLLOWEE_RULES['each']} "
              f"ORDER BY p.id {order} LIMIT :limit")
     return PerRow(POST_SELECT, inner, "p", POST_JOINS, row="f", columns=(
         RowColumn("target_account_id", "BIGINT", one="author", many="authors"),
@@ -73,7 +108,7 @@ _FALLBACK = Sql(
     f"SELECT {POST_SELECT} FROM follows f JOIN posts p "
     f"ON p.account_id = f.target_account_id {POST_JOINS} "
     "WHERE f.account_id = :viewer AND f.state = 'accepted' AND p.id < :upper "
-    f"AND p.id > :lower AND {_FOLLOWEE_RULES} AND {_NOT_EXCLUSIVE.format(author='p.account_id')} "
+    f"AND p.id > :lower AND {_FOLLOWEE_RULES['follows']} AND {_NOT_EXCLUSIVE['post']} "
     f"UNION ALL SELECT {POST_SELECT} FROM posts p {POST_JOINS} "
     "WHERE p.account_id = :viewer AND p.id < :upper AND p.id > :lower "
     "ORDER BY 1 DESC LIMIT :limit")
@@ -173,7 +208,7 @@ async def _broadcast_posts(batch: RowBatch, hidden: Exclusions, span: _Range, li
 async def _viewer_context(reader: Reader, viewer_id: int, *, broadcasts: bool) -> Exclusions:
     if broadcasts and time.monotonic() >= _no_broadcast_table_until[0]:
         try:
-            return await load_exclusions(reader, viewer_id, statement=HOME_CONTEXT)
+            return await load_exclusions(reader, viewer_id, statement=_HOME_CONTEXT)
         except Exception as error:
             if not is_missing_table(error):
                 raise
@@ -223,9 +258,11 @@ async def home_rows(reader: Reader, *, viewer_id: int, page: Page, home_cap: int
         below = min(start.upper, oldest) if oldest is not None else start.upper
         for row in await _fallback_posts(batch, hidden, below, limit):
             found.setdefault(row.id, row)
-    rows = _without_repeated_originals(
+    # As the fan-out does on write: a merged (broadcast or fallback) repost is left out when
+    # the page shows its original or an older repost of it. Entries stay as written.
+    rows = without_repeated_originals(
         sorted(found.values(), key=lambda row: row.id, reverse=not page.ascending)[:limit],
-        entry_ids={row.id for row in entries})
+        kept={row.id for row in entries})
     return page.arrange(rows), batch
 
 
@@ -244,18 +281,3 @@ def _within_page(span: _Range, entries: list[PostRow], limit: int) -> _Range:
 async def _capped(reader: Reader, viewer_id: int, home_cap: int) -> bool:
     rows = await reader.fetch(_HOME_SIZE, {"viewer": viewer_id, "cap": home_cap})
     return bool(rows) and int(rows[0][0]) >= home_cap
-
-
-def _without_repeated_originals(rows: list[PostRow], *, entry_ids: set[int]
-                                ) -> list[PostRow]:
-    """As the fan-out does on write: a merged (broadcast or fallback) repost is left out
-    when the page shows its original or an older repost of it. Entries stay as written."""
-    seen = {row.id for row in rows if row.repost_of_id is None}
-    dropped: set[int] = set()
-    for row in sorted(rows, key=lambda row: row.id):
-        if row.repost_of_id is None:
-            continue
-        if row.repost_of_id in seen and row.id not in entry_ids:
-            dropped.add(row.id)
-        seen.add(row.repost_of_id)
-    return [row for row in rows if row.id not in dropped]

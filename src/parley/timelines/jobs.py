@@ -18,10 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     Select,
-    and_,
     delete,
-    exists,
-    or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,25 +30,20 @@ from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import JobContext, JobKind
 from parley.lists.fanout import fanout_to_lists
 from parley.notifications.service import notify
-from parley.posts.models import Post
-from parley.posts.visibility import visible_to
 from parley.social.models import Follow
-from parley.social.predicates import follows
 from parley.store.database import off_loop
 from parley.store.rawsql import Sql
 from parley.store.rawwrite import writer_of
-from parley.store.sql import bigint
 from parley.timelines import broadcast
 from parley.timelines.fanout_facts import Fanout, FanPost, load_fanout
 from parley.timelines.fanout_rules import (
-    Rows,
     author_row,
     deliver,
     follower_rows,
-    has_original,
     in_range,
     insert_entries,
     mentioned_follower_rows,
+    merge_rows,
     tag_follower_rows,
 )
 from parley.timelines.home_cap import trim_homes, trim_sample
@@ -59,7 +51,6 @@ from parley.timelines.models import TimelineEntry
 
 # How many of a newly followed account's posts go into the follower's home at once.
 MERGE_LIMIT = 100
-HOMED_VISIBILITIES = ("public", "unlisted", "private")
 # Every size-th follower id, in one index scan: the upper ends of all batches but the last
 # (none when every follower fits in one batch).
 _BATCH_BOUNDS = Sql("""
@@ -232,26 +223,6 @@ async def _follow_accepted(session: AsyncSession, owner_id: int, target_id: int)
     return found is not None
 
 
-def _merge_rows(owner_id: int, target_id: int) -> Rows:
-    owner = bigint(owner_id)
-    show_reposts = exists(select(Follow.id).where(
-        Follow.account_id == owner_id, Follow.target_account_id == target_id,
-        Follow.show_reposts.is_(True)))
-    reply_ok = or_(Post.in_reply_to_account_id.is_(None),
-                   Post.in_reply_to_account_id == Post.account_id,
-                   Post.in_reply_to_account_id == owner_id,
-                   follows(owner, Post.in_reply_to_account_id))
-    repost_ok = or_(Post.repost_of_id.is_(None),
-                    and_(show_reposts, ~has_original(owner, Post.repost_of_id)))
-    return (
-        select(owner, Post.id, Post.account_id)
-        .where(Post.account_id == target_id, Post.visibility.in_(HOMED_VISIBILITIES),
-               visible_to(owner_id), reply_ok, repost_ok)
-        .order_by(Post.id.desc())
-        .limit(MERGE_LIMIT)
-    )
-
-
 async def merge_timeline(ctx: JobContext, payload: FollowChange) -> None:
     """A follow was accepted: bring the followed account's recent posts into the home (not a
     broadcast account's: home reads merge those), and record the followed account as
@@ -263,7 +234,7 @@ async def merge_timeline(ctx: JobContext, payload: FollowChange) -> None:
     await broadcast.record_over_threshold(session, settings, target_id)
     if await broadcast.is_broadcast(session, settings, target_id):
         return
-    await session.execute(insert_entries(session, _merge_rows(owner_id, target_id)))
+    await session.execute(insert_entries(session, merge_rows(owner_id, target_id, MERGE_LIMIT)))
     await trim_homes(session, [owner_id], settings.home_cap, sample=False)
 
 

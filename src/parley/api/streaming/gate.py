@@ -11,7 +11,7 @@ import orjson
 from parley.api.entities.filters import filter_result_entity
 from parley.filters.matching import ActiveFilter, active_filters, match_post
 from parley.posts.models import Post
-from parley.social.exclusions import Excluded, excluded_for
+from parley.posts.rows import Exclusions, load_exclusions
 from parley.store.database import Database
 
 STATUS_EVENTS = ("update", "status.update")
@@ -41,7 +41,7 @@ class Gate:
     def __init__(self, db: Database, viewer_id: int | None) -> None:
         self.db = db
         self.viewer_id = viewer_id
-        self.excluded: Excluded | None = None
+        self.excluded: Exclusions | None = None
         self.loaded_at = 0.0
         self.filters: dict[str, list[ActiveFilter]] | None = None  # by context
 
@@ -64,8 +64,10 @@ class Gate:
         if author == self.viewer_id:
             return True
         if self.excluded is None or self._stale():
-            async with self.db.read() as session:
-                self.excluded = await excluded_for(session, self.viewer_id)
+            # The viewer context of the home read (social/exclusions.py's rule, compiled), on
+            # a reader that sees a block or mute committed just before the reset.
+            async with self.db.fresh() as reader:
+                self.excluded = await load_exclusions(reader, self.viewer_id)
             self.loaded_at = time.monotonic()
         return not self.excluded.hides(author, event.get("domain"))
 
