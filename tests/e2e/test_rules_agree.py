@@ -23,6 +23,7 @@ from parley.notifications.rows import notification_rows
 from parley.notifications.service import NotificationFilter, list_notifications
 from parley.posts.models import Mention, Post
 from parley.posts.rows import RowBatch, load_exclusions
+from parley.posts.shown import shows, shows_post_or_repost, without_repeated_originals
 from parley.posts.visibility import (
     account_hidden,
     can_view,
@@ -39,7 +40,6 @@ from parley.timelines.fanout_rules import follower_rows, mentioned_follower_rows
 from parley.timelines.home import _FALLBACK, _keep
 from parley.timelines.models import TimelineEntry
 from parley.timelines.reached import broadcast_receivers
-from parley.timelines.shown import shows, shows_post_or_repost, without_repeated_originals
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Select,
@@ -32,12 +32,11 @@ from parley.events.social import FollowEnded
 from parley.jobs.registry import JobContext, JobKind
 from parley.lists.models import List, ListEntry, ListMember
 from parley.posts.models import Post
+from parley.posts.shown import shows_post_or_repost
 from parley.posts.visibility import visible_to
 from parley.social.models import Follow
 from parley.social.predicates import follows
 from parley.store.sql import alias_of, bigint, insert_ignoring
-from parley.timelines.fanout_facts import FanPost
-from parley.timelines.shown import shows_post_or_repost
 
 # How many of a new member's recent posts go into the list at once.
 MERGE_LIMIT = 100
@@ -46,6 +45,21 @@ _COLUMNS = ["list_id", "post_id", "author_id"]
 # (list_id, post_id, author_id) rows for list_entries.
 Rows = Select[int, int, int]
 Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+class FanPost(Protocol):
+    """What the list rules read of a post being fanned out (timelines/fanout_facts.py)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def account_id(self) -> int: ...
+    @property
+    def visibility(self) -> str: ...
+    @property
+    def in_reply_to_account_id(self) -> int | None: ...
+    @property
+    def repost_of_id(self) -> int | None: ...
 
 
 

@@ -1,6 +1,6 @@
 """Home delivery: which homes a followee's post reaches. The rule is defined once here
 (home_rules, excluded_by_lists, with the exclusion rule of social/exclusions.py and the
-"shown already" rule of timelines/shown.py), over a post's facts that are values (the fan-out
+"shown already" rule of posts/shown.py), over a post's facts that are values (the fan-out
 knows its post: the SQL simplifies) or columns (reads that apply it per post: the home's
 merge and cap fallback, timelines/home.py; the streaming hub, timelines/reached.py). Here also
 the fan-out's statements: which receivers (followers, tag followers, mentioned followers, the
@@ -21,6 +21,7 @@ from parley.accounts.models import Account
 from parley.lib.timefmt import utcnow
 from parley.lists.fanout import exclusive_listers
 from parley.posts.models import Mention, Post, PostTag
+from parley.posts.shown import shows_post_or_repost
 from parley.posts.visibility import visible_to
 from parley.social.exclusions import hidden_to
 from parley.social.models import Follow
@@ -29,7 +30,6 @@ from parley.store.sql import alias_of, bigint, insert_ignoring
 from parley.tags.models import TagFollow
 from parley.timelines.fanout_facts import Fanout, FanPost
 from parley.timelines.models import TimelineEntry
-from parley.timelines.shown import shows_post_or_repost
 
 _COLUMNS = ["owner_id", "post_id", "author_id"]
 # (owner_id, post_id, author_id) rows for timeline_entries.

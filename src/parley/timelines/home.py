@@ -23,6 +23,7 @@ from parley.posts.rows import (
     ids_of,
     load_exclusions,
 )
+from parley.posts.shown import without_repeated_originals
 from parley.social.models import Follow
 from parley.store.rawsql import (
     Fragment,
@@ -34,7 +35,6 @@ from parley.store.rawsql import (
     param,
 )
 from parley.timelines.fanout_rules import PostFacts, excluded_by_lists, home_rules
-from parley.timelines.shown import without_repeated_originals
 
 MAX_POST_ID = (1 << 63) - 1
 # Rounds of "read further" when exclusions drop entries, so one page never turns into a scan.

@@ -1,4 +1,5 @@
-"""The "shown already" rule shared by home and list timelines: a timeline that already shows
+"""The "shown already" rule shared by every timeline of posts (home: timelines/, lists:
+lists/, both above posts/): a timeline that already shows
 a post, or another repost of it, does not get a new repost of it. Defined once as what a
 timeline "shows" of an original; its two forms: SQL over a timeline table (the fan-out and the
 list merges write by it) and Python over a page of rows (the home read's merged posts)."""
