@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from sqlalchemy import union_all
+from sqlalchemy import literal_column, union_all
 from sqlalchemy.orm import aliased
 
 from parley.accounts.models import Account
@@ -26,10 +26,11 @@ MAX_ID = (1 << 63) - 1
 # Who the viewer hears nothing from (social/exclusions.py with mutes="notifications"): blocks
 # both ways and active mutes of notifications (0); whether they block domains (1) and have
 # filters (2).
-_HIDDEN = Fragment(lambda: union_all(*hidden_from(param("viewer"), param("now"),
-                                                  mutes="notifications")))
+_HIDDEN = Fragment(lambda: union_all(*[
+    part.with_only_columns(literal_column("0"), *part.selected_columns)
+    for part in hidden_from(param("viewer"), param("now"), mutes="notifications")]))
 _CONTEXT = Sql(
-    f"SELECT 0, h.id FROM ({_HIDDEN}) h "
+    f"{_HIDDEN} "
     "UNION ALL SELECT 1, COUNT(*) FROM account_domain_blocks WHERE account_id = :viewer "
     "UNION ALL SELECT 2, COUNT(*) FROM filters WHERE account_id = :viewer")
 _SENDER = aliased(Account, name="a")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import union_all
+from sqlalchemy import literal_column, null, union_all
 
 from parley.posts.visibility import visible_condition
 from parley.social.exclusions import domains_hidden_from, hidden_from
@@ -64,12 +64,14 @@ RELATED = Sql(
 
 # The viewer's context, one statement: who is hidden from them (kind 0: the accounts of
 # social/exclusions.py hidden_from; 1: blocked domains) and how many filters they have (2).
-_HIDDEN = Fragment(lambda: union_all(*hidden_from(param("viewer"), param("now"))))
-_HIDDEN_DOMAINS = Fragment(lambda: domains_hidden_from(param("viewer")))
-_CONTEXT = (
-    f"SELECT 0, h.id, NULL FROM ({_HIDDEN}) h "
-    f"UNION ALL SELECT 1, NULL, d.id FROM ({_HIDDEN_DOMAINS}) d "
-    "UNION ALL SELECT 2, COUNT(*), NULL FROM filters WHERE account_id = :viewer")
+# One flat UNION ALL (a subquery around the rule's SELECTs costs SQLite ~10% more).
+_HIDDEN = Fragment(lambda: union_all(
+    *[part.with_only_columns(literal_column("0"), *part.selected_columns, null())
+      for part in hidden_from(param("viewer"), param("now"))],
+    *[part.with_only_columns(literal_column("1"), null(), *part.selected_columns)
+      for part in [domains_hidden_from(param("viewer"))]]))
+_CONTEXT = (f"{_HIDDEN} "
+            "UNION ALL SELECT 2, COUNT(*), NULL FROM filters WHERE account_id = :viewer")
 VIEWER_CONTEXT = Sql(_CONTEXT)
 
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, and_, column, table
+from sqlalchemy import and_, literal_column
 from sqlalchemy.orm import aliased
 
 from parley.lib.paging import Page
@@ -61,16 +61,16 @@ _POST = aliased(Post, name="p")
 _POST_FACTS = PostFacts(_POST.id, _POST.account_id, _POST.visibility,
                         _POST.in_reply_to_account_id, _POST.repost_of_id)
 _FOLLOW = aliased(Follow, name="f")
-# The row of values each broadcast followee's statement runs for (PerRow below).
-_EACH_FOLLOW = table("f", column("target_account_id", BigInteger),
-                     column("show_reposts", Boolean))
+# The broadcast followee's row of values (PerRow below) shows reposts: untyped, so that
+# SQLite tests it as it is (a typed boolean is compared `= 1`: ~6% more per statement).
+_EACH_SHOWS_REPOSTS: Any = literal_column("f.show_reposts")
 
 
 def _followee_rules(show_reposts: Any) -> Fragment:
     return Fragment(lambda: and_(*home_rules(_POST_FACTS, param("viewer"), show_reposts)))
 
 
-_FOLLOWEE_RULES = {"each": _followee_rules(_EACH_FOLLOW.c.show_reposts),
+_FOLLOWEE_RULES = {"each": _followee_rules(_EACH_SHOWS_REPOSTS),
                    "follows": _followee_rules(_FOLLOW.show_reposts)}
 _NOT_EXCLUSIVE = {
     "broadcast": Fragment(lambda: ~excluded_by_lists(param("viewer"), _FOLLOW.target_account_id),
