@@ -1,6 +1,6 @@
 """Group keys: which notifications read as one (likes of a post, replies to a post, follows).
 
-Mastodon 4.3 semantics: favourite, reblog, follow and admin.sign_up notifications of the same
+Mastodon 4.3 semantics: like, repost, follow and admin.sign_up notifications of the same
 type and target share a key while they fall in a window of at most 12 hours (hour buckets:
 a group started in bucket b keeps taking notifications until bucket b + 12).
 
@@ -23,13 +23,13 @@ from parley.notifications.models import Notification
 from parley.posts.models import Post
 
 # The types Parley groups (Mastodon's four, plus replies as mentions).
-GROUPABLE_TYPES = ("favourite", "reblog", "follow", "admin.sign_up", "mention")
+GROUPABLE_TYPES = ("like", "repost", "follow", "admin.sign_up", "mention")
 GROUP_SPAN_HOURS = 12
 
 
 def group_prefix(type: str, post: Post | None) -> str | None:
     """The part of the key naming the type and target; None: not grouped."""
-    if type in ("favourite", "reblog"):
+    if type in ("like", "repost"):
         return f"{type}-{post.id}-" if post is not None else None
     if type in ("follow", "admin.sign_up"):
         return f"{type}--"

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from parley.lib.timefmt import utcnow
 from parley.store.database import Base
 
+# Stored in Parley's words (like, repost, post); api/ says them in Mastodon's.
 NOTIFICATION_TYPES = (
-    "mention", "status", "reblog", "follow", "follow_request", "favourite", "update", "quote",
+    "mention", "post", "repost", "follow", "follow_request", "like", "update", "quote",
     "quoted_update", "admin.sign_up", "admin.report",
 )
 

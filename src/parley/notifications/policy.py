@@ -38,7 +38,7 @@ DEFAULTS: dict[str, str] = {"for_not_following": "accept", "for_not_followers": 
                             "for_new_accounts": "accept", "for_private_mentions": "filter",
                             "for_limited_accounts": "filter"}
 # Never filtered: what one subscribed to, staff business, edits of what one interacted with.
-NON_FILTERABLE = frozenset({"status", "admin.sign_up", "admin.report", "poll", "update",
+NON_FILTERABLE = frozenset({"post", "admin.sign_up", "admin.report", "poll", "update",
                             "quoted_update", "severed_relationships", "moderation_warning"})
 NEW_ACCOUNT_AGE = timedelta(days=30)
 _RANK = {"accept": 0, "filter": 1, "drop": 2}

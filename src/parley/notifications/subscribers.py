@@ -64,21 +64,21 @@ async def post_edited(session: AsyncSession, event: PostEdited) -> None:
 
 async def reposted(session: AsyncSession, event: Reposted) -> None:
     await notify(session, recipient_id=event.original_author_id,
-                 from_account_id=event.account_id, type="reblog", post_id=event.original_id)
+                 from_account_id=event.account_id, type="repost", post_id=event.original_id)
 
 
 async def unreposted(session: AsyncSession, event: Unreposted) -> None:
-    await unnotify(session, recipient_id=event.original_author_id, type="reblog",
+    await unnotify(session, recipient_id=event.original_author_id, type="repost",
                    from_account_id=event.account_id, post_id=event.original_id)
 
 
 async def liked(session: AsyncSession, event: Liked) -> None:
     await notify(session, recipient_id=event.author_id, from_account_id=event.account_id,
-                 type="favourite", post_id=event.post_id)
+                 type="like", post_id=event.post_id)
 
 
 async def unliked(session: AsyncSession, event: Unliked) -> None:
-    await unnotify(session, recipient_id=event.author_id, type="favourite",
+    await unnotify(session, recipient_id=event.author_id, type="like",
                    from_account_id=event.account_id, post_id=event.post_id)
 
 

@@ -1,4 +1,4 @@
-"""Timeline jobs: home fan-out of a new post (and its "status" notifications to followers who
+"""Timeline jobs: home fan-out of a new post (and its "post" notifications to followers who
 asked for them), merging and unmerging on follow changes. The rules are in
 timelines/fanout_rules.py, the home cap in timelines/home_cap.py.
 
@@ -94,7 +94,7 @@ async def _notify_subscribers(session: AsyncSession, post: FanPost, after: int |
         return
     for receiver in (await session.scalars(_subscribers(post, after, upper))).all():
         await notify(session, recipient_id=receiver, from_account_id=post.account_id,
-                     type="status", post_id=post.id)
+                     type="post", post_id=post.id)
 
 
 async def _first_rows(session: AsyncSession, fan: Fanout, *, broadcast_post: bool

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from parley.accounts.models import Account
 from parley.api.entities.accounts import account_entity
+from parley.api.entities.notification_types import mastodon_group_key, mastodon_type
 from parley.api.entities.notifications import read_reports, shown, subject_statuses
 from parley.config import Settings
 from parley.notifications.grouped import Group, GroupPage
@@ -30,9 +31,9 @@ def partial_account_entity(account: Account | AccountRow, settings: Settings
 def _group_entity(group: Group, status_id: int | None, report: dict[str, Any] | None,
                   sample_ids: list[int], paginated: bool) -> dict[str, Any]:
     entity: dict[str, Any] = {
-        "group_key": group.key,
+        "group_key": mastodon_group_key(group.key),
         "notifications_count": group.count,
-        "type": group.notification.type,
+        "type": mastodon_type(group.notification.type),
         # A number, as Mastodon sends it (its iOS app decodes an Int).
         "most_recent_notification_id": group.most_recent_id,
         "sample_account_ids": [str(account_id) for account_id in sample_ids],

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.admin_reports import render_reports
 from parley.api.entities.filters import is_hidden
+from parley.api.entities.notification_types import mastodon_group_key, mastodon_type
 from parley.api.entities.statuses import render_rows
 from parley.config import Settings
 from parley.notifications.models import Notification
@@ -78,9 +79,9 @@ async def render_notification_rows(page: NotificationPage, *, viewer_id: int,
             account = accounts[sender.id] = account_entity(sender, settings)
         entity: dict[str, Any] = {
             "id": str(n.id),
-            "type": n.type,
+            "type": mastodon_type(n.type),
             "created_at": iso_of(n.created_at),
-            "group_key": n.group_key or f"ungrouped-{n.id}",
+            "group_key": mastodon_group_key(n.group_key) if n.group_key else f"ungrouped-{n.id}",
             "account": account,
         }
         subject = page.subjects.get(n.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
+from parley.api.entities.notification_types import parley_types
 from parley.api.entities.notifications import render_page
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
@@ -42,7 +43,8 @@ class NotificationsQuery(BaseModel):
         from_account = None
         if self.account_id:
             from_account = parse_id(self.account_id)
-        return NotificationFilter(types=self.types, exclude_types=self.exclude_types,
+        return NotificationFilter(types=parley_types(self.types),
+                                  exclude_types=parley_types(self.exclude_types),
                                   from_account_id=from_account,
                                   include_filtered=self.include_filtered)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.notification_groups import ExpandAccounts, render_grouped
 from parley.api.entities.notification_requests import policy_entity
+from parley.api.entities.notification_types import parley_group_key, parley_types
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.v1.notifications import NotificationsQuery
@@ -65,6 +66,10 @@ class GroupedQuery(NotificationsQuery):
     def _listify(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @property
+    def parley_grouped_types(self) -> list[str] | None:
+        return None if self.grouped_types is None else parley_types(self.grouped_types)
+
 
 class GroupedUnreadQuery(GroupedQuery):
     limit: int = Field(default=100, ge=1, le=1000)
@@ -81,7 +86,7 @@ async def unread_count(request: Request, session: DbSession,
     except NotFound:
         return json_response({"count": 0})
     count = await grouped.unread_group_count(session, viewer_id=viewer.id, filters=filters,
-                                             grouped_types=query.grouped_types,
+                                             grouped_types=query.parley_grouped_types,
                                              limit=query.limit)
     return json_response({"count": count})
 
@@ -96,7 +101,8 @@ async def list_groups(request: Request, reader: FastReader, settings: AppSetting
     except NotFound:
         return json_response(EMPTY)
     page = await grouped.list_groups(
-        reader, viewer_id=viewer.id, filters=filters, grouped_types=query.grouped_types,
+        reader, viewer_id=viewer.id, filters=filters,
+        grouped_types=query.parley_grouped_types,
         page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
     body = await render_grouped(page, db=request.app.state.db, viewer_id=viewer.id,
                                 settings=settings, expand_accounts=query.expand_accounts)
@@ -108,7 +114,8 @@ async def get_group(group_key: str, request: Request, reader: FastReader,
                     settings: AppSettings,
                     viewer: Viewer = Depends(raw_user_required("read:notifications"))
                     ) -> FastJSON:
-    page = await grouped.get_group(reader, viewer_id=viewer.id, group_key=group_key)
+    page = await grouped.get_group(reader, viewer_id=viewer.id,
+                                   group_key=parley_group_key(group_key))
     body = await render_grouped(page, db=request.app.state.db, viewer_id=viewer.id,
                                 settings=settings, paginated=False)
     if not body["notification_groups"]:
@@ -122,7 +129,7 @@ async def group_accounts(group_key: str, request: Request, reader: FastReader,
                          viewer: Viewer = Depends(raw_user_required("read:notifications"))
                          ) -> FastJSON:
     rows = await grouped.group_accounts(
-        reader, viewer_id=viewer.id, group_key=group_key,
+        reader, viewer_id=viewer.id, group_key=parley_group_key(group_key),
         page=Page.from_request(request, default=LIMIT, maximum=MAX_LIMIT))
     return json_response([account_entity(account, settings) for _id, account in rows],
                          link=link_header(request, [cursor for cursor, _account in rows]))
@@ -132,5 +139,6 @@ async def group_accounts(group_key: str, request: Request, reader: FastReader,
 async def dismiss_group(group_key: str, session: DbSession,
                         viewer: Viewer = Depends(user_required("write:notifications"))
                         ) -> FastJSON:
-    await grouped.dismiss_group(session, viewer_id=viewer.id, group_key=group_key)
+    await grouped.dismiss_group(session, viewer_id=viewer.id,
+                                group_key=parley_group_key(group_key))
     return json_response({})

@@ -24,9 +24,9 @@ from parley.web.views import AccountView, PostView, account_view, load_views, pa
 
 router = APIRouter(route_class=WebRoute)
 PAGE_SIZE = 80
-VERBS = {"favourite": "liked your post", "reblog": "reposted your post",
+VERBS = {"like": "liked your post", "repost": "reposted your post",
          "follow": "followed you", "follow_request": "asked to follow you",
-         "mention": "mentioned you", "quote": "quoted your post", "status": "posted",
+         "mention": "mentioned you", "quote": "quoted your post", "post": "posted",
          "update": "edited a post", "quoted_update": "edited a post you quoted",
          "admin.sign_up": "signed up", "admin.report": "filed a report"}
 
