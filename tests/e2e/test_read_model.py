@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.posts.rows import load_page
-from parley.store.rawsql import Reader, Row, SessionReader, Sql
+from parley.store.rawsql import Reader, Row, Sql
+from parley.store.rawwrite import SessionSql
 from support.clients import Clients, TestUser, eventually
 from support.database import ServerDatabase
 from support.forms import submit
@@ -84,7 +85,7 @@ def test_a_page_loads_in_a_fixed_number_of_statements(clients: Clients,
 
     def statements(page_ids: list[int]) -> tuple[int, int]:
         async def load(session: AsyncSession) -> tuple[int, int]:
-            reader = CountingReader(SessionReader(session))
+            reader = CountingReader(SessionSql(session))
             page = await load_page(reader, int(viewer.id), ids=page_ids, people=True)
             return reader.statements, len(page.posts)
 

@@ -18,7 +18,7 @@ from parley.store.database import Database
 from parley.store.dialect import POSTGRESQL, SQLITE, dialect_of, dialect_of_url, engine_url
 from parley.store.migrate import migrate
 from parley.store.rawsql import PerRow, RowColumn, Sql
-from parley.store.rawwrite import writer_of
+from parley.store.rawwrite import SessionSql, writer_of
 from support.server import fresh_database
 
 
@@ -131,5 +131,26 @@ def test_notify_wakes_listeners_of_other_processes_at_commit(tmp_path: Path) -> 
             await asyncio.wait_for(woken.wait(), 10)
         finally:
             await listener.stop()
+
+    _on_test_database(tmp_path, check)
+
+
+def test_session_sql_sees_the_session_s_own_uncommitted_rows(tmp_path: Path) -> None:
+    names = Sql("SELECT name FROM tags WHERE name IN ('owls', 'bats') ORDER BY name")
+
+    async def check(db: Database) -> None:
+        async with db.write() as session:
+            session.add(Tag(id=new_id(), name="owls", display_name="owls"))  # flushed first
+            raw = SessionSql(session)
+            assert [row[0] for row in await raw.fetch(names, {})] == ["owls"]
+            writer = await writer_of(session)
+            assert writer is await writer_of(session)
+            await writer.execute(Sql("INSERT INTO tags (id, name, display_name, created_at) "
+                                     "VALUES (:id, 'bats', 'bats', :now)"),
+                                 {"id": new_id(), "now": utcnow()})
+            assert [row[0] for row in await raw.fetch(names, {})] == ["bats", "owls"]
+        async with db.read() as session:  # a read session: through it, on any backend
+            assert [row[0] for row in await SessionSql(session).fetch(names, {})] == [
+                "bats", "owls"]
 
     _on_test_database(tmp_path, check)

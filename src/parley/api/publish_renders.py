@@ -15,7 +15,8 @@ from parley.notifications.models import Notification
 from parley.notifications.rows import notification_page, notification_row_of
 from parley.posts.rows import PostRow, load_page
 from parley.store.database import Database
-from parley.store.rawsql import Reader, SessionReader
+from parley.store.rawsql import Reader
+from parley.store.rawwrite import SessionSql
 
 
 class BatchRenders:
@@ -46,7 +47,7 @@ class BatchRenders:
         """A post and its Status as a signed-out viewer sees it (None: gone)."""
         if self.reader is None:
             async with self.db.read() as session:
-                page = await load_page(SessionReader(session), None, ids=[post_id])
+                page = await load_page(SessionSql(session), None, ids=[post_id])
                 if not page.posts:
                     return None
                 [status] = await render_post_page(page, settings=self.settings)

@@ -72,7 +72,7 @@ _IDENTIFY = Sql(
 
 async def identify(reader: Reader, raw_token: str) -> TokenIdentity | None:
     """The token `raw_token` names, if usable; on any reader (the raw read path, or a
-    request's session through SessionReader). Not cached, so a revocation takes effect at
+    request's session through SessionSql). Not cached, so a revocation takes effect at
     once (one lookup costs ~30 µs)."""
     rows = await reader.fetch(_IDENTIFY, {"digest": digest(raw_token), "now": reader_now(reader)})
     if not rows:

@@ -1,7 +1,7 @@
 """Backend-neutral raw SQL for the hot read paths: SQL text written once with `:name`
 parameters (and Fragments: a rule's SQLAlchemy Core definition compiled once per dialect), run
-on the bare driver (a synchronous sqlite3 read connection, or asyncpg) or, for callers that
-already hold an ORM session, through that session; rows come back as tuples."""
+on the bare driver (a synchronous sqlite3 read connection, or asyncpg; inside an ORM
+session's transaction: store/rawwrite's SessionSql); rows come back as tuples."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import CompoundSelect, Select, cast, literal_column, select, text
+from sqlalchemy import CompoundSelect, Select, cast, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect as SqlDialect
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from parley.store.dialect import POSTGRESQL, SQLITE, Dialect, dialect_of
+from parley.store.dialect import POSTGRESQL, SQLITE, Dialect
 
 Row = Sequence[Any]
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -244,25 +243,6 @@ class PgReader:
 def pg_value(value: Any) -> Any:
     """A parameter as asyncpg takes it (arrays as lists)."""
     return list(value) if isinstance(value, tuple | set | frozenset) else value
-
-
-class SessionReader:
-    """The same statements through an ORM session: for callers inside a transaction of
-    their own (a write that renders what it just made must read its own uncommitted rows)."""
-
-    shared = False
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.dialect = dialect_of(session)
-
-    async def fetch(self, sql: Sql, params: Mapping[str, Any]) -> list[Row]:
-        if self.dialect is SQLITE:
-            result = await self.session.execute(text(sql.sqlite), sqlite_params(params))
-        else:
-            result = await self.session.execute(
-                text(sql.pg_named), {key: pg_value(value) for key, value in params.items()})
-        return list(result.tuples().all())
 
 
 @dataclass(frozen=True, slots=True)

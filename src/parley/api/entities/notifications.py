@@ -23,7 +23,8 @@ from parley.notifications.rows import (
     notification_row_of,
 )
 from parley.store.database import Database
-from parley.store.rawsql import SessionReader, iso_of
+from parley.store.rawsql import iso_of
+from parley.store.rawwrite import SessionSql
 
 Reports = Mapping[int, dict[str, Any]]
 
@@ -105,7 +106,7 @@ async def render_notifications(session: AsyncSession, notifications: Sequence[No
                                *, viewer_id: int, settings: Settings) -> list[dict[str, Any]]:
     """render_notification_rows for ORM notifications, reading through the caller's
     session (as render_statuses does for posts)."""
-    page = await notification_page(SessionReader(session), viewer_id,
+    page = await notification_page(SessionSql(session), viewer_id,
                                    [notification_row_of(n) for n in notifications])
     reports = await render_reports(session, (n.report_id for n in page.rows), settings)
     return await render_notification_rows(page, viewer_id=viewer_id, settings=settings,

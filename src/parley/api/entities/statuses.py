@@ -14,7 +14,8 @@ from parley.config import Settings
 from parley.lib.text import tag_url
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import MentionRow, PostPage, PostRow, RowBatch, load_page, post_row_of
-from parley.store.rawsql import Reader, SessionReader, iso_of
+from parley.store.rawsql import Reader, iso_of
+from parley.store.rawwrite import SessionSql
 
 
 @dataclass
@@ -156,7 +157,7 @@ async def render_statuses(session: AsyncSession, posts: Sequence[Post], *,
     DELETE /statuses/:id does, for redrafting)."""
     if not posts:
         return []
-    rendered = await render_rows(SessionReader(session), [post_row_of(post) for post in posts],
+    rendered = await render_rows(SessionSql(session), [post_row_of(post) for post in posts],
                                  viewer_id=viewer_id, settings=settings,
                                  filter_context=filter_context)
     if with_source:

@@ -11,7 +11,7 @@ from parley.http.deps import DbSession
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import VISIBILITIES
-from parley.store.rawsql import SessionReader
+from parley.store.rawwrite import SessionSql
 from parley.web.forms import form_fields, local_moment, parse_id, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
@@ -30,7 +30,7 @@ async def _context_post(page: Page, db: DbSession, raw_id: str | None) -> PostVi
         post = await posts.get_proper_post(db, post_id, viewer_id=page.account.id)
     except NotFound:
         return None
-    return await post_view(SessionReader(db), post.id, viewer_id=page.account.id)
+    return await post_view(SessionSql(db), post.id, viewer_id=page.account.id)
 
 
 async def compose_page(page: Page, db: DbSession, draft: dict[str, str], *,
@@ -138,6 +138,6 @@ async def act(post_id: str, action: str, page: PageContext, db: DbSession) -> Re
         if action == "delete":
             return page.render("_removed.html", message="Post deleted.")
         post = await posts.get_proper_post(db, parsed, viewer_id=account.id)
-        view = await post_view(SessionReader(db), post.id, viewer_id=account.id)
+        view = await post_view(SessionSql(db), post.id, viewer_id=account.id)
         return page.render("_actions.html", p=view)
     return page.redirect(safe_next(fields.get("next"), default="/"))

@@ -24,7 +24,7 @@ from parley.lists.service import get_list
 from parley.posts.models import Post
 from parley.posts.visibility import feed_visible
 from parley.store.database import Database
-from parley.store.rawsql import SessionReader
+from parley.store.rawwrite import SessionSql
 from parley.streaming import channels
 from parley.streaming.broker import Broker, Subscription
 from parley.timelines.service import tag_key
@@ -50,7 +50,7 @@ async def _fragment(session: AsyncSession, page: Page, post_id: int, template: s
                                                        feed_visible(viewer)))
     if found is None:
         return None
-    views = await post_views(SessionReader(session), viewer_id=viewer, ids=[found])
+    views = await post_views(SessionSql(session), viewer_id=viewer, ids=[found])
     return page.render_text(template, p=views[0]) if views else None
 
 

@@ -16,7 +16,7 @@ from parley.notifications.service import NotificationFilter, list_notifications
 from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social import service as social
-from parley.store.rawsql import SessionReader
+from parley.store.rawwrite import SessionSql
 from parley.web.forms import form_fields, page_request, parse_id, safe_next
 from parley.web.render import PageContext
 from parley.web.routing import WebRoute
@@ -89,7 +89,7 @@ async def notifications(page: PageContext, db: DbSession) -> Response:
     post_ids = {n.post_id for n in rows if n.post_id is not None}
     found = list((await db.scalars(select(Post.id).where(
         Post.id.in_(post_ids), visible_to(account.id)))).all()) if post_ids else []
-    loaded = await load_views(SessionReader(db), viewer_id=account.id, ids=found)
+    loaded = await load_views(SessionSql(db), viewer_id=account.id, ids=found)
     views = {v.id: v for v in page_views(loaded)}
     # A repost notification is about the reposted post: key its view by the repost's id too.
     for post in loaded.posts:

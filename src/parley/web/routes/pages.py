@@ -18,7 +18,8 @@ from parley.posts.rows import PostRow, RowBatch
 from parley.posts.threads import RowContext, thread_context_rows
 from parley.social import service as social
 from parley.social.exclusions import fill_exclusions
-from parley.store.rawsql import Reader, SessionReader
+from parley.store.rawsql import Reader
+from parley.store.rawwrite import SessionSql
 from parley.timelines.account import AccountPostsFilter, account_rows
 from parley.web.forms import page_request, parse_id
 from parley.web.render import Page, PageContext
@@ -60,7 +61,7 @@ async def profile(acct: str, page: PageContext, db: DbSession) -> Response:
     request = page_request(page.request)
     if tab != "media":  # media attachments arrive with the media domain
         # The API's account read (timelines/account.py account_rows), rendered from its rows.
-        reader = SessionReader(db)
+        reader = SessionSql(db)
         filters = AccountPostsFilter(exclude_replies=tab == "posts")
         rows, batch = await account_rows(reader, account.id, viewer_id=viewer_id(page),
                                          page=request, filters=filters)
@@ -110,7 +111,7 @@ async def conversation(acct: str, post_id: str, page: PageContext, db: DbSession
     if parsed is None:
         raise NotFound()
     # The API's context read (posts/threads.py thread_context_rows), rendered from its rows.
-    reader = SessionReader(db)
+    reader = SessionSql(db)
     context = await thread_context_rows(reader, post_id=parsed, viewer_id=viewer_id(page))
     post = context.post
     author = context.batch.accounts.get(post.account_id)

@@ -13,7 +13,7 @@ from parley.search import service as search_service
 from parley.search.service import SearchRequest, SearchResults
 from parley.social import blocks
 from parley.social import service as social
-from parley.store.rawsql import SessionReader
+from parley.store.rawwrite import SessionSql
 from parley.web.forms import form_fields, parse_id, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
@@ -66,5 +66,5 @@ async def search(page: PageContext, db: DbSession) -> Response:
     return page.render(
         "search.html", query=query, people=[account_view(a) for a in results.accounts],
         tags=[tag.display_name for tag in results.tags],
-        posts=await post_views(SessionReader(db), viewer_id=viewer,
+        posts=await post_views(SessionSql(db), viewer_id=viewer,
                                ids=[post.id for post in results.posts]))

@@ -13,7 +13,7 @@ from parley.http.deps import DbSession
 from parley.lists import service as lists
 from parley.posts.models import Post
 from parley.posts.rows import PostRow
-from parley.store.rawsql import SessionReader
+from parley.store.rawwrite import SessionSql
 from parley.timelines import service as timelines
 from parley.timelines.home import home_rows
 from parley.web.forms import page_request, parse_id
@@ -33,7 +33,7 @@ async def timeline_page(page: Page, db: DbSession, found: Sequence[Post] | Seque
     viewer = page.account.id if page.account else None
     ids = [post.id for post in found]
     if views is None:
-        views = await post_views(SessionReader(db), viewer_id=viewer, ids=ids)
+        views = await post_views(SessionSql(db), viewer_id=viewer, ids=ids)
     ids = cursors if cursors is not None else ids
     request = page_request(page.request)
     older = ids[-1] if ids and len(ids) == request.limit else None
@@ -47,7 +47,7 @@ async def home(page: PageContext, db: DbSession) -> Response:
     account = page.require_account()
     # The API's home read (hybrid fan-out merge, cap fallback) through this page's session,
     # rendered from the rows and batch it read, as the API renders them.
-    reader = SessionReader(db)
+    reader = SessionSql(db)
     rows, batch = await home_rows(
         reader, viewer_id=account.id, page=page_request(page.request),
         home_cap=page.settings.home_cap, broadcasts=page.settings.broadcast_threshold > 0)

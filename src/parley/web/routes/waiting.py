@@ -11,7 +11,7 @@ from starlette.responses import Response
 from parley.conversations import threads
 from parley.errors import NotFound
 from parley.http.deps import DbSession
-from parley.store.rawsql import SessionReader
+from parley.store.rawwrite import SessionSql
 from parley.timelines import service as timelines
 from parley.waiting import service as waiting_service
 from parley.web.forms import form_fields, page_request, parse_id, safe_next
@@ -42,7 +42,7 @@ async def conversation_views(db: DbSession, summaries: list[threads.ThreadSummar
     """Views of a page of conversations, their posts rendered in one batch."""
     wanted = [post.id for s in summaries for post in ([s.root] if s.root else []) + s.newest]
     views = {view.id: view
-             for view in await post_views(SessionReader(db), viewer_id=viewer, ids=wanted)}
+             for view in await post_views(SessionSql(db), viewer_id=viewer, ids=wanted)}
     return [ConversationView(
         thread_id=s.thread_id, latest_id=s.latest_id, posts_count=s.posts_count,
         root=views.get(s.root.id) if s.root else None,
@@ -55,7 +55,7 @@ async def front_page(page: Page, db: DbSession) -> Response:
     found = await timelines.public_timeline(db, page=page_request(page.request),
                                             filters=timelines.FeedFilter(local=True))
     return page.render("front.html", posts=await post_views(
-        SessionReader(db), viewer_id=None, ids=[post.id for post in found]))
+        SessionSql(db), viewer_id=None, ids=[post.id for post in found]))
 
 
 @router.get("/")
@@ -75,7 +75,7 @@ async def waiting(page: PageContext, db: DbSession) -> Response:
     request = page_request(page.request)
     found = await waiting_service.waiting_posts(db, viewer_id=account.id, page=request)
     newer = found[-1].id if len(found) == request.limit else None
-    views = await post_views(SessionReader(db), viewer_id=account.id,
+    views = await post_views(SessionSql(db), viewer_id=account.id,
                              ids=[post.id for post in found])
     return page.render("waiting.html", posts=views, newer=newer)
 
@@ -109,7 +109,7 @@ async def message_thread(thread_id: str, page: PageContext, db: DbSession) -> Re
                                        viewer_id=account.id)
     if not found:
         raise NotFound()
-    views = await post_views(SessionReader(db), viewer_id=account.id,
+    views = await post_views(SessionSql(db), viewer_id=account.id,
                              ids=[post.id for post in found])
     people = {view.author.id: view.author for view in views}
     for view in views:
