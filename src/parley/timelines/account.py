@@ -53,7 +53,7 @@ async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: in
     return page.arrange(list((await session.scalars(page.apply(stmt, Post.id))).all()))
 
 
-# --- The raw read (store/rawsql; docs/architecture.md "The read path") ------------------------
+# --- The raw read (store/rawsql; docs/decisions.md "The read path") ------------------------
 
 MAX_POST_ID = (1 << 63) - 1
 _POST, _ORIGINAL = aliased(Post, name="p"), aliased(Post, name="o")

@@ -1,4 +1,4 @@
-"""The home timeline read (store/rawsql; docs/architecture.md "The read path"): the fan-out's
+"""The home timeline read (store/rawsql; docs/decisions.md "The read path"): the fan-out's
 entries, broadcast followees merged in, the home rules applied to the rows, and the fallback
 past the home cap."""
 
