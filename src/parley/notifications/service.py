@@ -42,9 +42,7 @@ from parley.notifications.policy import (
 from parley.notifications.requests import hold_as_request
 from parley.posts.models import Post
 from parley.posts.visibility import AccountRef, account_hidden, visible_to
-from parley.social.models import Mute
 from parley.store.rawwrite import insert_of, writer_of
-from parley.store.sql import alias_of
 
 
 def _recipient_state(recipient: ColumnElement[Any]) -> list[ColumnElement[Any]]:
@@ -52,15 +50,11 @@ def _recipient_state(recipient: ColumnElement[Any]) -> list[ColumnElement[Any]]:
     rules of notify() read: whether the sender (`n_sender`) is hidden from them, whether
     this activity already notified them, their open group key among `n_keys`, and their
     policy (the outer-joined NotificationPolicy, NULLs for the defaults)."""
-    mute = alias_of(Mute, "notify_mute")
     now = bindparam("n_now", type_=DateTime(timezone=True))
     sender = bindparam("n_sender", type_=BigInteger)
-    # Not visibility.muting(): that one reads the clock when it is built, this one is built
-    # once per process.
-    muted = exists(select(mute.id).where(
-        mute.account_id == recipient, mute.target_account_id == sender,
-        mute.notifications.is_(True), or_(mute.expires_at.is_(None), mute.expires_at > now)))
-    hidden = or_(account_hidden(recipient, sender, mutes="none"), muted)
+    # The clock is a parameter: this statement is built once per process, so a `now` read
+    # when it is built would stop timed mutes from ever ending.
+    hidden = account_hidden(recipient, sender, mutes="notifications", now=now)
     existing = exists(select(Notification.id).where(
         Notification.account_id == recipient, Notification.type == bindparam("n_type"),
         Notification.from_account_id == sender,
