@@ -116,12 +116,12 @@ def test_hashtags_by_prefix(clients: Clients, http: httpx.Client) -> None:
     [tag] = me.api.search_v2(f"{stem}ing", result_type="hashtags")["hashtags"]
     assert tag["url"].endswith(f"/tags/{stem}ing") and len(tag["history"]) == 7
     assert tag["history"][0]["uses"] == "1"
-    # A valid name nobody used yet is offered too, unless only reviewed tags are wanted.
+    # The exact match comes first only when the tag exists (Mastodon's ensure_exact_match).
     fresh = http.get("/api/v2/search", headers=bearer(me),
                      params={"q": f"{stem}zz", "type": "hashtags"}).json()["hashtags"]
-    assert [(t["id"], t["name"]) for t in fresh] == [("", f"{stem}zz")]
-    assert me.api.search_v2(f"{stem}zz", result_type="hashtags",
-                            exclude_unreviewed=True)["hashtags"] == []
+    assert fresh == []
+    names = [t["name"] for t in me.api.search_v2(f"#{stem}p")["hashtags"]]
+    assert names == [f"{stem}party"]
     anonymous = clients.anonymous().search_v2(stem, result_type="hashtags")["hashtags"]
     assert [t["name"] for t in anonymous][:1] == [stem]
 
@@ -169,3 +169,41 @@ def test_search_bad_input(clients: Clients, http: httpx.Client) -> None:
     writer = clients.new_user("swrite", scopes=["write", "read:accounts"])
     with pytest.raises(MastodonAPIError):
         writer.api.search_v2("anything")
+
+
+def test_a_lone_tag_or_handle_searches_no_statuses(clients: Clients) -> None:
+    me, other = clients.new_user("slone"), clients.new_user("slone")
+    stem = f"lonely{next(_words)}"
+    key = word()
+    other.api.status_post(f"about #{stem} and @{me.username} {key}")
+    assert me.api.search_v2(f"#{stem}")["statuses"] == []
+    assert [t["name"] for t in me.api.search_v2(f"#{stem}")["hashtags"]] == [stem]
+    assert me.api.search_v2(f"#{stem}")["accounts"] == []
+    handle = me.api.search_v2(f"@{me.username}")
+    assert handle["statuses"] == [] and handle["hashtags"] == []
+    assert ids(handle["accounts"])[:1] == [me.id]
+    assert len(me.api.search_v2(f"{key} about")["statuses"]) == 1  # words still do
+
+
+def test_resolve_finds_a_blocked_account_by_its_exact_handle(clients: Clients) -> None:
+    me, blocked, blocker = (clients.new_user(n) for n in ("sres", "sresb", "sresx"))
+    me.api.account_block(blocked.id)
+    blocker.api.account_block(me.id)
+    assert me.api.search_v2(blocked.username, result_type="accounts")["accounts"] == []
+    found = me.api.search_v2(f"@{blocked.username}", result_type="accounts", resolve=True)
+    assert ids(found["accounts"]) == [blocked.id]
+    # Someone who blocks the searcher stays out of sight, handle or not.
+    assert me.api.search_v2(blocker.username, result_type="accounts",
+                            resolve=True)["accounts"] == []
+
+
+def test_scheduled_at_errors_are_mastodons(clients: Clients, http: httpx.Client) -> None:
+    me = clients.new_user("ssched")
+    bad = http.post("/api/v1/statuses", headers=bearer(me),
+                    json={"status": "later", "scheduled_at": "next tuesday"})
+    assert (bad.status_code, bad.json()) == (422, {"error": "Record invalid"})
+    assert me.api.account(me.id)["statuses_count"] == 0
+    # A moment already gone posts at once, as Mastodon does.
+    past = http.post("/api/v1/statuses", headers=bearer(me),
+                     json={"status": "now", "scheduled_at": "2020-01-01T00:00:00Z"})
+    assert past.status_code == 200 and past.json()["content"] == "<p>now</p>"

@@ -12,6 +12,10 @@ from parley.lib.timefmt import utcnow
 from parley.store.database import Base
 from parley.store.sql import partial_index_where
 
+# Who may quote a post (Mastodon 4.5): the values of posts.quote_policy and of an
+# account's default; posts/quotes.py holds the rule.
+QUOTE_POLICIES = ("public", "followers", "nobody")
+
 
 class Account(Base):
     """A profile, local (domain NULL) or remote; counters are kept right transactionally."""
@@ -43,6 +47,12 @@ class Account(Base):
     default_privacy: Mapped[str] = mapped_column(String(16), default="public")
     default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     default_language: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Who may quote new posts unless a post says otherwise (QUOTE_POLICIES; posts/quotes.py).
+    default_quote_policy: Mapped[str] = mapped_column(String(16), default="public",
+                                                      server_default="public")
+    # Sites allowed to credit this account as an author (Mastodon 4.4's fediverse:creator).
+    attribution_domains: Mapped[list[str]] = mapped_column(JSON, default=list,
+                                                           server_default="[]")
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     following_count: Mapped[int] = mapped_column(Integer, default=0)
     posts_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.links import VERIFY_PROFILE_LINKS, ProfileLinks, needs_verification
-from parley.accounts.models import Account, User
+from parley.accounts.models import QUOTE_POLICIES, Account, User
 from parley.accounts.passwords import hash_password, verify_password
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
@@ -103,8 +103,26 @@ class ProfileChanges:
     indexable: bool | None = None
     fields: list[dict[str, str]] | None = None
     privacy: str | None = None
+    quote_policy: str | None = None
+    attribution_domains: list[str] | None = None
     sensitive: bool | None = None
     language: str | None = None
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+MAX_ATTRIBUTION_DOMAINS = 100
+
+
+def attribution_domains(raw: list[str]) -> list[str]:
+    """Host names, lower-cased and each once, at most 100 (as Mastodon checks them)."""
+    domains = list(dict.fromkeys(d.strip().lower() for d in raw if d.strip()))
+    if len(domains) > MAX_ATTRIBUTION_DOMAINS:
+        raise Invalid("Validation failed: Attribution domains too many (maximum is 100)")
+    for domain in domains:
+        if not _DOMAIN.match(domain):
+            raise Invalid(f"Validation failed: Attribution domains {domain} is not a valid "
+                          "domain")
+    return domains
 
 
 def _apply_simple(account: Account, changes: ProfileChanges) -> None:
@@ -112,7 +130,7 @@ def _apply_simple(account: Account, changes: ProfileChanges) -> None:
         "display_name": changes.display_name, "locked": changes.locked, "bot": changes.bot,
         "discoverable": changes.discoverable, "indexable": changes.indexable,
         "default_privacy": changes.privacy, "default_sensitive": changes.sensitive,
-        "default_language": changes.language,
+        "default_language": changes.language, "default_quote_policy": changes.quote_policy,
     }
     for attribute, value in simple.items():
         if value is not None:
@@ -139,6 +157,10 @@ async def update_profile(session: AsyncSession, account: Account, changes: Profi
         account.note = plain_to_html(changes.note)
     if changes.privacy is not None and changes.privacy not in ("public", "unlisted", "private"):
         raise Invalid("Validation failed: source[privacy] is not a valid visibility")
+    if changes.quote_policy is not None and changes.quote_policy not in QUOTE_POLICIES:
+        raise Invalid("Validation failed: source[quote_policy] is not a valid quote policy")
+    if changes.attribution_domains is not None:
+        account.attribution_domains = attribution_domains(changes.attribution_domains)
     if changes.fields is not None:
         if len(changes.fields) > MAX_FIELDS:
             raise Invalid(f"Validation failed: at most {MAX_FIELDS} profile fields")

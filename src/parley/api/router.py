@@ -19,6 +19,7 @@ from parley.api.v1 import (
     markers,
     notification_requests,
     notifications,
+    quotes,
     reports,
     scheduled_statuses,
     status_edits,
@@ -45,4 +46,5 @@ api_router.include_router(search_v2.router)
 api_router.include_router(filters_v2.router)
 api_router.include_router(nodeinfo.router)
 api_router.include_router(status_edits.router)
+api_router.include_router(quotes.router)
 api_router.include_router(parley_api.router)

@@ -9,7 +9,7 @@ import nh3
 ALLOWED_TAGS = {"p", "br", "a", "span", "strong", "em", "b", "i", "u", "s", "del", "code",
                 "pre", "blockquote", "ul", "ol", "li"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "rel", "class", "target", "translate"},
-                      "span": {"class", "translate"}}
+                      "span": {"class", "translate"}, "p": {"class"}}
 
 
 def sanitise(untrusted: str) -> str:

@@ -298,8 +298,9 @@ async def notify_post_edited(session: AsyncSession, *, post: Post) -> None:
     for account_id in reposters:
         await _renotify(session, recipient_id=account_id, from_account_id=post.account_id,
                         type="update", post_id=post.id)
+    # A revoked quote no longer shows the post: its author is not told of edits.
     quotes = (await session.execute(select(Post.id, Post.account_id).where(
-        Post.quote_of_id == post.id))).tuples().all()
+        Post.quote_of_id == post.id, Post.quote_state == "accepted"))).tuples().all()
     for quote_id, account_id in quotes:
         await _renotify(session, recipient_id=account_id, from_account_id=post.account_id,
                         type="quoted_update", post_id=quote_id)

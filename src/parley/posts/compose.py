@@ -20,6 +20,7 @@ from parley.events.posts import PostCreated, PostDeleted
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
+from parley.posts import quotes
 from parley.posts.counters import bump
 from parley.posts.lookup import get_post, get_proper_post
 from parley.posts.models import (
@@ -49,6 +50,7 @@ class Draft:
     language: str | None = None
     in_reply_to_id: int | None = None
     quote_of_id: int | None = None
+    quote_policy: str | None = None
     application_id: int | None = None
     idempotency_key: str | None = None
     has_media: bool = False
@@ -67,6 +69,8 @@ class Author(Protocol):
     def default_language(self) -> str | None: ...
     @property
     def default_sensitive(self) -> bool: ...
+    @property
+    def default_quote_policy(self) -> str: ...
 
 
 def post_urls(settings: Settings, username: str, post_id: int) -> tuple[str, str]:
@@ -108,17 +112,6 @@ async def _replayed(session: AsyncSession, author_id: int, key: str | None) -> P
         await session.flush()
         return None
     return await session.get(Post, row.post_id)
-
-
-async def _quote_target(session: AsyncSession, quote_of_id: int | None, author_id: int
-                        ) -> Post | None:
-    """Only posts the author may see can be quoted, and others' private posts never."""
-    if quote_of_id is None:
-        return None
-    quoted = await get_proper_post(session, quote_of_id, viewer_id=author_id)
-    if quoted.visibility not in DISTRIBUTABLE and quoted.account_id != author_id:
-        raise Forbidden("Only public and unlisted posts can be quoted")
-    return quoted
 
 
 async def _reply_target(session: AsyncSession, in_reply_to_id: int | None, author_id: int
@@ -210,6 +203,9 @@ def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: st
         "thread_id": parent.thread_id if parent else post_id, "repost_of_id": None,
         "quote_of_id": quoted.id if quoted else None, "application_id": draft.application_id,
         "replies_count": 0, "reposts_count": 0, "likes_count": 0, "quotes_count": 0,
+        "quote_policy": quotes.policy_for(draft.quote_policy, visibility,
+                                          author.default_quote_policy),
+        "quote_state": quotes.ACCEPTED if quoted else None,
         "created_at": utcnow(), "edited_at": None,
     }
 
@@ -250,14 +246,17 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
         return replayed
     visibility, language = validate_draft(draft, author, settings)
     parent = await _reply_target(session, draft.in_reply_to_id, author.id)
-    quoted = await _quote_target(session, draft.quote_of_id, author.id)
+    quoted = await quotes.quote_target(session, draft.quote_of_id, author.id)
+    visibility = quotes.quote_visibility(visibility, quoted)
     parsed = post_text.parse(draft.text)
     accounts = await _resolve_mentions(session, settings, parsed.mentions)
     links = {handle: post_text.MentionLink(url=account.url, username=account.username)
              for handle, account in accounts.items()}
     rendered = post_text.render(draft.text, base_url=settings.base_url, mentions=links)
+    content = quotes.with_fallback(rendered.html, draft.text,
+                                   quotes.url_of(quoted) if quoted else None)
     row = _new_row(draft, author, settings, visibility=visibility, language=language,
-                   content=rendered.html, parent=parent, quoted=quoted)
+                   content=content, parent=parent, quoted=quoted)
     post = await _insert_post(session, row)
     mentioned = list({account.id: account for account in accounts.values()}.values())
     if mentioned:
@@ -282,7 +281,7 @@ async def _uncount_post(session: AsyncSession, post: Post) -> None:
         return
     if post.in_reply_to_id is not None:
         await bump(session, Post.replies_count, post.in_reply_to_id, -1)
-    if post.quote_of_id is not None:
+    if post.quote_of_id is not None and post.quote_state == quotes.ACCEPTED:
         await bump(session, Post.quotes_count, post.quote_of_id, -1)
 
 

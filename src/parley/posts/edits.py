@@ -15,6 +15,7 @@ from parley.events.posts import PostEdited
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
+from parley.posts import quotes
 from parley.posts.compose import Draft, Mentioned, _attach_tags, _resolve_mentions, validate_draft
 from parley.posts.lookup import get_post
 from parley.posts.models import Mention, Post, PostEdit, PostTag
@@ -28,6 +29,7 @@ class Revision:
     spoiler_text: str | None = None
     sensitive: bool | None = None
     language: str | None = None
+    quote_policy: str | None = None
 
 
 def _version(post: Post, *, at: object = None) -> PostEdit:
@@ -60,6 +62,14 @@ async def _remention(session: AsyncSession, settings: Settings, post: Post, text
     return html, added
 
 
+async def _quoted_url(session: AsyncSession, post: Post) -> str | None:
+    """The quoted post's address, for the fallback paragraph an edit keeps."""
+    if post.quote_of_id is None:
+        return None
+    quoted = await session.get(Post, post.quote_of_id)
+    return quotes.url_of(quoted) if quoted is not None else None
+
+
 async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account,
                     post_id: int, revision: Revision) -> Post:
     """Replace a post's text (only its author may), keeping every version; PostEdited's
@@ -74,6 +84,9 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
     if not await _has_history(session, post.id):
         session.add(_version(post, at=post.created_at))  # the original, as first posted
     html, added = await _remention(session, settings, post, revision.text)
+    html = quotes.with_fallback(html, revision.text, await _quoted_url(session, post))
+    post.quote_policy = quotes.policy_for(revision.quote_policy or post.quote_policy,
+                                          post.visibility, None)
     post.text, post.content, post.spoiler_text = revision.text, html, spoiler
     post.language = language
     if revision.sensitive is not None or spoiler.strip():

@@ -72,6 +72,11 @@ class Post(Base):
     reposts_count: Mapped[int] = mapped_column(Integer, default=0)
     likes_count: Mapped[int] = mapped_column(Integer, default=0)
     quotes_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Who may quote this post (posts/quotes.py), and, on a quote, the state of its quote
+    # (accepted, revoked): it outlives the quoted post, whose deletion empties quote_of_id.
+    quote_policy: Mapped[str] = mapped_column(String(16), default="public",
+                                              server_default="public")
+    quote_state: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 

@@ -27,7 +27,8 @@ POST_COLUMNS = (
     "p.id, p.account_id, p.domain, p.uri, p.url, p.content, p.spoiler_text, p.sensitive, "
     "p.language, p.visibility, p.in_reply_to_id, p.in_reply_to_account_id, p.repost_of_id, "
     "p.quote_of_id, p.application_id, p.replies_count, p.reposts_count, p.likes_count, "
-    "p.quotes_count, p.created_at, p.edited_at, p.thread_id, ap.name, ap.website")
+    "p.quotes_count, p.created_at, p.edited_at, p.thread_id, p.quote_policy, p.quote_state, "
+    "ap.name, ap.website")
 POST_FROM_APPS = "LEFT JOIN oauth_applications ap ON ap.id = p.application_id"
 
 # posts/visibility.py visible_to(:viewer) for the post `p`, as 1/0 on both backends.
@@ -41,10 +42,13 @@ ACCOUNT_COLUMNS = (
 # What every post read selects: the post, its app, its visibility to :viewer, its author.
 POST_SELECT = f"{POST_COLUMNS}, {VISIBLE_SQL}, {ACCOUNT_COLUMNS}"
 POST_JOINS = f"JOIN accounts a ON a.id = p.account_id {POST_FROM_APPS}"
-POST_WIDTH = 25  # columns of PostRow; the author's AccountRow follows
+POST_WIDTH = 27  # columns of PostRow; the author's AccountRow follows
 
 POSTS_BY_IDS = Sql(f"SELECT {POST_SELECT} FROM posts p {POST_JOINS} WHERE p.id IN_IDS(:ids)")
 ACCOUNTS_BY_IDS = Sql(f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN_IDS(:ids)")
+# Which of these authors the viewer follows: asked only for posts quotable by followers.
+FOLLOWED_AMONG = Sql("SELECT target_account_id FROM follows WHERE account_id = :viewer "
+                     "AND state = 'accepted' AND target_account_id IN_IDS(:ids)")
 APPS_BY_IDS = Sql("SELECT id, name, website FROM oauth_applications WHERE id IN_IDS(:ids)")
 # Mentions (kind 0), tags (1) and the viewer's likes (2), bookmarks (3), reposts (4) and
 # pins (5) of a set of posts, in one statement.
@@ -100,6 +104,8 @@ class PostRow(NamedTuple):
     created_at: datetime | str
     edited_at: datetime | str | None
     thread_id: int
+    quote_policy: str = "public"
+    quote_state: str | None = None
     app_name: str | None = None
     app_website: str | None = None
     visible: Any = 1
@@ -151,7 +157,8 @@ def post_row_of(post: Any) -> PostRow:
         post.spoiler_text, post.sensitive, post.language, post.visibility,
         post.in_reply_to_id, post.in_reply_to_account_id, post.repost_of_id, post.quote_of_id,
         post.application_id, post.replies_count, post.reposts_count, post.likes_count,
-        post.quotes_count, post.created_at, post.edited_at, post.thread_id)
+        post.quotes_count, post.created_at, post.edited_at, post.thread_id, post.quote_policy,
+        post.quote_state)
 
 
 def ids_of(values: Iterable[int | None]) -> set[int]:
@@ -175,6 +182,8 @@ class RowBatch:
     reposted: set[int] = field(default_factory=set)
     bookmarked: set[int] = field(default_factory=set)
     pinned: set[int] = field(default_factory=set)
+    # Authors the viewer follows, known for the authors of posts quotable by followers.
+    followed: set[int] = field(default_factory=set)
     # Whether the viewer has filters at all, when known (no need to look them up if not).
     has_filters: bool | None = None
 
@@ -232,6 +241,17 @@ class RowBatch:
             for row in await self.reader.fetch(ACCOUNTS_BY_IDS, {"ids": wanted}):
                 self.accounts[row[0]] = AccountRow(*row)
 
+    async def load_followed(self, posts: Iterable[PostRow]) -> None:
+        """Whether the viewer follows the authors whose posts only followers may quote (one
+        statement, and none for a page without such posts)."""
+        if self.viewer_id is None:
+            return
+        wanted = {post.account_id for post in posts if post.quote_policy == "followers"
+                  and post.account_id != self.viewer_id}
+        if wanted:
+            self.followed.update(row[0] for row in await self.reader.fetch(
+                FOLLOWED_AMONG, {"viewer": self.viewer_id, "ids": list(wanted)}))
+
     async def load_apps(self, posts: Iterable[PostRow]) -> None:
         wanted = [i for i in ids_of(post.application_id for post in posts)
                   if i not in self.apps]
@@ -249,18 +269,21 @@ class RowBatch:
         for post in posts:
             self.posts.setdefault(post.id, post)
         originals = ids_of(post.repost_of_id for post in posts)
-        quoted = ids_of(post.quote_of_id for post in posts if post.repost_of_id is None)
+        quoted = ids_of(post.quote_of_id for post in posts
+                        if post.repost_of_id is None and post.quote_state == "accepted")
         await self.load_posts((originals - known) | quoted)
         # One level down: quotes of the originals, and the quoted posts' own quotes (for
         # those only the visibility flag is used: shown shallow).
         second = [self.posts[i] for i in originals | quoted if i in self.posts]
-        await self.load_posts(ids_of(post.quote_of_id for post in second))
+        await self.load_posts(ids_of(post.quote_of_id for post in second
+                                     if post.quote_state == "accepted"))
         every: dict[int, PostRow] = {post.id: post for post in posts}
         for i in originals:
             if i in self.posts:
                 every[i] = self.posts[i]
         for post in [*posts, *(self.posts[i] for i in originals if i in self.posts)]:
-            target = self.posts.get(post.quote_of_id) if post.quote_of_id else None
+            accepted = post.quote_of_id and post.quote_state == "accepted"
+            target = self.posts.get(post.quote_of_id) if accepted else None
             if target is not None and target.visible:
                 every[target.id] = target
         rendered = list(every.values())
@@ -271,6 +294,7 @@ class RowBatch:
             authors |= {m.id for post in rendered for m in self.mentions.get(post.id, ())}
         await self.load_accounts(authors)
         await self.load_apps(rendered)
+        await self.load_followed(rendered)
         return rendered
 
 

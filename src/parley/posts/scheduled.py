@@ -33,12 +33,19 @@ _DUE_SLACK = timedelta(seconds=1)
 
 
 def parse_scheduled_at(raw: str) -> datetime:
-    """An ISO 8601 moment (UTC when it names no zone); Invalid when it is not one."""
+    """An ISO 8601 moment (UTC when it names no zone); Invalid when it is not one, with the
+    words Mastodon answers (its ArgumentError becomes a bare RecordInvalid), which clients
+    compare."""
     try:
         moment = datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise Invalid("Validation failed: Scheduled at is not a date and time") from None
+        raise Invalid("Record invalid") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def is_past(when: datetime) -> bool:
+    """A post scheduled for a moment already gone is posted at once, as Mastodon does."""
+    return when <= utcnow()
 
 
 async def _check_time(session: AsyncSession, account_id: int, when: datetime, *,
@@ -56,10 +63,10 @@ async def _check_time(session: AsyncSession, account_id: int, when: datetime, *,
     waiting, that_day = int(counts[0]), int(counts[1])
     if waiting >= MAX_WAITING:
         raise Invalid("Validation failed: Scheduled at You have exceeded the limit of "
-                      "scheduled statuses")
+                      f"{MAX_WAITING} scheduled statuses")
     if that_day >= MAX_PER_DAY:
         raise Invalid("Validation failed: Scheduled at You have exceeded the limit of "
-                      "scheduled statuses per day")
+                      f"{MAX_PER_DAY} scheduled statuses for today")
 
 
 def _params(draft: Draft, visibility: str, language: str | None) -> dict[str, Any]:
@@ -67,6 +74,7 @@ def _params(draft: Draft, visibility: str, language: str | None) -> dict[str, An
     return {"text": draft.text, "spoiler_text": draft.spoiler_text, "visibility": visibility,
             "sensitive": draft.sensitive, "language": language,
             "in_reply_to_id": draft.in_reply_to_id, "quoted_status_id": draft.quote_of_id,
+            "quote_approval_policy": draft.quote_policy,
             "application_id": draft.application_id, "idempotency": None,
             "scheduled_at": None, "with_rate_limit": False, "poll": None, "media_ids": None}
 
@@ -81,6 +89,7 @@ def _draft_of(params: dict[str, Any]) -> Draft:
                  visibility=params.get("visibility"), sensitive=params.get("sensitive"),
                  language=params.get("language"), in_reply_to_id=optional_id("in_reply_to_id"),
                  quote_of_id=optional_id("quoted_status_id"),
+                 quote_policy=params.get("quote_approval_policy"),
                  application_id=optional_id("application_id"))
 
 

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account
+from parley.accounts.service import find_by_acct
 from parley.config import Settings
 from parley.lib.paging import Page
 from parley.posts.models import Bookmark, Like, Mention, Post, Tag
 from parley.posts.visibility import account_hidden, not_blocked_or_muted, visible_to
 from parley.search.accounts import search_accounts
 from parley.search.fulltext import matching_posts, parse_text_query
+from parley.social.models import Block
 from parley.store.dialect import Dialect, dialect_of
 from parley.tags.service import normalise_name
 
@@ -45,6 +47,19 @@ class SearchRequest:
     max_id: int | None = None
     min_id: int | None = None
     exclude_unreviewed: bool = False
+    resolve: bool = False
+
+    @property
+    def one_handle(self) -> bool:
+        """A single `@acct` (or `user@domain`): a person is meant, never posts or tags."""
+        text = self.q.strip()
+        return "@" in text and " " not in text
+
+    @property
+    def one_tag(self) -> bool:
+        """A single `#tag`: a hashtag is meant, never posts or people."""
+        text = self.q.strip()
+        return text.startswith("#") and " " not in text
 
 
 @dataclass
@@ -99,28 +114,24 @@ async def search_posts(session: AsyncSession, query: str, viewer_id: int, *, lim
 
 async def search_tags(session: AsyncSession, query: str, *, limit: int, offset: int = 0,
                       exclude_unreviewed: bool = False) -> list[Tag]:
-    """Tags starting with `query` (no '#', any case), the exact one first, then shortest.
-    A valid name nobody used yet comes first as an unsaved tag (id 0), as in Mastodon,
-    unless only reviewed (existing) tags are wanted."""
+    """Tags starting with `query` (no '#', any case): the exact one first, when it exists
+    (as Mastodon's ensure_exact_match), then the shortest."""
     prefix = query.strip().lstrip("#").lower()
     if not prefix or not re.fullmatch(r"\w+", prefix):
         return []
     pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    tags = list((await session.scalars(
+    exact = normalise_name(prefix) or prefix
+    return list((await session.scalars(
         select(Tag).where(Tag.name.like(pattern, escape="\\"))
-        .order_by((Tag.name == prefix).desc(), func.length(Tag.name), Tag.name)
+        .order_by((Tag.name == exact).desc(), func.length(Tag.name), Tag.name)
         .limit(limit).offset(offset))).all())
-    exact = normalise_name(prefix)
-    if (offset == 0 and not exclude_unreviewed and exact is not None
-            and not any(tag.name == exact for tag in tags)):
-        tags = [Tag(id=0, name=exact, display_name=query.strip().lstrip("#")), *tags][:limit]
-    return tags
 
 
-async def _accounts(session: AsyncSession, request: SearchRequest, viewer_id: int | None,
-                    offset: int) -> list[Account]:
+async def _accounts(session: AsyncSession, settings: Settings, request: SearchRequest,
+                    viewer_id: int | None, offset: int) -> list[Account]:
     """Prefix search on handles and names (exact handle first), without accounts that block
-    the viewer or that the viewer blocks."""
+    the viewer or that the viewer blocks; but with `resolve`, the account named by its
+    exact handle is found even when the viewer blocks it (clients unblock that way)."""
     found = await search_accounts(session, request.q, limit=request.limit, offset=offset,
                                   followed_by=viewer_id if request.following else None)
     if viewer_id is None or not found:
@@ -128,7 +139,24 @@ async def _accounts(session: AsyncSession, request: SearchRequest, viewer_id: in
     hidden = set(await session.scalars(select(Account.id).where(
         Account.id.in_([account.id for account in found]),
         account_hidden(viewer_id, Account.id, Account.domain, mutes="none"))))
-    return [account for account in found if account.id not in hidden]
+    kept = [account for account in found if account.id not in hidden]
+    exact = await _exact_handle(session, settings, request, viewer_id, offset)
+    if exact is not None:
+        kept = [exact, *(account for account in kept if account.id != exact.id)]
+    return kept[:request.limit]
+
+
+async def _exact_handle(session: AsyncSession, settings: Settings, request: SearchRequest,
+                        viewer_id: int, offset: int) -> Account | None:
+    """With `resolve`, the account whose handle the query is, unless it blocks the viewer."""
+    if not request.resolve or request.following or offset or " " in request.q.strip():
+        return None
+    account = await find_by_acct(session, settings, request.q)
+    if account is None:
+        return None
+    blocks_viewer = await session.scalar(select(Block.id).where(
+        Block.account_id == account.id, Block.target_account_id == viewer_id))
+    return account if blocks_viewer is None else None
 
 
 async def resolve_local_url(session: AsyncSession, settings: Settings, url: str,
@@ -167,13 +195,15 @@ async def search(session: AsyncSession, *, request: SearchRequest, viewer_id: in
             posts=resolved.posts if request.type in (None, "statuses") else [])
     offset = request.offset if request.type else 0
     results = SearchResults()
-    if request.type in (None, "accounts"):
-        results.accounts = await _accounts(session, request, viewer_id, offset)
-    if request.type in (None, "hashtags"):
+    # As Mastodon: a lone #tag looks for no people, a handle for no tags, neither for posts.
+    if request.type in (None, "accounts") and not request.one_tag:
+        results.accounts = await _accounts(session, settings, request, viewer_id, offset)
+    if request.type in (None, "hashtags") and "@" not in request.q:
         results.tags = await search_tags(session, request.q, limit=request.limit,
                                          offset=offset,
                                          exclude_unreviewed=request.exclude_unreviewed)
-    if request.type in (None, "statuses") and viewer_id is not None:
+    if (request.type in (None, "statuses") and viewer_id is not None
+            and not request.one_handle and not request.one_tag):
         results.posts = await search_posts(
             session, request.q, viewer_id, limit=request.limit, offset=offset,
             account_id=request.account_id, max_id=request.max_id, min_id=request.min_id)

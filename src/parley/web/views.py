@@ -10,6 +10,7 @@ from datetime import datetime
 
 from parley.accounts.models import Account
 from parley.lib.html import html_to_text
+from parley.posts import quotes
 from parley.posts.rows import AccountRow, PostPage, PostRow, RowBatch, load_page
 from parley.store.rawsql import Reader, datetime_of
 
@@ -50,6 +51,9 @@ class PostView:
     reposted_by: AccountView | None = None
     quote: PostView | None = None
     quote_hidden: bool = False
+    # A quote's state when it no longer shows its post (revoked, deleted); None otherwise.
+    quote_gone: str | None = None
+    can_quote: bool = False
     mentions: list[AccountView] = field(default_factory=list)
     liked: bool = False
     reposted: bool = False
@@ -110,12 +114,25 @@ def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView |
         liked=post.id in batch.liked, reposted=post.id in batch.reposted,
         bookmarked=post.id in batch.bookmarked, mine=post.account_id == batch.viewer_id,
         signed_in=batch.viewer_id is not None)
-    if post.quote_of_id is not None:
-        quoted = batch.posts.get(post.quote_of_id)
-        if quoted is not None and quoted.visible and not nested:
-            view.quote = _view(quoted, batch, nested=True)
-        view.quote_hidden = view.quote is None
+    view.can_quote = quotes.may_quote(
+        author_id=post.account_id, visibility=post.visibility, policy=post.quote_policy,
+        is_repost=post.repost_of_id is not None, viewer_id=batch.viewer_id,
+        follows_author=post.account_id in batch.followed)
+    _attach_quote(view, post, batch, nested=nested)
     return view
+
+
+def _attach_quote(view: PostView, post: PostRow, batch: RowBatch, *, nested: bool) -> None:
+    """The quoted post inside the quote (one level), or why it is not shown."""
+    if post.quote_state is None:
+        return
+    if post.quote_state != quotes.ACCEPTED or post.quote_of_id is None:
+        view.quote_gone = post.quote_state if post.quote_of_id is not None else "deleted"
+        return
+    quoted = batch.posts.get(post.quote_of_id)
+    if quoted is not None and quoted.visible and not nested:
+        view.quote = _view(quoted, batch, nested=True)
+    view.quote_hidden = view.quote is None
 
 
 def page_views(page: PostPage) -> list[PostView]:

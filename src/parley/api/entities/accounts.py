@@ -78,6 +78,7 @@ def credential_account_entity(account: Account, settings: Settings, *,
     entity = account_entity(account, settings)
     entity["source"] = {
         "privacy": account.default_privacy,
+        "quote_policy": account.default_quote_policy,
         "sensitive": account.default_sensitive,
         "language": account.default_language or "",
         "note": account.note_source,
@@ -87,7 +88,7 @@ def credential_account_entity(account: Account, settings: Settings, *,
         "hide_collections": False,
         "discoverable": account.discoverable,
         "indexable": account.indexable,
-        "attribution_domains": [],
+        "attribution_domains": list(account.attribution_domains or []),
     }
     entity["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "",
                       "highlighted": False}

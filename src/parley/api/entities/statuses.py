@@ -12,6 +12,7 @@ from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import attach_filter_results
 from parley.config import Settings
 from parley.lib.text import tag_url
+from parley.posts import quotes
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import MentionRow, PostPage, PostRow, RowBatch, load_page, post_row_of
 from parley.store.rawsql import Reader, iso_of
@@ -35,23 +36,31 @@ class _View:
         return entity
 
 
-def _quote_approval(post: PostRow, viewer_id: int | None) -> dict[str, Any]:
-    """Who may quote this post: anyone for public and unlisted posts, else only its author."""
-    if post.visibility in DISTRIBUTABLE:
-        current = "automatic" if viewer_id is not None else "unknown"
-        return {"automatic": ["public"], "manual": [], "current_user": current}
-    current = "automatic" if viewer_id == post.account_id else "denied"
-    return {"automatic": [], "manual": [], "current_user": current}
+def _quote_approval(post: PostRow, batch: RowBatch) -> dict[str, Any]:
+    """Mastodon 4.5 QuoteApproval: who may quote the post (its policy; a private or direct
+    post none but its author), and what that means for the viewer (posts/quotes.py)."""
+    policy = post.quote_policy if post.visibility in DISTRIBUTABLE else "nobody"
+    allowed = quotes.may_quote(
+        author_id=post.account_id, visibility=post.visibility, policy=post.quote_policy,
+        is_repost=post.repost_of_id is not None, viewer_id=batch.viewer_id,
+        follows_author=post.account_id in batch.followed)
+    return {"automatic": [] if policy == "nobody" else [policy], "manual": [],
+            "current_user": "automatic" if allowed else "denied"}
 
 
 def _quote(post: PostRow, view: _View, *, shallow: bool) -> dict[str, Any] | None:
-    """Mastodon 4.4+ Quote (ShallowQuote one level down); nothing leaks of a hidden post."""
-    quoted_id = post.quote_of_id
-    if quoted_id is None:
+    """Mastodon 4.5 Quote (ShallowQuote one level down): the quoted post only while the
+    quote is accepted and the viewer may see it; nothing leaks of a hidden post."""
+    quoted_id, state = post.quote_of_id, post.quote_state
+    if state is None:
         return None
+    key = "quoted_status_id" if shallow else "quoted_status"
+    if state != quotes.ACCEPTED:
+        return {"state": state, key: None}
+    if quoted_id is None:  # the quoted post was deleted
+        return {"state": "deleted", key: None}
     quoted = view.batch.posts.get(quoted_id)
     if quoted is None or not quoted.visible:
-        key = "quoted_status_id" if shallow else "quoted_status"
         return {"state": "unauthorized", key: None}
     if shallow:
         return {"state": "accepted", "quoted_status_id": str(quoted_id)}
@@ -94,7 +103,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
                                    if post.in_reply_to_account_id else None),
         "reblog": _status(original, view) if original is not None else None,
         "quote": _quote(post, view, shallow=shallow_quote),
-        "quote_approval": _quote_approval(post, batch.viewer_id),
+        "quote_approval": _quote_approval(post, batch),
         "application": _application(post, view),
         "mentions": [_mention(mentioned) for mentioned in batch.mentions.get(post.id, ())],
         "tags": [{"name": name, "url": tag_url(base, name)}

@@ -89,6 +89,7 @@ class FieldForm(BaseModel):
 
 class SourceForm(BaseModel):
     privacy: str | None = None
+    quote_policy: str | None = None
     sensitive: bool | None = None
     language: str | None = Field(default=None, max_length=16)
 
@@ -102,6 +103,7 @@ class CredentialsForm(BaseModel):
     indexable: bool | None = None
     fields_attributes: list[FieldForm] | dict[str, FieldForm] | None = None
     source: SourceForm | None = None
+    attribution_domains: list[str] | None = None
 
     def changes(self) -> accounts.ProfileChanges:
         fields = self.fields_attributes
@@ -114,6 +116,8 @@ class CredentialsForm(BaseModel):
             discoverable=self.discoverable, indexable=self.indexable,
             fields=None if fields is None else [f.model_dump() for f in fields],
             privacy=source.privacy, sensitive=source.sensitive, language=source.language,
+            quote_policy=source.quote_policy or None,
+            attribution_domains=self.attribution_domains,
         )
 
 

@@ -132,7 +132,7 @@ async def preferences(viewer: AccountViewer = Depends(account_required("read:acc
         "posting:default:visibility": account.default_privacy or "public",
         "posting:default:sensitive": account.default_sensitive,
         "posting:default:language": account.default_language,
-        "posting:default:quote_policy": "public",
+        "posting:default:quote_policy": account.default_quote_policy,
         "reading:expand:media": "default",
         "reading:expand:spoilers": False,
         "reading:autoplay:gifs": False,

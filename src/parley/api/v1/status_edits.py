@@ -31,6 +31,7 @@ class EditForm(BaseModel):
     language: str | None = Field(default=None, max_length=16)
     media_ids: list[str] | None = None
     poll: dict[str, Any] | None = None
+    quote_approval_policy: str | None = None
 
 
 @router.put("/api/v1/statuses/{status_id}")
@@ -42,7 +43,8 @@ async def edit(status_id: str, request: Request, session: DbSession, settings: A
     post = await edit_post(session, settings=settings, actor=viewer.account,
                            post_id=parse_id(status_id),
                            revision=Revision(text=form.status, spoiler_text=form.spoiler_text,
-                                             sensitive=form.sensitive, language=form.language))
+                                             sensitive=form.sensitive, language=form.language,
+                                             quote_policy=form.quote_approval_policy or None))
     return json_response(await render_status(session, post, viewer_id=viewer.id,
                                              settings=settings))
 

@@ -45,6 +45,7 @@ class StatusForm(BaseModel):
     status: str = Field(default="", max_length=100_000)
     in_reply_to_id: AnyId = None
     quoted_status_id: AnyId = None
+    quote_approval_policy: str | None = None
     media_ids: list[str] = Field(default_factory=list)
     sensitive: bool | None = None
     spoiler_text: str = Field(default="", max_length=100_000)
@@ -63,7 +64,7 @@ class StatusForm(BaseModel):
     def _blank(cls, value: object) -> object:
         return "" if value is None else value
 
-    @field_validator("visibility", "language", mode="before")
+    @field_validator("visibility", "language", "quote_approval_policy", mode="before")
     @classmethod
     def _none_if_empty(cls, value: object) -> object:
         return None if value == "" else value
@@ -79,13 +80,14 @@ def _draft(form: StatusForm, application_id: int | None, key: str | None) -> pos
         sensitive=form.sensitive, language=form.language,
         in_reply_to_id=_optional_id(form.in_reply_to_id),
         quote_of_id=_optional_id(form.quoted_status_id),
+        quote_policy=form.quote_approval_policy,
         application_id=application_id,
         idempotency_key=key.strip()[:1000] if key and key.strip() else None)
 
 
 # The author's posting defaults (compose's Author), read on the raw path before the write.
-_AUTHOR = Sql("SELECT id, username, default_privacy, default_language, default_sensitive "
-              "FROM accounts WHERE id = :id")
+_AUTHOR = Sql("SELECT id, username, default_privacy, default_language, default_sensitive, "
+              "default_quote_policy FROM accounts WHERE id = :id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ class AuthorRow:
     default_privacy: str
     default_language: str | None
     default_sensitive: bool
+    default_quote_policy: str
 
 
 async def author_of(reader: Reader, viewer: Viewer | None) -> AuthorRow:
@@ -113,8 +116,8 @@ async def create_status_page(request: Request, viewer: Viewer, author: AuthorRow
     writer is held only for the post's own statements."""
     form = await parse(request, StatusForm)  # outside the read: the body may be slow
     draft = _draft(form, viewer.application_id, request.headers.get("idempotency-key"))
-    if form.scheduled_at:
-        when = scheduled_posts.parse_scheduled_at(form.scheduled_at)
+    when = scheduled_posts.parse_scheduled_at(form.scheduled_at) if form.scheduled_at else None
+    if when is not None and not scheduled_posts.is_past(when):
         async with db.write() as session:
             scheduled = await scheduled_posts.schedule(session, settings=settings,
                                                        author=author, draft=draft, when=when)

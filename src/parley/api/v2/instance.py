@@ -22,7 +22,12 @@ from parley.instance import service as instance
 router = APIRouter()
 
 SOURCE_URL = "https://github.com/parley-social/parley"
-MASTODON_API_VERSION = 2
+# The Mastodon API version whose features Parley has (clients compare it before using
+# them): 2 grouped notifications (4.3); 3 update_credentials attribution_domains, 4 DELETE
+# /api/v1/media/:id and delete_media, 5 the `blur` filter action (4.4); 7 quotes: quoted_status_id
+# and quote_approval_policy, interaction_policy, quotes and revoke, quote notifications,
+# source[quote_policy] (4.5).
+MASTODON_API_VERSION = 7
 ACTIVE_MONTH_DAYS = 28
 
 

@@ -52,7 +52,7 @@ class SearchQuery(BaseModel):
             following=self.following,
             account_id=parse_id(self.account_id) if self.account_id else None,
             max_id=_cursor(self.max_id), min_id=_cursor(self.min_id),
-            exclude_unreviewed=self.exclude_unreviewed)
+            exclude_unreviewed=self.exclude_unreviewed, resolve=self.resolve)
 
 
 @router.get("/api/v2/search")

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.http.deps import DbSession
+from parley.posts import quotes
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import VISIBILITIES
@@ -102,7 +103,8 @@ async def publish(page: PageContext, db: DbSession) -> Response:
     return page.redirect(f"{target.split('#')[0]}#post-{post.id}")
 
 
-ACTIONS = {"like", "unlike", "repost", "unrepost", "bookmark", "unbookmark", "delete"}
+ACTIONS = {"like", "unlike", "repost", "unrepost", "bookmark", "unbookmark", "delete",
+           "revoke-quote"}
 
 
 async def _act(page: Page, db: DbSession, action: str, post_id: int) -> None:
@@ -121,6 +123,10 @@ async def _act(page: Page, db: DbSession, action: str, post_id: int) -> None:
         await posts.unbookmark(db, actor_id=account.id, post_id=post_id)
     elif action == "delete":
         await posts.delete_post(db, actor_id=account.id, post_id=post_id)
+    elif action == "revoke-quote":  # the quoted author takes their post out of this quote
+        quoting = await posts.get_post(db, post_id, viewer_id=account.id)
+        await quotes.revoke_quote(db, actor_id=account.id, post_id=quoting.quote_of_id or 0,
+                                  quoting_id=quoting.id)
 
 
 @router.post("/posts/{post_id}/{action}")
