@@ -34,9 +34,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("attribution_domains")
-        batch.drop_column("default_quote_policy")
-    with op.batch_alter_table("posts") as batch:
-        batch.drop_column("quote_state")
-        batch.drop_column("quote_policy")
+    # Plain DROP COLUMNs (SQLite 3.35+ has them): a batch rebuild of posts would lose its
+    # full-text triggers.
+    op.drop_column("accounts", "attribution_domains")
+    op.drop_column("accounts", "default_quote_policy")
+    op.drop_column("posts", "quote_state")
+    op.drop_column("posts", "quote_policy")
