@@ -27,7 +27,8 @@ class Raw:
         self.session.headers["Authorization"] = f"Bearer {user.api.access_token}"
 
     def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, self.base + path, timeout=30, **kwargs)
+        url = path if path.startswith("http") else self.base + path
+        return self.session.request(method, url, timeout=30, **kwargs)
 
 
 def kinds(notifications: list[Any]) -> list[str]:

@@ -282,8 +282,8 @@ class RowBatch:
             if i in self.posts:
                 every[i] = self.posts[i]
         for post in [*posts, *(self.posts[i] for i in originals if i in self.posts)]:
-            accepted = post.quote_of_id and post.quote_state == "accepted"
-            target = self.posts.get(post.quote_of_id) if accepted else None
+            shown = post.quote_of_id if post.quote_state == "accepted" else None
+            target = self.posts.get(shown) if shown is not None else None
             if target is not None and target.visible:
                 every[target.id] = target
         rendered = list(every.values())

@@ -21,6 +21,7 @@ from parley.lib.paging import Page
 from parley.lib.timefmt import as_utc, utcnow
 from parley.posts.compose import Author, Draft, create_post, validate_draft
 from parley.posts.models import ScheduledPost
+from parley.posts.quotes import policy_for
 
 log = logging.getLogger("parley.posts")
 
@@ -69,12 +70,13 @@ async def _check_time(session: AsyncSession, account_id: int, when: datetime, *,
                       f"{MAX_PER_DAY} scheduled statuses for today")
 
 
-def _params(draft: Draft, visibility: str, language: str | None) -> dict[str, Any]:
+def _params(draft: Draft, visibility: str, language: str | None, quote_policy: str
+            ) -> dict[str, Any]:
     """What publishing needs, in the shape of Mastodon's ScheduledStatus params."""
     return {"text": draft.text, "spoiler_text": draft.spoiler_text, "visibility": visibility,
             "sensitive": draft.sensitive, "language": language,
             "in_reply_to_id": draft.in_reply_to_id, "quoted_status_id": draft.quote_of_id,
-            "quote_approval_policy": draft.quote_policy,
+            "quote_approval_policy": quote_policy,
             "application_id": draft.application_id, "idempotency": None,
             "scheduled_at": None, "with_rate_limit": False, "poll": None, "media_ids": None}
 
@@ -103,9 +105,10 @@ async def schedule(session: AsyncSession, *, settings: Settings, author: Author,
     """Keep a post for `when`: validated now as it would be posted (text, visibility,
     language), and within the time and count limits."""
     visibility, language = validate_draft(draft, author, settings)
+    policy = policy_for(draft.quote_policy, visibility, author.default_quote_policy)
     await _check_time(session, author.id, when)
     scheduled = ScheduledPost(id=new_id(), account_id=author.id, scheduled_at=when,
-                              params=_params(draft, visibility, language))
+                              params=_params(draft, visibility, language, policy))
     session.add(scheduled)
     await session.flush()
     await _enqueue(session, scheduled)
