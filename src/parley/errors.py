@@ -34,6 +34,11 @@ class Invalid(ParleyError):
     default_message = "Validation failed"
 
 
+class TooLarge(ParleyError):
+    status_code = 413
+    default_message = "Request body too large"
+
+
 class Conflict(ParleyError):
     status_code = 409
     default_message = "Conflict"

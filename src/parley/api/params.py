@@ -14,17 +14,20 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
-from parley.errors import Invalid
+from parley.errors import Invalid, TooLarge
+from parley.http.hygiene import DEPTH_MESSAGE, MAX_BODY, MAX_DEPTH, check_depth
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
-_MAX_JSON_BODY = 1_000_000
 Model = TypeVar("Model", bound=BaseModel)
 
 
 def _split_key(key: str) -> list[str]:
     """'a[b][]' -> ['a', 'b', '']"""
     head, _, rest = key.partition("[")
-    return [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+    parts = [head, *_KEY_PART.findall("[" + rest)] if rest else [head]
+    if len(parts) > MAX_DEPTH:
+        raise Invalid(DEPTH_MESSAGE)
+    return parts
 
 
 def _assign(target: dict[str, Any], parts: list[str], value: Any) -> None:
@@ -67,8 +70,8 @@ async def read_params(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         body = await request.body()
-        if len(body) > _MAX_JSON_BODY:
-            raise Invalid("Request body too large")
+        if len(body) > MAX_BODY:  # upload routes, uncapped at the edge, take JSON too
+            raise TooLarge()
         if body.strip():
             try:
                 data = orjson.loads(body)
@@ -76,6 +79,7 @@ async def read_params(request: Request) -> dict[str, Any]:
                 raise Invalid("Request body is not valid JSON")
             if not isinstance(data, dict):
                 raise Invalid("Request body must be a JSON object")
+            check_depth(data)
             params.update(data)
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()

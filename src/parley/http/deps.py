@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
 from parley.errors import NotFound
+from parley.lib import ids
 from parley.store.database import Database
 from parley.store.rawsql import Reader
 
@@ -48,11 +49,9 @@ async def _fast_reader(request: Request) -> AsyncIterator[Reader]:
 FastReader = Annotated[Reader, Depends(_fast_reader, scope="function")]
 
 
-def parse_id(raw: str) -> int:
+def path_id(raw: str) -> int:
     """Path ids are strings on the wire; anything not a 64-bit integer simply is not found."""
-    if not raw.isdigit() or len(raw) > 19:
-        raise NotFound()
-    value = int(raw)
-    if value >= 2**63:
+    value = ids.parse_id(raw)
+    if value is None:
         raise NotFound()
     return value

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from parley.http.hygiene import NUL_MESSAGE, has_nul, normal_path
+from parley.http.hygiene import NUL_MESSAGE, body_limit, capped, has_nul, normal_path
 from parley.http.table import RouteTable
 
 # (scope, the path below the prefix without slashes) -> the endpoint, or None for FastAPI.
@@ -47,6 +47,9 @@ class Edge:
                 await endpoint(scope, receive, send)
                 return
         if kind == "http":
+            limit = body_limit(normal)
+            if limit is not None:
+                receive = capped(scope, receive, limit)
             found = self.table.find(scope["method"], normal)
             if found is not None:
                 # scope["app"] is the FastAPI app (Starlette sets it before its middleware

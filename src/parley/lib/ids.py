@@ -51,3 +51,24 @@ def id_at(moment: datetime) -> int:
 def lowest_id_at(moment: datetime) -> int:
     """The smallest id any row created at `moment` can have: a bound for time range queries."""
     return int(moment.timestamp() * 1000) << _SEQUENCE_BITS
+
+
+# The largest id a database column holds (signed 64-bit).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw: object) -> int | None:
+    """An id sent as text: ASCII digits naming a signed 64-bit value, else None (`"³"` is a
+    digit to str.isdigit() and not to int(); 2**63 overflows the database's integer)."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None
+
+
+def parse_cursor(raw: object) -> int | None:
+    """A paging cursor (max_id, since_id, min_id): as parse_id, but a cursor beyond the id
+    space means "past every id", so it is clamped rather than ignored."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        return MAX_ID if len(raw) > 19 else min(int(raw), MAX_ID)
+    return None

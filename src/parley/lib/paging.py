@@ -10,6 +10,8 @@ from sqlalchemy import Select
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
+from parley.lib.ids import parse_cursor
+
 
 class HasQueryParams(Protocol):
     """Anything with Starlette-like query_params (a request), so this stays framework-free."""
@@ -22,12 +24,6 @@ S = TypeVar("S", bound="Select[*tuple[Any, ...]]")
 Cursor = ColumnElement[int] | QueryableAttribute[int]
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
-
-
-def _as_id(raw: str | None) -> int | None:
-    if raw is None or raw == "":
-        return None
-    return int(raw) if raw.isdigit() and len(raw) <= 19 else None
 
 
 @dataclass(frozen=True)
@@ -46,9 +42,9 @@ class Page:
         raw_limit = query.get("limit", "")
         limit = int(raw_limit) if raw_limit.lstrip("-").isdigit() else default
         return cls(
-            max_id=_as_id(query.get("max_id")),
-            since_id=_as_id(query.get("since_id")),
-            min_id=_as_id(query.get("min_id")),
+            max_id=parse_cursor(query.get("max_id")),
+            since_id=parse_cursor(query.get("since_id")),
+            min_id=parse_cursor(query.get("min_id")),
             limit=max(1, min(limit, maximum)),
         )
 

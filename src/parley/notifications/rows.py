@@ -14,6 +14,7 @@ from sqlalchemy import literal_column, union_all
 from sqlalchemy.orm import aliased
 
 from parley.accounts.models import Account
+from parley.lib.ids import MAX_ID
 from parley.lib.paging import Page
 from parley.notifications.models import NOTIFICATION_TYPES
 from parley.notifications.service import NotificationFilter
@@ -22,7 +23,6 @@ from parley.posts.visibility import visible_condition
 from parley.social.exclusions import DOMAIN_EDGE, edge_holds, hidden_from
 from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
 
-MAX_ID = (1 << 63) - 1
 # Who the viewer hears nothing from (social/exclusions.py with mutes="notifications"): blocks
 # both ways and active mutes of notifications (0); whether they block domains (1) and have
 # filters (2).

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from parley.lib.ids import parse_id
 from parley.streaming.channels import Reach, followers_owner, home, home_owner, reach_of
 
 log = logging.getLogger("parley.streaming")
@@ -248,8 +249,7 @@ def _broadcast_post(author: int, event: dict[str, Any]) -> BroadcastPost:
     post_id = status.get("id")
     return BroadcastPost(author, repost=status.get("reblog") is not None,
                          reply_to_account_id=reply_to_other,
-                         post_id=int(post_id) if isinstance(post_id, str) and post_id.isdigit()
-                         else None)
+                         post_id=parse_id(post_id))
 
 
 class Broker:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parley.errors import Invalid, Unauthorized
+from parley.lib.ids import parse_id
 
 PUBLIC = "timeline:public"
 PUBLIC_LOCAL = "timeline:public:local"
@@ -17,8 +18,7 @@ def home(account_id: int) -> str:
 
 def home_owner(channel: str) -> int | None:
     """The account whose home channel this is, else None."""
-    rest = channel[9:] if channel.startswith("timeline:") else ""
-    return int(rest) if rest.isdigit() else None
+    return parse_id(channel[9:]) if channel.startswith("timeline:") else None
 
 
 def notifications(account_id: int) -> str:
@@ -56,8 +56,7 @@ def followers_of(account_id: int) -> str:
 
 def followers_owner(channel: str) -> int | None:
     """The broadcast account of a followers_of channel, else None."""
-    rest = channel[10:] if channel.startswith("followers:") else ""
-    return int(rest) if rest.isdigit() else None
+    return parse_id(channel[10:]) if channel.startswith("followers:") else None
 
 
 # (post id, after, upper): followers with after < id <= upper (None: unbounded).
@@ -118,7 +117,8 @@ def resolve(stream: str, viewer_id: int | None, *, tag: str | None = None,
             return Stream([stream], (channel + (":media" if stream.endswith(":media") else ""),),
                           "public")
     if stream == "list":
-        if not list_id or not list_id.isdigit():
+        parsed = parse_id(list_id)
+        if parsed is None:
             raise Invalid("No list for stream provided")
-        return Stream([stream, list_id], (list_channel(int(list_id)),), "home")
+        return Stream([stream, str(parsed)], (list_channel(parsed),), "home")
     raise Invalid("Unknown stream type")

@@ -11,6 +11,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from parley.lib.ids import MAX_ID
 from parley.lib.paging import Page
 from parley.posts.models import Post, PostTag, Tag
 from parley.posts.rows import POST_JOINS, POST_SELECT, PostRow, RowBatch
@@ -55,7 +56,6 @@ async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: in
 
 # --- The raw read (store/rawsql; docs/decisions.md "The read path") ------------------------
 
-MAX_POST_ID = (1 << 63) - 1
 _POST, _ORIGINAL = aliased(Post, name="p"), aliased(Post, name="o")
 # original_not_excluded: a repost's original must be visible and not by an account hidden
 # from the viewer. Correlated: only reposts evaluate it, cheaper than a viewer-context
@@ -102,7 +102,7 @@ async def account_exists(reader: Reader, account_id: int) -> bool:
 
 def _page_params(batch: RowBatch, account_id: int, page: Page) -> dict[str, Any]:
     return {"account": account_id, "viewer": batch.viewer_param, "limit": page.limit,
-            "upper": page.max_id if page.max_id is not None else MAX_POST_ID,
+            "upper": page.max_id if page.max_id is not None else MAX_ID,
             "lower": max(page.since_id or 0, page.min_id or 0)}
 
 

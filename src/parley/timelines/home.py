@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, literal_column
 from sqlalchemy.orm import aliased
 
+from parley.lib.ids import MAX_ID
 from parley.lib.paging import Page
 from parley.posts.models import Post
 from parley.posts.rows import (
@@ -36,7 +37,6 @@ from parley.store.rawsql import (
 )
 from parley.timelines.fanout_rules import PostFacts, excluded_by_lists, home_rules
 
-MAX_POST_ID = (1 << 63) - 1
 # Rounds of "read further" when exclusions drop entries, so one page never turns into a scan.
 HOME_ROUNDS = 4
 # The cap fallback reads followees' posts in windows of this many snowflake ids (7 days).
@@ -244,7 +244,7 @@ async def home_rows(reader: Reader, *, viewer_id: int, page: Page, home_cap: int
     hidden = await _viewer_context(reader, viewer_id, broadcasts=broadcasts)
     batch.has_filters = hidden.has_filters
     lower = max(page.since_id or 0, page.min_id or 0)
-    span = _Range(page.max_id if page.max_id is not None else MAX_POST_ID, lower,
+    span = _Range(page.max_id if page.max_id is not None else MAX_ID, lower,
                   page.ascending)
     limit = page.limit
     start = _Range(span.upper, span.lower, span.ascending)

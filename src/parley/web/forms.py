@@ -9,10 +9,10 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from parley.errors import Invalid
+from parley.lib.ids import parse_cursor
 from parley.lib.paging import Page as PageRequest
 
 MAX_FIELD_LENGTH = 10_000
-MAX_ID = 2**63 - 1
 
 
 async def form_fields(request: Request) -> dict[str, str]:
@@ -36,18 +36,11 @@ def safe_next(raw: str | None, default: str = "/") -> str:
     return default
 
 
-def parse_id(raw: str | None) -> int | None:
-    """An id from a form or URL, or None when it cannot be one."""
-    if raw is None or not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
-        return None
-    return int(raw)
-
-
 def page_request(request: Request, *, limit: int = 20) -> PageRequest:
     """Paging from ?max_id= / ?min_id= (web pages use a fixed page size)."""
     query = request.query_params
-    return PageRequest(max_id=parse_id(query.get("max_id")),
-                       min_id=parse_id(query.get("min_id")), limit=limit)
+    return PageRequest(max_id=parse_cursor(query.get("max_id")),
+                       min_id=parse_cursor(query.get("min_id")), limit=limit)
 
 
 def checked(fields: dict[str, str], name: str) -> bool:

@@ -16,7 +16,7 @@ from parley.api.params import parse
 from parley.config import Settings
 from parley.conversations.threads import ThreadSummary, conversation_threads
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.waiting import service as waiting_service
@@ -73,12 +73,12 @@ async def waiting(request: Request, session: DbSession, settings: AppSettings,
 @router.post("/api/parley/waiting/{post_id}/dismiss")
 async def dismiss(post_id: str, session: DbSession,
                   viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
-    await waiting_service.dismiss(session, viewer_id=viewer.id, post_id=parse_id(post_id))
+    await waiting_service.dismiss(session, viewer_id=viewer.id, post_id=path_id(post_id))
     return json_response({})
 
 
 @router.delete("/api/parley/waiting/{post_id}/dismiss")
 async def undismiss(post_id: str, session: DbSession,
                     viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
-    await waiting_service.undismiss(session, viewer_id=viewer.id, post_id=parse_id(post_id))
+    await waiting_service.undismiss(session, viewer_id=viewer.id, post_id=path_id(post_id))
     return json_response({})

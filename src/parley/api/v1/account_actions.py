@@ -11,7 +11,7 @@ from parley.accounts.models import Account
 from parley.accounts.service import get_account
 from parley.api.entities.accounts import render_relationship
 from parley.http.auth import AccountViewer, Viewer
-from parley.http.deps import parse_id
+from parley.http.deps import path_id
 from parley.http.responses import FastJSON, json_response
 
 
@@ -33,6 +33,6 @@ async def act_on_account(session: AsyncSession, viewer: AccountViewer, account_i
                          action: AccountAction) -> FastJSON:
     """The viewer does `action` to the account with this path id (404 if there is none) and
     gets the relationship that results."""
-    target = await get_account(session, parse_id(account_id))
+    target = await get_account(session, path_id(account_id))
     await action(session, actor=viewer.account, target=target)
     return await relationship_response(session, viewer, target.id)

@@ -25,7 +25,7 @@ from parley.http.auth import (
     app_required,
     user_required,
 )
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.oauth.tokens import TokenIdentity, issue_token
 from parley.search.accounts import search_accounts
@@ -176,7 +176,7 @@ async def search(request: Request, session: DbSession, settings: AppSettings,
 
 @router.get("/api/v1/accounts/{account_id}")
 async def get_account(account_id: str, session: DbSession, settings: AppSettings) -> FastJSON:
-    account = await accounts.get_account(session, parse_id(account_id))
+    account = await accounts.get_account(session, path_id(account_id))
     return json_response(account_entity(account, settings))
 
 
@@ -191,7 +191,7 @@ class AccountStatusesQuery(BaseModel):
 async def account_statuses_page(request: Request, reader: Reader, raw_account_id: str,
                                 viewer_id: int | None, settings: Settings) -> FastJSON:
     """An account's statuses (or its pins) on the raw read path (a fast route: api/hot.py)."""
-    account_id = parse_id(raw_account_id)
+    account_id = path_id(raw_account_id)
     if not await account_exists(reader, account_id):
         raise NotFound()
     query = await parse(request, AccountStatusesQuery)

@@ -8,7 +8,7 @@ from parley.api.entities.conversations import render_conversations
 from parley.api.pagination import Page, link_header
 from parley.conversations import direct
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
@@ -31,7 +31,7 @@ async def mark_read(conversation_id: str, session: DbSession, settings: AppSetti
                     viewer: Viewer = Depends(user_required("write:conversations"))
                     ) -> FastJSON:
     view = await direct.mark_read(session, viewer_id=viewer.id,
-                                  conversation_id=parse_id(conversation_id))
+                                  conversation_id=path_id(conversation_id))
     [entity] = await render_conversations(session, [view], viewer_id=viewer.id,
                                           settings=settings)
     return json_response(entity)
@@ -41,5 +41,5 @@ async def mark_read(conversation_id: str, session: DbSession, settings: AppSetti
 async def remove(conversation_id: str, session: DbSession,
                  viewer: Viewer = Depends(user_required("write:conversations"))) -> FastJSON:
     await direct.remove_conversation(session, viewer_id=viewer.id,
-                                     conversation_id=parse_id(conversation_id))
+                                     conversation_id=path_id(conversation_id))
     return json_response({})

@@ -14,7 +14,7 @@ from parley.api.entities.tags import tag_entity
 from parley.api.params import parse
 from parley.discovery import suggestions, trends
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.tags.service import describe_tags
 
@@ -54,7 +54,7 @@ async def dismiss_suggestion(account_id: str, session: DbSession,
                              viewer: Viewer = Depends(user_required("read:accounts"))
                              ) -> FastJSON:
     await suggestions.dismiss_suggestion(session, viewer_id=viewer.id,
-                                         account_id=parse_id(account_id))
+                                         account_id=path_id(account_id))
     return json_response({})
 
 

@@ -12,7 +12,7 @@ from parley.api.entities.statuses import render_status
 from parley.api.pagination import Page, link_header
 from parley.featured import service as featured
 from parley.http.auth import Viewer, user_optional, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
@@ -21,7 +21,7 @@ router = APIRouter()
 @router.post("/api/v1/statuses/{status_id}/pin")
 async def pin_status(status_id: str, session: DbSession, settings: AppSettings,
                      viewer: Viewer = Depends(user_required("write:accounts"))) -> FastJSON:
-    post = await featured.pin_post(session, actor_id=viewer.id, post_id=parse_id(status_id))
+    post = await featured.pin_post(session, actor_id=viewer.id, post_id=path_id(status_id))
     return json_response(await render_status(session, post, viewer_id=viewer.id,
                                              settings=settings))
 
@@ -29,18 +29,18 @@ async def pin_status(status_id: str, session: DbSession, settings: AppSettings,
 @router.post("/api/v1/statuses/{status_id}/unpin")
 async def unpin_status(status_id: str, session: DbSession, settings: AppSettings,
                        viewer: Viewer = Depends(user_required("write:accounts"))) -> FastJSON:
-    post = await featured.unpin_post(session, actor_id=viewer.id, post_id=parse_id(status_id))
+    post = await featured.unpin_post(session, actor_id=viewer.id, post_id=path_id(status_id))
     return json_response(await render_status(session, post, viewer_id=viewer.id,
                                              settings=settings))
 
 
 async def _endorse(session: DbSession, viewer: Viewer, account_id: str) -> None:
-    target = await get_account(session, parse_id(account_id))
+    target = await get_account(session, path_id(account_id))
     await featured.endorse(session, actor_id=viewer.id, target=target)
 
 
 async def _unendorse(session: DbSession, viewer: Viewer, account_id: str) -> None:
-    target = await get_account(session, parse_id(account_id))
+    target = await get_account(session, path_id(account_id))
     await featured.unendorse(session, actor_id=viewer.id, target_id=target.id)
 
 
@@ -55,7 +55,7 @@ def _relationship_route(path: str, action: Action) -> None:
                        viewer: Viewer = Depends(user_required("write:accounts"))) -> FastJSON:
         await action(session, viewer, account_id)
         return json_response(await render_relationship(session, viewer.id,
-                                                       parse_id(account_id)))
+                                                       path_id(account_id)))
 
 
 for _path, _action in (("pin", _endorse), ("endorse", _endorse), ("unpin", _unendorse),
@@ -82,5 +82,5 @@ async def account_endorsements(account_id: str, request: Request, session: DbSes
                                settings: AppSettings,
                                _viewer: Viewer | None = Depends(user_optional("read:accounts"))
                                ) -> FastJSON:
-    account = await get_account(session, parse_id(account_id))
+    account = await get_account(session, path_id(account_id))
     return await _endorsements_page(request, session, settings, account.id)

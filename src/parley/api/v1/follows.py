@@ -17,8 +17,9 @@ from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.api.v1.account_actions import act_on_account, relationship_response
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
+from parley.lib.ids import parse_id
 from parley.social import service as social
 
 router = APIRouter()
@@ -56,7 +57,7 @@ async def unfollow(account_id: str, session: DbSession, viewer: Following) -> Fa
 async def relationships(request: Request, session: DbSession, viewer: ReadingFollows
                         ) -> FastJSON:
     raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
-    ids = [int(value) for value in raw[:80] if value.isdigit() and len(value) <= 19]
+    ids = [i for i in map(parse_id, raw[:80]) if i is not None]
     return json_response(await render_relationships(session, viewer.id, ids))
 
 
@@ -72,7 +73,7 @@ async def _follow_list(request: Request, session: DbSession, settings: AppSettin
 async def _accounts_follows(request: Request, session: DbSession, settings: AppSettings,
                             account_id: str, direction: str) -> FastJSON:
     """An account's followers or following, by its path id (404 if there is none)."""
-    target = await get_account(session, parse_id(account_id))
+    target = await get_account(session, path_id(account_id))
     return await _follow_list(request, session, settings, target.id, direction)
 
 
@@ -102,7 +103,7 @@ class _RequestAnswer(Protocol):
 async def _answer_request(session: DbSession, viewer: AccountViewer, account_id: str,
                           answer: _RequestAnswer) -> FastJSON:
     """The viewer (a locked account) authorises or rejects a pending follow request."""
-    requester = parse_id(account_id)
+    requester = path_id(account_id)
     await answer(session, target=viewer.account, requester_id=requester)
     return await relationship_response(session, viewer, requester)
 

@@ -15,7 +15,7 @@ from parley.api.entities.statuses import render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.lists import service as lists
 
@@ -43,7 +43,7 @@ class MembersForm(BaseModel):
         return [value] if isinstance(value, str | int) else value
 
     def ids(self) -> list[int]:
-        return [parse_id(str(raw)) for raw in self.account_ids]
+        return [path_id(str(raw)) for raw in self.account_ids]
 
 
 @router.get("/api/v1/lists")
@@ -64,7 +64,7 @@ async def create_list(request: Request, session: DbSession,
 @router.get("/api/v1/lists/{list_id}")
 async def get_list(list_id: str, session: DbSession,
                    viewer: Viewer = Depends(user_required("read:lists"))) -> FastJSON:
-    lst = await lists.get_list(session, owner_id=viewer.id, list_id=parse_id(list_id))
+    lst = await lists.get_list(session, owner_id=viewer.id, list_id=path_id(list_id))
     return json_response(list_entity(lst))
 
 
@@ -72,7 +72,7 @@ async def get_list(list_id: str, session: DbSession,
 async def update_list(list_id: str, request: Request, session: DbSession,
                       viewer: Viewer = Depends(user_required("write:lists"))) -> FastJSON:
     form = await parse(request, ListForm)
-    lst = await lists.update_list(session, owner_id=viewer.id, list_id=parse_id(list_id),
+    lst = await lists.update_list(session, owner_id=viewer.id, list_id=path_id(list_id),
                                   changes=form.changes())
     return json_response(list_entity(lst))
 
@@ -80,7 +80,7 @@ async def update_list(list_id: str, request: Request, session: DbSession,
 @router.delete("/api/v1/lists/{list_id}")
 async def delete_list(list_id: str, session: DbSession,
                       viewer: Viewer = Depends(user_required("write:lists"))) -> FastJSON:
-    await lists.delete_list(session, owner_id=viewer.id, list_id=parse_id(list_id))
+    await lists.delete_list(session, owner_id=viewer.id, list_id=path_id(list_id))
     return json_response({})
 
 
@@ -91,7 +91,7 @@ async def list_accounts(list_id: str, request: Request, session: DbSession,
     page = Page.from_request(request, default=40, maximum=80)
     if request.query_params.get("limit") == "0":
         page = dataclasses.replace(page, limit=ALL_MEMBERS)
-    rows = await lists.list_members(session, owner_id=viewer.id, list_id=parse_id(list_id),
+    rows = await lists.list_members(session, owner_id=viewer.id, list_id=path_id(list_id),
                                     page=page)
     return json_response([account_entity(account, settings) for _, account in rows],
                          link=link_header(request, [cursor for cursor, _ in rows]))
@@ -102,7 +102,7 @@ async def add_list_accounts(list_id: str, request: Request, session: DbSession,
                             viewer: Viewer = Depends(user_required("write:lists"))
                             ) -> FastJSON:
     form = await parse(request, MembersForm)
-    await lists.add_members(session, owner_id=viewer.id, list_id=parse_id(list_id),
+    await lists.add_members(session, owner_id=viewer.id, list_id=path_id(list_id),
                             account_ids=form.ids())
     return json_response({})
 
@@ -112,7 +112,7 @@ async def remove_list_accounts(list_id: str, request: Request, session: DbSessio
                                viewer: Viewer = Depends(user_required("write:lists"))
                                ) -> FastJSON:
     form = await parse(request, MembersForm)
-    await lists.remove_members(session, owner_id=viewer.id, list_id=parse_id(list_id),
+    await lists.remove_members(session, owner_id=viewer.id, list_id=path_id(list_id),
                                account_ids=form.ids())
     return json_response({})
 
@@ -120,7 +120,7 @@ async def remove_list_accounts(list_id: str, request: Request, session: DbSessio
 @router.get("/api/v1/accounts/{account_id}/lists")
 async def account_lists(account_id: str, session: DbSession,
                         viewer: Viewer = Depends(user_required("read:lists"))) -> FastJSON:
-    account = await get_account(session, parse_id(account_id))
+    account = await get_account(session, path_id(account_id))
     found = await lists.lists_with_member(session, owner_id=viewer.id, account_id=account.id)
     return json_response([list_entity(lst) for lst in found])
 
@@ -129,7 +129,7 @@ async def account_lists(account_id: str, session: DbSession,
 async def list_timeline(list_id: str, request: Request, session: DbSession,
                         settings: AppSettings,
                         viewer: Viewer = Depends(user_required("read:lists"))) -> FastJSON:
-    posts = await lists.list_timeline(session, owner_id=viewer.id, list_id=parse_id(list_id),
+    posts = await lists.list_timeline(session, owner_id=viewer.id, list_id=path_id(list_id),
                                       page=Page.from_request(request))
     # Mastodon applies the viewer's `home` filters to lists as well.
     entities = await render_statuses(session, posts, viewer_id=viewer.id, settings=settings,

@@ -12,6 +12,7 @@ from parley.errors import Invalid
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import DbSession
 from parley.http.responses import FastJSON, json_response
+from parley.lib.ids import parse_id
 from parley.lib.timefmt import iso
 from parley.notifications import markers
 from parley.notifications.models import Marker
@@ -45,10 +46,10 @@ class Position(BaseModel):
     last_read_id: str | int = Field(union_mode="left_to_right")
 
     def as_id(self, timeline: str) -> int:
-        raw = str(self.last_read_id)
-        if not raw.isdigit() or len(raw) > 19 or int(raw) >= 2**63:
+        value = parse_id(str(self.last_read_id))
+        if value is None:
             raise Invalid(f"Validation failed: {timeline}[last_read_id] is not an id")
-        return int(raw)
+        return value
 
 
 class MarkersForm(BaseModel):

@@ -10,8 +10,9 @@ from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.errors import NotFound
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
+from parley.lib.ids import parse_id
 from parley.notifications import requests as held
 
 router = APIRouter()
@@ -52,7 +53,7 @@ class BatchForm(BaseModel):
 
 def _batch_ids(form: BatchForm) -> list[int]:
     # Unknown or malformed ids are skipped, as Mastodon skips requests that are not yours.
-    return [int(raw) for raw in form.id if str(raw).isdigit() and len(str(raw)) <= 19]
+    return [i for i in (parse_id(str(raw)) for raw in form.id) if i is not None]
 
 
 @router.post("/api/v1/notifications/requests/accept")
@@ -77,7 +78,7 @@ async def dismiss_many(request: Request, session: DbSession,
 async def get_request(request_id: str, session: DbSession, settings: AppSettings,
                       viewer: Viewer = Depends(user_required("read:notifications"))
                       ) -> FastJSON:
-    row = await held.get_request(session, viewer_id=viewer.id, request_id=parse_id(request_id))
+    row = await held.get_request(session, viewer_id=viewer.id, request_id=path_id(request_id))
     rendered = await render_requests(session, [row], viewer.id, settings)
     if not rendered:
         raise NotFound()
@@ -88,7 +89,7 @@ async def get_request(request_id: str, session: DbSession, settings: AppSettings
 async def accept_one(request_id: str, session: DbSession,
                      viewer: Viewer = Depends(user_required("write:notifications"))) -> FastJSON:
     if not await held.accept_requests(session, viewer_id=viewer.id,
-                                      request_ids=[parse_id(request_id)]):
+                                      request_ids=[path_id(request_id)]):
         raise NotFound()
     return json_response({})
 
@@ -98,6 +99,6 @@ async def dismiss_one(request_id: str, session: DbSession,
                       viewer: Viewer = Depends(user_required("write:notifications"))
                       ) -> FastJSON:
     if not await held.dismiss_requests(session, viewer_id=viewer.id,
-                                       request_ids=[parse_id(request_id)]):
+                                       request_ids=[path_id(request_id)]):
         raise NotFound()
     return json_response({})

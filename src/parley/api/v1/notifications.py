@@ -12,7 +12,7 @@ from parley.api.params import parse
 from parley.config import Settings
 from parley.errors import NotFound
 from parley.http.auth import Viewer, raw_user_required, user_required
-from parley.http.deps import AppSettings, DbSession, FastReader, parse_id
+from parley.http.deps import AppSettings, DbSession, FastReader, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.notifications import service as notifications
 from parley.notifications.rows import notification_by_id, notification_rows
@@ -42,7 +42,7 @@ class NotificationsQuery(BaseModel):
         """NotFound when account_id names no possible account (the list is then empty)."""
         from_account = None
         if self.account_id:
-            from_account = parse_id(self.account_id)
+            from_account = path_id(self.account_id)
         return NotificationFilter(types=parley_types(self.types),
                                   exclude_types=parley_types(self.exclude_types),
                                   from_account_id=from_account,
@@ -89,7 +89,7 @@ async def get_notification(
     viewer: Viewer = Depends(raw_user_required("read:notifications")),
 ) -> FastJSON:
     page = await notification_by_id(reader, viewer_id=viewer.id,
-                                    notification_id=parse_id(notification_id))
+                                    notification_id=path_id(notification_id))
     entities = await render_page(page, db=request.app.state.db, viewer_id=viewer.id,
                                  settings=settings)
     if not entities:
@@ -108,5 +108,5 @@ async def clear(session: DbSession,
 async def dismiss(notification_id: str, session: DbSession,
                   viewer: Viewer = Depends(user_required("write:notifications"))) -> FastJSON:
     await notifications.dismiss_notification(session, viewer_id=viewer.id,
-                                              notification_id=parse_id(notification_id))
+                                              notification_id=path_id(notification_id))
     return json_response({})

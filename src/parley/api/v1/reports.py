@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 from parley.api.entities.reports import report_entity
 from parley.api.params import parse
 from parley.http.auth import AccountViewer, account_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.moderation.service import ReportDraft, create_report
 
@@ -36,8 +36,8 @@ class ReportForm(BaseModel):
 
     def draft(self) -> ReportDraft:
         return ReportDraft(
-            target_account_id=parse_id(str(self.account_id)),
-            post_ids=[parse_id(str(value)) for value in self.status_ids],
+            target_account_id=path_id(str(self.account_id)),
+            post_ids=[path_id(str(value)) for value in self.status_ids],
             comment=self.comment, category=self.category or None,
             rule_ids=[str(value) for value in self.rule_ids], forward=self.forward)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import DbSession, parse_id
+from parley.http.deps import DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.posts import scheduled as scheduled_posts
@@ -50,7 +50,7 @@ async def list_scheduled(request: Request, session: DbSession,
 async def get_scheduled(scheduled_id: str, session: DbSession,
                         viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
     scheduled = await scheduled_posts.get_scheduled(session, account_id=viewer.id,
-                                                    scheduled_id=parse_id(scheduled_id))
+                                                    scheduled_id=path_id(scheduled_id))
     return json_response(scheduled_entity(scheduled))
 
 
@@ -60,7 +60,7 @@ async def reschedule(scheduled_id: str, request: Request, session: DbSession,
     form = await parse(request, RescheduleForm)
     when = scheduled_posts.parse_scheduled_at(form.scheduled_at or "")
     scheduled = await scheduled_posts.reschedule(session, account_id=viewer.id,
-                                                 scheduled_id=parse_id(scheduled_id), when=when)
+                                                 scheduled_id=path_id(scheduled_id), when=when)
     return json_response(scheduled_entity(scheduled))
 
 
@@ -68,5 +68,5 @@ async def reschedule(scheduled_id: str, request: Request, session: DbSession,
 async def cancel(scheduled_id: str, session: DbSession,
                  viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
     await scheduled_posts.cancel(session, account_id=viewer.id,
-                                 scheduled_id=parse_id(scheduled_id))
+                                 scheduled_id=path_id(scheduled_id))
     return json_response({})

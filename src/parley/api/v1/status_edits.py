@@ -15,7 +15,7 @@ from parley.api.params import parse
 from parley.config import Settings
 from parley.errors import Invalid
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.posts.edits import Revision, edit_post, post_history
@@ -41,7 +41,7 @@ async def edit(status_id: str, request: Request, session: DbSession, settings: A
     if form.media_ids or form.poll:
         raise Invalid("Validation failed: media and polls are not supported yet")
     post = await edit_post(session, settings=settings, actor=viewer.account,
-                           post_id=parse_id(status_id),
+                           post_id=path_id(status_id),
                            revision=Revision(text=form.status, spoiler_text=form.spoiler_text,
                                              sensitive=form.sensitive, language=form.language,
                                              quote_policy=form.quote_approval_policy or None))
@@ -63,7 +63,7 @@ async def _author(session: DbSession, settings: Settings, account_id: int) -> di
 @router.get("/api/v1/statuses/{status_id}/history")
 async def history(status_id: str, session: DbSession, settings: AppSettings,
                   viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
-    versions = await post_history(session, post_id=parse_id(status_id),
+    versions = await post_history(session, post_id=path_id(status_id),
                                   viewer_id=viewer.id if viewer else None)
     author = await _author(session, settings, versions[0].account_id)
     return json_response([_edit_entity(version, author) for version in versions])

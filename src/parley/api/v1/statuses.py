@@ -19,8 +19,9 @@ from parley.api.v1.scheduled_statuses import scheduled_entity
 from parley.config import Settings
 from parley.errors import Invalid, Unauthorized
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
+from parley.lib import ids as lib_ids
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import Post
@@ -38,7 +39,7 @@ def _optional_id(raw: AnyId) -> int | None:
     """An id sent in a body (string or number); empty means none, garbage is not found."""
     if raw is None or raw == "":
         return None
-    return parse_id(str(raw))
+    return path_id(str(raw))
 
 
 class StatusForm(BaseModel):
@@ -153,7 +154,7 @@ async def get_statuses(request: Request, session: DbSession, settings: AppSettin
                        ) -> FastJSON:
     """Several statuses by `id[]`; unknown and hidden ones are left out, as in Mastodon."""
     raw = request.query_params.getlist("id[]") + request.query_params.getlist("id")
-    ids = [int(value) for value in raw if value.isdigit() and len(value) <= 18]
+    ids = [i for i in map(lib_ids.path_id, raw) if i is not None]
     viewer_id = viewer.id if viewer else None
     found = await posts.get_posts(session, ids[:MAX_MULTIPLE], viewer_id=viewer_id)
     return json_response(await render_statuses(session, found, viewer_id=viewer_id,
@@ -165,7 +166,7 @@ async def get_status(status_id: str, session: DbSession, settings: AppSettings,
                      viewer: Viewer | None = Depends(user_optional("read:statuses"))
                      ) -> FastJSON:
     viewer_id = viewer.id if viewer else None
-    post = await posts.get_post(session, parse_id(status_id), viewer_id=viewer_id)
+    post = await posts.get_post(session, path_id(status_id), viewer_id=viewer_id)
     return json_response(await render_status(session, post, viewer_id=viewer_id,
                                              settings=settings))
 
@@ -174,7 +175,7 @@ async def get_status(status_id: str, session: DbSession, settings: AppSettings,
 async def delete_status(status_id: str, session: DbSession, settings: AppSettings,
                         viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
     # Rendered before deleting, with the typed source, so that clients can redraft it.
-    post = await posts.get_post(session, parse_id(status_id), viewer_id=viewer.id)
+    post = await posts.get_post(session, path_id(status_id), viewer_id=viewer.id)
     entity = await render_status(session, post, viewer_id=viewer.id, settings=settings,
                                  with_source=True)
     await posts.delete_post(session, actor_id=viewer.id, post_id=post.id)
@@ -184,7 +185,7 @@ async def delete_status(status_id: str, session: DbSession, settings: AppSetting
 async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
                        settings: Settings) -> FastJSON:
     """A thread's context on the raw read path (a fast route: api/hot.py)."""
-    context = await thread_context_rows(reader, post_id=parse_id(status_id),
+    context = await thread_context_rows(reader, post_id=path_id(status_id),
                                         viewer_id=viewer_id)
     rendered = await render_rows(reader, [*context.ancestors, *context.descendants],
                                  viewer_id=viewer_id, settings=settings,
@@ -197,7 +198,7 @@ async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
 @router.get("/api/v1/statuses/{status_id}/source")
 async def get_source(status_id: str, session: DbSession,
                      viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
-    post = await posts.get_post(session, parse_id(status_id), viewer_id=viewer.id)
+    post = await posts.get_post(session, path_id(status_id), viewer_id=viewer.id)
     return json_response({"id": str(post.id), "text": post.text,
                           "spoiler_text": post.spoiler_text})
 
@@ -211,7 +212,7 @@ async def reblog(status_id: str, request: Request, session: DbSession, settings:
                  viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
     form = await parse(request, ReblogForm)
     repost = await posts.repost(session, settings=settings, actor=viewer.account,
-                                post_id=parse_id(status_id), visibility=form.visibility or None,
+                                post_id=path_id(status_id), visibility=form.visibility or None,
                                 application_id=viewer.application_id)
     return await _render_committed(request, session, repost, viewer, settings)
 
@@ -219,7 +220,7 @@ async def reblog(status_id: str, request: Request, session: DbSession, settings:
 @router.post("/api/v1/statuses/{status_id}/unreblog")
 async def unreblog(status_id: str, session: DbSession, settings: AppSettings,
                    viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
-    post = await posts.unrepost(session, actor=viewer.account, post_id=parse_id(status_id))
+    post = await posts.unrepost(session, actor=viewer.account, post_id=path_id(status_id))
     return json_response(await render_status(session, post, viewer_id=viewer.id,
                                              settings=settings))
 
@@ -231,7 +232,7 @@ def _toggle(path: str, scope: str, action: Any) -> None:
     async def endpoint(status_id: str, request: Request, session: DbSession,
                        settings: AppSettings,
                        viewer: Viewer = Depends(user_required(scope))) -> FastJSON:
-        post = await action(session, actor_id=viewer.id, post_id=parse_id(status_id))
+        post = await action(session, actor_id=viewer.id, post_id=path_id(status_id))
         return await _render_committed(request, session, post, viewer, settings)
 
 
@@ -252,7 +253,7 @@ async def reblogged_by(status_id: str, request: Request, session: DbSession,
                        settings: AppSettings,
                        viewer: Viewer | None = Depends(user_optional("read:accounts"))
                        ) -> FastJSON:
-    rows = await posts.reposted_by(session, post_id=parse_id(status_id),
+    rows = await posts.reposted_by(session, post_id=path_id(status_id),
                                    viewer_id=viewer.id if viewer else None,
                                    page=Page.from_request(request))
     return _accounts_page(request, rows, settings)
@@ -263,7 +264,7 @@ async def favourited_by(status_id: str, request: Request, session: DbSession,
                         settings: AppSettings,
                         viewer: Viewer | None = Depends(user_optional("read:accounts"))
                         ) -> FastJSON:
-    rows = await posts.liked_by(session, post_id=parse_id(status_id),
+    rows = await posts.liked_by(session, post_id=path_id(status_id),
                                 viewer_id=viewer.id if viewer else None,
                                 page=Page.from_request(request))
     return _accounts_page(request, rows, settings)

@@ -10,7 +10,7 @@ from parley.api.entities.tags import featured_tag_entity, tag_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.posts.models import Tag
 from parley.tags import featured
@@ -105,7 +105,7 @@ async def featured_tag_suggestions(session: DbSession, settings: AppSettings,
 async def delete_featured_tag(featured_id: str, session: DbSession,
                               viewer: Viewer = Depends(user_required("write:accounts"))
                               ) -> FastJSON:
-    await featured.unfeature(session, account_id=viewer.id, featured_id=parse_id(featured_id))
+    await featured.unfeature(session, account_id=viewer.id, featured_id=path_id(featured_id))
     return json_response({})
 
 
@@ -113,6 +113,6 @@ async def delete_featured_tag(featured_id: str, session: DbSession,
 async def account_featured_tags(account_id: str, session: DbSession, settings: AppSettings,
                                 _viewer: Viewer | None = Depends(user_optional("read:accounts"))
                                 ) -> FastJSON:
-    account = await get_account(session, parse_id(account_id))
+    account = await get_account(session, path_id(account_id))
     views = await featured.featured_tags(session, account_id=account.id)
     return json_response([featured_tag_entity(view, account, settings) for view in views])

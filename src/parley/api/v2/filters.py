@@ -19,7 +19,7 @@ from parley.errors import Invalid
 from parley.filters import service as filters
 from parley.filters.models import Filter, FilterKeyword
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import DbSession, parse_id
+from parley.http.deps import DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
@@ -38,7 +38,7 @@ class KeywordForm(BaseModel):
     destroy: bool = Field(default=False, alias="_destroy")
 
     def change(self) -> filters.KeywordChange:
-        keyword_id = None if self.id in (None, "") else parse_id(str(self.id))
+        keyword_id = None if self.id in (None, "") else path_id(str(self.id))
         return filters.KeywordChange(id=keyword_id, keyword=self.keyword,
                                      whole_word=self.whole_word, destroy=self.destroy)
 
@@ -85,7 +85,7 @@ async def _one(session: DbSession, row: Filter) -> FastJSON:
 async def _parts(session: DbSession, viewer: Viewer, filter_id: str
                  ) -> tuple[int, filters.FilterParts]:
     """One of the viewer's filters (404 if not theirs) and its keywords and statuses."""
-    row = await filters.get_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
+    row = await filters.get_filter(session, account_id=viewer.id, filter_id=path_id(filter_id))
     return row.id, await filters.filter_parts(session, [row.id])
 
 
@@ -105,7 +105,7 @@ async def create_filter(request: Request, session: DbSession, viewer: Writing) -
 @router.get("/api/v2/filters/keywords/{keyword_id}")
 async def get_keyword(keyword_id: str, session: DbSession, viewer: Reading) -> FastJSON:
     row = await filters.get_keyword(session, account_id=viewer.id,
-                                    keyword_id=parse_id(keyword_id))
+                                    keyword_id=path_id(keyword_id))
     return json_response(keyword_entity(row))
 
 
@@ -122,7 +122,7 @@ async def _save_keyword(request: Request, session: DbSession, viewer: Viewer,
     form = await parse(request, form_type)
     row = await save(session, account_id=viewer.id, keyword=form.keyword,
                      whole_word=form.whole_word,
-                     **{name: parse_id(value) for name, value in ids.items()})
+                     **{name: path_id(value) for name, value in ids.items()})
     return json_response(keyword_entity(row))
 
 
@@ -136,14 +136,14 @@ async def update_keyword(keyword_id: str, request: Request, session: DbSession,
 @router.delete("/api/v2/filters/keywords/{keyword_id}")
 async def delete_keyword(keyword_id: str, session: DbSession, viewer: Writing) -> FastJSON:
     await filters.delete_keyword(session, account_id=viewer.id,
-                                 keyword_id=parse_id(keyword_id))
+                                 keyword_id=path_id(keyword_id))
     return json_response({})
 
 
 @router.get("/api/v2/filters/statuses/{status_id}")
 async def get_filter_status(status_id: str, session: DbSession, viewer: Reading) -> FastJSON:
     row = await filters.get_filter_status(session, account_id=viewer.id,
-                                          status_id=parse_id(status_id))
+                                          status_id=path_id(status_id))
     return json_response(filter_status_entity(row))
 
 
@@ -152,14 +152,14 @@ async def delete_filter_status(status_id: str, session: DbSession, viewer: Writi
                                ) -> FastJSON:
     # The removed FilterStatus, as the API description has it.
     row = await filters.delete_filter_status(session, account_id=viewer.id,
-                                             status_id=parse_id(status_id))
+                                             status_id=path_id(status_id))
     return json_response(filter_status_entity(row))
 
 
 @router.get("/api/v2/filters/{filter_id}")
 async def get_filter(filter_id: str, session: DbSession, viewer: Reading) -> FastJSON:
     return await _one(session, await filters.get_filter(
-        session, account_id=viewer.id, filter_id=parse_id(filter_id)))
+        session, account_id=viewer.id, filter_id=path_id(filter_id)))
 
 
 @router.put("/api/v2/filters/{filter_id}")
@@ -167,12 +167,12 @@ async def update_filter(filter_id: str, request: Request, session: DbSession,
                         viewer: Writing) -> FastJSON:
     form = await parse(request, FilterForm)
     return await _one(session, await filters.update_filter(
-        session, account_id=viewer.id, filter_id=parse_id(filter_id), draft=form.draft()))
+        session, account_id=viewer.id, filter_id=path_id(filter_id), draft=form.draft()))
 
 
 @router.delete("/api/v2/filters/{filter_id}")
 async def delete_filter(filter_id: str, session: DbSession, viewer: Writing) -> FastJSON:
-    await filters.delete_filter(session, account_id=viewer.id, filter_id=parse_id(filter_id))
+    await filters.delete_filter(session, account_id=viewer.id, filter_id=path_id(filter_id))
     return json_response({})
 
 
@@ -209,8 +209,8 @@ async def add_filter_status(filter_id: str, request: Request, session: DbSession
                             viewer: Writing) -> FastJSON:
     form = await parse(request, FilterStatusForm)
     row = await filters.add_filter_status(session, account_id=viewer.id,
-                                          filter_id=parse_id(filter_id),
-                                          post_id=parse_id(str(form.status_id)))
+                                          filter_id=path_id(filter_id),
+                                          post_id=path_id(str(form.status_id)))
     return json_response(filter_status_entity(row))
 
 
@@ -226,6 +226,6 @@ async def list_v1_filters(session: DbSession, viewer: Reading) -> FastJSON:
 @router.get("/api/v1/filters/{keyword_id}")
 async def get_v1_filter(keyword_id: str, session: DbSession, viewer: Reading) -> FastJSON:
     keyword = await filters.get_keyword(session, account_id=viewer.id,
-                                        keyword_id=parse_id(keyword_id))
+                                        keyword_id=path_id(keyword_id))
     row = await filters.get_filter(session, account_id=viewer.id, filter_id=keyword.filter_id)
     return json_response(v1_filter_entity(row, keyword))

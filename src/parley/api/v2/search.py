@@ -11,8 +11,9 @@ from parley.api.entities.tags import tag_entity
 from parley.api.params import parse
 from parley.errors import NotFound, Unauthorized
 from parley.http.auth import Viewer, user_optional
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
+from parley.lib.ids import parse_cursor
 from parley.search.service import SEARCH_TYPES, SearchRequest, search
 from parley.tags.service import describe_tags
 
@@ -22,7 +23,7 @@ MAX_QUERY = 500
 
 def _cursor(raw: str | None) -> int | None:
     """A paging cursor; anything that is not an id is ignored, as in timelines."""
-    return int(raw) if raw and raw.isdigit() and len(raw) <= 18 else None
+    return parse_cursor(raw)
 
 
 class SearchQuery(BaseModel):
@@ -50,7 +51,7 @@ class SearchQuery(BaseModel):
         return SearchRequest(
             q=self.q, type=self.type, limit=self.limit, offset=self.offset,
             following=self.following,
-            account_id=parse_id(self.account_id) if self.account_id else None,
+            account_id=path_id(self.account_id) if self.account_id else None,
             max_id=_cursor(self.max_id), min_id=_cursor(self.min_id),
             exclude_unreviewed=self.exclude_unreviewed, resolve=self.resolve)
 

@@ -8,12 +8,13 @@ from starlette.responses import Response
 
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.http.deps import DbSession
+from parley.lib.ids import parse_id
 from parley.posts import quotes
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import VISIBILITIES
 from parley.store.rawwrite import SessionSql
-from parley.web.forms import form_fields, local_moment, parse_id, safe_next
+from parley.web.forms import form_fields, local_moment, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 from parley.web.views import PostView, post_view

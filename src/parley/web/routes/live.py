@@ -20,6 +20,7 @@ from starlette.responses import Response, StreamingResponse
 
 from parley.config import Settings
 from parley.errors import NotFound, Unauthorized
+from parley.lib.ids import parse_id
 from parley.lists.service import get_list
 from parley.posts.models import Post
 from parley.posts.visibility import feed_visible
@@ -28,7 +29,7 @@ from parley.store.rawwrite import SessionSql
 from parley.streaming import channels
 from parley.streaming.broker import Broker, Subscription
 from parley.timelines.service import tag_key
-from parley.web.forms import parse_id, safe_next
+from parley.web.forms import safe_next
 from parley.web.render import Page, _signed_in_account
 from parley.web.routing import WebRoute
 from parley.web.session import read_session

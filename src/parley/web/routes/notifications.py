@@ -11,13 +11,14 @@ from starlette.responses import Response
 
 from parley.accounts.models import Account
 from parley.http.deps import DbSession
+from parley.lib.ids import parse_id
 from parley.notifications.models import Notification
 from parley.notifications.service import NotificationFilter, list_notifications
 from parley.posts.models import Post
 from parley.posts.visibility import visible_to
 from parley.social import service as social
 from parley.store.rawwrite import SessionSql
-from parley.web.forms import form_fields, page_request, parse_id, safe_next
+from parley.web.forms import form_fields, page_request, safe_next
 from parley.web.render import PageContext
 from parley.web.routing import WebRoute
 from parley.web.views import AccountView, PostView, account_view, load_views, page_views

@@ -14,6 +14,7 @@ from parley.accounts.models import Account
 from parley.accounts.service import find_by_acct
 from parley.errors import NotFound
 from parley.http.deps import DbSession
+from parley.lib.ids import parse_id
 from parley.posts.rows import PostRow, RowBatch
 from parley.posts.threads import RowContext, thread_context_rows
 from parley.social import service as social
@@ -21,7 +22,7 @@ from parley.social.exclusions import fill_exclusions
 from parley.store.rawsql import Reader
 from parley.store.rawwrite import SessionSql
 from parley.timelines.account import AccountPostsFilter, account_rows
-from parley.web.forms import page_request, parse_id
+from parley.web.forms import page_request
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 from parley.web.tree import build_tree, participants

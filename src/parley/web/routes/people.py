@@ -9,12 +9,13 @@ from starlette.responses import Response
 from parley.accounts.service import get_account
 from parley.errors import NotFound
 from parley.http.deps import DbSession
+from parley.lib.ids import parse_id
 from parley.search import service as search_service
 from parley.search.service import SearchRequest, SearchResults
 from parley.social import blocks
 from parley.social import service as social
 from parley.store.rawwrite import SessionSql
-from parley.web.forms import form_fields, parse_id, safe_next
+from parley.web.forms import form_fields, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 from parley.web.views import account_view, post_views

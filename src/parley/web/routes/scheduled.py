@@ -8,8 +8,9 @@ from starlette.responses import Response
 
 from parley.errors import NotFound
 from parley.http.deps import DbSession
+from parley.lib.ids import parse_id
 from parley.posts import scheduled as scheduled_posts
-from parley.web.forms import form_fields, parse_id
+from parley.web.forms import form_fields
 from parley.web.render import PageContext
 from parley.web.routing import WebRoute
 

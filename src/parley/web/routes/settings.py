@@ -12,8 +12,9 @@ from parley.accounts import service as accounts
 from parley.accounts.models import Account
 from parley.errors import Invalid, NotFound
 from parley.http.deps import AppSettings, DbSession
+from parley.lib.ids import parse_id
 from parley.oauth import service as oauth
-from parley.web.forms import checked, form_fields, form_files, parse_id
+from parley.web.forms import checked, form_fields, form_files
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 

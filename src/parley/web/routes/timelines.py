@@ -10,13 +10,14 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from parley.http.deps import DbSession
+from parley.lib.ids import parse_id
 from parley.lists import service as lists
 from parley.posts.models import Post
 from parley.posts.rows import PostRow
 from parley.store.rawwrite import SessionSql
 from parley.timelines import service as timelines
 from parley.timelines.home import home_rows
-from parley.web.forms import page_request, parse_id
+from parley.web.forms import page_request
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 from parley.web.views import PostView, post_views

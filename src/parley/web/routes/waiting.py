@@ -11,10 +11,11 @@ from starlette.responses import Response
 from parley.conversations import threads
 from parley.errors import NotFound
 from parley.http.deps import DbSession
+from parley.lib.ids import parse_id
 from parley.store.rawwrite import SessionSql
 from parley.timelines import service as timelines
 from parley.waiting import service as waiting_service
-from parley.web.forms import form_fields, page_request, parse_id, safe_next
+from parley.web.forms import form_fields, page_request, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 from parley.web.views import AccountView, PostView, account_view, post_views

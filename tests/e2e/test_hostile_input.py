@@ -1,0 +1,87 @@
+"""Hostile input that once answered 500 (issue 17's findings): nesting, huge ids, bodies without
+boundaries or far too large, digits that are not ASCII. Each answers a 4xx {"error": ...}."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from support.clients import Clients, TestUser
+
+HUGE_IDS = [str(2**63), str(2**63 + 1), str(2**64), "9" * 40]
+PAGED = ["/api/v1/timelines/public", "/api/v1/timelines/home", "/api/v1/notifications",
+         "/api/v1/favourites", "/api/v1/bookmarks", "/api/v1/blocks", "/api/v1/mutes",
+         "/api/v1/conversations", "/api/v1/timelines/tag/parley"]
+
+
+@pytest.fixture(scope="module")
+def hostile(clients: Clients) -> TestUser:
+    return clients.new_user("hostile")
+
+
+def _auth(user: TestUser) -> dict[str, str]:
+    return {"authorization": f"Bearer {user.api.access_token}"}
+
+
+def _refused(response: httpx.Response, *statuses: int) -> None:
+    assert response.status_code in statuses, (response.status_code, response.text[:300])
+    assert isinstance(response.json().get("error"), str)
+
+
+def test_deeply_nested_query_parameter_is_a_4xx(http: httpx.Client) -> None:
+    key = "limit" + "[a]" * 2000
+    response = http.get("/api/v1/timelines/public", params={key: "1"})
+    _refused(response, 400, 422)
+
+
+def test_deeply_nested_json_body_is_a_4xx(http: httpx.Client, hostile: TestUser) -> None:
+    body = b'{"status": "x", "poll": ' + b"[" * 900 + b"]" * 900 + b"}"
+    response = http.post("/api/v1/statuses", content=body, headers={
+        **_auth(hostile), "content-type": "application/json"})
+    _refused(response, 400, 422)
+
+
+@pytest.mark.parametrize("path", PAGED)
+def test_ids_beyond_64_bits_page_nothing(http: httpx.Client, hostile: TestUser,
+                                          path: str) -> None:
+    for name in ("max_id", "since_id", "min_id"):
+        for value in HUGE_IDS:
+            response = http.get(path, params={name: value}, headers=_auth(hostile))
+            assert response.status_code < 500, (path, name, value, response.text[:300])
+            if response.status_code == 200:
+                assert isinstance(response.json(), list)
+
+
+def test_relationships_with_huge_ids(http: httpx.Client, hostile: TestUser) -> None:
+    response = http.get("/api/v1/accounts/relationships",
+                        params=[("id[]", value) for value in HUGE_IDS], headers=_auth(hostile))
+    assert response.status_code < 500, response.text[:300]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/statuses/{}", "/api/v1/accounts/{}",
+                                  "/api/v1/filters/{}", "/api/v1/lists/{}"])
+def test_path_ids_beyond_64_bits_or_not_ascii_are_404(http: httpx.Client, hostile: TestUser,
+                                                      path: str) -> None:
+    for value in [*HUGE_IDS, "³", "\u0661\u0662\u0663", "\uff11\uff12"]:
+        response = http.get(path.format(value), headers=_auth(hostile))
+        _refused(response, 404)
+
+
+def test_multipart_without_boundary_is_a_4xx(http: httpx.Client, hostile: TestUser) -> None:
+    response = http.post("/api/v1/statuses", content=b"status=hi", headers={
+        **_auth(hostile), "content-type": "multipart/form-data"})
+    _refused(response, 400, 422)
+
+
+def test_huge_form_body_is_413(http: httpx.Client, hostile: TestUser) -> None:
+    body = b"status=" + b"x" * (20 * 1024 * 1024)
+    response = http.post("/api/v1/statuses", content=body, headers={
+        **_auth(hostile), "content-type": "application/x-www-form-urlencoded"})
+    _refused(response, 413)
+
+
+def test_list_stream_with_a_huge_id_is_a_4xx(http: httpx.Client, hostile: TestUser) -> None:
+    for value in [*HUGE_IDS, "\u00b3"]:
+        response = http.get("/api/v1/streaming/list", params={"list": value},
+                            headers=_auth(hostile))
+        _refused(response, 400, 404, 422)
