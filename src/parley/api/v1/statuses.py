@@ -154,7 +154,7 @@ async def get_statuses(request: Request, session: DbSession, settings: AppSettin
                        ) -> FastJSON:
     """Several statuses by `id[]`; unknown and hidden ones are left out, as in Mastodon."""
     raw = request.query_params.getlist("id[]") + request.query_params.getlist("id")
-    ids = [i for i in map(lib_ids.path_id, raw) if i is not None]
+    ids = [i for i in map(lib_ids.parse_id, raw) if i is not None]
     viewer_id = viewer.id if viewer else None
     found = await posts.get_posts(session, ids[:MAX_MULTIPLE], viewer_id=viewer_id)
     return json_response(await render_statuses(session, found, viewer_id=viewer_id,
