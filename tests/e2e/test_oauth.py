@@ -200,16 +200,45 @@ def test_scopes_beyond_the_apps_are_refused(server: LiveServer, clients: Clients
                                             http: httpx.Client) -> None:
     user = clients.new_user("oauth")
     app = register_app(http, scopes="read")
-    refused = http.get("/oauth/authorize", params=authorize_params(app, scope="read write"))
-    assert redirect_params(refused)["error"] == "invalid_scope"
-    unknown = http.get("/oauth/authorize", params=authorize_params(app, scope="read:nothing"))
-    assert redirect_params(unknown)["error"] == "invalid_scope"
-    bad_method = http.get("/oauth/authorize", params=authorize_params(
-        app, scope="read", code_challenge=pkce_s256()[1], code_challenge_method="S512"))
-    assert redirect_params(bad_method)["error"] == "invalid_request"
+    with browser(server) as tab:
+        sign_in_to_consent(tab, user, authorize_params(app, scope="read"))
+        refused = tab.get("/oauth/authorize", params=authorize_params(app, scope="read write"))
+        assert redirect_params(refused)["error"] == "invalid_scope"
+        unknown = tab.get("/oauth/authorize", params=authorize_params(app, scope="read:nothing"))
+        assert redirect_params(unknown)["error"] == "invalid_scope"
+        bad_method = tab.get("/oauth/authorize", params=authorize_params(
+            app, scope="read", code_challenge=pkce_s256()[1], code_challenge_method="S512"))
+        assert redirect_params(bad_method)["error"] == "invalid_request"
     password = http.post("/oauth/token", data={
         "grant_type": "password", "client_id": app["client_id"],
         "client_secret": app["client_secret"], "username": user.username,
         "password": user.password, "scope": "read write"})
     assert password.status_code == 400
     assert password.json()["error"] == "invalid_scope"
+
+
+def test_a_bad_request_asks_a_visitor_to_sign_in_before_redirecting(http: httpx.Client) -> None:
+    app = register_app(http, scopes="read")
+    page = http.get("/oauth/authorize", params=authorize_params(app, scope="read write"))
+    assert page.status_code == 200 and "location" not in page.headers
+    assert 'type="password"' in page.text  # the sign-in form, not a bounce to the app
+
+
+def test_registration_refuses_script_and_local_redirects_and_websites(
+        http: httpx.Client) -> None:
+    for uri in ("javascript:alert(1)", "JavaScript:alert(1)", "java\tscript:alert(1)",
+                "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)",
+                "file:///etc/passwd", "https://example.com/cb#frag", "https:///nohost",
+                "no-scheme"):
+        response = http.post("/api/v1/apps", data={"client_name": "x", "redirect_uris": uri})
+        assert response.status_code == 422, (uri, response.text)
+        assert "Redirect URI" in response.json()["error"]
+    for website in ("javascript:alert(1)", "data:text/html,x", "ftp://example.com", "x"):
+        response = http.post("/api/v1/apps", data={"client_name": "x", "website": website,
+                                                   "redirect_uris": REDIRECT})
+        assert response.status_code == 422, (website, response.text)
+        assert response.json()["error"] == "Validation failed: Website is invalid"
+    native = http.post("/api/v1/apps", data={"client_name": "x", "website": "https://app.test",
+                                             "redirect_uris": "com.example.app:/oauth"})
+    assert native.status_code == 200, native.text
+    assert native.json()["website"] == "https://app.test"

@@ -18,6 +18,7 @@ from parley.accounts.passwords import hash_password, verify_password
 from parley.errors import Invalid, Unauthorized
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
+from parley.lib.urls import redirect_uri_problem, web_url
 from parley.oauth.models import AccessToken, Application, AuthorizationCode
 from parley.oauth.scopes import parse_scopes, subset
 from parley.oauth.tokens import IssuedToken, digest, issue_token
@@ -48,10 +49,13 @@ async def register_application(session: AsyncSession, *, name: str, redirect_uri
     if not redirect_uris:
         raise Invalid("Validation failed: redirect_uris can't be blank")
     for uri in redirect_uris:
-        if uri != OOB_REDIRECT and ":" not in uri:
-            raise Invalid("Validation failed: redirect_uri must be an absolute URI")
+        problem = None if uri == OOB_REDIRECT else redirect_uri_problem(uri)
+        if problem:
+            raise Invalid(f"Validation failed: Redirect URI {problem}")
         if len(uri) > MAX_REDIRECT_URI_LENGTH:
-            raise Invalid("Validation failed: redirect_uri is too long")
+            raise Invalid("Validation failed: Redirect URI is too long")
+    if website and web_url(website) is None:
+        raise Invalid("Validation failed: Website is invalid")
     app = Application(
         id=new_id(), name=name.strip()[:255], website=website or None,
         redirect_uris="\n".join(redirect_uris), scopes=" ".join(parse_scopes(scopes)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from parley.lib.urls import web_url
 from parley.oauth.models import Application
 
 
@@ -12,7 +13,7 @@ def application_entity(app: Application) -> dict[str, Any]:
     return {
         "id": str(app.id),
         "name": app.name,
-        "website": app.website,
+        "website": web_url(app.website),
         "scopes": app.scopes.split(),
         "redirect_uri": uris[0] if len(uris) == 1 else "\n".join(uris),
         "redirect_uris": uris,
@@ -27,4 +28,4 @@ def credential_application_entity(app: Application) -> dict[str, Any]:
 
 def status_application(app: Application | None) -> dict[str, Any] | None:
     """The `application` of a status: only name and website, as Mastodon shows it."""
-    return None if app is None else {"name": app.name, "website": app.website}
+    return None if app is None else {"name": app.name, "website": web_url(app.website)}

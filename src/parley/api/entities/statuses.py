@@ -12,6 +12,7 @@ from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import attach_filter_results
 from parley.config import Settings
 from parley.lib.text import tag_url
+from parley.lib.urls import web_url
 from parley.posts import quotes
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import MentionRow, PostPage, PostRow, RowBatch, load_page, post_row_of
@@ -75,7 +76,7 @@ def _mention(account: MentionRow) -> dict[str, Any]:
 def _application(post: PostRow, view: _View) -> dict[str, Any] | None:
     app = view.batch.apps.get(post.application_id) if post.application_id else None
     # Mastodon's Application: only name and website (null, not "", when there is none).
-    return None if app is None else {"name": app[0], "website": app[1] or None}
+    return None if app is None else {"name": app[0], "website": web_url(app[1])}
 
 
 def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[str, Any]:

@@ -88,12 +88,14 @@ async def authorize_page(page: PageContext, db: DbSession) -> Response:
         app, redirect_uri = await _client(db, params)
     except OAuthError as exc:
         return client_error(page, exc)
+    # Sign in first, as Mastodon does: nobody is sent anywhere by a request they did not make
+    # while signed in (a bad scope would otherwise bounce any visitor to the app at once).
+    if not page.signed_in or params.get("force_login", "").lower() in TRUE_WORDS:
+        return login_page(page, app, params)
     try:
         request = _check(app, redirect_uri, params)
     except OAuthError as exc:
         return error_redirect(page, redirect_uri, exc, params.get("state"))
-    if not page.signed_in or params.get("force_login", "").lower() in TRUE_WORDS:
-        return login_page(page, app, params)
     return consent_page(page, request, params)
 
 
@@ -105,12 +107,12 @@ async def authorize(page: PageContext, db: DbSession) -> Response:
     except OAuthError as exc:
         return client_error(page, exc)
     state = fields.get("state")
+    if page.account is None:
+        return login_page(page, app, {k: v for k, v in fields.items() if k in CARRIED})
     try:
         request = _check(app, redirect_uri, fields)
     except OAuthError as exc:
         return error_redirect(page, redirect_uri, exc, state)
-    if page.account is None:
-        return login_page(page, app, {k: v for k, v in fields.items() if k in CARRIED})
     if not page.csrf_ok(fields.get("csrf")):
         return page.error(403, "Session expired",
                           "Your session expired. Go back to the app and try again.")
