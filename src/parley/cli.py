@@ -33,7 +33,10 @@ Port = Annotated[int, typer.Option(help="Port to listen on.")]
 
 
 def _logging() -> None:
+    from parley.http import logs
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.install()
 
 
 def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:

@@ -3,10 +3,13 @@ boundaries or far too large, digits that are not ASCII. Each answers a 4xx {"err
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
 from support.clients import Clients, TestUser
+from support.server import LiveServer
 
 HUGE_IDS = [str(2**63), str(2**63 + 1), str(2**64), "9" * 40]
 PAGED = ["/api/v1/timelines/public", "/api/v1/timelines/home", "/api/v1/notifications",
@@ -85,3 +88,20 @@ def test_list_stream_with_a_huge_id_is_a_4xx(http: httpx.Client, hostile: TestUs
         response = http.get("/api/v1/streaming/list", params={"list": value},
                             headers=_auth(hostile))
         _refused(response, 400, 404, 422)
+
+
+def test_access_tokens_in_the_query_stay_out_of_the_log(server: LiveServer, http: httpx.Client,
+                                                       hostile: TestUser) -> None:
+    token = hostile.api.access_token
+    response = http.get("/api/v1/timelines/home", params={"access_token": token, "limit": "1"})
+    assert response.status_code == 200
+    marker = http.get("/api/v1/instance", params={"after": "token-check"})
+    assert marker.status_code == 200
+    deadline = time.monotonic() + 5
+    log = ""
+    while "token-check" not in log and time.monotonic() < deadline:
+        time.sleep(0.05)
+        log = server.log_path.read_text(errors="replace")
+    assert "token-check" in log  # the access log is on and flushed
+    assert token not in log
+    assert "access_token=[FILTERED]" in log
