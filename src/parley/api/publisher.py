@@ -46,7 +46,7 @@ from parley.events.posts import PostCreated, PostEdited, PostGone
 from parley.events.social import ExclusionsChanged
 from parley.lib.tasks import cancel_and_wait
 from parley.notifications.models import Notification
-from parley.posts.models import Post, PostTag, Tag
+from parley.posts.models import DISTRIBUTABLE, Post, PostTag, Tag
 from parley.posts.rows import post_row_of
 from parley.store.database import Database
 from parley.streaming import channels
@@ -250,7 +250,10 @@ class Publisher:
         deleted = event.deleted
         targets = [channels.home(owner) for owner in event.audience_ids]
         targets += await self._broadcast_followers(deleted.account_id)
-        targets.append(channels.thread(deleted.thread_id))
+        # Like edits (below): a thread's stream is open to anyone who may see its root, so it
+        # hears only of posts everyone may see; the audience of the others hears on its homes.
+        if deleted.visibility in DISTRIBUTABLE:
+            targets.append(channels.thread(deleted.thread_id))
         if deleted.visibility == "public":
             targets += public_channels(deleted.local, deleted.tags)
         await self.broker.publish_many(targets, stream_event("delete", str(deleted.post_id),
@@ -268,7 +271,7 @@ class Publisher:
             tags = await self._tags(session, post.id) if shown_publicly(post) else None
         targets = [channels.home(owner) for owner in owners]
         targets += await self._broadcast_followers(post.account_id)
-        if post.visibility in ("public", "unlisted"):
+        if post.visibility in DISTRIBUTABLE:
             targets.append(channels.thread(post.thread_id))
         if tags is not None:
             targets += public_channels(post.domain is None, tags)

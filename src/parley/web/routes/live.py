@@ -155,5 +155,11 @@ async def thread(thread_id: str, request: Request) -> Response:
     if parsed is None:
         raise NotFound()
     chat = request.query_params.get("view") == "chat"
-    return _stream(request, await _page(request, signed_in=False), channels.thread(parsed),
+    page = await _page(request, signed_in=False)
+    viewer = page.account.id if page.account else None
+    async with request.app.state.db.read() as db:
+        root = await db.scalar(select(Post.id).where(Post.id == parsed, feed_visible(viewer)))
+    if root is None:  # a thread one may not see is not there, live or not
+        raise NotFound()
+    return _stream(request, page, channels.thread(parsed),
                    "_live_bubble.html" if chat else "_live_reply.html")
