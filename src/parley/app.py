@@ -22,6 +22,7 @@ from parley.api.streaming.endpoints import streaming_endpoint
 from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import VERSION, Settings
 from parley.http.edge import Edge
+from parley.http.ratelimit import limiter_for
 from parley.store.database import Database
 from parley.store.migrate import migrate
 from parley.streaming.broker import create_broker
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The edge (http/edge.py) comes first: hygiene, then the streaming endpoints and the
     # fast-route table, which skip FastAPI's middleware, routing and dependencies.
+    app.state.limiter = limiter_for(settings)
     app.middleware_stack = Edge(app.build_middleware_stack(), TABLE, STREAMING_PREFIX,
-                                streaming_endpoint)
+                                streaming_endpoint, app.state.limiter)
     return app

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # profile links: off, so a profile link cannot probe the server's network (tests: on).
     fetch_private_addresses: bool = False
     sql_echo: bool = False
+    # Mastodon's rate limits (http/ratelimit.py); off only where one client is everyone
+    # (the test suite's and the benchmark's clients all come from 127.0.0.1).
+    rate_limits: bool = True
 
     @field_validator("base_url")
     @classmethod

@@ -101,6 +101,9 @@ def _environment(tmp_dir: Path, database_url: str, base_url: str,
             "PARLEY_STREAMING_HEARTBEAT": "0.5",
             # Profile links verified in tests point at pages served on 127.0.0.1.
             "PARLEY_FETCH_PRIVATE_ADDRESSES": "1",
+            # Every test client is 127.0.0.1: one address's budget would be the whole
+            # suite's. The rate-limit tests turn limits on for their own servers.
+            "PARLEY_RATE_LIMITS": "0",
             **(extra_env or {})}
 
 

@@ -17,10 +17,11 @@ from parley.api.params import parse
 from parley.errors import Invalid, Unauthorized
 from parley.http.auth import AccountViewer, account_required
 from parley.http.deps import AppSettings, DbSession
+from parley.http.ratelimit import sign_in_guard
 from parley.http.responses import FastJSON, json_response
 from parley.oauth import service
 from parley.oauth.scopes import ALL_SCOPES
-from parley.oauth.service import OAuthError
+from parley.oauth.service import OAuthError, SignInGuard
 from parley.oauth.tokens import IssuedToken, issue_token
 
 router = APIRouter()
@@ -95,7 +96,8 @@ def token_entity(issued: IssuedToken) -> dict[str, object]:
     return entity
 
 
-async def _grant(session: DbSession, form: TokenForm) -> IssuedToken:
+async def _grant(session: DbSession, form: TokenForm, guard: SignInGuard | None
+                 ) -> IssuedToken:
     app = await service.authenticate_client(session, form.client_id, form.client_secret)
     if form.grant_type == "authorization_code":
         return await service.exchange_code(session, app=app, code=form.code,
@@ -105,7 +107,7 @@ async def _grant(session: DbSession, form: TokenForm) -> IssuedToken:
         scopes = service.requested_scopes(app, form.scope)
         try:
             account = await service.check_password(session, form.username or "",
-                                                   form.password or "")
+                                                   form.password or "", guard)
         except Unauthorized as exc:
             raise OAuthError("invalid_grant", exc.message)
         return await issue_token(session, application_id=app.id, account_id=account.id,
@@ -124,7 +126,7 @@ async def _grant(session: DbSession, form: TokenForm) -> IssuedToken:
 async def token(request: Request, session: DbSession) -> FastJSON:
     try:
         form = await parse_client_form(request, TokenForm)
-        issued = await _grant(session, form)
+        issued = await _grant(session, form, sign_in_guard(request))
     except OAuthError as exc:
         return oauth_error(exc)
     return json_response(token_entity(issued))

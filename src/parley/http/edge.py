@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley.http.hygiene import NUL_MESSAGE, body_limit, capped, has_nul, normal_path
+from parley.http.ratelimit import RateLimiter, caller_of
 from parley.http.table import RouteTable
+
+RATE_LIMITED = "Too many requests"
 
 # (scope, the path below the prefix without slashes) -> the endpoint, or None for FastAPI.
 PrefixEndpoints = Callable[[Scope, str], ASGIApp | None]
@@ -22,11 +25,12 @@ class Edge:
     and dependency solving cost more than the hottest pages do."""
 
     def __init__(self, app: ASGIApp, table: RouteTable, prefix: str,
-                 endpoints: PrefixEndpoints) -> None:
+                 endpoints: PrefixEndpoints, limiter: RateLimiter | None = None) -> None:
         self.app = app
         self.table = table
         self.prefix = prefix
         self.endpoints = endpoints
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -50,6 +54,13 @@ class Edge:
             limit = body_limit(normal)
             if limit is not None:
                 receive = capped(scope, receive, limit)
+            if self.limiter is not None:
+                decision = await self.limiter.spend(scope["method"], normal, caller_of(scope))
+                if decision is not None:
+                    send = _with_headers(send, decision.headers())
+                    if decision.refused:
+                        await self.table.render(429, RATE_LIMITED)(scope, receive, send)
+                        return
             found = self.table.find(scope["method"], normal)
             if found is not None:
                 # scope["app"] is the FastAPI app (Starlette sets it before its middleware
@@ -59,3 +70,12 @@ class Edge:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """`send` adding `headers` to the response's start."""
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), *headers]}
+        await send(message)
+    return send_with_headers

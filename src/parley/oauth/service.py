@@ -9,13 +9,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account, User
 from parley.accounts.passwords import hash_password, verify_password
-from parley.errors import Invalid, Unauthorized
+from parley.errors import Invalid, RateLimited, Unauthorized
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
 from parley.lib.urls import redirect_uri_problem, web_url
@@ -100,17 +101,34 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-async def check_password(session: AsyncSession, login: str, password: str) -> Account:
-    """The account whose e-mail (or username) and password match, or Unauthorized."""
+class SignInGuard(Protocol):
+    """The budget of failed password checks (http/ratelimit.py keeps it)."""
+
+    async def allowed(self, account_key: str) -> bool: ...
+
+    async def failed(self, account_key: str) -> None: ...
+
+
+TOO_MANY_SIGN_INS = "Too many failed sign-in attempts. Try again in a few minutes."
+
+
+async def check_password(session: AsyncSession, login: str, password: str,
+                         guard: SignInGuard | None) -> Account:
+    """The account whose e-mail (or username) and password match, or Unauthorized; failures
+    count against the account itself, whichever login spelling named it, and the caller's
+    address (RateLimited once either budget is spent)."""
+    normal = login.strip().lower()
     row = (await session.execute(
         select(Account, User).join(User, User.account_id == Account.id)
-        .where(or_(User.email == login.strip().lower(), Account.acct_key == login.strip().lower()))
+        .where(or_(User.email == normal, Account.acct_key == normal))
     )).first()
-    if row is None:
-        # Spend the same time as a real check, so response times do not reveal who exists.
-        verify_password(_dummy_hash(), password)
-        raise Unauthorized("Invalid e-mail address or password")
-    if not verify_password(row[1].password_hash, password):
+    key = f"account:{row[0].id}" if row is not None else f"login:{normal}"
+    if guard is not None and not await guard.allowed(key):
+        raise RateLimited(TOO_MANY_SIGN_INS)
+    # Unknown logins spend the same time as a real check: response times reveal nobody.
+    if not verify_password(row[1].password_hash if row else _dummy_hash(), password) or not row:
+        if guard is not None:
+            await guard.failed(key)
         raise Unauthorized("Invalid e-mail address or password")
     account, user = row
     if user.disabled:

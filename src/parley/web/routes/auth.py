@@ -1,6 +1,6 @@
 """Signing up, in and out of the web UI; sign_in_with_password is the one sign-in path that
-every form (this page and the OAuth authorisation page) goes through, throttled per address
-and login."""
+every form (this page and the OAuth authorisation page) goes through, its failures limited
+per account and per address (http/ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from parley.accounts.service import create_local_account
-from parley.errors import Invalid, Unauthorized
+from parley.errors import Invalid, RateLimited, Unauthorized
 from parley.http.deps import DbSession
+from parley.http.ratelimit import sign_in_guard
 from parley.oauth.service import check_password
 from parley.web.forms import checked, form_fields, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
-from parley.web.throttle import client_address, throttle_for
 
 router = APIRouter(route_class=WebRoute)
 
@@ -34,18 +34,10 @@ async def sign_in_with_password(page: Page, db: DbSession, login: str, password:
     """Sign the page in: None on success, else the message to show beside the form."""
     if not login.strip() or not password:
         return "Enter your e-mail address or username, and your password."
-    throttle, address = throttle_for(page.request), client_address(page.request)
-    wait = throttle.wait_seconds(address, login)
-    if wait:
-        minutes = max(1, round(wait / 60))
-        return (f"Too many failed attempts. Try again in {minutes} "
-                f"minute{'s' if minutes != 1 else ''}.")
     try:
-        account = await check_password(db, login, password)
-    except Unauthorized as exc:
-        throttle.failed(address, login)
+        account = await check_password(db, login, password, sign_in_guard(page.request))
+    except (Unauthorized, RateLimited) as exc:
         return exc.message
-    throttle.succeeded(address, login)
     page.sign_in(account)
     return None
 

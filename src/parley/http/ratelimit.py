@@ -1,0 +1,214 @@
+"""Rate limits as Mastodon sets them (its config/initializers/rack_attack.rb): which budget a
+request spends, counted by the `limits` library in this process's memory (one machine) or in
+Redis (scale mode: every web process spends from one budget), answered with 429 and the
+X-RateLimit-* headers Mastodon sends.
+
+Budgets are fixed windows, as Rack::Attack counts them: the window's end is X-RateLimit-Reset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qs
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
+
+from parley.config import Settings
+
+log = logging.getLogger("parley.ratelimit")
+
+# (method, path, caller) -> the key this budget counts under, or None when it does not apply.
+KeyOf = Callable[[str, str, "Caller"], str | None]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, as far as the edge can tell without the database."""
+
+    address: str  # the client address, IPv6 grouped by /64 (one subscriber holds a /64)
+    token: str | None  # a digest of the bearer token, never the token itself
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    item: RateLimitItem
+    key_of: KeyOf
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The tightest budget a request spent: its limit, what is left, when it refills."""
+
+    limit: int
+    remaining: int
+    reset_at: float
+    refused: bool
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        reset = datetime.fromtimestamp(self.reset_at, UTC).isoformat(timespec="milliseconds")
+        return [(b"x-ratelimit-limit", str(self.limit).encode()),
+                (b"x-ratelimit-remaining", str(max(self.remaining, 0)).encode()),
+                (b"x-ratelimit-reset", reset.replace("+00:00", "Z").encode())]
+
+
+def _api(path: str) -> bool:
+    return path.startswith(("/api/", "/oauth/"))
+
+
+def _by_token(method: str, path: str, caller: Caller) -> str | None:
+    return caller.token if _api(path) and caller.token else None
+
+
+def _by_address_unauthenticated(method: str, path: str, caller: Caller) -> str | None:
+    return caller.address if _api(path) and not caller.token else None
+
+
+def _media_upload(method: str, path: str, caller: Caller) -> str | None:
+    uploads = method == "POST" and path in ("/api/v1/media", "/api/v2/media")
+    return (caller.token or caller.address) if uploads else None
+
+
+def _sign_up(method: str, path: str, caller: Caller) -> str | None:
+    return caller.address if method == "POST" and path == "/api/v1/accounts" else None
+
+
+def _token_grant(method: str, path: str, caller: Caller) -> str | None:
+    # The token endpoint checks passwords (the password grant; the edge does not read the
+    # form, so every grant counts). The web's sign-in forms count failures (SignInGuard).
+    return caller.address if method == "POST" and path == "/oauth/token" else None
+
+
+def _delete(method: str, path: str, caller: Caller) -> str | None:
+    deletes = ((method == "DELETE" and path.startswith("/api/v1/statuses/"))
+               or (method == "POST" and path.startswith("/api/v1/statuses/")
+                   and path.endswith("/unreblog")))
+    return (caller.token or caller.address) if deletes else None
+
+
+BUDGETS = (
+    Budget("token", parse("300/5 minutes"), _by_token),
+    Budget("address", parse("300/5 minutes"), _by_address_unauthenticated),
+    Budget("media", parse("30/30 minutes"), _media_upload),
+    Budget("sign_up", parse("5/30 minutes"), _sign_up),
+    Budget("sign_in", parse("25/5 minutes"), _token_grant),
+    Budget("delete", parse("30/30 minutes"), _delete),
+)
+# Failed password checks, per account (whichever login spelling named it) and per address.
+FAILED_SIGN_INS = parse("25/5 minutes")
+
+
+def client_address(scope: Scope) -> str:
+    """The client's address as the limits key it: an IPv6 address by its /64. (uvicorn has
+    already taken X-Forwarded-For from trusted proxies: --forwarded-allow-ips.)"""
+    client = scope.get("client")
+    host = client[0] if client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return value[7:].strip().decode("latin-1") if value[:7].lower() == b"bearer " else None
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return query.get("access_token", [None])[0]
+
+
+def caller_of(scope: Scope) -> Caller:
+    """The caller as the budgets key it: the address, and a digest of the bearer token (a
+    wrong token counts as a token: it is refused by the route, and spends its own budget)."""
+    token = _bearer(scope)
+    return Caller(client_address(scope),
+                  hashlib.sha256(token.encode()).hexdigest()[:32] if token else None)
+
+
+class RateLimiter:
+    """The budgets, over one storage."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.limiter = FixedWindowRateLimiter(storage)
+
+    async def spend(self, method: str, path: str, caller: Caller) -> Decision | None:
+        """Spend one request from every budget it belongs to; the tightest one's state (a
+        refusal if any budget is empty), or None when none applies. A storage that fails
+        (Redis gone) lets requests through: a limit must not take the service down."""
+        try:
+            return await self._spend_all(method, path, caller)
+        except Exception:
+            log.warning("rate limit storage unavailable; not limiting", exc_info=True)
+            return None
+
+    async def _spend_all(self, method: str, path: str, caller: Caller) -> Decision | None:
+        tightest: Decision | None = None
+        for budget in BUDGETS:
+            key = budget.key_of(method, path, caller)
+            if key is None:
+                continue
+            decision = await self._spend(budget.item, budget.name, key)
+            if decision.refused:
+                return decision
+            if tightest is None or decision.remaining < tightest.remaining:
+                tightest = decision
+        return tightest
+
+    async def _spend(self, item: RateLimitItem, name: str, key: str) -> Decision:
+        allowed = await self.limiter.hit(item, name, key)
+        stats = await self.limiter.get_window_stats(item, name, key)
+        return Decision(item.amount, stats.remaining, stats.reset_time, not allowed)
+
+    def guard(self, scope: Scope) -> SignInGuard:
+        """The failed-password budgets of the caller of `scope`, for oauth.check_password."""
+        return SignInGuard(self.limiter, client_address(scope))
+
+
+@dataclass(frozen=True)
+class SignInGuard:
+    """Failed password checks, limited per account and per address over every route that
+    checks one (oauth/service.py check_password asks it)."""
+
+    limiter: FixedWindowRateLimiter
+    address: str
+
+    async def allowed(self, account_key: str) -> bool:
+        return (await self.limiter.test(FAILED_SIGN_INS, "failed_sign_in", account_key)
+                and await self.limiter.test(FAILED_SIGN_INS, "failed_sign_in", self.address))
+
+    async def failed(self, account_key: str) -> None:
+        await self.limiter.hit(FAILED_SIGN_INS, "failed_sign_in", account_key)
+        await self.limiter.hit(FAILED_SIGN_INS, "failed_sign_in", self.address)
+
+
+def limiter_for(settings: Settings) -> RateLimiter | None:
+    """The process's limiter: Redis-backed when the deployment has Redis (shared by every
+    process), else in memory; None when limits are turned off."""
+    if not settings.rate_limits:
+        return None
+    if settings.redis_url:
+        storage: Storage = RedisStorage(
+            "async+" + settings.redis_url, implementation="redispy",
+            key_prefix=f"{settings.redis_prefix}:ratelimit")
+    else:
+        storage = MemoryStorage()
+    return RateLimiter(storage)
+
+
+def sign_in_guard(connection: HTTPConnection) -> SignInGuard | None:
+    """The failed-password guard for a request (None when limits are off)."""
+    limiter: RateLimiter | None = getattr(connection.app.state, "limiter", None)
+    return limiter.guard(connection.scope) if limiter is not None else None
