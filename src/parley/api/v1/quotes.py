@@ -10,7 +10,7 @@ from parley.api.entities.statuses import render_status, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.posts import quotes
 
@@ -32,7 +32,7 @@ async def interaction_policy(status_id: str, request: Request, session: DbSessio
                              viewer: Viewer = Depends(user_required("write:statuses"))
                              ) -> FastJSON:
     form = await parse(request, PolicyForm)
-    post = await quotes.set_policy(session, actor_id=viewer.id, post_id=parse_id(status_id),
+    post = await quotes.set_policy(session, actor_id=viewer.id, post_id=path_id(status_id),
                                    policy=form.quote_approval_policy)
     return json_response(await render_status(session, post, viewer_id=viewer.id,
                                              settings=settings))
@@ -42,7 +42,7 @@ async def interaction_policy(status_id: str, request: Request, session: DbSessio
 async def quotes_of(status_id: str, request: Request, session: DbSession,
                     settings: AppSettings,
                     viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
-    found = await quotes.quotes_of(session, actor_id=viewer.id, post_id=parse_id(status_id),
+    found = await quotes.quotes_of(session, actor_id=viewer.id, post_id=path_id(status_id),
                                    page=Page.from_request(request))
     rendered = await render_statuses(session, found, viewer_id=viewer.id, settings=settings)
     return json_response(rendered, link=link_header(request, [post.id for post in found]))
@@ -53,7 +53,7 @@ async def revoke(status_id: str, quoting_status_id: str, session: DbSession,
                  settings: AppSettings,
                  viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
     quote = await quotes.revoke_quote(session, actor_id=viewer.id,
-                                      post_id=parse_id(status_id),
-                                      quoting_id=parse_id(quoting_status_id))
+                                      post_id=path_id(status_id),
+                                      quoting_id=path_id(quoting_status_id))
     return json_response(await render_status(session, quote, viewer_id=viewer.id,
                                              settings=settings))
