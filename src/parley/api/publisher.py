@@ -281,7 +281,10 @@ class Publisher:
         """`conversation` on each participant's direct stream, rendered as they see it."""
         async with self.db.read() as session:
             views = await participant_views(session, event.conversation_id)
-            for account_id, view in views.items():
+            for account_id in event.participant_ids:  # those the post was filed for
+                view = views.get(account_id)
+                if view is None:
+                    continue
                 [entity] = await render_conversations(session, [view], viewer_id=account_id,
                                                       settings=self.settings)
                 await self.broker.publish(channels.direct(account_id),

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.accounts.models import Account
 from parley.conversations.models import Conversation, ConversationParticipant, ConversationPost
 from parley.errors import NotFound
 from parley.events import Subscriber, record
@@ -25,6 +26,7 @@ from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
 from parley.posts.models import Post
+from parley.social.exclusions import account_hidden
 
 
 def participant_key(account_ids: Sequence[int]) -> str:
@@ -47,9 +49,10 @@ async def _start(session: AsyncSession, post: Post, people: list[int], key: str
     try:
         async with session.begin_nested():
             session.add(conversation)
+            # Empty until record_direct_post files the post for those who may hear of it.
             session.add_all([ConversationParticipant(
                 conversation_id=conversation.id, account_id=account_id, hidden=False,
-                unread=account_id != post.account_id, last_post_id=post.id)
+                unread=False, last_post_id=None)
                 for account_id in people])
     except IntegrityError:
         raced = await _find(session, post.thread_id, key)
@@ -70,16 +73,30 @@ async def record_direct_post(session: AsyncSession, *, post: Post,
     conversation = await _find(session, post.thread_id, key)
     if conversation is None:
         conversation = await _start(session, post, people, key)
+    hearing = await _hearing(session, post.account_id, people)
     await session.execute(
         update(ConversationParticipant)
-        .where(ConversationParticipant.conversation_id == conversation.id)
+        .where(ConversationParticipant.conversation_id == conversation.id,
+               ConversationParticipant.account_id.in_(hearing))
         .values(last_post_id=post.id, hidden=False,
                 unread=ConversationParticipant.account_id != post.account_id)
         .execution_options(synchronize_session=False))
     session.add(ConversationPost(post_id=post.id, conversation_id=conversation.id))
     await session.flush()
-    await record(session, ConversationUpdated(conversation.id, tuple(people)))
+    await record(session, ConversationUpdated(conversation.id, tuple(hearing)))
     return conversation
+
+
+async def _hearing(session: AsyncSession, author_id: int, people: Sequence[int]) -> list[int]:
+    """Who hears of the author's new post in their conversations: the author, and everyone
+    else but those who block or mute the author or are blocked by them (the exclusion rule
+    of social/exclusions.py, as for every other place a post could reach them)."""
+    others = [account_id for account_id in people if account_id != author_id]
+    if not others:
+        return [author_id]
+    hiding = set((await session.scalars(select(Account.id).where(
+        Account.id.in_(others), account_hidden(Account.id, author_id)))).all())
+    return [author_id, *(account_id for account_id in others if account_id not in hiding)]
 
 
 async def forget_direct_post(session: AsyncSession, *, post_id: int) -> None:
