@@ -1,6 +1,6 @@
 """Imports every domain's tables so that metadata (Alembic, tests) sees the whole schema."""
 
-from parley.accounts.models import Account, User
+from parley.accounts.models import Account, User, WebSessionRecord
 from parley.conversations.models import (
     Conversation,
     ConversationParticipant,
@@ -79,5 +79,6 @@ __all__ = [
     "TimelineEntry",
     "User",
     "WaitingDismissal",
+    "WebSessionRecord",
     "metadata",
 ]

@@ -35,7 +35,10 @@ class _FormParser(HTMLParser):
             value = attributes.get("value", "")
             if attributes.get("id"):
                 self.inputs[attributes["id"]] = value
-            if attributes.get("name") and self.current is not None:
+            # A browser submits a checkbox or radio only when it is checked.
+            unchecked = (attributes.get("type") in ("checkbox", "radio")
+                         and "checked" not in attributes)
+            if attributes.get("name") and self.current is not None and not unchecked:
                 self.current.fields[attributes["name"]] = value
         elif tag == "button" and attributes.get("name") and self.current is not None:
             self.current.buttons[attributes.get("value", "")] = attributes["name"]

@@ -84,3 +84,18 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     registration_reason: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSessionRecord(Base):
+    """A signed-in web session, so that signing out, a password change or "sign out
+    everywhere" ends it on the server (a captured cookie is then worth nothing). The cookie
+    carries the session's random id; only its digest is stored."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_account_id", "account_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -295,3 +295,11 @@ async def revoke_app(session: AsyncSession, *, account_id: int, application_id: 
                AccessToken.application_id == application_id,
                AccessToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()))
+
+
+async def revoke_all_tokens(session: AsyncSession, *, account_id: int) -> None:
+    """Every access token of the account stops working (a password change)."""
+    await session.execute(
+        update(AccessToken)
+        .where(AccessToken.account_id == account_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))

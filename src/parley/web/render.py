@@ -12,13 +12,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from parley.accounts import sessions
 from parley.accounts.links import is_link
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.errors import Forbidden, Unauthorized
-from parley.http.auth import active_account
 from parley.http.deps import AppSettings, DbSession
 from parley.lib.html import sanitise
 from parley.lib.timefmt import as_utc, iso, utcnow
@@ -137,13 +138,21 @@ class Page:
         # A session made during this request cannot have issued the submitted token.
         return not self._cookie_changed and csrf_valid(self.settings, self.session, token)
 
-    def sign_in(self, account: Account) -> None:
-        """A fresh session id on every sign-in (no session fixation)."""
+    async def sign_in(self, db: AsyncSession, account: Account) -> None:
+        """A fresh session id on every sign-in (no session fixation), kept on the server so
+        that it can end."""
         self.session = WebSession.new(account.id)
+        await sessions.open_session(
+            db, sid=self.session.sid, account_id=account.id,
+            user_agent=self.request.headers.get("user-agent", ""),
+            address=self.request.client.host if self.request.client else "")
         self.account = account
         self._cookie_changed = True
 
-    def sign_out(self) -> None:
+    async def sign_out(self, db: AsyncSession) -> None:
+        """The session ends on the server too: its cookie, if kept or stolen, is worthless."""
+        if self.session is not None:
+            await sessions.end_session(db, sid=self.session.sid)
         self.session = WebSession.new()
         self.account = None
         self._cookie_changed = True
@@ -174,7 +183,9 @@ class Page:
 
 
 async def _signed_in_account(db: DbSession, session: WebSession | None) -> Account | None:
-    return await active_account(db, session.account_id if session is not None else None)
+    if session is None or session.account_id is None:
+        return None
+    return await sessions.signed_in_account(db, sid=session.sid, account_id=session.account_id)
 
 
 async def _page(request: Request, db: DbSession, settings: AppSettings) -> Page:

@@ -38,7 +38,7 @@ async def sign_in_with_password(page: Page, db: DbSession, login: str, password:
         account = await check_password(db, login, password, sign_in_guard(page.request))
     except (Unauthorized, RateLimited) as exc:
         return exc.message
-    page.sign_in(account)
+    await page.sign_in(db, account)
     return None
 
 
@@ -65,12 +65,12 @@ async def sign_in(page: PageContext, db: DbSession) -> Response:
 
 
 @router.post("/auth/sign_out")
-async def sign_out(page: PageContext) -> Response:
+async def sign_out(page: PageContext, db: DbSession) -> Response:
     fields = await form_fields(page.request)
     if not page.csrf_ok(fields.get("csrf")):
         return page.error(403, "Session expired",
                           "Your session expired. Reload the page and try again.")
-    page.sign_out()
+    await page.sign_out(db)
     return page.redirect("/")
 
 
@@ -120,5 +120,5 @@ async def sign_up(page: PageContext, db: DbSession) -> Response:
         return page.error(200, "Thanks for signing up",
                           "A moderator will review your request. You can sign in once it is "
                           "approved.")
-    page.sign_in(account)
+    await page.sign_in(db, account)
     return page.redirect("/")

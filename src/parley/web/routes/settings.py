@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, Response
 
-from parley.accounts import images
+from parley.accounts import images, sessions
 from parley.accounts import service as accounts
 from parley.accounts.models import Account
 from parley.errors import Invalid, NotFound
@@ -110,8 +110,32 @@ async def change_password(page: PageContext, db: DbSession) -> Response:
             error = exc.message.removeprefix("Validation failed: ").capitalize()
     if error is not None:
         return page.render("settings_password.html", error=error, saved=False, status=422)
-    page.sign_in(account)  # a fresh session id after a password change
+    # A changed password ends every other session and, unless kept on purpose, every app's
+    # access: whoever knew the old one is out. This session goes on under a fresh id.
+    await sessions.end_other_sessions(db, account_id=account.id, keep_sid=None)
+    if fields.get("keep_apps") != "1":
+        await oauth.revoke_all_tokens(db, account_id=account.id)
+    await page.sign_in(db, account)
     return page.redirect("/settings/password?saved=1")
+
+
+@router.get("/settings/sessions")
+async def session_list(page: PageContext, db: DbSession) -> Response:
+    account = page.require_account()
+    current = page.session.sid if page.session else None
+    found = await sessions.list_sessions(db, account_id=account.id)
+    return page.render("settings_sessions.html", sessions=[
+        (record, sessions.is_current(record, current)) for record in found],
+        ended=page.request.query_params.get("ended") == "1")
+
+
+@router.post("/settings/sessions/end_others")
+async def end_other_sessions(page: PageContext, db: DbSession) -> Response:
+    account = page.require_account()
+    page.require_csrf(await form_fields(page.request))
+    await sessions.end_other_sessions(db, account_id=account.id,
+                                      keep_sid=page.session.sid if page.session else None)
+    return page.redirect("/settings/sessions?ended=1")
 
 
 @router.get("/settings/apps")

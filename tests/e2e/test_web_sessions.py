@@ -1,0 +1,96 @@
+"""Web sessions end on the server (issue 17's finding: a cookie captured before sign-out still
+posted, and a password change ended nothing): sign-out, a password change (other browsers, and
+apps unless kept) and "sign out everywhere else"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from support.clients import Clients, TestUser
+from support.forms import form, submit
+from support.oauth_flow import browser
+from support.server import LiveServer
+
+
+def _signed_in(tab: httpx.Client, user: TestUser) -> None:
+    page = tab.get("/auth/sign_in")
+    done = submit(tab, page.text, "/auth/sign_in", login=user.username, password=user.password)
+    assert done.status_code == 303, done.text
+
+
+def _is_signed_in(cookies: httpx.Cookies, server: LiveServer) -> bool:
+    with httpx.Client(base_url=server.base_url, cookies=cookies, timeout=30) as other:
+        return other.get("/settings/profile").status_code == 200
+
+
+@pytest.fixture
+def tabs(server: LiveServer) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    with browser(server) as first, browser(server) as second:
+        yield first, second
+
+
+def test_a_cookie_kept_from_before_sign_out_is_worthless(
+        server: LiveServer, clients: Clients, tabs: tuple[httpx.Client, httpx.Client]) -> None:
+    tab, _ = tabs
+    user = clients.new_user("sess_out")
+    _signed_in(tab, user)
+    captured = httpx.Cookies(tab.cookies)
+    assert _is_signed_in(captured, server)
+    page = tab.get("/settings/profile")
+    out = submit(tab, page.text, "/auth/sign_out")
+    assert out.status_code == 303
+    assert not _is_signed_in(captured, server)
+    with httpx.Client(base_url=server.base_url, cookies=captured, timeout=30) as thief:
+        compose = thief.get("/")
+        assert 'action="/compose"' not in compose.text
+
+
+def test_a_password_change_ends_other_sessions_and_apps(
+        server: LiveServer, clients: Clients, tabs: tuple[httpx.Client, httpx.Client]) -> None:
+    here, elsewhere = tabs
+    user = clients.new_user("sess_pw")
+    _signed_in(here, user)
+    _signed_in(elsewhere, user)
+    page = here.get("/settings/password")
+    changed = submit(here, page.text, "/settings/password", current_password=user.password,
+                     new_password="a much newer passphrase",
+                     new_password_confirmation="a much newer passphrase")
+    assert changed.status_code == 303, changed.text
+    assert here.get("/settings/profile").status_code == 200
+    assert elsewhere.get("/settings/profile").status_code != 200
+    revoked = httpx.get(f"{server.base_url}/api/v1/accounts/verify_credentials",
+                        headers={"authorization": f"Bearer {user.api.access_token}"})
+    assert revoked.status_code == 401
+
+
+def test_keeping_apps_through_a_password_change_and_signing_out_everywhere_else(
+        server: LiveServer, clients: Clients, tabs: tuple[httpx.Client, httpx.Client]) -> None:
+    here, elsewhere = tabs
+    user = clients.new_user("sess_keep")
+    _signed_in(here, user)
+    _signed_in(elsewhere, user)
+    page = here.get("/settings/password")
+    changed = submit(here, page.text, "/settings/password", current_password=user.password,
+                     new_password="another fine passphrase",
+                     new_password_confirmation="another fine passphrase", keep_apps="1")
+    assert changed.status_code == 303, changed.text
+    kept = httpx.get(f"{server.base_url}/api/v1/accounts/verify_credentials",
+                     headers={"authorization": f"Bearer {user.api.access_token}"})
+    assert kept.status_code == 200
+    _signed_in_with(elsewhere, user, "another fine passphrase")
+    listing = here.get("/settings/sessions")
+    assert listing.status_code == 200 and "this browser" in listing.text
+    form(listing.text, "/settings/sessions/end_others")
+    ended = submit(here, listing.text, "/settings/sessions/end_others")
+    assert ended.status_code == 303
+    assert here.get("/settings/profile").status_code == 200
+    assert elsewhere.get("/settings/profile").status_code != 200
+
+
+def _signed_in_with(tab: httpx.Client, user: TestUser, password: str) -> None:
+    page = tab.get("/auth/sign_in")
+    done = submit(tab, page.text, "/auth/sign_in", login=user.username, password=password)
+    assert done.status_code == 303, done.text
