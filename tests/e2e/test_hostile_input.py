@@ -105,3 +105,18 @@ def test_access_tokens_in_the_query_stay_out_of_the_log(server: LiveServer, http
     assert "token-check" in log  # the access log is on and flushed
     assert token not in log
     assert "access_token=[FILTERED]" in log
+
+
+def test_common_and_overlong_passwords_are_refused_at_sign_up(http: httpx.Client,
+                                                             clients: Clients) -> None:
+    grant = http.post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": clients.client_id,
+        "client_secret": clients.client_secret, "scope": "read write"})
+    token = grant.json()["access_token"]
+    for password, words in (("12345678", "most common"), ("Password1", "most common"),
+                            ("x" * 73, "longer than 72")):
+        response = http.post("/api/v1/accounts", headers={"authorization": f"Bearer {token}"},
+                             data={"username": "weakling", "email": "weakling@example.com",
+                                   "password": password, "agreement": "true"})
+        assert response.status_code == 422, response.text
+        assert words in response.json()["error"]

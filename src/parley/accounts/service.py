@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.links import VERIFY_PROFILE_LINKS, ProfileLinks, needs_verification
 from parley.accounts.models import QUOTE_POLICIES, Account, User
-from parley.accounts.passwords import hash_password, verify_password
+from parley.accounts.passwords import hash_password, password_problem, verify_password
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
 from parley.events import record
@@ -24,7 +24,6 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESERVED_USERNAMES = frozenset({"admin", "root", "api", "oauth", "settings", "about", "static",
                                 "well-known", "parley", "instance", "support", "postmaster"})
-MIN_PASSWORD_LENGTH = 8
 MAX_FIELDS = 4
 
 
@@ -40,8 +39,9 @@ def validate_new_account(username: str, email: str, password: str) -> None:
         raise Invalid("Validation failed: username is reserved")
     if not EMAIL_RE.match(email):
         raise Invalid("Validation failed: email is not a valid address")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"Validation failed: password is shorter than {MIN_PASSWORD_LENGTH}")
+    problem = password_problem(password)
+    if problem:
+        raise Invalid(f"Validation failed: {problem}")
 
 
 async def create_local_account(
@@ -181,7 +181,8 @@ async def change_password(session: AsyncSession, *, account_id: int, current: st
     user = await session.get(User, account_id)
     if user is None or not verify_password(user.password_hash, current):
         raise Invalid("Validation failed: the current password is not right")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"Validation failed: password is shorter than {MIN_PASSWORD_LENGTH}")
+    problem = password_problem(new)
+    if problem:
+        raise Invalid(f"Validation failed: {problem}")
     user.password_hash = hash_password(new)
     await session.flush()
