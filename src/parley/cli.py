@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -109,6 +110,36 @@ def migrate_command() -> None:
     settings = Settings()
     migrate(settings.resolved_database_url)
     typer.echo("Database is up to date.")
+
+
+@app.command("backup")
+def backup_command(destination: Annotated[Path, typer.Argument(
+        help="A new folder for the backup.")]) -> None:
+    """Back up the database and the media files, while the server runs."""
+    from parley.backup import BackupError, backup
+
+    try:
+        made = backup(Settings(), destination)
+    except BackupError as exc:
+        typer.echo(f"Cannot back up: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Backed up into {made}")
+
+
+@app.command("restore")
+def restore_command(
+        source: Annotated[Path, typer.Argument(help="A folder made by `parley backup`.")],
+        force: Annotated[bool, typer.Option(help="Replace an existing database.")] = False,
+) -> None:
+    """Put a backup back (stop the server first)."""
+    from parley.backup import BackupError, restore
+
+    try:
+        restore(Settings(), source, force=force)
+    except BackupError as exc:
+        typer.echo(f"Cannot restore: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Restored from {source}")
 
 
 @account_app.command("create")
