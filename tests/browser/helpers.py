@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from parley.config import Settings
-from parley.web.session import COOKIE_NAME, WebSession, encode
+from parley.web.session import COOKIE_NAME
+from support.forms import submit
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -91,8 +91,14 @@ class People:
         return {"Authorization": f"Bearer {token}"}
 
     def sign_in(self, page: Page, person: Person) -> Page:
-        settings = Settings(secret_key=SECRET_KEY, base_url=self.base_url)
-        cookie = encode(settings, WebSession.new(person.account_id))
+        """Sign in through the sign-in form (sessions are kept on the server: a cookie
+        made up here would name none), and hand the session's cookie to the browser."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as tab:
+            form_page = tab.get("/auth/sign_in")
+            done = submit(tab, form_page.text, "/auth/sign_in", login=person.username,
+                          password=PASSWORD)
+            assert done.status_code == 303, done.text
+            cookie = tab.cookies[COOKIE_NAME]
         page.context.add_cookies([{"name": COOKIE_NAME, "value": cookie, "url": self.base_url,
                                    "httpOnly": True, "sameSite": "Lax"}])
         return page
