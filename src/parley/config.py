@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     registrations: Literal["open", "approval", "closed"] = "open"
     secret_key: str = DEVELOPMENT_SECRET
     max_characters: int = 500
+    # Options a poll may have (Mastodon's default; advertised in the instance configuration).
+    poll_max_options: int = 4
     instance_title: str = "Parley"
     instance_description: str = "A conversation-first microblogging server."
     contact_email: str = ""

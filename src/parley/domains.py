@@ -20,6 +20,7 @@ from parley.jobs.registry import JobRegistry, build_registry
 from parley.jobs.worker import Worker
 from parley.lists import fanout as lists
 from parley.notifications import subscribers as notifications
+from parley.polls import service as polls
 from parley.posts import scheduled as scheduled_posts
 from parley.store.database import Database
 from parley.timelines import broadcast, tag_jobs
@@ -28,7 +29,8 @@ from parley.timelines import subscribers as timelines
 
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS)
-JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS)
+JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
+        polls.JOBS)
 
 _lock = threading.Lock()
 

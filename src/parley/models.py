@@ -20,6 +20,7 @@ from parley.notifications.models import (
     NotificationRequest,
 )
 from parley.oauth.models import AccessToken, Application, AuthorizationCode
+from parley.polls.models import Poll, PollVote
 from parley.posts.models import (
     Bookmark,
     IdempotencyKey,
@@ -68,6 +69,8 @@ __all__ = [
     "NotificationPermission",
     "NotificationPolicy",
     "NotificationRequest",
+    "Poll",
+    "PollVote",
     "Post",
     "PostEdit",
     "PostPin",

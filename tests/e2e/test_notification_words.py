@@ -26,7 +26,7 @@ from parley.store.migrate import alembic_config, migrate
 from support.server import fresh_database
 
 MASTODON_TYPES = {"mention", "status", "reblog", "follow", "follow_request", "favourite",
-                  "update", "quote", "quoted_update", "admin.sign_up", "admin.report"}
+                  "update", "quote", "quoted_update", "admin.sign_up", "admin.report", "poll"}
 
 
 def test_every_stored_type_has_one_mastodon_word_and_back() -> None:

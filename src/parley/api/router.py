@@ -19,6 +19,7 @@ from parley.api.v1 import (
     markers,
     notification_requests,
     notifications,
+    polls,
     quotes,
     reports,
     scheduled_statuses,
@@ -38,7 +39,7 @@ api_router.include_router(hot.TABLE.documented())  # served by the edge; listed 
 # first: routes are matched in order, and home is the most requested page.
 for module in (timelines, oauth, instance, apps, blocks, follows, accounts, statuses,
                conversations, markers, notification_requests, notifications, tags, lists, featured,
-               discovery, reports, scheduled_statuses):
+               discovery, reports, scheduled_statuses, polls):
     api_router.include_router(module.router)
 api_router.include_router(instance_v2.router)
 api_router.include_router(notifications_v2.router)

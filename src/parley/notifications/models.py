@@ -23,7 +23,7 @@ from parley.store.database import Base
 # Stored in Parley's words (like, repost, post); api/ says them in Mastodon's.
 NOTIFICATION_TYPES = (
     "mention", "post", "repost", "follow", "follow_request", "like", "update", "quote",
-    "quoted_update", "admin.sign_up", "admin.report",
+    "quoted_update", "admin.sign_up", "admin.report", "poll",
 )
 
 

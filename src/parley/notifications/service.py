@@ -44,6 +44,9 @@ from parley.posts.models import Post
 from parley.posts.visibility import AccountRef, account_hidden, visible_to
 from parley.store.rawwrite import insert_of, writer_of
 
+# Types that tell the one who acted too: a poll's end reaches its author, "from" them.
+TOLD_TO_ACTOR = ("poll",)
+
 
 def _recipient_state(recipient: ColumnElement[Any]) -> list[ColumnElement[Any]]:
     """Columns saying, for one recipient (a column of the enclosing query), all that the
@@ -132,11 +135,12 @@ def _row(recipient: Recipient, *, type: str, from_account_id: int, post: Post | 
 async def _verdict(session: AsyncSession, recipient: Recipient, *, type: str,
                    from_account_id: int, post: Post | None, report_id: int | None = None
                    ) -> Verdict | None:
-    """None: not notified at all (own action, hidden sender, this post's or report's
-    activity already notified); else what the policy says. Most need no query: only
+    """None: not notified at all (own action but a poll's end, hidden sender, this post's
+    or report's activity already notified); else what the policy says. Most need no query: only
     non-accepting settings that apply do."""
     repeated = recipient.existing and (post is not None or report_id is not None)
-    if recipient.account_id == from_account_id or recipient.hidden or repeated:
+    own = recipient.account_id == from_account_id and type not in TOLD_TO_ACTOR
+    if own or recipient.hidden or repeated:
         return None
     if type in NON_FILTERABLE or not applicable_settings(recipient.policy, type, post):
         return "accept"

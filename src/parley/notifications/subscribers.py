@@ -7,6 +7,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.events import Subscriber
+from parley.events.polls import PollEnded
 from parley.events.posts import (
     Liked,
     PostCreated,
@@ -62,6 +63,15 @@ async def post_edited(session: AsyncSession, event: PostEdited) -> None:
     await notify_post_edited(session, post=post)
 
 
+async def poll_ended(session: AsyncSession, event: PollEnded) -> None:
+    """The author and every voter hear that the poll has ended, as Mastodon tells them."""
+    post = await _post(session, event.post_id)
+    if post is None:
+        return
+    await notify_accounts(session, [event.author_id, *event.voter_ids], type="poll",
+                          from_account_id=event.author_id, post=post)
+
+
 async def reposted(session: AsyncSession, event: Reposted) -> None:
     await notify(session, recipient_id=event.original_author_id,
                  from_account_id=event.account_id, type="repost", post_id=event.original_id)
@@ -108,6 +118,7 @@ async def account_created(session: AsyncSession, event: AccountCreated) -> None:
 SUBSCRIBERS = (
     Subscriber(PostCreated, post_created),
     Subscriber(PostEdited, post_edited),
+    Subscriber(PollEnded, poll_ended),
     Subscriber(Reposted, reposted),
     Subscriber(Unreposted, unreposted),
     Subscriber(Liked, liked),

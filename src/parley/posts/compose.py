@@ -20,6 +20,8 @@ from parley.events.posts import PostCreated, PostDeleted
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
+from parley.polls.rules import PollSpec
+from parley.polls.service import create_poll
 from parley.posts import quotes
 from parley.posts.counters import bump
 from parley.posts.lookup import get_post, get_proper_post
@@ -54,6 +56,7 @@ class Draft:
     application_id: int | None = None
     idempotency_key: str | None = None
     has_media: bool = False
+    poll: PollSpec | None = None
 
 
 class Author(Protocol):
@@ -83,6 +86,8 @@ def validate_draft(draft: Draft, author: Author, settings: Settings) -> tuple[st
     """The visibility and language the post gets; Invalid with a clear message otherwise."""
     if not draft.text.strip() and not draft.has_media:
         raise Invalid("Validation failed: Text can't be blank")
+    if draft.poll is not None and draft.has_media:
+        raise Invalid("Validation failed: Media attachments cannot be combined with a poll")
     length = post_text.text_length(draft.text) + post_text.text_length(draft.spoiler_text)
     if length > settings.max_characters:
         raise Invalid(f"Validation failed: Text character limit of {settings.max_characters} "
@@ -207,6 +212,7 @@ def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: st
                                           author.default_quote_policy),
         "quote_state": quotes.ACCEPTED if quoted else None,
         "created_at": utcnow(), "edited_at": None,
+        "poll_id": new_id() if draft.poll is not None else None,
     }
 
 
@@ -258,6 +264,9 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     row = _new_row(draft, author, settings, visibility=visibility, language=language,
                    content=content, parent=parent, quoted=quoted)
     post = await _insert_post(session, row)
+    if draft.poll is not None and post.poll_id is not None:
+        await create_poll(session, poll_id=post.poll_id, post_id=post.id,
+                          account_id=author.id, spec=draft.poll)
     mentioned = list({account.id: account for account in accounts.values()}.values())
     if mentioned:
         await (await writer_of(session)).execute_many(

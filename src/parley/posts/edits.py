@@ -15,6 +15,8 @@ from parley.events.posts import PostEdited
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
+from parley.polls.rules import PollSpec
+from parley.polls.service import replace_poll
 from parley.posts import quotes
 from parley.posts.compose import Draft, Mentioned, _attach_tags, _resolve_mentions, validate_draft
 from parley.posts.lookup import get_post
@@ -30,6 +32,10 @@ class Revision:
     sensitive: bool | None = None
     language: str | None = None
     quote_policy: str | None = None
+    # Mastodon's edit sets the poll as sent: no poll removes it. `edits_poll` False (a
+    # caller that only edits text) keeps the poll as it is.
+    poll: PollSpec | None = None
+    edits_poll: bool = False
 
 
 def _version(post: Post, *, at: object = None) -> PostEdit:
@@ -91,6 +97,9 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
     post.language = language
     if revision.sensitive is not None or spoiler.strip():
         post.sensitive = bool(revision.sensitive) or bool(spoiler.strip())
+    if revision.edits_poll:
+        post.poll_id = await replace_poll(session, post_id=post.id, account_id=actor.id,
+                                          current_id=post.poll_id, spec=revision.poll)
     post.edited_at = utcnow()
     session.add(_version(post, at=post.edited_at))
     await session.flush()

@@ -79,6 +79,9 @@ class Post(Base):
     quote_state: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The post's poll (polls.id), so that a page of posts without polls reads none; no
+    # foreign key: the poll refers to its post (polls.post_id) and goes with it.
+    poll_id: Mapped[int | None] = mapped_column(default=None)
 
     @property
     def is_local(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import literal_column, null, union_all
 
+from parley.polls.rows import PollBatch
 from parley.posts.visibility import visible_condition
 from parley.social.exclusions import domains_hidden_from, hidden_from
 from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
@@ -28,7 +29,7 @@ POST_COLUMNS = (
     "p.language, p.visibility, p.in_reply_to_id, p.in_reply_to_account_id, p.repost_of_id, "
     "p.quote_of_id, p.application_id, p.replies_count, p.reposts_count, p.likes_count, "
     "p.quotes_count, p.created_at, p.edited_at, p.thread_id, p.quote_policy, p.quote_state, "
-    "ap.name, ap.website")
+    "p.poll_id, ap.name, ap.website")
 POST_FROM_APPS = "LEFT JOIN oauth_applications ap ON ap.id = p.application_id"
 
 # posts/visibility.py visible_to(:viewer) for the post `p`, as 1/0 on both backends.
@@ -42,7 +43,7 @@ ACCOUNT_COLUMNS = (
 # What every post read selects: the post, its app, its visibility to :viewer, its author.
 POST_SELECT = f"{POST_COLUMNS}, {VISIBLE_SQL}, {ACCOUNT_COLUMNS}"
 POST_JOINS = f"JOIN accounts a ON a.id = p.account_id {POST_FROM_APPS}"
-POST_WIDTH = 27  # columns of PostRow; the author's AccountRow follows
+POST_WIDTH = 28  # columns of PostRow; the author's AccountRow follows
 
 POSTS_BY_IDS = Sql(f"SELECT {POST_SELECT} FROM posts p {POST_JOINS} WHERE p.id IN_IDS(:ids)")
 ACCOUNTS_BY_IDS = Sql(f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN_IDS(:ids)")
@@ -106,6 +107,7 @@ class PostRow(NamedTuple):
     thread_id: int
     quote_policy: str = "public"
     quote_state: str | None = None
+    poll_id: int | None = None
     app_name: str | None = None
     app_website: str | None = None
     visible: Any = 1
@@ -158,7 +160,7 @@ def post_row_of(post: Any) -> PostRow:
         post.in_reply_to_id, post.in_reply_to_account_id, post.repost_of_id, post.quote_of_id,
         post.application_id, post.replies_count, post.reposts_count, post.likes_count,
         post.quotes_count, post.created_at, post.edited_at, post.thread_id, post.quote_policy,
-        post.quote_state)
+        post.quote_state, post.poll_id)
 
 
 def ids_of(values: Iterable[int | None]) -> set[int]:
@@ -184,6 +186,7 @@ class RowBatch:
     pinned: set[int] = field(default_factory=set)
     # Authors the viewer follows, known for the authors of posts quotable by followers.
     followed: set[int] = field(default_factory=set)
+    polls: PollBatch = field(default_factory=PollBatch)
     # Whether the viewer has filters at all, when known (no need to look them up if not).
     has_filters: bool | None = None
 
@@ -295,6 +298,9 @@ class RowBatch:
         await self.load_accounts(authors)
         await self.load_apps(rendered)
         await self.load_followed(rendered)
+        # Only a page with a poll reads polls (posts.poll_id says so without a query).
+        await self.polls.load(self.reader, ids_of(post.poll_id for post in rendered),
+                              self.viewer_param)
         return rendered
 
 

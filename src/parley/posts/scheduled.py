@@ -19,6 +19,7 @@ from parley.jobs.registry import JobContext, JobKind
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import as_utc, utcnow
+from parley.polls.rules import poll_spec
 from parley.posts.compose import Author, Draft, create_post, validate_draft
 from parley.posts.models import ScheduledPost
 from parley.posts.quotes import policy_for
@@ -78,10 +79,12 @@ def _params(draft: Draft, visibility: str, language: str | None, quote_policy: s
             "in_reply_to_id": draft.in_reply_to_id, "quoted_status_id": draft.quote_of_id,
             "quote_approval_policy": quote_policy,
             "application_id": draft.application_id, "idempotency": None,
-            "scheduled_at": None, "with_rate_limit": False, "poll": None, "media_ids": None}
+            "scheduled_at": None, "with_rate_limit": False,
+            "poll": draft.poll.as_params() if draft.poll is not None else None,
+            "media_ids": None}
 
 
-def _draft_of(params: dict[str, Any]) -> Draft:
+def _draft_of(params: dict[str, Any], settings: Settings) -> Draft:
     def optional_id(key: str) -> int | None:
         value = params.get(key)
         return int(value) if value is not None else None
@@ -92,7 +95,8 @@ def _draft_of(params: dict[str, Any]) -> Draft:
                  language=params.get("language"), in_reply_to_id=optional_id("in_reply_to_id"),
                  quote_of_id=optional_id("quoted_status_id"),
                  quote_policy=params.get("quote_approval_policy"),
-                 application_id=optional_id("application_id"))
+                 application_id=optional_id("application_id"),
+                 poll=poll_spec(params.get("poll"), max_options=settings.poll_max_options))
 
 
 async def _enqueue(session: AsyncSession, scheduled: ScheduledPost) -> None:
@@ -176,7 +180,7 @@ async def publish_scheduled(ctx: JobContext, payload: Scheduled) -> None:
     try:
         async with session.begin_nested():
             await create_post(session, settings=ctx.settings, author=author,
-                              draft=_draft_of(scheduled.params))
+                              draft=_draft_of(scheduled.params, ctx.settings))
     except ParleyError as error:
         log.info("scheduled post %s dropped: %s", scheduled.id, error.message)
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from parley.accounts.models import Account
 from parley.lib.html import html_to_text
+from parley.polls.rows import PollRow
 from parley.posts import quotes
 from parley.posts.rows import AccountRow, PostPage, PostRow, RowBatch, load_page
 from parley.store.rawsql import Reader, datetime_of
@@ -29,6 +30,44 @@ class AccountView:
     href: str
     avatar: str
     locked: bool = False
+
+
+@dataclass
+class PollOptionView:
+    index: int
+    title: str
+    votes: int
+    percent: int
+    chosen: bool
+
+
+@dataclass
+class PollView:
+    """A post's poll as the templates show it: a form to vote while the viewer may, else
+    the results (counts per option hidden until the end when the author asked so)."""
+
+    id: int
+    options: list[PollOptionView]
+    multiple: bool
+    expired: bool
+    expires_at: datetime
+    votes_count: int
+    voters_count: int
+    can_vote: bool
+    totals_shown: bool
+
+
+def poll_view(poll: PollRow, own_votes: list[int], viewer_id: int | None) -> PollView:
+    voted = bool(own_votes) or viewer_id == poll.account_id
+    total = max(poll.votes_count, 1)
+    options = [PollOptionView(index, title, count, round(100 * count / total),
+                              index in own_votes)
+               for index, (title, count) in enumerate(zip(poll.options, poll.counts,
+                                                          strict=False))]
+    return PollView(id=poll.id, options=options, multiple=poll.multiple, expired=poll.expired,
+                    expires_at=poll.expires_at, votes_count=poll.votes_count,
+                    voters_count=poll.voters_count, totals_shown=poll.totals_shown,
+                    can_vote=viewer_id is not None and not voted and not poll.expired)
 
 
 @dataclass
@@ -54,6 +93,7 @@ class PostView:
     # A quote's state when it no longer shows its post (revoked, deleted); None otherwise.
     quote_gone: str | None = None
     can_quote: bool = False
+    poll: PollView | None = None
     mentions: list[AccountView] = field(default_factory=list)
     liked: bool = False
     reposted: bool = False
@@ -118,6 +158,9 @@ def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView |
         author_id=post.account_id, visibility=post.visibility, policy=post.quote_policy,
         is_repost=post.repost_of_id is not None, viewer_id=batch.viewer_id,
         follows_author=post.account_id in batch.followed)
+    poll = batch.polls.polls.get(post.poll_id) if post.poll_id is not None else None
+    if poll is not None:
+        view.poll = poll_view(poll, batch.polls.own_votes.get(poll.id, []), batch.viewer_id)
     _attach_quote(view, post, batch, nested=nested)
     return view
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import attach_filter_results
+from parley.api.entities.polls import batch_poll
 from parley.config import Settings
 from parley.lib.text import tag_url
 from parley.lib.urls import web_url
@@ -111,7 +112,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
                  for name in batch.tags.get(post.id, ())],
         "emojis": [],
         "media_attachments": [],
-        "poll": None,
+        "poll": batch_poll(batch.polls, post.poll_id, batch.viewer_id),
         "card": None,
         "replies_count": post.replies_count,
         "reblogs_count": post.reposts_count,

@@ -17,6 +17,7 @@ from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
 from parley.lib.html import plain_to_html
 from parley.lib.timefmt import iso
+from parley.polls.rules import MAX_EXPIRATION, MAX_OPTION_CHARS, MIN_EXPIRATION
 
 router = APIRouter()
 
@@ -45,9 +46,12 @@ def media_configuration() -> dict[str, Any]:
     }
 
 
-def polls_configuration() -> dict[str, Any]:
-    return {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
-            "max_expiration": 2_629_746}
+def polls_configuration(settings: Settings) -> dict[str, Any]:
+    """polls/rules.py's limits, as clients read them before composing a poll."""
+    return {"max_options": settings.poll_max_options,
+            "max_characters_per_option": MAX_OPTION_CHARS,
+            "min_expiration": int(MIN_EXPIRATION.total_seconds()),
+            "max_expiration": int(MAX_EXPIRATION.total_seconds())}
 
 
 def statuses_configuration(settings: Settings) -> dict[str, Any]:
@@ -88,7 +92,7 @@ async def instance_v1(session: DbSession, settings: AppSettings) -> FastJSON:
             "accounts": {"max_featured_tags": 10},
             "statuses": statuses_configuration(settings),
             "media_attachments": media_configuration(),
-            "polls": polls_configuration(),
+            "polls": polls_configuration(settings),
         },
         "contact_account": await contact_entity(session, settings),
         "rules": rules(),

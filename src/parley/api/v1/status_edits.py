@@ -18,6 +18,7 @@ from parley.http.auth import AccountViewer, Viewer, account_required, user_optio
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
+from parley.polls.rules import poll_spec
 from parley.posts.edits import Revision, edit_post, post_history
 from parley.posts.models import PostEdit
 
@@ -38,13 +39,15 @@ class EditForm(BaseModel):
 async def edit(status_id: str, request: Request, session: DbSession, settings: AppSettings,
                viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
     form = await parse(request, EditForm)
-    if form.media_ids or form.poll:
-        raise Invalid("Validation failed: media and polls are not supported yet")
+    if form.media_ids:
+        raise Invalid("Validation failed: media attachments are not supported yet")
+    poll = poll_spec(form.poll, max_options=settings.poll_max_options)
     post = await edit_post(session, settings=settings, actor=viewer.account,
                            post_id=path_id(status_id),
                            revision=Revision(text=form.status, spoiler_text=form.spoiler_text,
                                              sensitive=form.sensitive, language=form.language,
-                                             quote_policy=form.quote_approval_policy or None))
+                                             quote_policy=form.quote_approval_policy or None,
+                                             poll=poll, edits_poll=True))
     return json_response(await render_status(session, post, viewer_id=viewer.id,
                                              settings=settings))
 

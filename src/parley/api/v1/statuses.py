@@ -22,6 +22,7 @@ from parley.http.auth import AccountViewer, Viewer, account_required, user_optio
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.lib import ids as lib_ids
+from parley.polls.rules import poll_spec
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import Post
@@ -71,11 +72,10 @@ class StatusForm(BaseModel):
         return None if value == "" else value
 
 
-def _draft(form: StatusForm, application_id: int | None, key: str | None) -> posts.Draft:
+def _draft(form: StatusForm, application_id: int | None, key: str | None, settings: Settings
+           ) -> posts.Draft:
     if form.media_ids:
         raise Invalid("Validation failed: media attachments are not supported yet")
-    if form.poll:
-        raise Invalid("Validation failed: polls are not supported yet")
     return posts.Draft(
         text=form.status, spoiler_text=form.spoiler_text, visibility=form.visibility,
         sensitive=form.sensitive, language=form.language,
@@ -83,7 +83,8 @@ def _draft(form: StatusForm, application_id: int | None, key: str | None) -> pos
         quote_of_id=_optional_id(form.quoted_status_id),
         quote_policy=form.quote_approval_policy,
         application_id=application_id,
-        idempotency_key=key.strip()[:1000] if key and key.strip() else None)
+        idempotency_key=key.strip()[:1000] if key and key.strip() else None,
+        poll=poll_spec(form.poll, max_options=settings.poll_max_options))
 
 
 # The author's posting defaults (compose's Author), read on the raw path before the write.
@@ -116,7 +117,8 @@ async def create_status_page(request: Request, viewer: Viewer, author: AuthorRow
     committed before the answer is rendered on the raw read path, so that the one SQLite
     writer is held only for the post's own statements."""
     form = await parse(request, StatusForm)  # outside the read: the body may be slow
-    draft = _draft(form, viewer.application_id, request.headers.get("idempotency-key"))
+    draft = _draft(form, viewer.application_id, request.headers.get("idempotency-key"),
+                   settings)
     when = scheduled_posts.parse_scheduled_at(form.scheduled_at) if form.scheduled_at else None
     if when is not None and not scheduled_posts.is_past(when):
         async with db.write() as session:

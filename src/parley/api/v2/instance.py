@@ -42,7 +42,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
                      "profile_field_value_limit": 2047},
         "statuses": statuses_configuration(settings),
         "media_attachments": {**media_configuration(), "description_limit": 1500},
-        "polls": polls_configuration(),
+        "polls": polls_configuration(settings),
         "translation": {"enabled": False},
         "limited_federation": False,
     }

@@ -12,6 +12,7 @@ from parley.web.routes import (
     oauth,
     pages,
     people,
+    polls,
     scheduled,
     settings,
     suggest,
@@ -20,6 +21,6 @@ from parley.web.routes import (
 )
 
 web_router = APIRouter()
-for module in (auth, oauth, waiting, timelines, compose, scheduled, notifications, people,
-               settings, live, suggest, pages):
+for module in (auth, oauth, waiting, timelines, compose, polls, scheduled, notifications,
+               people, settings, live, suggest, pages):
     web_router.include_router(module.router)

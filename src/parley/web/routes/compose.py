@@ -9,19 +9,22 @@ from starlette.responses import Response
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.http.deps import DbSession
 from parley.lib.ids import parse_id
+from parley.polls.rules import PollSpec, poll_spec
 from parley.posts import quotes
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
 from parley.posts.models import VISIBILITIES
 from parley.store.rawwrite import SessionSql
-from parley.web.forms import form_fields, local_moment, safe_next
+from parley.web.forms import checked, form_fields, local_moment, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
 from parley.web.views import PostView, post_view
 
 router = APIRouter(route_class=WebRoute)
+MAX_POLL_FIELDS = 10  # read at most this many option fields (the setting says how many count)
 DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "in_reply_to_id", "quote_of_id", "next",
-                "scheduled_at", "tz_offset")
+                "scheduled_at", "tz_offset", "poll_expires_in", "poll_multiple",
+                *(f"poll_option_{i}" for i in range(MAX_POLL_FIELDS)))
 
 
 async def _context_post(page: Page, db: DbSession, raw_id: str | None) -> PostView | None:
@@ -57,7 +60,18 @@ async def compose(page: PageContext, db: DbSession) -> Response:
     return await compose_page(page, db, draft)
 
 
-def _draft(fields: dict[str, str]) -> posts.Draft:
+def _poll(fields: dict[str, str], max_options: int) -> PollSpec | None:
+    """The compose form's poll: the options filled in (none: no poll), checked as the API
+    checks them."""
+    options = [fields.get(f"poll_option_{i}", "").strip() for i in range(MAX_POLL_FIELDS)]
+    options = [option for option in options if option]
+    if not options:
+        return None
+    return poll_spec({"options": options, "expires_in": fields.get("poll_expires_in", ""),
+                      "multiple": checked(fields, "poll_multiple")}, max_options=max_options)
+
+
+def _draft(fields: dict[str, str], max_options: int) -> posts.Draft:
     visibility = fields.get("visibility") or None
     if visibility is not None and visibility not in VISIBILITIES:
         raise Invalid("Choose who can see the post.")
@@ -66,7 +80,8 @@ def _draft(fields: dict[str, str]) -> posts.Draft:
     if (raw_reply and reply_id is None) or (raw_quote and quote_id is None):
         raise NotFound()
     return posts.Draft(text=fields.get("text", ""), spoiler_text=fields.get("spoiler_text", ""),
-                       visibility=visibility, in_reply_to_id=reply_id, quote_of_id=quote_id)
+                       visibility=visibility, in_reply_to_id=reply_id, quote_of_id=quote_id,
+                       poll=_poll(fields, max_options))
 
 
 def _message(exc: ParleyError) -> str:
@@ -90,13 +105,14 @@ async def publish(page: PageContext, db: DbSession) -> Response:
                                         "post it again.")
     try:
         async with db.begin_nested():
+            wanted = _draft(fields, page.settings.poll_max_options)
             if fields.get("scheduled_at", "").strip():
                 await scheduled_posts.schedule(
-                    db, settings=page.settings, author=account, draft=_draft(fields),
+                    db, settings=page.settings, author=account, draft=wanted,
                     when=local_moment(fields["scheduled_at"], fields.get("tz_offset", "")))
                 return page.redirect("/scheduled")
             post = await posts.create_post(db, settings=page.settings, author=account,
-                                           draft=_draft(fields))
+                                           draft=wanted)
     except ParleyError as exc:
         return await compose_page(page, db, draft, error=_message(exc),
                                   status=404 if isinstance(exc, NotFound) else 422)

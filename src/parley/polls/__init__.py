@@ -1,0 +1,1 @@
+"""Polls: a post's question, its options, the votes, and the job that closes it."""
