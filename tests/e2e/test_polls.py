@@ -155,9 +155,9 @@ def test_limits_are_advertised_and_json_bodies_work(clients: Clients) -> None:
         "options": ["a", "b"], "expires_in": "600", "multiple": "true", "hide_totals": True}})
     assert response.status_code == 200
     assert response.json()["poll"]["multiple"] is True
-    form = httpx.post(f"{clients.server.base_url}/api/v1/statuses", data=[
-        ("status", "Form poll"), ("poll[options][]", "x"), ("poll[options][]", "y"),
-        ("poll[expires_in]", "300"), ("poll[hide_totals]", "1")],
+    form = httpx.post(f"{clients.server.base_url}/api/v1/statuses", data={
+        "status": "Form poll", "poll[options][]": ["x", "y"], "poll[expires_in]": "300",
+        "poll[hide_totals]": "1"},
         headers={"authorization": f"Bearer {author.api.access_token}"})
     assert form.status_code == 200
     assert [o["title"] for o in form.json()["poll"]["options"]] == ["x", "y"]
