@@ -71,5 +71,6 @@ def downgrade() -> None:
     op.drop_index("ix_poll_votes_account_id_poll_id", table_name="poll_votes")
     op.drop_table("poll_votes")
     op.drop_table("polls")
-    with op.batch_alter_table("posts") as batch:
-        batch.drop_column("poll_id")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild of posts would lose its full-text
+    # triggers.
+    op.drop_column("posts", "poll_id")
