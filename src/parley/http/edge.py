@@ -1,5 +1,6 @@
-"""The one way in: every request passes the hygiene rules, then goes to the streaming
-endpoints (a raw prefix), the fast-route table, or FastAPI, in that order."""
+"""The one way in: every request passes the hygiene rules and the CORS rule (http/cors), a
+HEAD is served as its GET (http/head), then it goes to the streaming endpoints (a raw
+prefix), the fast-route table, or FastAPI, in that order."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from parley.http.cors import Cors
+from parley.http.head import serve_head
 from parley.http.hygiene import NUL_MESSAGE, body_limit, capped, has_nul, normal_path
 from parley.http.ratelimit import RateLimiter, caller_of
 from parley.http.table import RouteTable
@@ -31,6 +34,7 @@ class Edge:
         self.prefix = prefix
         self.endpoints = endpoints
         self.limiter = limiter
+        self.cors = Cors(self._http)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -38,13 +42,28 @@ class Edge:
             await self.app(scope, receive, send)  # lifespan
             return
         path: str = scope["path"]
-        if has_nul(path, scope.get("query_string", b"")):
-            if kind == "http":  # a websocket is closed unaccepted (403)
-                await self.table.render(400, NUL_MESSAGE)(scope, receive, send)
-            return
         normal = normal_path(path)
         if normal is not path:
             scope = {**scope, "path": normal}
+        if kind == "websocket":
+            if has_nul(path, scope.get("query_string", b"")):
+                return  # closed unaccepted (403)
+            await self._dispatch(scope, receive, send)
+            return
+        cors = self.cors.wrap(normal, scope["headers"])
+        await (self._http if cors is None else cors)(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if has_nul(scope["path"], scope.get("query_string", b"")):
+            await self.table.render(400, NUL_MESSAGE)(scope, receive, send)
+        elif scope["method"] == "HEAD":
+            await serve_head(self._dispatch, scope, receive, send)
+        else:
+            await self._dispatch(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        normal: str = scope["path"]
+        kind = scope["type"]
         if normal.startswith(self.prefix):
             endpoint = self.endpoints(scope, normal[len(self.prefix):].strip("/"))
             if endpoint is not None:

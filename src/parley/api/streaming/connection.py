@@ -42,22 +42,33 @@ class Connection:
         self.subscription = broker.subscribe(self._wake)
         if viewer_id is not None:  # a new block or mute must hold from the very next event
             self.subscription.add(channels.exclusions(viewer_id))
-        self.streams: dict[str, channels.Stream] = {}
+        # channel -> the streams opened on it (nearly always one; a tuple is the smallest)
+        self.streams: dict[str, tuple[channels.Stream, ...]] = {}
         self.gate = Gate(db, viewer_id)
         self.writer: asyncio.Task[None] | None = None
         self.beat_due = False
         self.done = False
 
     async def open(self, stream: channels.Stream) -> None:
+        """Subscribe to `stream`. Streams may share a channel (`user` and
+        `user:notification` both carry notifications): each gets its own copy, as in
+        Mastodon; the same stream twice is one."""
         await authorise_stream(self.db, stream, self.viewer_id)
         for channel in stream.channels:
-            self.streams[channel] = stream
+            opened = self.streams.get(channel, ())
+            if stream not in opened:
+                self.streams[channel] = (*opened, stream)
             self.subscription.add(channel)
 
     def close_stream(self, stream: channels.Stream) -> None:
+        """Unsubscribe `stream` only: a channel stays while another stream still uses it."""
         for channel in stream.channels:
-            self.streams.pop(channel, None)
-            self.subscription.remove(channel)
+            left = tuple(other for other in self.streams.get(channel, ()) if other != stream)
+            if left:
+                self.streams[channel] = left
+            else:
+                self.streams.pop(channel, None)
+                self.subscription.remove(channel)
 
     def beat(self) -> None:
         self.beat_due = True
@@ -89,8 +100,8 @@ class Connection:
             self.writer = None
 
     async def _deliver(self, message: Message) -> None:
-        stream = self.streams.get(message.channel)
-        if stream is None:
+        streams = self.streams.get(message.channel)
+        if streams is None:
             if message.channel.startswith("exclusions:"):
                 self.gate.exclusions_changed()
             return
@@ -100,12 +111,13 @@ class Connection:
             self.gate.filters_changed()
         if not await self.gate.admits(event):
             return
-        payload: str | None = event["payload"]
-        if stream.context is not None and name in STATUS_EVENTS and payload is not None:
-            payload = await self.gate.filter(payload, stream.context)
-            if payload is None:
-                return
-        await self.write(stream, name, payload or "")
+        for stream in streams:
+            payload: str | None = event["payload"]
+            if stream.context is not None and name in STATUS_EVENTS and payload is not None:
+                payload = await self.gate.filter(payload, stream.context)
+                if payload is None:
+                    continue
+            await self.write(stream, name, payload or "")
 
     async def stop(self) -> None:
         """The client left (or was closed): unsubscribe and stop writing."""
