@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Fetch pages on this machine's own network (loopback, private ranges) when verifying
     # profile links: off, so a profile link cannot probe the server's network (tests: on).
     fetch_private_addresses: bool = False
+    # Who may read the servers this one blocks (/api/v1/instance/domain_blocks), as
+    # Mastodon's "show domain blocks" setting: nobody (the default), signed-in users, all.
+    show_domain_blocks: Literal["disabled", "users", "all"] = "disabled"
     sql_echo: bool = False
     # Mastodon's rate limits (http/ratelimit.py); off only where one client is everyone
     # (the test suite's and the benchmark's clients all come from 127.0.0.1).

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.lib.timefmt import utcnow
@@ -53,6 +63,11 @@ class Account(Base):
     # Sites allowed to credit this account as an author (Mastodon 4.4's fediverse:creator).
     attribution_domains: Mapped[list[str]] = mapped_column(JSON, default=list,
                                                            server_default="[]")
+    # Followers and follows lists shown to their owner only (Mastodon's hide_collections).
+    hide_collections: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    avatar_description: Mapped[str] = mapped_column(String(1500), default="", server_default="")
+    header_description: Mapped[str] = mapped_column(String(1500), default="", server_default="")
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     following_count: Mapped[int] = mapped_column(Integer, default=0)
     posts_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -66,6 +81,10 @@ class Account(Base):
     @property
     def acct(self) -> str:
         return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+    def shows_collections_to(self, viewer_id: int | None) -> bool:
+        """Whether the viewer may list this account's followers and follows."""
+        return not self.hide_collections or viewer_id == self.id
 
 
 class User(Base):

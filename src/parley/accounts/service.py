@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.links import VERIFY_PROFILE_LINKS, ProfileLinks, needs_verification
 from parley.accounts.models import QUOTE_POLICIES, Account, User
-from parley.accounts.passwords import hash_password, password_problem, verify_password
+from parley.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
 from parley.events import record
@@ -19,9 +25,13 @@ from parley.events.social import AccountCreated
 from parley.jobs.queue import enqueue
 from parley.lib.html import plain_to_html
 from parley.lib.ids import new_id
+from parley.lib.text import is_language_code
 
+MAX_USERNAME_LENGTH = 30
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Any syntactically valid address, as Mastodon (Devise) takes it: a@localhost12345 too.
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+MAX_EMAIL_LENGTH = 320
 RESERVED_USERNAMES = frozenset({"admin", "root", "api", "oauth", "settings", "about", "static",
                                 "well-known", "parley", "instance", "support", "postmaster"})
 MAX_FIELDS = 4
@@ -32,16 +42,45 @@ def account_urls(settings: Settings, username: str) -> tuple[str, str]:
     return f"{settings.base_url}/users/{username}", f"{settings.base_url}/@{username}"
 
 
-def validate_new_account(username: str, email: str, password: str) -> None:
-    if not USERNAME_RE.match(username):
-        raise Invalid("Validation failed: username must be 1-30 letters, digits or underscores")
-    if username.lower() in RESERVED_USERNAMES:
-        raise Invalid("Validation failed: username is reserved")
-    if not EMAIL_RE.match(email):
-        raise Invalid("Validation failed: email is not a valid address")
-    problem = password_problem(password)
-    if problem:
-        raise Invalid(f"Validation failed: {problem}")
+class InvalidAccount(Invalid):
+    """A refused registration, with Mastodon's per-field details: field -> [(code,
+    description)], e.g. ("ERR_TAKEN", "has already been taken")."""
+
+    def __init__(self, details: dict[str, list[tuple[str, str]]]) -> None:
+        self.details = details
+        super().__init__("Validation failed: " + ", ".join(
+            f"{field.capitalize()} {description}"
+            for field, problems in details.items() for _code, description in problems))
+
+
+def new_account_problems(username: str, email: str, password: str
+                         ) -> dict[str, list[tuple[str, str]]]:
+    """What is wrong with the form, field by field, in Mastodon's codes and words."""
+    problems: dict[str, list[tuple[str, str]]] = {}
+    if not username:
+        problems["username"] = [("ERR_BLANK", "can't be blank")]
+    elif len(username) > MAX_USERNAME_LENGTH:
+        problems["username"] = [("ERR_TOO_LONG", "is too long (maximum is "
+                                 f"{MAX_USERNAME_LENGTH} characters)")]
+    elif not USERNAME_RE.match(username):
+        problems["username"] = [("ERR_INVALID",
+                                 "must contain only letters, numbers and underscores")]
+    elif username.lower() in RESERVED_USERNAMES:
+        problems["username"] = [("ERR_RESERVED", "is reserved")]
+    if not email:
+        problems["email"] = [("ERR_BLANK", "can't be blank")]
+    elif len(email) > MAX_EMAIL_LENGTH:
+        problems["email"] = [("ERR_TOO_LONG", "is too long (maximum is "
+                              f"{MAX_EMAIL_LENGTH} characters)")]
+    elif not EMAIL_RE.match(email):
+        problems["email"] = [("ERR_INVALID", "is invalid")]
+    if not password:
+        problems["password"] = [("ERR_BLANK", "can't be blank")]
+    elif (problem := password_problem(password)) is not None:
+        code = ("ERR_TOO_SHORT" if len(password) < MIN_PASSWORD_LENGTH else
+                "ERR_TOO_LONG" if len(password) > MAX_PASSWORD_LENGTH else "ERR_INVALID")
+        problems["password"] = [(code, problem.removeprefix("password "))]
+    return problems
 
 
 async def create_local_account(
@@ -50,14 +89,15 @@ async def create_local_account(
     reason: str | None = None,
 ) -> Account:
     """A new local account with its credentials; usernames and e-mails are unique."""
-    validate_new_account(username, email, password)
-    taken = await session.scalar(select(Account.id).where(Account.acct_key == username.lower()))
-    if taken is not None:
-        raise Invalid("Validation failed: username is already taken")
-    email_taken = await session.scalar(
-        select(User.account_id).where(func.lower(User.email) == email.lower()))
-    if email_taken is not None:
-        raise Invalid("Validation failed: email is already taken")
+    problems = new_account_problems(username, email, password)
+    if "username" not in problems and await session.scalar(
+            select(Account.id).where(Account.acct_key == username.lower())) is not None:
+        problems["username"] = [("ERR_TAKEN", "has already been taken")]
+    if "email" not in problems and await session.scalar(select(User.account_id).where(
+            func.lower(User.email) == email.lower())) is not None:
+        problems["email"] = [("ERR_TAKEN", "has already been taken")]
+    if problems:
+        raise InvalidAccount(problems)
     uri, url = account_urls(settings, username)
     account = Account(
         id=new_id(), username=username, domain=None, acct_key=username.lower(), uri=uri,
@@ -106,7 +146,10 @@ class ProfileChanges:
     quote_policy: str | None = None
     attribution_domains: list[str] | None = None
     sensitive: bool | None = None
-    language: str | None = None
+    language: str | None = None  # "" (or blank): no default language
+    hide_collections: bool | None = None
+    avatar_description: str | None = None
+    header_description: str | None = None
 
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -130,11 +173,18 @@ def _apply_simple(account: Account, changes: ProfileChanges) -> None:
         "display_name": changes.display_name, "locked": changes.locked, "bot": changes.bot,
         "discoverable": changes.discoverable, "indexable": changes.indexable,
         "default_privacy": changes.privacy, "default_sensitive": changes.sensitive,
-        "default_language": changes.language, "default_quote_policy": changes.quote_policy,
+        "default_quote_policy": changes.quote_policy,
+        "hide_collections": changes.hide_collections,
+        "avatar_description": changes.avatar_description,
+        "header_description": changes.header_description,
     }
     for attribute, value in simple.items():
         if value is not None:
             setattr(account, attribute, value)
+    if changes.language is not None:
+        # Apps send the field blank for "no default", as Mastodon takes it; stored blank,
+        # it would make every later post fail the language check.
+        account.default_language = changes.language.strip() or None
 
 
 def _kept_verification(old: list[dict[str, Any]], new: list[dict[str, Any]]
@@ -161,6 +211,9 @@ async def update_profile(session: AsyncSession, account: Account, changes: Profi
         raise Invalid("Validation failed: source[quote_policy] is not a valid quote policy")
     if changes.attribution_domains is not None:
         account.attribution_domains = attribution_domains(changes.attribution_domains)
+    if changes.language and changes.language.strip() and not is_language_code(
+            changes.language.strip()):
+        raise Invalid("Validation failed: source[language] is not an ISO 639 language code")
     if changes.fields is not None:
         if len(changes.fields) > MAX_FIELDS:
             raise Invalid(f"Validation failed: at most {MAX_FIELDS} profile fields")

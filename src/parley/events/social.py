@@ -34,6 +34,15 @@ class FollowAccepted(Event):
 
 
 @dataclass(frozen=True)
+class FollowRequestWithdrawn(Event):
+    """A pending request of `follower_id` to follow `target_id` was rejected by the target
+    or withdrawn by the follower (an accepted one is FollowAccepted)."""
+
+    follower_id: int
+    target_id: int
+
+
+@dataclass(frozen=True)
 class FollowEnded(Event):
     """An accepted follow ended (unfollow, block, domain block)."""
 

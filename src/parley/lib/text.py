@@ -15,6 +15,8 @@ URL_LENGTH = 23
 # Links are shown shortened to this many characters after the scheme, like Mastodon does.
 URL_DISPLAY_LENGTH = 30
 MAX_TAG_LENGTH = 255
+# An ISO 639 language code, with optional subtags (en, pt-BR, zh_Hant).
+_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})*$")
 
 _URL = r"(?P<url>https?://[^\s<>\"'\u200b]+)"
 _MENTION = (
@@ -173,3 +175,8 @@ def render(text: str, *, base_url: str, mentions: Mapping[str, MentionLink]) -> 
     )
     parsed = parse(text)
     return RenderedText(html=sanitise(markup), mentions=parsed.mentions, tags=parsed.tags)
+
+
+def is_language_code(code: str) -> bool:
+    """Whether `code` is an ISO 639 language code (a post's language, an account's default)."""
+    return _LANGUAGE.match(code) is not None

@@ -21,6 +21,7 @@ from parley.events.social import (
     Blocked,
     FollowAccepted,
     FollowRequested,
+    FollowRequestWithdrawn,
 )
 from parley.notifications.models import Notification
 from parley.notifications.service import (
@@ -98,10 +99,25 @@ async def follow_requested(session: AsyncSession, event: FollowRequested) -> Non
 
 
 async def follow_accepted(session: AsyncSession, event: FollowAccepted) -> None:
-    """A follow made at once notifies; an accepted request was notified as a request."""
+    """A follow made at once notifies; an accepted request was notified as a request, which
+    goes now that it is answered."""
     if not event.requested:
         await notify(session, recipient_id=event.target_id,
                      from_account_id=event.follower_id, type="follow")
+    else:
+        await _request_answered(session, event.follower_id, event.target_id)
+
+
+async def follow_request_withdrawn(session: AsyncSession, event: FollowRequestWithdrawn
+                                   ) -> None:
+    await _request_answered(session, event.follower_id, event.target_id)
+
+
+async def _request_answered(session: AsyncSession, follower_id: int, target_id: int) -> None:
+    """A follow request's notification lasts as long as the request, as in Mastodon."""
+    await session.execute(delete(Notification).where(
+        Notification.account_id == target_id, Notification.type == "follow_request",
+        Notification.from_account_id == follower_id))
 
 
 async def blocked(session: AsyncSession, event: Blocked) -> None:
@@ -125,6 +141,7 @@ SUBSCRIBERS = (
     Subscriber(Unliked, unliked),
     Subscriber(FollowRequested, follow_requested),
     Subscriber(FollowAccepted, follow_accepted),
+    Subscriber(FollowRequestWithdrawn, follow_request_withdrawn),
     Subscriber(Blocked, blocked),
     Subscriber(AccountCreated, account_created),
 )

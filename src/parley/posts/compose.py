@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -38,7 +37,6 @@ from parley.store.rawwrite import insert_of, writer_of
 from parley.store.sql import table_insert
 
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
-LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{1,8})*$")
 
 
 @dataclass
@@ -96,7 +94,7 @@ def validate_draft(draft: Draft, author: Author, settings: Settings) -> tuple[st
     if visibility not in VISIBILITIES:
         raise Invalid(f"Validation failed: visibility must be one of {', '.join(VISIBILITIES)}")
     language = draft.language or author.default_language
-    if language is not None and not LANGUAGE_RE.match(language):
+    if language is not None and not post_text.is_language_code(language):
         raise Invalid("Validation failed: language is not an ISO 639 language code")
     return visibility, language
 

@@ -20,7 +20,7 @@ from parley.posts.compose import post_urls
 from parley.posts.counters import bump
 from parley.posts.lookup import get_proper_post
 from parley.posts.models import DISTRIBUTABLE, Bookmark, Like, Post
-from parley.posts.visibility import account_hidden
+from parley.posts.visibility import account_hidden, visible_to
 
 
 async def _insert_once(session: AsyncSession, row: Any) -> bool:
@@ -127,10 +127,11 @@ async def unbookmark(session: AsyncSession, *, actor_id: int, post_id: int) -> P
 async def reposted_by(session: AsyncSession, *, post_id: int, viewer_id: int | None,
                       page: Page) -> list[tuple[int, Account]]:
     """(repost id, reposter) newest first, for viewers who may see the post; accounts
-    blocked either way (or by domain) are left out."""
+    blocked either way (or by domain) are left out, and so are reposts the viewer may not
+    see (an author's repost of their own followers-only post, for others)."""
     post = await get_proper_post(session, post_id, viewer_id=viewer_id)
     stmt = (select(Post.id, Account).join(Account, Account.id == Post.account_id)
-            .where(Post.repost_of_id == post.id,
+            .where(Post.repost_of_id == post.id, visible_to(viewer_id),
                    ~account_hidden(viewer_id, Account.id, Account.domain, mutes="none")))
     rows = (await session.execute(page.apply(stmt, Post.id))).tuples().all()
     return page.arrange(rows)

@@ -38,7 +38,8 @@ VISIBLE_SQL = f"CASE WHEN {visible_condition('p')} THEN 1 ELSE 0 END"
 ACCOUNT_COLUMNS = (
     "a.id, a.username, a.domain, a.uri, a.url, a.display_name, a.note, a.fields, "
     "a.avatar_url, a.header_url, a.locked, a.bot, a.discoverable, a.indexable, "
-    "a.followers_count, a.following_count, a.posts_count, a.last_post_at, a.created_at")
+    "a.followers_count, a.following_count, a.posts_count, a.last_post_at, a.created_at, "
+    "a.hide_collections, a.avatar_description, a.header_description")
 
 # What every post read selects: the post, its app, its visibility to :viewer, its author.
 POST_SELECT = f"{POST_COLUMNS}, {VISIBLE_SQL}, {ACCOUNT_COLUMNS}"
@@ -135,6 +136,9 @@ class AccountRow(NamedTuple):
     posts_count: int
     last_post_at: datetime | str | None
     created_at: datetime | str
+    hide_collections: Any
+    avatar_description: str
+    header_description: str
 
     @property
     def acct(self) -> str:

@@ -14,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid, NotFound
 from parley.events import record
-from parley.events.social import FollowAccepted, FollowEnded, FollowRequested
+from parley.events.social import (
+    FollowAccepted,
+    FollowEnded,
+    FollowRequested,
+    FollowRequestWithdrawn,
+)
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
@@ -95,6 +100,8 @@ async def unfollow(session: AsyncSession, *, actor: Account, target: Account) ->
     if existing.state == "accepted":
         await _shift_follow_counters(session, actor.id, target.id, -1)
         await record(session, FollowEnded(actor.id, target.id))
+    else:
+        await record(session, FollowRequestWithdrawn(actor.id, target.id))
     await session.flush()
 
 
@@ -115,6 +122,7 @@ async def reject_request(session: AsyncSession, *, target: Account, requester_id
         Follow.state == "pending"))
     if getattr(result, "rowcount", 0) == 0:
         raise NotFound()
+    await record(session, FollowRequestWithdrawn(requester_id, target.id))
 
 
 @dataclass

@@ -32,6 +32,7 @@ class AccountPostsFilter:
     exclude_replies: bool = False
     exclude_reposts: bool = False
     tagged: str | None = None
+    exclude_direct: bool = False  # leave out direct posts (Mastodon.py, Mastodon's apps)
 
 
 async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: int | None,
@@ -47,6 +48,8 @@ async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: in
                               Post.in_reply_to_account_id == account_id))
     if filters.exclude_reposts:
         stmt = stmt.where(Post.repost_of_id.is_(None))
+    if filters.exclude_direct:
+        stmt = stmt.where(Post.visibility != "direct")
     if filters.tagged:
         tagged_ids = (select(PostTag.post_id).join(Tag, Tag.id == PostTag.tag_id)
                       .where(Tag.name == filters.tagged.lower().lstrip("#")))
@@ -70,14 +73,17 @@ _ACCOUNT_EXISTS = Sql("SELECT id FROM accounts WHERE id = :account")
 
 
 @functools.cache
-def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool) -> Sql:
-    """account_posts as one statement (16 shapes at most, each built once)."""
+def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool, direct: bool
+               ) -> Sql:
+    """account_posts as one statement (32 shapes at most, each built once)."""
     where = ["p.account_id = :account", "p.id < :upper", "p.id > :lower",
              str(visible_condition("p")), str(_ORIGINAL_SHOWS)]
     if not replies:
         where.append("(p.in_reply_to_id IS NULL OR p.in_reply_to_account_id = :account)")
     if not reposts:
         where.append("p.repost_of_id IS NULL")
+    if not direct:
+        where.append("p.visibility <> 'direct'")
     if tagged:
         where.append("p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t "
                      "ON t.id = pt.tag_id WHERE t.name = :tag)")
@@ -112,7 +118,7 @@ async def account_rows(reader: Reader, account_id: int, *, viewer_id: int | None
     (for render_rows)."""
     batch = RowBatch(reader, viewer_id)
     sql = _posts_sql(page.ascending, not filters.exclude_replies, not filters.exclude_reposts,
-                     bool(filters.tagged))
+                     bool(filters.tagged), not filters.exclude_direct)
     params = {**_page_params(batch, account_id, page), "now": reader_now(reader)}
     if filters.tagged:
         params["tag"] = filters.tagged.lower().lstrip("#")

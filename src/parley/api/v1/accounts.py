@@ -17,7 +17,7 @@ from parley.api.oauth import token_entity
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.config import Settings
-from parley.errors import Forbidden, Invalid, NotFound
+from parley.errors import Forbidden, NotFound
 from parley.http.auth import (
     AccountViewer,
     Viewer,
@@ -42,12 +42,20 @@ router = APIRouter()
 
 
 class RegistrationForm(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
+    # Blank or wrong fields are the domain's to judge, so that the answer names each one.
+    username: str = Field(default="", max_length=1000)
+    email: str = Field(default="", max_length=1000)
+    password: str = Field(default="", max_length=1024)
     agreement: bool = False
     locale: str = "en"
     reason: str | None = Field(default=None, max_length=1000)
+
+
+def _refused(exc: accounts.InvalidAccount) -> FastJSON:
+    """Mastodon's answer to a refused registration: the message and each field's errors."""
+    return FastJSON({"error": exc.message, "details": {
+        field: [{"error": code, "description": description} for code, description in problems]
+        for field, problems in exc.details.items()}}, status_code=422)
 
 
 @router.post("/api/v1/accounts")
@@ -56,12 +64,17 @@ async def register(request: Request, session: DbSession, settings: AppSettings,
     if settings.registrations == "closed":
         raise Forbidden("Registrations are not open on this server")
     form = await parse(request, RegistrationForm)
-    if not form.agreement:
-        raise Invalid("Validation failed: agreement must be accepted")
-    account = await accounts.create_local_account(
-        session, settings, username=form.username, email=form.email, password=form.password,
-        approved=settings.registrations == "open", reason=form.reason,
-    )
+    try:
+        if not form.agreement:
+            raise accounts.InvalidAccount({
+                **accounts.new_account_problems(form.username, form.email, form.password),
+                "agreement": [("ERR_ACCEPTED", "must be accepted")]})
+        account = await accounts.create_local_account(
+            session, settings, username=form.username, email=form.email,
+            password=form.password, approved=settings.registrations == "open",
+            reason=form.reason)
+    except accounts.InvalidAccount as exc:
+        return _refused(exc)
     issued = await issue_token(session, application_id=auth.application_id,
                                account_id=account.id, scopes=list(auth.scopes))
     return json_response(token_entity(issued))
@@ -101,6 +114,9 @@ class CredentialsForm(BaseModel):
     bot: bool | None = None
     discoverable: bool | None = None
     indexable: bool | None = None
+    hide_collections: bool | None = None
+    avatar_description: str | None = Field(default=None, max_length=1500)
+    header_description: str | None = Field(default=None, max_length=1500)
     fields_attributes: list[FieldForm] | dict[str, FieldForm] | None = None
     source: SourceForm | None = None
     attribution_domains: list[str] | None = None
@@ -114,6 +130,8 @@ class CredentialsForm(BaseModel):
         return accounts.ProfileChanges(
             display_name=self.display_name, note=self.note, locked=self.locked, bot=self.bot,
             discoverable=self.discoverable, indexable=self.indexable,
+            hide_collections=self.hide_collections, avatar_description=self.avatar_description,
+            header_description=self.header_description,
             fields=None if fields is None else [f.model_dump() for f in fields],
             privacy=source.privacy, sensitive=source.sensitive, language=source.language,
             quote_policy=source.quote_policy or None,
@@ -183,6 +201,7 @@ async def get_account(account_id: str, session: DbSession, settings: AppSettings
 class AccountStatusesQuery(BaseModel):
     exclude_replies: bool = False
     exclude_reblogs: bool = False
+    exclude_direct: bool = False
     pinned: bool = False
     only_media: bool = False
     tagged: str | None = Field(default=None, max_length=255)
@@ -205,7 +224,8 @@ async def account_statuses_page(request: Request, reader: Reader, raw_account_id
     else:
         filters = AccountPostsFilter(exclude_replies=query.exclude_replies,
                                      exclude_reposts=query.exclude_reblogs,
-                                     tagged=query.tagged)
+                                     tagged=query.tagged,
+                                     exclude_direct=query.exclude_direct)
         rows, batch = await account_rows(reader, account_id, viewer_id=viewer_id, page=page,
                                          filters=filters)
         cursors = [row.id for row in rows]

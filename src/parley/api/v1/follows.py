@@ -71,22 +71,28 @@ async def _follow_list(request: Request, session: DbSession, settings: AppSettin
 
 
 async def _accounts_follows(request: Request, session: DbSession, settings: AppSettings,
-                            account_id: str, direction: str) -> FastJSON:
-    """An account's followers or following, by its path id (404 if there is none)."""
+                            account_id: str, direction: str, viewer: Viewer | None
+                            ) -> FastJSON:
+    """An account's followers or following, by its path id (404 if there is none); empty
+    for others when the account hides its collections, as in Mastodon."""
     target = await get_account(session, path_id(account_id))
+    if not target.shows_collections_to(viewer.id if viewer is not None else None):
+        return json_response([])
     return await _follow_list(request, session, settings, target.id, direction)
 
 
 @router.get("/api/v1/accounts/{account_id}/followers")
 async def followers(account_id: str, request: Request, session: DbSession,
-                    settings: AppSettings, _viewer: MaybeViewer) -> FastJSON:
-    return await _accounts_follows(request, session, settings, account_id, "followers")
+                    settings: AppSettings, viewer: MaybeViewer) -> FastJSON:
+    return await _accounts_follows(request, session, settings, account_id, "followers",
+                                   viewer)
 
 
 @router.get("/api/v1/accounts/{account_id}/following")
 async def following(account_id: str, request: Request, session: DbSession,
-                    settings: AppSettings, _viewer: MaybeViewer) -> FastJSON:
-    return await _accounts_follows(request, session, settings, account_id, "following")
+                    settings: AppSettings, viewer: MaybeViewer) -> FastJSON:
+    return await _accounts_follows(request, session, settings, account_id, "following",
+                                   viewer)
 
 
 @router.get("/api/v1/follow_requests")

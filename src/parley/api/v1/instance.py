@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import PlainTextResponse
 
 from parley.api.entities.accounts import account_entity
 from parley.config import VERSION, Settings
 from parley.errors import NotFound
+from parley.http.auth import Viewer, user_optional
 from parley.http.deps import AppSettings, DbSession
 from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
@@ -121,7 +122,13 @@ async def instance_rules() -> FastJSON:
 
 
 @router.get("/api/v1/instance/domain_blocks")
-async def domain_blocks() -> FastJSON:
+async def domain_blocks(settings: AppSettings, viewer: Viewer | None = Depends(
+        user_optional("read"))) -> FastJSON:
+    """The servers this one blocks, for whom the operator shows them (else 404, as in
+    Mastodon); server-wide domain blocks arrive with moderation, so the list is empty."""
+    shown = settings.show_domain_blocks
+    if shown == "disabled" or (shown == "users" and viewer is None):
+        raise NotFound()
     return json_response([])
 
 
