@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-secret-change-me"
 VERSION = "0.1.0"
+SOURCE_URL = "https://github.com/parley-social/parley"  # where the code lives
 
 
 class Settings(BaseSettings):

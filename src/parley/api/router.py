@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from parley.api import hot, nodeinfo, oauth
+from parley.api import hot, nodeinfo, oauth, wellknown
 from parley.api.parley import routes as parley_api
 from parley.api.v1 import (
     accounts,
@@ -46,6 +46,7 @@ api_router.include_router(notifications_v2.router)
 api_router.include_router(search_v2.router)
 api_router.include_router(filters_v2.router)
 api_router.include_router(nodeinfo.router)
+api_router.include_router(wellknown.router)
 api_router.include_router(status_edits.router)
 api_router.include_router(quotes.router)
 api_router.include_router(parley_api.router)

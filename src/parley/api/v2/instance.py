@@ -14,14 +14,13 @@ from parley.api.v1.instance import (
     rules,
     statuses_configuration,
 )
-from parley.config import Settings
+from parley.config import SOURCE_URL, Settings
 from parley.http.deps import AppSettings, DbSession
 from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
 
 router = APIRouter()
 
-SOURCE_URL = "https://github.com/parley-social/parley"
 # The Mastodon API version whose features Parley has (clients compare it before using
 # them): 2 grouped notifications (4.3); 3 update_credentials attribution_domains, 4 DELETE
 # /api/v1/media/:id and delete_media, 5 the `blur` filter action (4.4); 7 quotes: quoted_status_id
