@@ -30,7 +30,8 @@ def test_a_blank_default_language_means_none(clients: Clients) -> None:
     assert user.api.status_post("and still")["id"]
 
 
-def test_hide_collections_and_image_descriptions_are_kept(clients: Clients) -> None:
+def test_hide_collections_and_image_descriptions_are_kept(clients: Clients,
+                                                          http: httpx.Client) -> None:
     owner, other = clients.new_user("hider"), clients.new_user("looker")
     other.api.account_follow(owner.id)
     updated = owner.api.account_update_credentials(
@@ -45,6 +46,7 @@ def test_hide_collections_and_image_descriptions_are_kept(clients: Clients) -> N
     # Hidden from others, shown to the owner.
     assert other.api.account_followers(owner.id) == []
     assert [a["id"] for a in owner.api.account_followers(owner.id)] == [other.id]
+    assert f"@{other.username}" not in http.get(f"/@{owner.username}/followers").text
     # Leaving the fields out keeps them; saying false shows the lists again.
     again = owner.api.account_update_credentials(display_name="Hider")
     assert again["hide_collections"] is True
@@ -52,6 +54,7 @@ def test_hide_collections_and_image_descriptions_are_kept(clients: Clients) -> N
     shown = owner.api.account_update_credentials(hide_collections=False)
     assert shown["hide_collections"] is False
     assert [a["id"] for a in other.api.account_followers(owner.id)] == [other.id]
+    assert f"@{other.username}" in http.get(f"/@{owner.username}/followers").text
 
 
 def _request_notifications(user: TestUser) -> list[str]:

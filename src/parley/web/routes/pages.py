@@ -86,7 +86,8 @@ async def following(acct: str, page: PageContext, db: DbSession) -> Response:
 async def _follow_list(page: Page, db: DbSession, acct: str, direction: str) -> Response:
     account = await account_or_404(page, db, acct)
     request = page_request(page.request, limit=40)
-    rows = await social.follow_page(db, account.id, direction=direction, page=request)
+    rows = (await social.follow_page(db, account.id, direction=direction, page=request)
+            if account.shows_collections_to(viewer_id(page)) else [])
     older = rows[-1][0] if len(rows) == request.limit else None
     title = ("Followers of " if direction == "followers" else "Followed by ") + (
         account.display_name or account.username)
