@@ -97,3 +97,10 @@ def test_head_on_a_fast_route_and_a_stream(http: httpx.Client,
     assert http.head("/api/v1/timelines/home").status_code == 401
     stream = http.head("/api/v1/streaming/user", headers=auth)
     assert stream.status_code == 200 and stream.content == b""
+
+
+def test_a_refused_request_is_readable_cross_origin(http: httpx.Client) -> None:
+    refused = http.get("/api/v1/timelines/public?max_id=%00", headers={"Origin": ORIGIN})
+    assert refused.status_code == 400
+    assert refused.headers["access-control-allow-origin"] == "*"
+    assert "error" in refused.json()
