@@ -28,7 +28,8 @@ SELECT p.id, p.uri, p.url, p.created_at, p.edited_at, p.content, p.visibility, p
        p.reposts_count, p.likes_count, p.quotes_count,
        a.id, a.username, a.display_name, a.locked, a.bot, a.discoverable, a.indexable,
        a.created_at, a.note, a.url, a.uri, a.avatar_url, a.header_url, a.followers_count,
-       a.following_count, a.posts_count, a.last_post_at, ap.name, ap.website
+       a.following_count, a.posts_count, a.last_post_at, ap.name, ap.website,
+       a.hide_collections, a.avatar_description, a.header_description
 FROM timeline_entries t JOIN posts p ON p.id = t.post_id JOIN accounts a ON a.id = p.account_id
 LEFT JOIN oauth_applications ap ON ap.id = p.application_id
 WHERE t.owner_id = {owner} AND t.post_id < {max_id} ORDER BY t.post_id DESC LIMIT {limit}
@@ -64,9 +65,10 @@ def _account(row: Any, base: str) -> dict[str, Any]:
         "indexable": bool(row[22]), "group": False,
         "created_at": (_iso(row[23]) or "")[:10] + "T00:00:00.000Z", "note": row[24],
         "url": row[25], "uri": row[26], "avatar": avatar, "avatar_static": avatar,
-        "header": header, "header_static": header, "followers_count": row[29],
+        "avatar_description": row[36], "header": header, "header_static": header,
+        "header_description": row[37], "followers_count": row[29],
         "following_count": row[30], "statuses_count": row[31],
-        "last_status_at": last[:10] if last else None, "hide_collections": False,
+        "last_status_at": last[:10] if last else None, "hide_collections": bool(row[35]),
         "noindex": not row[22], "emojis": [], "roles": [], "fields": [],
     }
 
