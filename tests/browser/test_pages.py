@@ -103,7 +103,7 @@ def test_bad_input_keeps_what_was_typed(browsers: Browsers, people: People) -> N
     signup.locator("#password_confirmation").fill("long enough password")
     signup.locator("#agreement").check()
     signup.get_by_role("button", name="Sign up").click()
-    assert "Username must be" in signup.get_by_role("alert").inner_text()
+    assert "Username must contain only" in signup.get_by_role("alert").inner_text()
     assert signup.locator("#username").input_value() == "not valid!"
     assert signup.locator("#email").input_value() == "someone@example.com"
 
