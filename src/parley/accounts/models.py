@@ -64,11 +64,10 @@ class Account(Base):
     attribution_domains: Mapped[list[str]] = mapped_column(JSON, default=list,
                                                            server_default="[]")
     # Followers and follows lists shown to their owner only (Mastodon's hide_collections).
-    # Server defaults only, so that an insert naming none of them suits older schemas too
-    # (the migration tests fill a database at an earlier revision through these models).
-    hide_collections: Mapped[bool] = mapped_column(Boolean, server_default=false())
-    avatar_description: Mapped[str] = mapped_column(String(1500), server_default="")
-    header_description: Mapped[str] = mapped_column(String(1500), server_default="")
+    hide_collections: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    avatar_description: Mapped[str] = mapped_column(String(1500), default="", server_default="")
+    header_description: Mapped[str] = mapped_column(String(1500), default="", server_default="")
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
     following_count: Mapped[int] = mapped_column(Integer, default=0)
     posts_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -103,7 +103,6 @@ async def create_local_account(
         id=new_id(), username=username, domain=None, acct_key=username.lower(), uri=uri,
         url=url, display_name=display_name, note_source=note, note=plain_to_html(note),
         fields=[], locked=False, bot=False, discoverable=True, indexable=True,
-        hide_collections=False, avatar_description="", header_description="",
         followers_count=0, following_count=0, posts_count=0,
     )
     session.add(account)

@@ -29,7 +29,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("header_description")
-        batch.drop_column("avatar_description")
-        batch.drop_column("hide_collections")
+    # Plain DROP COLUMNs (SQLite 3.35+), as 0006 does: no table rebuild.
+    op.drop_column("accounts", "header_description")
+    op.drop_column("accounts", "avatar_description")
+    op.drop_column("accounts", "hide_collections")
