@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import JSON, DateTime
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from bench.graph import Graph, generate
@@ -140,7 +141,11 @@ def _missing_columns(table: Table, stamp: Any) -> tuple[tuple[str, ...], tuple[A
         if isinstance(default, ScalarElementColumnDefault):
             value: Any = default.arg
         elif default is not None and getattr(default, "is_callable", False):
-            value = stamp([int(time.time() * 1000)])[0]  # utcnow-style defaults
+            if isinstance(column.type, DateTime):
+                value = stamp([int(time.time() * 1000)])[0]  # utcnow-style defaults
+            else:  # e.g. JSON `list`: the value the ORM would write, as the loader writes JSON
+                made = default.arg(None)
+                value = json.dumps(made) if isinstance(column.type, JSON) else made
         elif column.nullable:
             continue
         else:
