@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import JSON, DateTime
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
 from bench.graph import Graph, generate
 from bench.rows import BENCH_PASSWORD, RowBuilder, Table
@@ -140,7 +140,7 @@ def _missing_columns(table: Table, stamp: Any) -> tuple[tuple[str, ...], tuple[A
         default = column.default
         if isinstance(default, ScalarElementColumnDefault):
             value: Any = default.arg
-        elif default is not None and getattr(default, "is_callable", False):
+        elif isinstance(default, CallableColumnDefault):
             if isinstance(column.type, DateTime):
                 value = stamp([int(time.time() * 1000)])[0]  # utcnow-style defaults
             else:  # e.g. JSON `list`: the value the ORM would write, as the loader writes JSON
