@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -144,7 +144,7 @@ def _missing_columns(table: Table, stamp: Any) -> tuple[tuple[str, ...], tuple[A
             if isinstance(column.type, DateTime):
                 value = stamp([int(time.time() * 1000)])[0]  # utcnow-style defaults
             else:  # e.g. JSON `list`: the value the ORM would write, as the loader writes JSON
-                made = default.arg(None)
+                made = default.arg(cast(Any, None))  # no-argument callable, context-wrapped
                 value = json.dumps(made) if isinstance(column.type, JSON) else made
         elif column.nullable:
             continue
