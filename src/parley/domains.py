@@ -13,6 +13,8 @@ from itertools import chain
 
 from parley import events
 from parley.accounts import links as account_jobs
+from parley.cards import jobs as card_jobs
+from parley.cards import subscribers as cards
 from parley.config import Settings
 from parley.conversations import direct as conversations
 from parley.featured import service as featured
@@ -28,9 +30,10 @@ from parley.timelines import jobs as timeline_jobs
 from parley.timelines import subscribers as timelines
 
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
-               featured.SUBSCRIBERS, timelines.SUBSCRIBERS)
+               featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
+               cards.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
-        polls.JOBS)
+        polls.JOBS, card_jobs.JOBS)
 
 _lock = threading.Lock()
 

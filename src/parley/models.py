@@ -1,6 +1,7 @@
 """Imports every domain's tables so that metadata (Alembic, tests) sees the whole schema."""
 
 from parley.accounts.models import Account, User, WebSessionRecord
+from parley.cards.models import PreviewCard
 from parley.conversations.models import (
     Conversation,
     ConversationParticipant,
@@ -75,6 +76,7 @@ __all__ = [
     "PostEdit",
     "PostPin",
     "PostTag",
+    "PreviewCard",
     "Report",
     "SuggestionDismissal",
     "Tag",

@@ -134,13 +134,15 @@ def test_installing_the_domains_twice_subscribes_each_once() -> None:
     before = subscribed(PostCreated)
     domains.install()
     assert subscribed(PostCreated) == before
-    assert len(before) == len(set(before)) == 3  # notifications, conversation, fan-out
+    # notifications, conversation, fan-out, link card
+    assert len(before) == len(set(before)) == 4
 
 
 def test_every_job_kind_is_declared_once() -> None:
     kinds = domains.job_registry().kinds
     assert {"fanout_post", "merge_timeline", "unmerge_timeline", "merge_list", "unmerge_tag",
-            "publish_scheduled", "verify_profile_links", "close_poll"} == set(kinds)
+            "publish_scheduled", "verify_profile_links", "close_poll",
+            "fetch_card"} == set(kinds)
 
 
 def test_job_payloads_read_back_as_their_declared_types() -> None:

@@ -42,7 +42,7 @@ from parley.events.live import (
     FiltersChanged,
     NotificationCreated,
 )
-from parley.events.posts import PostCreated, PostEdited, PostGone
+from parley.events.posts import PostCardAttached, PostCreated, PostEdited, PostGone
 from parley.events.social import ExclusionsChanged
 from parley.lib.tasks import cancel_and_wait
 from parley.notifications.models import Notification
@@ -140,7 +140,7 @@ class Publisher:
             await self._created([event])
         elif isinstance(event, PostGone):
             await self._deleted(event)
-        elif isinstance(event, PostEdited):
+        elif isinstance(event, PostEdited | PostCardAttached):
             await self._updated(event)
         elif isinstance(event, ConversationUpdated):
             await self._conversation(event)
@@ -259,9 +259,9 @@ class Publisher:
         await self.broker.publish_many(targets, stream_event("delete", str(deleted.post_id),
                                                        account_id=deleted.account_id))
 
-    async def _updated(self, event: PostEdited) -> None:
+    async def _updated(self, event: PostEdited | PostCardAttached) -> None:
         """status.update to every home showing the post (or a repost of it), its thread, and
-        the public streams when it was broadcast there."""
+        the public streams when it was broadcast there (an edit, or its card arriving)."""
         rendered = await self._renders.post(event.post_id)
         if rendered is None:
             return

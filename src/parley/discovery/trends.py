@@ -1,9 +1,10 @@
 """Trends computed from recent activity: tags more people use now than usual, public posts
-drawing likes, reposts and replies, and (once link cards exist) links."""
+drawing likes, reposts and replies, and links (preview cards) many people share."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
 from parley.accounts.models import Account
+from parley.cards.models import PreviewCard
 from parley.lib.ids import lowest_id_at
 from parley.lib.timefmt import as_utc, utcnow
 from parley.posts.models import DISTRIBUTABLE, Like, Post, PostTag, Tag
 from parley.posts.visibility import not_blocked_or_muted
+from parley.tags.service import HISTORY_DAYS, DayUse
 
 # Tags: distinct accounts using a tag in the last day against its daily average over the
 # week before; a tag trends when clearly above what is usual for it.
@@ -28,7 +31,11 @@ STATUS_MAX_AGE = timedelta(days=7)
 STATUS_HALF_LIFE_HOURS = 24.0
 MIN_STATUS_PEOPLE = 2
 MAX_CANDIDATES = 500
-_DAY_IDS = 86_400_000 << 16  # one day of snowflake ids (ms << 16)
+# Links: distinct accounts sharing a link in public posts over the last two days.
+LINK_WINDOW = timedelta(days=2)
+MIN_LINK_ACCOUNTS = 2
+_DAY_MS = 86_400_000
+_DAY_IDS = _DAY_MS << 16  # one day of snowflake ids (ms << 16)
 
 
 async def _daily_tag_accounts(session: AsyncSession, now: datetime
@@ -118,9 +125,54 @@ async def trending_posts(session: AsyncSession, *, viewer_id: int | None, offset
     return [post for _, _, post in scored[offset:offset + limit]]
 
 
-async def trending_links(session: AsyncSession, *, offset: int, limit: int) -> list[Any]:
-    """Links shared in recent public posts, ranked like tags. Parley does not fetch link
-    previews (preview cards) yet, and a trending link is shown as one: until cards are
-    stored there is nothing to rank, so the answer is empty."""
-    del session, offset, limit
-    return []
+@dataclass(frozen=True)
+class LinkTrend:
+    """A trending link: its card and its daily uses, newest day first."""
+
+    card: PreviewCard
+    history: list[DayUse]
+
+
+async def trending_links(session: AsyncSession, *, offset: int, limit: int
+                         ) -> list[LinkTrend]:
+    """Links (their preview cards) shared in public, original posts by discoverable accounts
+    over the last LINK_WINDOW, ranked by the distinct accounts sharing them (then by posts);
+    at least MIN_LINK_ACCOUNTS of them. Three statements: the ranking, the cards, their
+    histories."""
+    since = lowest_id_at(utcnow() - LINK_WINDOW)
+    people = func.count(distinct(Post.account_id))
+    count = func.count()
+    ranked = await session.execute(
+        select(Post.card_id, people, count)
+        .join(Account, Account.id == Post.account_id)
+        .where(Post.id >= since, Post.card_id.is_not(None), Post.visibility == "public",
+               Post.repost_of_id.is_(None), Account.discoverable.is_(True))
+        .group_by(Post.card_id).having(people >= MIN_LINK_ACCOUNTS)
+        .order_by(people.desc(), count.desc(), Post.card_id.desc())
+        .offset(offset).limit(limit))
+    ids = [int(card_id or 0) for card_id, _, _ in ranked.tuples()]
+    if not ids:
+        return []
+    cards = {card.id: card for card in await session.scalars(
+        select(PreviewCard).where(PreviewCard.id.in_(ids)))}
+    histories = await _link_histories(session, ids)
+    return [LinkTrend(cards[i], histories[i]) for i in ids if i in cards]
+
+
+async def _link_histories(session: AsyncSession, card_ids: list[int]
+                          ) -> dict[int, list[DayUse]]:
+    """HISTORY_DAYS daily buckets per card (UTC days, as tag histories count them): public
+    original posts sharing it and the distinct accounts that wrote them."""
+    today = int(utcnow().timestamp() * 1000) // _DAY_MS
+    day = (Post.id // literal_column(str(_DAY_IDS))).label("day")
+    rows = await session.execute(
+        select(Post.card_id, day, func.count(), func.count(distinct(Post.account_id)))
+        .where(Post.card_id.in_(card_ids),
+               Post.id >= lowest_id_at(utcnow() - timedelta(days=HISTORY_DAYS)),
+               Post.visibility == "public", Post.repost_of_id.is_(None))
+        .group_by(Post.card_id, day))
+    counts = {(int(c or 0), int(d)): (int(u), int(a)) for c, d, u, a in rows.tuples()}
+    return {card_id: [DayUse(day=d * 86_400, uses=counts.get((card_id, d), (0, 0))[0],
+                             accounts=counts.get((card_id, d), (0, 0))[1])
+                      for d in range(today, today - HISTORY_DAYS, -1)]
+            for card_id in card_ids}

@@ -1,4 +1,4 @@
-"""Events of posts: created, edited, deleted, liked, reposted (and undone)."""
+"""Events of posts: created, edited, deleted, liked, reposted (and undone), given a card."""
 
 from __future__ import annotations
 
@@ -34,6 +34,15 @@ class PostEdited(Event):
     live: ClassVar[bool] = True
     post_id: int
     new_local_mentions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostCardAttached(Event):
+    """A post's link preview card arrived after the post (its author changed nothing):
+    whoever shows it should show it again, as after an edit."""
+
+    live: ClassVar[bool] = True
+    post_id: int
 
 
 @dataclass(frozen=True)

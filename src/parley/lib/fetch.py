@@ -1,11 +1,13 @@
-"""Fetching pages from other sites on a user's behalf (profile link verification): bounded in
-time, size and redirects, and never into this machine's own network unless allowed."""
+"""Fetching pages from other sites on a user's behalf (profile link verification, link
+preview cards): bounded in time, size and redirects, and never into this machine's own network
+unless allowed."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -61,25 +63,46 @@ def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]
             {"sni_hostname": parts.hostname or ""})
 
 
-async def _html_of(response: httpx.Response) -> str:
-    """The page a final (non-redirect) response carries, at most MAX_BYTES of it."""
+@dataclass(frozen=True)
+class Fetched:
+    """A page as fetched: where it was finally found (after redirects), its type, its text."""
+
+    url: str
+    content_type: str
+    text: str
+
+
+async def _body_of(response: httpx.Response, url: str, accept: tuple[str, ...],
+                   max_bytes: int, whole: bool) -> Fetched:
+    """The body a final (non-redirect) response carries, at most `max_bytes` of it (`whole`:
+    a longer body is refused instead of cut)."""
     if response.status_code != 200:
         raise FetchRefused(f"status {response.status_code}")
-    if "html" not in response.headers.get("content-type", "text/html"):
-        raise FetchRefused("not an HTML page")
+    content_type = response.headers.get("content-type", "text/html")
+    if not any(kind in content_type for kind in accept):
+        raise FetchRefused(f"not a {' or '.join(accept)} page")
+    declared = response.headers.get("content-length", "")
+    if whole and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchRefused("too large")
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body += chunk
-        if len(body) > MAX_BYTES:
+        if len(body) > max_bytes:
+            if whole:
+                raise FetchRefused("too large")
             break
-    return bytes(body[:MAX_BYTES]).decode(response.encoding or "utf-8", errors="replace")
+    text = bytes(body[:max_bytes]).decode(response.encoding or "utf-8", errors="replace")
+    return Fetched(url, content_type, text)
 
 
-async def fetch_html(url: str, *, allow_private: bool = False) -> str:
-    """The HTML of the page at `url` (following up to MAX_REDIRECTS redirects, each checked),
-    at most MAX_BYTES of it; FetchRefused otherwise."""
+async def fetch_page(url: str, *, allow_private: bool = False, accept: tuple[str, ...] = (
+                     "html",), max_bytes: int = MAX_BYTES, whole: bool = False,
+                     user_agent: str = USER_AGENT) -> Fetched:
+    """The page at `url` (following up to MAX_REDIRECTS redirects, each checked) when its
+    content type contains one of `accept`; at most `max_bytes` of it (`whole`: refused when
+    longer); FetchRefused otherwise."""
     async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False,
-                                 headers={"user-agent": USER_AGENT}) as client:
+                                 headers={"user-agent": user_agent}) as client:
         for _ in range(MAX_REDIRECTS + 1):
             host, port = _target(url)
             pinned, headers, extensions = _pinned(
@@ -90,7 +113,13 @@ async def fetch_html(url: str, *, allow_private: bool = False) -> str:
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
-                    return await _html_of(response)
+                    return await _body_of(response, url, accept, max_bytes, whole)
             except httpx.HTTPError as error:
                 raise FetchRefused(str(error) or type(error).__name__) from error
     raise FetchRefused("too many redirects")
+
+
+async def fetch_html(url: str, *, allow_private: bool = False) -> str:
+    """The HTML of the page at `url` (following up to MAX_REDIRECTS redirects, each checked),
+    at most MAX_BYTES of it; FetchRefused otherwise."""
+    return (await fetch_page(url, allow_private=allow_private)).text

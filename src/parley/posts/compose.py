@@ -209,7 +209,7 @@ def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: st
         "quote_policy": quotes.policy_for(draft.quote_policy, visibility,
                                           author.default_quote_policy),
         "quote_state": quotes.ACCEPTED if quoted else None,
-        "created_at": utcnow(), "edited_at": None,
+        "created_at": utcnow(), "edited_at": None, "card_id": None,
         "poll_id": new_id() if draft.poll is not None else None,
     }
 

@@ -77,6 +77,9 @@ class Post(Base):
     quote_policy: Mapped[str] = mapped_column(String(16), default="public",
                                               server_default="public")
     quote_state: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The link preview card (parley/cards' preview_cards), set once it is fetched: the read
+    # model loads cards only for posts that have one.
+    card_id: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     # The post's poll (polls.id), so that a page of posts without polls reads none; no

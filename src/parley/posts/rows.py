@@ -1,9 +1,9 @@
 """Posts and accounts as plain rows for the raw read path (store/rawsql): the column lists, the
 visibility flag (posts/visibility.py's rule, compiled), and the one read model of posts:
 RowBatch, which loads everything a page of posts shows (originals, quotes, authors, mentions,
-tags, applications, viewer state) in a fixed number of statements, and PostPage, what every
-surface (API, web, streaming) renders from. A new related thing a post shows (media, polls,
-cards) is one more load in load_related, and so reaches every surface."""
+tags, applications, viewer state, preview cards) in a fixed number of statements, and
+PostPage, what every surface (API, web, streaming) renders from. A new related thing a post
+shows (media, polls, cards) is one more load in RowBatch, and so reaches every surface."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import literal_column, null, union_all
 
 from parley.polls.rows import PollBatch
+from parley.posts.card_rows import CARDS_BY_IDS, CardRow
 from parley.posts.visibility import visible_condition
 from parley.social.exclusions import domains_hidden_from, hidden_from
 from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
@@ -29,7 +30,7 @@ POST_COLUMNS = (
     "p.language, p.visibility, p.in_reply_to_id, p.in_reply_to_account_id, p.repost_of_id, "
     "p.quote_of_id, p.application_id, p.replies_count, p.reposts_count, p.likes_count, "
     "p.quotes_count, p.created_at, p.edited_at, p.thread_id, p.quote_policy, p.quote_state, "
-    "p.poll_id, ap.name, ap.website")
+    "p.poll_id, p.card_id, ap.name, ap.website")
 POST_FROM_APPS = "LEFT JOIN oauth_applications ap ON ap.id = p.application_id"
 
 # posts/visibility.py visible_to(:viewer) for the post `p`, as 1/0 on both backends.
@@ -44,7 +45,7 @@ ACCOUNT_COLUMNS = (
 # What every post read selects: the post, its app, its visibility to :viewer, its author.
 POST_SELECT = f"{POST_COLUMNS}, {VISIBLE_SQL}, {ACCOUNT_COLUMNS}"
 POST_JOINS = f"JOIN accounts a ON a.id = p.account_id {POST_FROM_APPS}"
-POST_WIDTH = 28  # columns of PostRow; the author's AccountRow follows
+POST_WIDTH = 29  # columns of PostRow; the author's AccountRow follows
 
 POSTS_BY_IDS = Sql(f"SELECT {POST_SELECT} FROM posts p {POST_JOINS} WHERE p.id IN_IDS(:ids)")
 ACCOUNTS_BY_IDS = Sql(f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN_IDS(:ids)")
@@ -109,6 +110,7 @@ class PostRow(NamedTuple):
     quote_policy: str = "public"
     quote_state: str | None = None
     poll_id: int | None = None
+    card_id: int | None = None
     app_name: str | None = None
     app_website: str | None = None
     visible: Any = 1
@@ -164,7 +166,8 @@ def post_row_of(post: Any) -> PostRow:
         post.in_reply_to_id, post.in_reply_to_account_id, post.repost_of_id, post.quote_of_id,
         post.application_id, post.replies_count, post.reposts_count, post.likes_count,
         post.quotes_count, post.created_at, post.edited_at, post.thread_id, post.quote_policy,
-        post.quote_state, post.poll_id)
+        post.quote_state, post.poll_id,
+        getattr(post, "card_id", None))
 
 
 def ids_of(values: Iterable[int | None]) -> set[int]:
@@ -191,6 +194,7 @@ class RowBatch:
     # Authors the viewer follows, known for the authors of posts quotable by followers.
     followed: set[int] = field(default_factory=set)
     polls: PollBatch = field(default_factory=PollBatch)
+    cards: dict[int, CardRow] = field(default_factory=dict)
     # Whether the viewer has filters at all, when known (no need to look them up if not).
     has_filters: bool | None = None
 
@@ -266,6 +270,14 @@ class RowBatch:
             for app_id, name, website in await self.reader.fetch(APPS_BY_IDS, {"ids": wanted}):
                 self.apps[app_id] = (name, website)
 
+    async def load_cards(self, posts: Iterable[PostRow]) -> None:
+        """The preview cards of these posts: no statement when none has one (posts.card_id
+        says so without a query)."""
+        wanted = [i for i in ids_of(post.card_id for post in posts) if i not in self.cards]
+        if wanted:
+            for row in await self.reader.fetch(CARDS_BY_IDS, {"ids": wanted}):
+                self.cards[row[0]] = CardRow(*row)
+
     async def load_for(self, posts: Sequence[PostRow], *, people: bool = False
                        ) -> list[PostRow]:
         """Load what rendering `posts` needs; returns every post that will be rendered
@@ -305,6 +317,7 @@ class RowBatch:
         # Only a page with a poll reads polls (posts.poll_id says so without a query).
         await self.polls.load(self.reader, ids_of(post.poll_id for post in rendered),
                               self.viewer_param)
+        await self.load_cards(rendered)
         return rendered
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from parley.accounts.models import Account
 from parley.lib.html import html_to_text
 from parley.polls.rows import PollRow
 from parley.posts import quotes
+from parley.posts.card_rows import CardRow
 from parley.posts.rows import AccountRow, PostPage, PostRow, RowBatch, load_page
 from parley.store.rawsql import Reader, datetime_of
 
@@ -71,6 +73,29 @@ def poll_view(poll: PollRow, own_votes: list[int], viewer_id: int | None) -> Pol
 
 
 @dataclass
+class CardView:
+    """A post's link preview as the templates show it (`image` only over https, which the
+    pages' CSP allows: the media pipeline will store card images here later)."""
+
+    url: str
+    title: str
+    description: str
+    provider: str
+    image: str | None
+    image_description: str
+
+
+def card_view(card: CardRow | None) -> CardView | None:
+    if card is None:
+        return None
+    image = card.image_url if (card.image_url or "").startswith("https://") else None
+    return CardView(url=card.url, title=card.title or card.url,
+                    description=card.description,
+                    provider=card.provider_name or urlsplit(card.url).hostname or "",
+                    image=image, image_description=card.image_description)
+
+
+@dataclass
 class PostView:
     """A post as the templates show it; `reposted_by` is set when it arrived as a repost."""
 
@@ -94,6 +119,7 @@ class PostView:
     quote_gone: str | None = None
     can_quote: bool = False
     poll: PollView | None = None
+    card: CardView | None = None
     mentions: list[AccountView] = field(default_factory=list)
     liked: bool = False
     reposted: bool = False
@@ -153,7 +179,8 @@ def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView |
         mentions=[account_view(a) for a in mentioned if a is not None],
         liked=post.id in batch.liked, reposted=post.id in batch.reposted,
         bookmarked=post.id in batch.bookmarked, mine=post.account_id == batch.viewer_id,
-        signed_in=batch.viewer_id is not None)
+        signed_in=batch.viewer_id is not None,
+        card=card_view(batch.cards.get(post.card_id) if post.card_id else None))
     view.can_quote = quotes.may_quote(
         author_id=post.account_id, visibility=post.visibility, policy=post.quote_policy,
         is_repost=post.repost_of_id is not None, viewer_id=batch.viewer_id,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.accounts import account_entity
+from parley.api.entities.cards import card_entity
 from parley.api.entities.filters import attach_filter_results
 from parley.api.entities.polls import batch_poll
 from parley.config import Settings
@@ -80,6 +81,11 @@ def _application(post: PostRow, view: _View) -> dict[str, Any] | None:
     return None if app is None else {"name": app[0], "website": web_url(app[1])}
 
 
+def _card(post: PostRow, batch: RowBatch) -> dict[str, Any] | None:
+    card = batch.cards.get(post.card_id) if post.card_id is not None else None
+    return None if card is None else card_entity(card)
+
+
 def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[str, Any]:
     """One Status; a repost wraps its original, fully rendered, in `reblog`."""
     batch = view.batch
@@ -113,7 +119,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
         "emojis": [],
         "media_attachments": [],
         "poll": batch_poll(batch.polls, post.poll_id, batch.viewer_id),
-        "card": None,
+        "card": _card(post, batch),
         "replies_count": post.replies_count,
         "reblogs_count": post.reposts_count,
         "favourites_count": post.likes_count,

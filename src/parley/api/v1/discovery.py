@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from parley.api.entities.accounts import account_entity
+from parley.api.entities.cards import trends_link_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_statuses
 from parley.api.entities.tags import tag_entity
@@ -121,7 +122,7 @@ async def trending_links(request: Request, session: DbSession) -> FastJSON:
     query = await parse(request, TrendsQuery)
     found = await trends.trending_links(session, offset=query.offset,
                                         limit=min(query.limit, 20))
-    return json_response(found)
+    return json_response([trends_link_entity(link.card, link.history) for link in found])
 
 
 @router.get("/api/v1/preferences")
