@@ -118,7 +118,7 @@ class RowBuilder:
         for lo, hi in _chunks(g.accounts):
             created = self.stamp(self.account_ms[lo:hi])
             yield [(int(g.account_ids[i]), f"{g.usernames[i]}@bench.invalid", self.password_hash,
-                    False, True, False, "en", None, created[k])
+                    "user", True, False, "en", None, created[k])
                    for k, i in enumerate(range(lo, hi))]
 
     def _follows(self) -> Iterator[list[Row]]:
@@ -202,7 +202,7 @@ ACCOUNT_COLUMNS = (
     "fields", "avatar_url", "header_url", "locked", "bot", "discoverable", "indexable",
     "default_privacy", "default_sensitive", "default_language", "followers_count",
     "following_count", "posts_count", "last_post_at", "created_at")
-USER_COLUMNS = ("account_id", "email", "password_hash", "admin", "approved", "disabled",
+USER_COLUMNS = ("account_id", "email", "password_hash", "role", "approved", "disabled",
                 "locale", "registration_reason", "created_at")
 FOLLOW_COLUMNS = ("id", "account_id", "target_account_id", "state", "source", "source_post_id",
                   "show_reposts", "notify", "uri", "created_at", "accepted_at")

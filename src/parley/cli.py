@@ -148,8 +148,9 @@ def account_create(
     email: Annotated[str, typer.Option(help="E-mail address.")],
     password: Annotated[str, typer.Option(help="Password (8 characters or more).")],
     admin: Annotated[bool, typer.Option(help="Make this account an administrator.")] = False,
+    role: Annotated[str, typer.Option(help="owner, admin, moderator or user.")] = "user",
 ) -> None:
-    """Create a local account."""
+    """Create a local account (--admin is --role admin)."""
     from parley import domains
     from parley.accounts.service import create_local_account
     from parley.errors import ParleyError
@@ -165,7 +166,8 @@ def account_create(
         try:
             async with db.write() as session:
                 await create_local_account(session, settings, username=username, email=email,
-                                           password=password, admin=admin)
+                                           password=password,
+                                           role="admin" if admin else role)
         finally:
             await db.dispose()
 

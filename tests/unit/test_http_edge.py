@@ -144,7 +144,7 @@ class _Reader:
         if found is None:
             return []
         return [(found.account_id, found.application_id, " ".join(found.scopes),
-                 found.account_id, False, True)]
+                 found.account_id, False, True, None)]
 
 
 class _Db:

@@ -73,6 +73,13 @@ class Account(Base):
     posts_count: Mapped[int] = mapped_column(Integer, default=0)
     last_post_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Moderation (moderation/accounts.py): a suspended account's posts are hidden from
+    # everyone and its tokens stop working; a silenced account's posts reach only its
+    # followers; a sensitized account's media is marked sensitive.
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    silenced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    sensitized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           default=None)
 
     @property
     def is_local(self) -> bool:
@@ -97,7 +104,8 @@ class User(Base):
     )
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # owner | admin | moderator | user (accounts/roles.py says what each may do).
+    role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(16), default="en")

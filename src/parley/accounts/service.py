@@ -18,6 +18,7 @@ from parley.accounts.passwords import (
     password_problem,
     verify_password,
 )
+from parley.accounts.roles import ROLES
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
 from parley.events import record
@@ -85,10 +86,12 @@ def new_account_problems(username: str, email: str, password: str
 
 async def create_local_account(
     session: AsyncSession, settings: Settings, *, username: str, email: str, password: str,
-    admin: bool = False, approved: bool = True, display_name: str = "", note: str = "",
+    role: str = "user", approved: bool = True, display_name: str = "", note: str = "",
     reason: str | None = None,
 ) -> Account:
     """A new local account with its credentials; usernames and e-mails are unique."""
+    if role not in ROLES:
+        raise Invalid(f"Validation failed: role must be one of {', '.join(ROLES)}")
     problems = new_account_problems(username, email, password)
     if "username" not in problems and await session.scalar(
             select(Account.id).where(Account.acct_key == username.lower())) is not None:
@@ -108,7 +111,7 @@ async def create_local_account(
     session.add(account)
     await session.flush()
     session.add(User(account_id=account.id, email=email.lower(),
-                     password_hash=hash_password(password), admin=admin, approved=approved,
+                     password_hash=hash_password(password), role=role, approved=approved,
                      registration_reason=reason))
     await session.flush()
     await record(session, AccountCreated(account.id))

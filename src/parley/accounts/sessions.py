@@ -27,12 +27,12 @@ async def open_session(db: AsyncSession, *, sid: str, account_id: int, user_agen
 
 async def signed_in_account(db: AsyncSession, *, sid: str, account_id: int) -> Account | None:
     """The session's account if the session is still open and its user may still act
-    (approved, not disabled), in one query."""
+    (approved, not disabled, not suspended), in one query."""
     row = (await db.execute(
         select(Account, User).join(User, User.account_id == Account.id)
         .join(WebSessionRecord, WebSessionRecord.account_id == Account.id)
         .where(Account.id == account_id, WebSessionRecord.id == _digest(sid)))).first()
-    if row is None or row[1].disabled or not row[1].approved:
+    if row is None or row[1].disabled or not row[1].approved or row[0].suspended_at:
         return None
     account: Account = row[0]
     return account

@@ -19,6 +19,7 @@ from parley.http.auth import AccountViewer, account_required
 from parley.http.deps import AppSettings, DbSession
 from parley.http.ratelimit import sign_in_guard
 from parley.http.responses import FastJSON, json_response
+from parley.moderation.blocks import check_sign_in
 from parley.oauth import service
 from parley.oauth.scopes import ALL_SCOPES
 from parley.oauth.service import OAuthError, SignInGuard
@@ -96,8 +97,8 @@ def token_entity(issued: IssuedToken) -> dict[str, object]:
     return entity
 
 
-async def _grant(session: DbSession, form: TokenForm, guard: SignInGuard | None
-                 ) -> IssuedToken:
+async def _grant(session: DbSession, form: TokenForm, guard: SignInGuard | None,
+                 address: str | None) -> IssuedToken:
     app = await service.authenticate_client(session, form.client_id, form.client_secret)
     if form.grant_type == "authorization_code":
         return await service.exchange_code(session, app=app, code=form.code,
@@ -106,6 +107,7 @@ async def _grant(session: DbSession, form: TokenForm, guard: SignInGuard | None
     if form.grant_type == "password":
         scopes = service.requested_scopes(app, form.scope)
         try:
+            await check_sign_in(session, ip=address)
             account = await service.check_password(session, form.username or "",
                                                    form.password or "", guard)
         except Unauthorized as exc:
@@ -126,7 +128,8 @@ async def _grant(session: DbSession, form: TokenForm, guard: SignInGuard | None
 async def token(request: Request, session: DbSession) -> FastJSON:
     try:
         form = await parse_client_form(request, TokenForm)
-        issued = await _grant(session, form, sign_in_guard(request))
+        issued = await _grant(session, form, sign_in_guard(request),
+                              request.client.host if request.client else None)
     except OAuthError as exc:
         return oauth_error(exc)
     return json_response(token_entity(issued))

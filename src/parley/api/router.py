@@ -5,6 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parley.api import hot, nodeinfo, oauth, wellknown
+from parley.api.admin import accounts as admin_accounts
+from parley.api.admin import blocks as admin_blocks
+from parley.api.admin import metrics as admin_metrics
+from parley.api.admin import reports as admin_reports
 from parley.api.parley import routes as parley_api
 from parley.api.v1 import (
     accounts,
@@ -50,3 +54,7 @@ api_router.include_router(wellknown.router)
 api_router.include_router(status_edits.router)
 api_router.include_router(quotes.router)
 api_router.include_router(parley_api.router)
+api_router.include_router(admin_accounts.router)
+api_router.include_router(admin_reports.router)
+api_router.include_router(admin_blocks.router)
+api_router.include_router(admin_metrics.router)

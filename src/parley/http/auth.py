@@ -14,6 +14,7 @@ from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 
 from parley.accounts.models import Account, User
+from parley.accounts.roles import Permission, Role, role_of
 from parley.errors import Forbidden, Unauthorized
 from parley.http.deps import DbSession, FastReader
 from parley.oauth.scopes import covers
@@ -21,10 +22,10 @@ from parley.oauth.tokens import TokenIdentity, identify
 from parley.store.database import Database
 from parley.store.rawsql import Reader
 
-__all__ = ["AccountViewer", "Viewer", "account_required", "active_account",
+__all__ = ["AccountViewer", "StaffViewer", "Viewer", "account_required", "active_account",
            "app_only", "app_required", "bearer_token", "header_token", "optional",
-           "raw_user_required", "required", "token_identity", "user_optional",
-           "user_required"]
+           "raw_user_required", "required", "staff_required", "token_identity",
+           "user_optional", "user_required"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +115,13 @@ async def _identity(request: Request) -> tuple[bool, TokenIdentity | None]:
 
 
 async def active_account(session: AsyncSession, account_id: int | None) -> Account | None:
-    """The Account of a signed-in user who may still act (approved, not disabled): a token's
-    or a web session's."""
+    """The Account of a signed-in user who may still act (approved, not disabled, not
+    suspended): a token's or a web session's."""
     if account_id is None:
         return None
     row = (await session.execute(select(Account, User).join(User, User.account_id == Account.id)
                                  .where(Account.id == account_id))).first()
-    if row is None or row[1].disabled or not row[1].approved:
+    if row is None or row[1].disabled or not row[1].approved or row[0].suspended_at:
         return None
     account: Account = row[0]
     return account
@@ -179,5 +180,31 @@ def account_required(scope: str) -> Callable[..., Awaitable[AccountViewer]]:
         if account is None:  # the token outlived its account
             raise Unauthorized()
         return AccountViewer(viewer.id, viewer.application_id, viewer.scopes, account)
+
+    return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class StaffViewer(AccountViewer):
+    """An AccountViewer whose role holds the permission the route needs."""
+
+    role: Role
+
+
+def staff_required(scope: str, permission: Permission) -> Callable[..., Awaitable[StaffViewer]]:
+    """Dependency: `required` (the admin scope), then the user's role must grant
+    `permission` (Mastodon's role permissions): 403 otherwise, as Mastodon answers."""
+
+    async def dependency(request: Request, session: DbSession) -> StaffViewer:
+        _, identity = await _identity(request)
+        viewer = required(identity, scope)
+        row = (await session.execute(select(Account, User.role).join(
+            User, User.account_id == Account.id).where(Account.id == viewer.id))).first()
+        if row is None:
+            raise Unauthorized()
+        role = role_of(row[1])
+        if not role.may(permission):
+            raise Forbidden()
+        return StaffViewer(viewer.id, viewer.application_id, viewer.scopes, row[0], role)
 
     return dependency

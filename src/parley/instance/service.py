@@ -70,7 +70,7 @@ async def contact_account(session: AsyncSession) -> Account | None:
     """The first administrator, who speaks for the server."""
     result: Account | None = await session.scalar(
         select(Account).join(User, User.account_id == Account.id)
-        .where(User.admin.is_(True), User.disabled.is_(False))
+        .where(User.role.in_(("owner", "admin")), User.disabled.is_(False))
         .order_by(Account.id).limit(1))
     return result
 

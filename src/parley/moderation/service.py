@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.errors import Invalid, NotFound
 from parley.lib.ids import new_id
+from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
+from parley.moderation.audit import log_action
 from parley.moderation.models import REPORT_CATEGORIES, Report
 from parley.notifications.service import notify_admins
 from parley.posts.lookup import get_posts
@@ -117,4 +119,53 @@ async def resolve_report(session: AsyncSession, *, report_id: int, note: str = "
         report.resolution_note = note
         report.updated_at = now
         await session.flush()
+    return report
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """The admin list's filters: resolved or not, by reporter, by target."""
+
+    resolved: bool = False
+    account_id: int | None = None
+    target_account_id: int | None = None
+
+
+async def page_reports(session: AsyncSession, filters: ReportFilter, page: Page
+                       ) -> list[Report]:
+    """Reports newest first, for GET /api/v1/admin/reports."""
+    stmt = select(Report).where(Report.action_taken.is_(filters.resolved))
+    if filters.account_id is not None:
+        stmt = stmt.where(Report.account_id == filters.account_id)
+    if filters.target_account_id is not None:
+        stmt = stmt.where(Report.target_account_id == filters.target_account_id)
+    return page.arrange((await session.scalars(page.apply(stmt, Report.id))).all())
+
+
+async def get_report(session: AsyncSession, report_id: int) -> Report:
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise NotFound()
+    return report
+
+
+async def handle_report(session: AsyncSession, *, report_id: int, moderator_id: int,
+                        action: str) -> Report:
+    """assign_to_self, unassign, resolve or reopen a report, written to the audit log."""
+    report = await get_report(session, report_id)
+    if action == "assign_to_self":
+        report.assigned_account_id = moderator_id
+    elif action == "unassign":
+        report.assigned_account_id = None
+    elif action == "resolve":
+        await resolve_report(session, report_id=report_id, moderator_id=moderator_id)
+    elif action == "reopen":
+        report.action_taken, report.action_taken_at = False, None
+        report.action_taken_by_account_id = None
+    else:
+        raise NotFound()
+    report.updated_at = utcnow()
+    await log_action(session, actor_id=moderator_id, action=f"{action}_report",
+                     target_type="report", target_id=report_id)
+    await session.flush()
     return report

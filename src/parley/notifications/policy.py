@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account, User
+from parley.accounts.roles import STAFF_ROLES
 from parley.errors import Invalid
 from parley.lib.timefmt import as_utc, utcnow
 from parley.notifications.models import (
@@ -112,8 +113,8 @@ async def _always_allowed(session: AsyncSession, recipient_id: int, sender_id: i
         NotificationPermission.from_account_id == sender_id))
     if permitted is not None:
         return True
-    staff = await session.scalar(select(User.admin).where(User.account_id == sender_id))
-    return bool(staff)
+    role = await session.scalar(select(User.role).where(User.account_id == sender_id))
+    return role in STAFF_ROLES
 
 
 def applicable_settings(policy: Mapping[str, str], type: str, post: Post | None) -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account, User
+from parley.accounts.roles import STAFF_ROLES
 from parley.errors import NotFound
 from parley.events import record
 from parley.events.live import NotificationCreated
@@ -283,9 +284,10 @@ async def unread_count(session: AsyncSession, *, viewer_id: int, filters: Notifi
 
 async def notify_admins(session: AsyncSession, *, type: str, from_account_id: int,
                         report_id: int | None = None) -> int:
-    """Tell every active admin (admin.sign_up, admin.report); returns how many were told."""
+    """Tell every active staff member (admin.sign_up, admin.report: moderators, admins and
+    owners, who all handle users and reports); returns how many were told."""
     admins = (await session.scalars(select(User.account_id).where(
-        User.admin.is_(True), User.disabled.is_(False)))).all()
+        User.role.in_(STAFF_ROLES), User.disabled.is_(False)))).all()
     told = 0
     for admin_id in admins:
         if await notify(session, recipient_id=admin_id, from_account_id=from_account_id,

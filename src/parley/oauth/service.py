@@ -131,7 +131,7 @@ async def check_password(session: AsyncSession, login: str, password: str,
             await guard.failed(key)
         raise Unauthorized("Invalid e-mail address or password")
     account, user = row
-    if user.disabled:
+    if user.disabled or account.suspended_at is not None:
         raise Unauthorized("Your login is currently disabled")
     if not user.approved:
         raise Unauthorized("Your account is pending approval")

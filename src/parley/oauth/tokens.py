@@ -62,10 +62,12 @@ class TokenIdentity:
 
 
 # The one rule for a usable token, in one indexed lookup: live (not revoked, not expired),
-# and a user that is approved and not disabled when the token has one.
+# and a user that is approved, not disabled and not suspended when the token has one.
 _IDENTIFY = Sql(
-    "SELECT t.account_id, t.application_id, t.scopes, u.account_id, u.disabled, u.approved "
+    "SELECT t.account_id, t.application_id, t.scopes, u.account_id, u.disabled, u.approved, "
+    "a.suspended_at "
     "FROM oauth_access_tokens t LEFT JOIN users u ON u.account_id = t.account_id "
+    "LEFT JOIN accounts a ON a.id = t.account_id "
     "WHERE t.token_hash = :digest AND t.revoked_at IS NULL "
     "AND (t.expires_at IS NULL OR t.expires_at > :now)")
 
@@ -77,7 +79,7 @@ async def identify(reader: Reader, raw_token: str) -> TokenIdentity | None:
     rows = await reader.fetch(_IDENTIFY, {"digest": digest(raw_token), "now": reader_now(reader)})
     if not rows:
         return None
-    account_id, application_id, scopes, user_id, disabled, approved = rows[0]
-    if user_id is not None and (disabled or not approved):
+    account_id, application_id, scopes, user_id, disabled, approved, suspended_at = rows[0]
+    if user_id is not None and (disabled or not approved or suspended_at is not None):
         return None
     return TokenIdentity(account_id, application_id, tuple(scopes.split()))

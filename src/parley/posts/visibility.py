@@ -4,7 +4,9 @@ evaluated by the database for one loaded post (can_view).
 
 public/unlisted: everyone. private (followers-only): the author, accepted followers and the
 accounts it mentions. direct: the author and the accounts it mentions. Nobody sees the posts
-of an account that blocks them.
+of an account that blocks them. Moderation narrows this (accounts.suspended_at, silenced_at):
+nobody sees a suspended account's posts; a silenced account's posts reach only its
+followers and the accounts they mention, as Mastodon limits them.
 
 Beyond that rule, what a viewer chose not to see (social/exclusions.py: accounts they block,
 mute or whose domain they block) is left out of feeds, threads and notifications by the
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from parley.accounts.models import Account
 from parley.posts.models import DISTRIBUTABLE, Mention, Post
 from parley.social import exclusions
 from parley.social.exclusions import MuteScope
@@ -39,23 +42,38 @@ def visible_to(viewer_id: AccountRef | None, post: type[Post] = Post) -> ColumnE
 
     `post` may be an aliased Post when the query joins posts twice (reposts, quotes).
     """
-    public = post.visibility.in_(DISTRIBUTABLE)
+    public = and_(post.visibility.in_(DISTRIBUTABLE), author_unrestricted(post))
     if viewer_id is None:
         return public
-    # Aliased so that they never correlate with an enclosing query's own mentions or follows.
     mention, follow = alias_of(Mention, "vis_mention_v"), alias_of(Follow, "vis_follow_v")
     mentioned = exists(select(mention.post_id).where(mention.post_id == post.id,
                                                       mention.account_id == viewer_id))
     follows_author = exists(select(follow.id).where(follow.account_id == viewer_id,
                                                     follow.target_account_id == post.account_id,
                                                     follow.state == "accepted"))
+    # Aliased so that it never correlates with an enclosing query's own accounts.
+    author = alias_of(Account, "vis_author_s")
+    suspended = exists(select(author.id).where(author.id == post.account_id,
+                                               author.suspended_at.is_not(None)))
     allowed = or_(
         public,
         post.account_id == viewer_id,
         mentioned,
-        and_(post.visibility == "private", follows_author),
+        # Followers see private posts, and the public posts of a silenced account.
+        and_(post.visibility != "direct", follows_author),
     )
-    return and_(allowed, ~exclusions.edge_holds(exclusions.BLOCKED_BY, viewer_id, post.account_id))
+    return and_(allowed, ~suspended,
+                ~exclusions.edge_holds(exclusions.BLOCKED_BY, viewer_id, post.account_id))
+
+
+def author_unrestricted(post: type[Post] = Post) -> ColumnElement[bool]:
+    """The post's author is neither suspended nor silenced: its public posts reach everyone
+    (visible_to), and the public and hashtag timelines (which leave the others out even for
+    their followers, as Mastodon's public feeds do)."""
+    author = alias_of(Account, "vis_author_r")
+    return ~exists(select(author.id).where(
+        author.id == post.account_id,
+        or_(author.suspended_at.is_not(None), author.silenced_at.is_not(None))))
 
 
 @functools.cache

@@ -12,7 +12,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from parley.lib.paging import Page
 from parley.posts.models import Bookmark, Like, Post, PostTag, Tag
-from parley.posts.visibility import not_blocked_or_muted, visible_with_original
+from parley.posts.visibility import (
+    author_unrestricted,
+    not_blocked_or_muted,
+    visible_with_original,
+)
 from parley.store.sql import alias_of
 
 
@@ -42,7 +46,8 @@ def _feed_conditions(filters: FeedFilter, *, by_visibility_index: bool = True
     # planners (SQLite's above all) from scanning every public post by visibility instead.
     public = (Post.visibility == "public" if by_visibility_index
               else func.coalesce(Post.visibility, "") == "public")
-    conditions: list[ColumnElement[bool]] = [public, Post.repost_of_id.is_(None)]
+    conditions: list[ColumnElement[bool]] = [public, Post.repost_of_id.is_(None),
+                                             author_unrestricted()]
     if filters.local:
         conditions.append(Post.domain.is_(None))
     if filters.remote:

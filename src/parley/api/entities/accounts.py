@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.links import is_link
 from parley.accounts.models import Account
+from parley.accounts.roles import Role
 from parley.config import Settings
 from parley.featured.service import endorsed_among
 from parley.lib.html import plain_to_html
@@ -75,7 +76,7 @@ def account_entity(account: Account | AccountRow, settings: Settings) -> dict[st
 
 
 def credential_account_entity(account: Account, settings: Settings, *,
-                              follow_requests_count: int) -> dict[str, Any]:
+                              follow_requests_count: int, role: Role) -> dict[str, Any]:
     """The signed-in user's own Account, with `source` (what they typed)."""
     entity = account_entity(account, settings)
     entity["source"] = {
@@ -92,8 +93,7 @@ def credential_account_entity(account: Account, settings: Settings, *,
         "indexable": account.indexable,
         "attribution_domains": list(account.attribution_domains or []),
     }
-    entity["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "",
-                      "highlighted": False}
+    entity["role"] = role.entity()
     return entity
 
 

@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from parley.accounts import images
 from parley.accounts import service as accounts
 from parley.accounts.models import Account
+from parley.accounts.roles import role_for
 from parley.api.entities.accounts import account_entity, credential_account_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows
@@ -27,6 +28,7 @@ from parley.http.auth import (
 )
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
+from parley.moderation.blocks import check_sign_up
 from parley.oauth.tokens import TokenIdentity, issue_token
 from parley.search.accounts import search_accounts
 from parley.social.models import Follow
@@ -69,9 +71,11 @@ async def register(request: Request, session: DbSession, settings: AppSettings,
             raise accounts.InvalidAccount({
                 **accounts.new_account_problems(form.username, form.email, form.password),
                 "agreement": [("ERR_ACCEPTED", "must be accepted")]})
+        wait = await check_sign_up(session, email=form.email,
+                                   ip=request.client.host if request.client else None)
         account = await accounts.create_local_account(
             session, settings, username=form.username, email=form.email,
-            password=form.password, approved=settings.registrations == "open",
+            password=form.password, approved=settings.registrations == "open" and not wait,
             reason=form.reason)
     except accounts.InvalidAccount as exc:
         return _refused(exc)
@@ -91,8 +95,9 @@ async def verify_credentials(session: DbSession, settings: AppSettings,
                              viewer: AccountViewer = Depends(account_required("profile"))
                              ) -> FastJSON:
     requests_count = await pending_follow_requests(session, viewer.id)
-    return json_response(credential_account_entity(viewer.account, settings,
-                                                   follow_requests_count=requests_count))
+    return json_response(credential_account_entity(
+        viewer.account, settings, follow_requests_count=requests_count,
+        role=await role_for(session, viewer.id)))
 
 
 class FieldForm(BaseModel):
@@ -162,8 +167,9 @@ async def update_credentials(request: Request, session: DbSession, settings: App
     account = await accounts.update_profile(session, viewer.account, form.changes())
     account = await _profile_images(request, session, settings, account)
     requests_count = await pending_follow_requests(session, viewer.id)
-    return json_response(credential_account_entity(account, settings,
-                                                   follow_requests_count=requests_count))
+    return json_response(credential_account_entity(
+        account, settings, follow_requests_count=requests_count,
+        role=await role_for(session, viewer.id)))
 
 
 @router.get("/api/v1/accounts/lookup")

@@ -8,6 +8,7 @@ from parley.web.routes import (
     auth,
     compose,
     live,
+    moderation,
     notifications,
     oauth,
     pages,
@@ -22,5 +23,5 @@ from parley.web.routes import (
 
 web_router = APIRouter()
 for module in (auth, oauth, waiting, timelines, compose, polls, scheduled, notifications,
-               people, settings, live, suggest, pages):
+               people, settings, live, suggest, moderation, pages):
     web_router.include_router(module.router)

@@ -10,9 +10,10 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from parley.accounts.service import create_local_account
-from parley.errors import Invalid, RateLimited, Unauthorized
+from parley.errors import Forbidden, Invalid, RateLimited, Unauthorized
 from parley.http.deps import DbSession
 from parley.http.ratelimit import sign_in_guard
+from parley.moderation.blocks import check_sign_in, check_sign_up
 from parley.oauth.service import check_password
 from parley.web.forms import checked, form_fields, safe_next
 from parley.web.render import Page, PageContext
@@ -29,12 +30,17 @@ def sign_in_form(page: Page, *, next_url: str, login: str = "", error: str | Non
                        error=error, **context)
 
 
+def _address(page: Page) -> str | None:
+    return page.request.client.host if page.request.client else None
+
+
 async def sign_in_with_password(page: Page, db: DbSession, login: str, password: str
                                 ) -> str | None:
     """Sign the page in: None on success, else the message to show beside the form."""
     if not login.strip() or not password:
         return "Enter your e-mail address or username, and your password."
     try:
+        await check_sign_in(db, ip=_address(page))
         account = await check_password(db, login, password, sign_in_guard(page.request))
     except (Unauthorized, RateLimited) as exc:
         return exc.message
@@ -109,14 +115,20 @@ async def sign_up(page: PageContext, db: DbSession) -> Response:
     if problem is not None:
         return sign_up_form(page, values=fields, error=problem, status=422)
     try:
+        wait = await check_sign_up(db, email=fields.get("email", "").strip(),
+                                   ip=_address(page))
         account = await create_local_account(
             db, settings, username=fields.get("username", "").strip(),
             email=fields.get("email", "").strip(), password=fields.get("password", ""),
-            approved=settings.registrations == "open", reason=fields.get("reason") or None)
+            approved=settings.registrations == "open" and not wait,
+            reason=fields.get("reason") or None)
+    except Forbidden:
+        return sign_up_form(page, values=fields, status=403,
+                            error="Sign-ups from your network are not allowed.")
     except Invalid as exc:
         return sign_up_form(page, values=fields, status=422,
                             error=exc.message.removeprefix("Validation failed: ").capitalize())
-    if settings.registrations == "approval":
+    if settings.registrations == "approval" or wait:
         return page.error(200, "Thanks for signing up",
                           "A moderator will review your request. You can sign in once it is "
                           "approved.")
