@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     # Mastodon's rate limits (http/ratelimit.py); off only where one client is everyone
     # (the test suite's and the benchmark's clients all come from 127.0.0.1).
     rate_limits: bool = True
+    # Where media files live (media/storage.py): the data directory's media/ folder, served
+    # by Parley at /media/..., or an S3-compatible bucket (scale mode: every process sees
+    # the same files), served from s3_public_url (a CDN or the bucket's own address).
+    media_storage: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_public_url: str = ""
+    # The ACL processed files get (Mastodon's default): empty for buckets that refuse ACLs
+    # and are made readable by a bucket policy or a CDN instead.
+    s3_acl: str = "public-read"
 
     @field_validator("base_url")
     @classmethod

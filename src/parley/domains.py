@@ -21,6 +21,7 @@ from parley.featured import service as featured
 from parley.jobs.registry import JobRegistry, build_registry
 from parley.jobs.worker import Worker
 from parley.lists import fanout as lists
+from parley.media import jobs as media_jobs
 from parley.notifications import subscribers as notifications
 from parley.polls import service as polls
 from parley.posts import scheduled as scheduled_posts
@@ -33,7 +34,7 @@ SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSC
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
                cards.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
-        polls.JOBS, card_jobs.JOBS)
+        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS)
 
 _lock = threading.Lock()
 
@@ -47,8 +48,10 @@ def install() -> None:
 
 def job_registry() -> JobRegistry:
     """Every job kind of every domain; a worker starting first records the accounts over
-    the broadcast threshold (a bulk-loaded or upgraded database; one INSERT ... SELECT)."""
-    return build_registry(chain.from_iterable(JOBS), on_start=[broadcast.record_over_threshold])
+    the broadcast threshold (a bulk-loaded or upgraded database; one INSERT ... SELECT) and
+    makes sure media's hourly sweep is queued."""
+    return build_registry(chain.from_iterable(JOBS), on_start=[broadcast.record_over_threshold,
+                                                                media_jobs.schedule_sweep])
 
 
 def new_worker(db: Database, settings: Settings) -> Worker:

@@ -12,6 +12,7 @@ from parley.featured.models import Endorsement, PostPin
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
 from parley.jobs.models import Job
 from parley.lists.models import List, ListEntry, ListMember
+from parley.media.models import MediaAttachment
 from parley.moderation.models import Report
 from parley.notifications.models import (
     Marker,
@@ -64,6 +65,7 @@ __all__ = [
     "ListEntry",
     "ListMember",
     "Marker",
+    "MediaAttachment",
     "Mention",
     "Mute",
     "Notification",

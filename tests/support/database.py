@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
@@ -43,12 +44,14 @@ class ServerDatabase:
         return self.loop.run_until_complete(run())
 
     def pending_jobs(self) -> int:
-        """Jobs running, or queued that have not failed yet (failed ones wait for a retry
-        much later and would only make tests slow)."""
+        """Jobs running, or queued, due and not failed yet (failed ones wait for a retry much
+        later, and jobs due later, such as media's hourly sweep, would only make tests slow)."""
 
         async def count(session: AsyncSession) -> Any:
             return await session.scalar(select(func.count()).select_from(Job).where(or_(
-                Job.state == "running", and_(Job.state == "queued", Job.last_error.is_(None)))))
+                Job.state == "running",
+                and_(Job.state == "queued", Job.last_error.is_(None),
+                     Job.run_at <= datetime.now(UTC)))))
 
         return int(self.read(count) or 0)
 

@@ -21,6 +21,7 @@ from parley.api.v1 import (
     instance,
     lists,
     markers,
+    media,
     notification_requests,
     notifications,
     polls,
@@ -34,6 +35,7 @@ from parley.api.v1 import (
 )
 from parley.api.v2 import filters as filters_v2
 from parley.api.v2 import instance as instance_v2
+from parley.api.v2 import media as media_v2
 from parley.api.v2 import notifications as notifications_v2
 from parley.api.v2 import search as search_v2
 
@@ -42,10 +44,11 @@ api_router.include_router(hot.TABLE.documented())  # served by the edge; listed 
 # Literal paths (/accounts/relationships) must come before /accounts/{id}. Timelines come
 # first: routes are matched in order, and home is the most requested page.
 for module in (timelines, oauth, instance, apps, blocks, follows, accounts, statuses,
-               conversations, markers, notification_requests, notifications, tags, lists, featured,
-               discovery, reports, scheduled_statuses, polls):
+               conversations, markers, media, notification_requests, notifications, tags, lists,
+               featured, discovery, reports, scheduled_statuses, polls):
     api_router.include_router(module.router)
 api_router.include_router(instance_v2.router)
+api_router.include_router(media_v2.router)
 api_router.include_router(notifications_v2.router)
 api_router.include_router(search_v2.router)
 api_router.include_router(filters_v2.router)

@@ -18,15 +18,13 @@ from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
 from parley.lib.html import plain_to_html
 from parley.lib.timefmt import iso
+from parley.media import limits
 from parley.polls.rules import MAX_EXPIRATION, MAX_OPTION_CHARS, MIN_EXPIRATION
 
 router = APIRouter()
 
 MAX_MEDIA_ATTACHMENTS = 4
 CHARACTERS_RESERVED_PER_URL = 23
-IMAGE_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"]
-VIDEO_MIME_TYPES = ["video/mp4", "video/webm", "video/quicktime"]
-AUDIO_MIME_TYPES = ["audio/mpeg", "audio/ogg", "audio/wav", "audio/flac", "audio/mp4"]
 # When the built-in policy text below was last changed.
 POLICY_UPDATED_AT = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -37,14 +35,7 @@ def mastodon_version() -> str:
 
 
 def media_configuration() -> dict[str, Any]:
-    return {
-        "supported_mime_types": IMAGE_MIME_TYPES + VIDEO_MIME_TYPES + AUDIO_MIME_TYPES,
-        "image_size_limit": 16 * 1024 * 1024,
-        "image_matrix_limit": 33_177_600,  # 7680x4320
-        "video_size_limit": 99 * 1024 * 1024,
-        "video_frame_rate_limit": 120,
-        "video_matrix_limit": 8_294_400,  # 3840x2160
-    }
+    return limits.configuration()
 
 
 def polls_configuration(settings: Settings) -> dict[str, Any]:

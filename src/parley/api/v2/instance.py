@@ -18,6 +18,7 @@ from parley.config import SOURCE_URL, Settings
 from parley.http.deps import AppSettings, DbSession
 from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
+from parley.media.limits import DESCRIPTION_LIMIT
 
 router = APIRouter()
 
@@ -40,7 +41,7 @@ def _configuration(settings: Settings) -> dict[str, Any]:
                      "max_profile_fields": 4, "profile_field_name_limit": 255,
                      "profile_field_value_limit": 2047},
         "statuses": statuses_configuration(settings),
-        "media_attachments": {**media_configuration(), "description_limit": 1500},
+        "media_attachments": {**media_configuration(), "description_limit": DESCRIPTION_LIMIT},
         "polls": polls_configuration(settings),
         "translation": {"enabled": False},
         "limited_federation": False,

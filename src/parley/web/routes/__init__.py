@@ -8,6 +8,7 @@ from parley.web.routes import (
     auth,
     compose,
     live,
+    media,
     moderation,
     notifications,
     oauth,
@@ -23,5 +24,5 @@ from parley.web.routes import (
 
 web_router = APIRouter()
 for module in (auth, oauth, waiting, timelines, compose, polls, scheduled, notifications,
-               people, settings, live, suggest, moderation, pages):
+               people, settings, live, media, suggest, moderation, pages):
     web_router.include_router(module.router)

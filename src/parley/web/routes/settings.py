@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from starlette.datastructures import UploadFile
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from parley.accounts import images, sessions
 from parley.accounts import service as accounts
 from parley.accounts.models import Account
-from parley.errors import Invalid, NotFound
-from parley.http.deps import AppSettings, DbSession
+from parley.errors import Invalid
+from parley.http.deps import DbSession
 from parley.lib.ids import parse_id
 from parley.oauth import service as oauth
 from parley.web.forms import checked, form_fields, form_files
@@ -152,14 +152,3 @@ async def revoke(application_id: str, page: PageContext, db: DbSession) -> Respo
     page.require_csrf(fields)
     await oauth.revoke_app(db, account_id=account.id, application_id=parse_id(application_id) or 0)
     return page.redirect("/settings/apps")
-
-
-@router.get("/media/{folder}/{name}")
-async def media(folder: str, name: str, settings: AppSettings) -> Response:
-    """Stored profile images; no page context (no database) for a static file."""
-    path = images.stored_file(settings, f"{folder}/{name}")
-    if path is None:
-        raise NotFound()
-    return FileResponse(path, media_type="image/png", headers={
-        "Cache-Control": "public, max-age=31536000, immutable",
-        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"})

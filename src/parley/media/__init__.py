@@ -1,0 +1,1 @@
+"""Media attachments: uploads, image and video processing, storage, clean-up."""
