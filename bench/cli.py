@@ -89,7 +89,7 @@ def load(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
 @app.command()
 def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         scenarios: Annotated[str, typer.Option(
-            help="Comma-separated: cpu, flat, growth, curve, compose, storm.")]
+            help="Comma-separated: cpu, flat, growth, curve, compose, storm, media.")]
         = "cpu,flat,growth,curve,compose,storm",
         growth_db: Annotated[str, typer.Option(
             help="The same network with 10x fewer posts, for `growth` (default: the tier's "

@@ -17,11 +17,12 @@ from typing import Any
 from bench.delivery import DeliveryCounter, wait_jobs_idle
 from bench.homecost import flat_scenario, growth_scenario
 from bench.load import RESULTS, Destination, read_manifest
+from bench.mediacost import media_scenario
 from bench.ops import MIXES, OPS, Workload
 from bench.procs import Server, start_floor, start_parley, start_worker
 from bench.scenarios import BackendCpu, compose_by_audience, cpu_per_op, latency_curve, storm
 
-SCENARIOS = ("cpu", "flat", "growth", "curve", "compose", "storm")
+SCENARIOS = ("cpu", "flat", "growth", "curve", "compose", "storm", "media")
 
 
 def say(message: str) -> None:
@@ -199,6 +200,8 @@ async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, 
                                                       say)
         elif "growth" in opts.scenarios:
             say("growth: skipped (no database with 10x fewer posts: see `bench load --posts`)")
+        if "media" in opts.scenarios:
+            results["media"] = await media_scenario(parley, workload, dest, opts, logs, say)
         opts = _auto_rates(opts, results)
         results["options"] = asdict(opts)
         if "curve" in opts.scenarios:

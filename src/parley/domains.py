@@ -24,6 +24,7 @@ from parley.lists import fanout as lists
 from parley.media import jobs as media_jobs
 from parley.notifications import subscribers as notifications
 from parley.polls import service as polls
+from parley.posts import media as post_media
 from parley.posts import scheduled as scheduled_posts
 from parley.store.database import Database
 from parley.timelines import broadcast, tag_jobs
@@ -32,7 +33,7 @@ from parley.timelines import subscribers as timelines
 
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
-               cards.SUBSCRIBERS)
+               cards.SUBSCRIBERS, post_media.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS)
 

@@ -77,7 +77,7 @@ def test_tier_s_network_loads_runs_and_reports(network: tuple[Destination, dict[
     dest, manifest = network
     assert read_manifest(dest)["posts"] == TIERS[SMOKE_TIER].posts
     assert manifest["timeline_entries"] > 0
-    wrk = ("cpu", "flat", "growth") if shutil.which("wrk") else ()
+    wrk = ("cpu", "flat", "growth", "media") if shutil.which("wrk") else ()
     scenarios = ("curve", "compose", "storm", *wrk)
     # `growth` compares two servers over two databases: here both serve the same one.
     opts = RunOptions(scenarios=scenarios, seconds=1, warmup=0, connections=2,
@@ -101,6 +101,8 @@ def test_tier_s_network_loads_runs_and_reports(network: tuple[Destination, dict[
         assert {"rps", "cpu_us_per_op"} <= results["cpu"]["floor"]["home20"].keys()
         assert set(results["flat"]) == set(manifest["probes"])
         assert results["growth"]["home20_fewer_posts"]["requests"] > 0
+        assert results["media"]["posts_with_media"] > 0
+        assert results["media"]["home20_media"]["requests"] > 0
     assert targets(results)
     markdown = render(out, tmp_path / "images", "smoke")
     assert "Celebrity storm" in markdown

@@ -274,7 +274,7 @@ class Publisher:
         if post.visibility in DISTRIBUTABLE:
             targets.append(channels.thread(post.thread_id))
         if tags is not None:
-            targets += public_channels(post.domain is None, tags)
+            targets += public_channels(post.domain is None, tags, media=bool(post.media_count))
         await self.broker.publish_many(targets, post_stream_event("status.update", status, post))
 
     async def _conversation(self, event: ConversationUpdated) -> None:

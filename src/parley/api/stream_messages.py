@@ -32,9 +32,13 @@ def shown_publicly(post: Post | PostRow) -> bool:
             and replied_to in (None, post.account_id))
 
 
-def public_channels(local: bool, tags: list[str] | tuple[str, ...]) -> list[str]:
-    """The public streams (all, and local or remote) and the post's hashtag streams."""
+def public_channels(local: bool, tags: list[str] | tuple[str, ...], *, media: bool = False
+                    ) -> list[str]:
+    """The public streams (all, and local or remote; their `:media` forms too for a post
+    with attachments) and the post's hashtag streams."""
     found = [channels.PUBLIC, channels.PUBLIC_LOCAL if local else channels.PUBLIC_REMOTE]
+    if media:
+        found += [f"{channel}:media" for channel in found]
     for tag in tags:
         found.append(channels.hashtag(tag))
         if local:
@@ -53,6 +57,7 @@ def created_messages(post: Post, status: dict[str, Any], tags: Sequence[str]
     messages = [([channels.thread(post.thread_id)],
                  post_stream_event("update", thread_payload, post))]
     if shown_publicly(post):
-        messages.append((public_channels(post.domain is None, tuple(tags)),
+        messages.append((public_channels(post.domain is None, tuple(tags),
+                                         media=bool(post.media_count)),
                          post_stream_event("update", status, post)))
     return messages

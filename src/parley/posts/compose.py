@@ -1,4 +1,4 @@
-"""Writing and deleting posts: validation, replies, quotes, mentions, tags, counters."""
+"""Writing and deleting posts: validation, replies, quotes, mentions, tags, media, counters."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from parley.polls.service import create_poll
 from parley.posts import quotes
 from parley.posts.counters import bump
 from parley.posts.lookup import get_post, get_proper_post
+from parley.posts.media import TOO_MANY, attach, chosen_media
 from parley.posts.models import (
     DISTRIBUTABLE,
     VISIBILITIES,
@@ -53,8 +54,11 @@ class Draft:
     quote_policy: str | None = None
     application_id: int | None = None
     idempotency_key: str | None = None
-    has_media: bool = False
     poll: PollSpec | None = None
+    # Uploads to attach, in order (posts/media.py checks them); the web's own uploads may
+    # still be processing (Mastodon's API refuses those).
+    media_ids: tuple[int, ...] = ()
+    media_processing_ok: bool = False
 
 
 class Author(Protocol):
@@ -82,10 +86,10 @@ def post_urls(settings: Settings, username: str, post_id: int) -> tuple[str, str
 
 def validate_draft(draft: Draft, author: Author, settings: Settings) -> tuple[str, str | None]:
     """The visibility and language the post gets; Invalid with a clear message otherwise."""
-    if not draft.text.strip() and not draft.has_media:
+    if not draft.text.strip() and not draft.media_ids:
         raise Invalid("Validation failed: Text can't be blank")
-    if draft.poll is not None and draft.has_media:
-        raise Invalid("Validation failed: Media attachments cannot be combined with a poll")
+    if draft.poll is not None and draft.media_ids:  # Mastodon's words for it
+        raise Invalid(TOO_MANY)
     length = post_text.text_length(draft.text) + post_text.text_length(draft.spoiler_text)
     if length > settings.max_characters:
         raise Invalid(f"Validation failed: Text character limit of {settings.max_characters} "
@@ -189,8 +193,8 @@ async def _remember_key(session: AsyncSession, author_id: int, key: str | None,
 
 
 def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: str,
-             language: str | None, content: str, parent: Post | None, quoted: Post | None
-             ) -> dict[str, Any]:
+             language: str | None, content: str, parent: Post | None, quoted: Post | None,
+             media_count: int = 0) -> dict[str, Any]:
     """Every column of the new post (all of them: the ORM object made from it must never
     need to load one)."""
     post_id = new_id()
@@ -210,7 +214,7 @@ def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: st
                                           author.default_quote_policy),
         "quote_state": quotes.ACCEPTED if quoted else None,
         "created_at": utcnow(), "edited_at": None, "card_id": None,
-        "poll_id": new_id() if draft.poll is not None else None,
+        "poll_id": new_id() if draft.poll is not None else None, "media_count": media_count,
     }
 
 
@@ -252,6 +256,8 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     parent = await _reply_target(session, draft.in_reply_to_id, author.id)
     quoted = await quotes.quote_target(session, draft.quote_of_id, author.id)
     visibility = quotes.quote_visibility(visibility, quoted)
+    media = await chosen_media(session, account_id=author.id, media_ids=draft.media_ids,
+                               processing_ok=draft.media_processing_ok)
     parsed = post_text.parse(draft.text)
     accounts = await _resolve_mentions(session, settings, parsed.mentions)
     links = {handle: post_text.MentionLink(url=account.url, username=account.username)
@@ -260,11 +266,14 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     content = quotes.with_fallback(rendered.html, draft.text,
                                    quotes.url_of(quoted) if quoted else None)
     row = _new_row(draft, author, settings, visibility=visibility, language=language,
-                   content=content, parent=parent, quoted=quoted)
+                   content=content, parent=parent, quoted=quoted,
+                   media_count=len(media))
     post = await _insert_post(session, row)
     if draft.poll is not None and post.poll_id is not None:
         await create_poll(session, poll_id=post.poll_id, post_id=post.id,
                           account_id=author.id, spec=draft.poll)
+    if media:
+        await attach(session, post.id, media)
     mentioned = list({account.id: account for account in accounts.values()}.values())
     if mentioned:
         await (await writer_of(session)).execute_many(

@@ -1,8 +1,10 @@
-"""Editing posts: a new version of the text, its history kept, and everyone told."""
+"""Editing posts: a new version of the text and attachments, its history kept, and everyone
+told."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,12 +22,14 @@ from parley.polls.service import replace_poll
 from parley.posts import quotes
 from parley.posts.compose import Draft, Mentioned, _attach_tags, _resolve_mentions, validate_draft
 from parley.posts.lookup import get_post
+from parley.posts.media import MediaChange, chosen_media, post_media, replace_media, snapshot
 from parley.posts.models import Mention, Post, PostEdit, PostTag
 
 
 @dataclass
 class Revision:
-    """The new text of a post; None keeps the current value."""
+    """The new text of a post; None keeps the current value. The attachments are the
+    ones `media_ids` names, in order (none named: none, as in Mastodon)."""
 
     text: str
     spoiler_text: str | None = None
@@ -36,13 +40,20 @@ class Revision:
     # caller that only edits text) keeps the poll as it is.
     poll: PollSpec | None = None
     edits_poll: bool = False
+    media_ids: tuple[int, ...] = ()
+    media_changes: tuple[MediaChange, ...] = ()
 
 
-def _version(post: Post, *, at: object = None) -> PostEdit:
+def _version(post: Post, *, at: object = None, media: list[Any] | None = None) -> PostEdit:
     return PostEdit(id=new_id(), post_id=post.id, account_id=post.account_id, text=post.text,
                     content=post.content, spoiler_text=post.spoiler_text,
-                    sensitive=post.sensitive, language=post.language,
+                    sensitive=post.sensitive, language=post.language, media=media,
                     created_at=at or utcnow())
+
+
+async def _shown_media(session: AsyncSession, post: Post) -> list[Any] | None:
+    """The snapshot of what the post shows now (post_edits.media)."""
+    return snapshot(await post_media(session, post.id)) if post.media_count else None
 
 
 async def _has_history(session: AsyncSession, post_id: int) -> bool:
@@ -84,11 +95,16 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
     if post.account_id != actor.id or post.repost_of_id is not None:
         raise NotFound()
     spoiler = post.spoiler_text if revision.spoiler_text is None else revision.spoiler_text
+    media = await chosen_media(session, account_id=actor.id, media_ids=revision.media_ids,
+                               post_id=post.id)
     draft = Draft(text=revision.text, spoiler_text=spoiler, visibility=post.visibility,
-                  language=revision.language or post.language)
+                  language=revision.language or post.language, media_ids=revision.media_ids)
     _, language = validate_draft(draft, actor, settings)
-    if not await _has_history(session, post.id):
-        session.add(_version(post, at=post.created_at))  # the original, as first posted
+    before = await _shown_media(session, post)
+    if not await _has_history(session, post.id):  # the original, as first posted
+        session.add(_version(post, at=post.created_at, media=before))
+    if media or before:
+        await replace_media(session, post, media, revision.media_changes)
     html, added = await _remention(session, settings, post, revision.text)
     html = quotes.with_fallback(html, revision.text, await _quoted_url(session, post))
     post.quote_policy = quotes.policy_for(revision.quote_policy or post.quote_policy,
@@ -101,7 +117,7 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
         post.poll_id = await replace_poll(session, post_id=post.id, account_id=actor.id,
                                           current_id=post.poll_id, spec=revision.poll)
     post.edited_at = utcnow()
-    session.add(_version(post, at=post.edited_at))
+    session.add(_version(post, at=post.edited_at, media=snapshot(media)))
     await session.flush()
     await record(session, PostEdited(
         post.id, new_local_mentions=tuple(account.id for account in added if account.is_local)))
@@ -114,4 +130,5 @@ async def post_history(session: AsyncSession, *, post_id: int, viewer_id: int | 
     post = await get_post(session, post_id, viewer_id=viewer_id)
     versions = list((await session.scalars(
         select(PostEdit).where(PostEdit.post_id == post.id).order_by(PostEdit.id))).all())
-    return versions or [_version(post, at=post.created_at)]
+    return versions or [_version(post, at=post.created_at,
+                                 media=await _shown_media(session, post))]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -85,6 +86,9 @@ class Post(Base):
     # The post's poll (polls.id), so that a page of posts without polls reads none; no
     # foreign key: the poll refers to its post (polls.post_id) and goes with it.
     poll_id: Mapped[int | None] = mapped_column(default=None)
+    # How many attachments the post shows (posts/media.py): a page whose posts all have none
+    # loads no media (posts/rows.py).
+    media_count: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     @property
     def is_local(self) -> bool:
@@ -186,6 +190,9 @@ class PostEdit(Base):
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The attachments this version showed, in order, with their descriptions then:
+    # [[media id, description], ...] (posts/media.py); None when it showed none.
+    media: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
 
 
 class ScheduledPost(Base):

@@ -21,6 +21,7 @@ from parley.lib.paging import Page
 from parley.lib.timefmt import as_utc, utcnow
 from parley.polls.rules import poll_spec
 from parley.posts.compose import Author, Draft, create_post, validate_draft
+from parley.posts.media import chosen_media
 from parley.posts.models import ScheduledPost
 from parley.posts.quotes import policy_for
 
@@ -81,7 +82,7 @@ def _params(draft: Draft, visibility: str, language: str | None, quote_policy: s
             "application_id": draft.application_id, "idempotency": None,
             "scheduled_at": None, "with_rate_limit": False,
             "poll": draft.poll.as_params() if draft.poll is not None else None,
-            "media_ids": None}
+            "media_ids": [str(media_id) for media_id in draft.media_ids] or None}
 
 
 def _draft_of(params: dict[str, Any], settings: Settings) -> Draft:
@@ -96,7 +97,8 @@ def _draft_of(params: dict[str, Any], settings: Settings) -> Draft:
                  quote_of_id=optional_id("quoted_status_id"),
                  quote_policy=params.get("quote_approval_policy"),
                  application_id=optional_id("application_id"),
-                 poll=poll_spec(params.get("poll"), max_options=settings.poll_max_options))
+                 poll=poll_spec(params.get("poll"), max_options=settings.poll_max_options),
+                 media_ids=tuple(int(i) for i in params.get("media_ids") or ()))
 
 
 async def _enqueue(session: AsyncSession, scheduled: ScheduledPost) -> None:
@@ -110,6 +112,9 @@ async def schedule(session: AsyncSession, *, settings: Settings, author: Author,
     language), and within the time and count limits."""
     visibility, language = validate_draft(draft, author, settings)
     policy = policy_for(draft.quote_policy, visibility, author.default_quote_policy)
+    # Checked now as for a post now; attached when it is published (by then an upload
+    # taken by another post, or removed, makes it dropped, as Mastodon does).
+    await chosen_media(session, account_id=author.id, media_ids=draft.media_ids)
     await _check_time(session, author.id, when)
     scheduled = ScheduledPost(id=new_id(), account_id=author.id, scheduled_at=when,
                               params=_params(draft, visibility, language, policy))

@@ -33,6 +33,7 @@ class AccountPostsFilter:
     exclude_reposts: bool = False
     tagged: str | None = None
     exclude_direct: bool = False  # leave out direct posts (Mastodon.py, Mastodon's apps)
+    only_media: bool = False  # posts with attachments (posts.media_count)
 
 
 async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: int | None,
@@ -54,6 +55,8 @@ async def account_posts(session: AsyncSession, account_id: int, *, viewer_id: in
         tagged_ids = (select(PostTag.post_id).join(Tag, Tag.id == PostTag.tag_id)
                       .where(Tag.name == filters.tagged.lower().lstrip("#")))
         stmt = stmt.where(Post.id.in_(tagged_ids))
+    if filters.only_media:
+        stmt = stmt.where(Post.media_count > 0)
     return page.arrange(list((await session.scalars(page.apply(stmt, Post.id))).all()))
 
 
@@ -73,9 +76,9 @@ _ACCOUNT_EXISTS = Sql("SELECT id FROM accounts WHERE id = :account")
 
 
 @functools.cache
-def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool, direct: bool
-               ) -> Sql:
-    """account_posts as one statement (32 shapes at most, each built once)."""
+def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool, direct: bool,
+               media: bool = False) -> Sql:
+    """account_posts as one statement (64 shapes at most, each built once)."""
     where = ["p.account_id = :account", "p.id < :upper", "p.id > :lower",
              str(visible_condition("p")), str(_ORIGINAL_SHOWS)]
     if not replies:
@@ -84,6 +87,8 @@ def _posts_sql(ascending: bool, replies: bool, reposts: bool, tagged: bool, dire
         where.append("p.repost_of_id IS NULL")
     if not direct:
         where.append("p.visibility <> 'direct'")
+    if media:
+        where.append("p.media_count > 0")
     if tagged:
         where.append("p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t "
                      "ON t.id = pt.tag_id WHERE t.name = :tag)")
@@ -118,7 +123,7 @@ async def account_rows(reader: Reader, account_id: int, *, viewer_id: int | None
     (for render_rows)."""
     batch = RowBatch(reader, viewer_id)
     sql = _posts_sql(page.ascending, not filters.exclude_replies, not filters.exclude_reposts,
-                     bool(filters.tagged), not filters.exclude_direct)
+                     bool(filters.tagged), not filters.exclude_direct, filters.only_media)
     params = {**_page_params(batch, account_id, page), "now": reader_now(reader)}
     if filters.tagged:
         params["tag"] = filters.tagged.lower().lstrip("#")

@@ -53,8 +53,7 @@ def _feed_conditions(filters: FeedFilter, *, by_visibility_index: bool = True
     if filters.remote:
         conditions.append(Post.domain.is_not(None))
     if filters.only_media:
-        # No post carries media yet (attachments come with the media domain).
-        conditions.append(Post.id.is_(None))
+        conditions.append(Post.media_count > 0)
     return conditions
 
 

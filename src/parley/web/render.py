@@ -24,6 +24,7 @@ from parley.http.deps import AppSettings, DbSession
 from parley.lib.html import sanitise
 from parley.lib.timefmt import as_utc, iso, utcnow
 from parley.waiting.service import count_waiting
+from parley.web.gallery import gallery
 from parley.web.session import WebSession, csrf_token, csrf_valid, read_session, set_cookie
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -31,6 +32,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Chromium applies it to the redirect to a client's redirect_uri after consent.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+                               "media-src 'self' https:; "
                                "script-src 'self'; style-src 'self'; connect-src 'self'; "
                                "object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -77,6 +79,7 @@ def environment() -> Environment:
     env.filters["safe_url"] = _safe_url
     env.filters["iso"] = iso
     env.filters["ago"] = _ago
+    env.globals["gallery"] = gallery  # a post's attachments (web/gallery.py)
     env.tests["link"] = is_link  # a profile field's value shown as a link (as the API does)
     return env
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.cards import card_entity
 from parley.api.entities.filters import attach_filter_results
+from parley.api.entities.media import media_entity
 from parley.api.entities.polls import batch_poll
 from parley.config import Settings
 from parley.lib.text import tag_url
@@ -117,7 +118,8 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
         "tags": [{"name": name, "url": tag_url(base, name)}
                  for name in batch.tags.get(post.id, ())],
         "emojis": [],
-        "media_attachments": [],
+        "media_attachments": [media_entity(media, view.settings)
+                              for media in batch.media.get(post.id, ())],
         "poll": batch_poll(batch.polls, post.poll_id, batch.viewer_id),
         "card": _card(post, batch),
         "replies_count": post.replies_count,

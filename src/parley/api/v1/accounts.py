@@ -220,8 +220,6 @@ async def account_statuses_page(request: Request, reader: Reader, raw_account_id
     if not await account_exists(reader, account_id):
         raise NotFound()
     query = await parse(request, AccountStatusesQuery)
-    if query.only_media:  # media arrive with their own feature
-        return json_response([])
     page = Page.from_request(request)
     if query.pinned:
         # Most recently pinned first; the pin id pages the list.
@@ -230,7 +228,7 @@ async def account_statuses_page(request: Request, reader: Reader, raw_account_id
     else:
         filters = AccountPostsFilter(exclude_replies=query.exclude_replies,
                                      exclude_reposts=query.exclude_reblogs,
-                                     tagged=query.tagged,
+                                     tagged=query.tagged, only_media=query.only_media,
                                      exclude_direct=query.exclude_direct)
         rows, batch = await account_rows(reader, account_id, viewer_id=viewer_id, page=page,
                                          filters=filters)

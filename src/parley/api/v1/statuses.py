@@ -15,9 +15,9 @@ from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows, render_status, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
-from parley.api.v1.scheduled_statuses import scheduled_entity
+from parley.api.v1.scheduled_statuses import scheduled_entities
 from parley.config import Settings
-from parley.errors import Invalid, Unauthorized
+from parley.errors import Unauthorized
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
@@ -25,6 +25,7 @@ from parley.lib import ids as lib_ids
 from parley.polls.rules import poll_spec
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
+from parley.posts.media import parse_media_ids
 from parley.posts.models import Post
 from parley.posts.rows import post_row_of
 from parley.posts.threads import thread_context_rows
@@ -48,7 +49,7 @@ class StatusForm(BaseModel):
     in_reply_to_id: AnyId = None
     quoted_status_id: AnyId = None
     quote_approval_policy: str | None = None
-    media_ids: list[str] = Field(default_factory=list)
+    media_ids: list[str | int] = Field(default_factory=list)
     sensitive: bool | None = None
     spoiler_text: str = Field(default="", max_length=100_000)
     visibility: str | None = None
@@ -74,8 +75,6 @@ class StatusForm(BaseModel):
 
 def _draft(form: StatusForm, application_id: int | None, key: str | None, settings: Settings
            ) -> posts.Draft:
-    if form.media_ids:
-        raise Invalid("Validation failed: media attachments are not supported yet")
     return posts.Draft(
         text=form.status, spoiler_text=form.spoiler_text, visibility=form.visibility,
         sensitive=form.sensitive, language=form.language,
@@ -84,7 +83,8 @@ def _draft(form: StatusForm, application_id: int | None, key: str | None, settin
         quote_policy=form.quote_approval_policy,
         application_id=application_id,
         idempotency_key=key.strip()[:1000] if key and key.strip() else None,
-        poll=poll_spec(form.poll, max_options=settings.poll_max_options))
+        poll=poll_spec(form.poll, max_options=settings.poll_max_options),
+        media_ids=parse_media_ids(form.media_ids))
 
 
 # The author's posting defaults (compose's Author), read on the raw path before the write.
@@ -124,7 +124,8 @@ async def create_status_page(request: Request, viewer: Viewer, author: AuthorRow
         async with db.write() as session:
             scheduled = await scheduled_posts.schedule(session, settings=settings,
                                                        author=author, draft=draft, when=when)
-            return json_response(scheduled_entity(scheduled))
+            return json_response((await scheduled_entities(session, [scheduled],
+                                                           settings))[0])
     async with db.write() as session:
         post = await posts.create_post(session, settings=settings, author=author, draft=draft)
         row = post_row_of(post)

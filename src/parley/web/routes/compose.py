@@ -6,25 +6,31 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from parley.accounts.models import Account
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.http.deps import DbSession
+from parley.http.uploads import UploadForm
 from parley.lib.ids import parse_id
+from parley.media import processing
 from parley.polls.rules import PollSpec, poll_spec
 from parley.posts import quotes
 from parley.posts import scheduled as scheduled_posts
 from parley.posts import service as posts
+from parley.posts.compose import validate_draft
 from parley.posts.models import VISIBILITIES
 from parley.store.rawwrite import SessionSql
 from parley.web.forms import checked, form_fields, local_moment, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
+from parley.web.uploads import SLOTS, compose_fields, has_files, record_files
 from parley.web.views import PostView, post_view
 
 router = APIRouter(route_class=WebRoute)
 MAX_POLL_FIELDS = 10  # read at most this many option fields (the setting says how many count)
 DRAFT_FIELDS = ("text", "spoiler_text", "visibility", "in_reply_to_id", "quote_of_id", "next",
-                "scheduled_at", "tz_offset", "poll_expires_in", "poll_multiple",
-                *(f"poll_option_{i}" for i in range(MAX_POLL_FIELDS)))
+                "scheduled_at", "tz_offset", "poll_expires_in", "poll_multiple", "sensitive",
+                *(f"poll_option_{i}" for i in range(MAX_POLL_FIELDS)),
+                *(f"alt_{slot}" for slot in SLOTS))
 
 
 async def _context_post(page: Page, db: DbSession, raw_id: str | None) -> PostView | None:
@@ -71,7 +77,8 @@ def _poll(fields: dict[str, str], max_options: int) -> PollSpec | None:
                       "multiple": checked(fields, "poll_multiple")}, max_options=max_options)
 
 
-def _draft(fields: dict[str, str], max_options: int) -> posts.Draft:
+def _draft(fields: dict[str, str], max_options: int, media_ids: tuple[int, ...] = ()
+           ) -> posts.Draft:
     visibility = fields.get("visibility") or None
     if visibility is not None and visibility not in VISIBILITIES:
         raise Invalid("Choose who can see the post.")
@@ -79,45 +86,70 @@ def _draft(fields: dict[str, str], max_options: int) -> posts.Draft:
     reply_id, quote_id = parse_id(raw_reply), parse_id(raw_quote)
     if (raw_reply and reply_id is None) or (raw_quote and quote_id is None):
         raise NotFound()
+    # The web's own uploads may still be processing (a video): the post shows them when done.
     return posts.Draft(text=fields.get("text", ""), spoiler_text=fields.get("spoiler_text", ""),
                        visibility=visibility, in_reply_to_id=reply_id, quote_of_id=quote_id,
-                       poll=_poll(fields, max_options))
+                       poll=_poll(fields, max_options),
+                       sensitive=True if checked(fields, "sensitive") else None,
+                       media_ids=media_ids, media_processing_ok=bool(media_ids))
 
 
 def _message(exc: ParleyError) -> str:
     if isinstance(exc, NotFound):
         return "The post you are answering is gone, or you cannot see it."
     text = exc.message.removeprefix("Validation failed: ")
-    return {"Text can't be blank": "Write something first.",
+    return {"Text can't be blank": "Write something first, or add an image.",
+            "File content type is invalid": "That file is not an image, a video or a sound.",
             "Scheduled at The scheduled date must be in the future":
             "Pick a time at least five minutes from now."}.get(
         text, text.removeprefix("Scheduled at "))
 
 
+async def _post(page: Page, db: DbSession, account: Account, form: UploadForm,
+                stored: list[str]) -> Response | int:
+    """Schedule or publish the form's post (files first: they become its attachments);
+    the post's id, or where to go."""
+    fields = form.fields
+    if fields.get("scheduled_at", "").strip():
+        if has_files(form):
+            raise Invalid("Post attachments now, or schedule a post without them.")
+        await scheduled_posts.schedule(
+            db, settings=page.settings, author=account,
+            draft=_draft(fields, page.settings.poll_max_options),
+            when=local_moment(fields["scheduled_at"], fields.get("tz_offset", "")))
+        return page.redirect("/scheduled")
+    max_options = page.settings.poll_max_options
+    validate_draft(_draft(fields, max_options, (0,) if has_files(form) else ()), account,
+                   page.settings)  # a refusal before any file is processed
+    media_ids = await record_files(db, page.settings, account_id=account.id, form=form,
+                                   stored=stored)
+    post = await posts.create_post(db, settings=page.settings, author=account,
+                                   draft=_draft(fields, max_options, media_ids))
+    return post.id
+
+
 @router.post("/compose")
 async def publish(page: PageContext, db: DbSession) -> Response:
     account = page.require_account()
-    fields = await form_fields(page.request)
-    draft = {key: fields.get(key, "") for key in DRAFT_FIELDS}
-    if not page.csrf_ok(fields.get("csrf")):
-        return await compose_page(page, db, draft, status=403,
-                                  error="Your session expired. Your text is still here: "
-                                        "post it again.")
-    try:
-        async with db.begin_nested():
-            wanted = _draft(fields, page.settings.poll_max_options)
-            if fields.get("scheduled_at", "").strip():
-                await scheduled_posts.schedule(
-                    db, settings=page.settings, author=account, draft=wanted,
-                    when=local_moment(fields["scheduled_at"], fields.get("tz_offset", "")))
-                return page.redirect("/scheduled")
-            post = await posts.create_post(db, settings=page.settings, author=account,
-                                           draft=wanted)
-    except ParleyError as exc:
-        return await compose_page(page, db, draft, error=_message(exc),
-                                  status=404 if isinstance(exc, NotFound) else 422)
-    target = safe_next(fields.get("next"), default=f"/@{account.acct}/{post.id}")
-    return page.redirect(f"{target.split('#')[0]}#post-{post.id}")
+    async with compose_fields(page.request, page.settings) as form:
+        fields = form.fields
+        draft = {key: fields.get(key, "") for key in DRAFT_FIELDS}
+        if not page.csrf_ok(fields.get("csrf")):
+            return await compose_page(page, db, draft, status=403,
+                                      error="Your session expired. Your text is still here: "
+                                            "post it again.")
+        stored: list[str] = []
+        try:
+            async with db.begin_nested():
+                done = await _post(page, db, account, form, stored)
+        except ParleyError as exc:
+            await processing.remove_files(page.settings, stored)
+            return await compose_page(page, db, draft, error=_message(exc),
+                                      status=404 if isinstance(exc, NotFound) else 422)
+    if isinstance(done, Response):
+        return done
+    target = safe_next(fields.get("next"), default=f"/@{account.acct}/{done}")
+    return page.redirect(f"{target.split('#')[0]}#post-{done}")
 
 
 ACTIONS = {"like", "unlike", "repost", "unrepost", "bookmark", "unbookmark", "delete",

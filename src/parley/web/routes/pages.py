@@ -60,13 +60,12 @@ async def profile(acct: str, page: PageContext, db: DbSession) -> Response:
     rows: list[PostRow] = []
     views: list[PostView] = []
     request = page_request(page.request)
-    if tab != "media":  # media attachments arrive with the media domain
-        # The API's account read (timelines/account.py account_rows), rendered from its rows.
-        reader = SessionSql(db)
-        filters = AccountPostsFilter(exclude_replies=tab == "posts")
-        rows, batch = await account_rows(reader, account.id, viewer_id=viewer_id(page),
-                                         page=request, filters=filters)
-        views = await post_views(reader, viewer_id=viewer_id(page), rows=rows, batch=batch)
+    # The API's account read (timelines/account.py account_rows), rendered from its rows.
+    reader = SessionSql(db)
+    filters = AccountPostsFilter(exclude_replies=tab == "posts", only_media=tab == "media")
+    rows, batch = await account_rows(reader, account.id, viewer_id=viewer_id(page),
+                                     page=request, filters=filters)
+    views = await post_views(reader, viewer_id=viewer_id(page), rows=rows, batch=batch)
     older = rows[-1].id if len(rows) == request.limit else None
     return page.render("profile.html", account=account, author=account_view(account),
                        posts=views, older=older, tab=tab, tabs=PROFILE_TABS,

@@ -1,5 +1,6 @@
 /* Parley's small script: live updates (server-sent events), the compose box's character
-   counter and mention autocomplete. Everything works without it; this only enhances. */
+   counter, mention autocomplete and attachment previews. Everything works without it; this
+   only enhances. */
 (function () {
   "use strict";
 
@@ -128,6 +129,54 @@
     textarea.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
+  /* Attachments: one more slot at a time, and a preview of each chosen file ------------- */
+  function setupMedia(box) {
+    if (box.dataset.mediaReady) { return; }
+    box.dataset.mediaReady = "1";
+    var slots = Array.prototype.slice.call(box.querySelectorAll("[data-media-slot]"));
+    function fileOf(slot) {
+      var input = slot.querySelector("[data-media-file]");
+      return input && input.files && input.files[0];
+    }
+    function refresh() {
+      var video = slots.some(function (slot) {
+        var file = fileOf(slot);
+        return file && !/^image\//.test(file.type);
+      });
+      slots.forEach(function (slot, i) {
+        var previous = i === 0 || fileOf(slots[i - 1]);
+        slot.hidden = !fileOf(slot) && (!previous || video);
+      });
+    }
+    function preview(slot) {
+      var place = slot.querySelector("[data-media-preview]");
+      var file = fileOf(slot);
+      place.textContent = "";
+      if (!file) { refresh(); return; }
+      if (/^image\//.test(file.type)) {
+        var reader = new FileReader();
+        reader.onload = function () {
+          var image = document.createElement("img");
+          image.src = reader.result;  /* a data: URL: the page's CSP allows those, not blob: */
+          image.alt = "Preview of " + file.name;
+          place.appendChild(image);
+        };
+        reader.readAsDataURL(file);
+      } else {
+        var note = document.createElement("p");
+        note.className = "hint";
+        note.textContent = file.name + ": a video or sound goes alone in a post.";
+        place.appendChild(note);
+      }
+      refresh();
+    }
+    slots.forEach(function (slot) {
+      var input = slot.querySelector("[data-media-file]");
+      if (input) { input.addEventListener("change", function () { preview(slot); }); }
+    });
+    refresh();
+  }
+
   /* Live updates ----------------------------------------------------------------------- */
   function fragment(html) {
     var template = document.createElement("template");
@@ -210,6 +259,7 @@
     });
     scope.querySelectorAll("form[data-compose]").forEach(setupCounter);
     scope.querySelectorAll("textarea[data-autocomplete]").forEach(setupAutocomplete);
+    scope.querySelectorAll("[data-compose-media]").forEach(setupMedia);
     scope.querySelectorAll("[data-live-thread]").forEach(liveThread);
     scope.querySelectorAll("[data-live-feed]").forEach(liveFeed);
   }

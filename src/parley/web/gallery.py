@@ -1,0 +1,60 @@
+"""A post's attachments as the web gallery shows them: where each file is, its size, its
+description, and its blurhash placeholder (web/blurhash.py), from the read model's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from parley.config import Settings
+from parley.media.storage import storage_for
+from parley.posts.media_rows import MediaRow
+from parley.store.rawsql import json_of
+from parley.web.blurhash import placeholder_url
+
+MOVING = ("video", "gifv", "audio")
+
+
+@dataclass(frozen=True)
+class MediaView:
+    """One attachment in the gallery."""
+
+    id: int
+    type: str
+    url: str | None  # the original, full size
+    preview_url: str | None
+    description: str
+    width: int | None
+    height: int | None
+    placeholder: str | None
+
+    @property
+    def moving(self) -> bool:
+        return self.type in MOVING
+
+
+def _size(meta: Any) -> tuple[int | None, int | None]:
+    small = (json_of(meta) or {}).get("small") or {}
+    width, height = small.get("width"), small.get("height")
+    return (int(width), int(height)) if width and height else (None, None)
+
+
+def gallery(media: Sequence[MediaRow], settings: Settings) -> list[MediaView]:
+    """Views of a post's attachments, in order (a template global: it needs the settings
+    that say where files are served from)."""
+    storage = storage_for(settings)
+
+    def url(key: str | None) -> str | None:
+        return storage.url(key) if key else None
+
+    views = []
+    for row in media:
+        width, height = _size(row.meta)
+        original = url(row.file_key) or row.remote_url
+        views.append(MediaView(
+            id=row.id, type=row.type, url=original,
+            preview_url=url(row.thumbnail_key) or url(row.small_key) or original,
+            description=row.description or "", width=width, height=height,
+            placeholder=placeholder_url(row.blurhash)))
+    return views
