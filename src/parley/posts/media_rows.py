@@ -42,7 +42,7 @@ class MediaRow(NamedTuple):
 
 def media_row(row: Sequence[Any]) -> MediaRow:
     """A raw row as a MediaRow, its meta parsed (SQLite and asyncpg hand JSON back as text)."""
-    return MediaRow._make([*row[:-1], json_of(row[-1]) or {}])
+    return MediaRow._make((*row[:-1], json_of(row[-1]) or {}))
 
 
 async def load_media(reader: Reader, post_ids: Iterable[int]) -> dict[int, list[MediaRow]]:

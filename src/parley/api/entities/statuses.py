@@ -16,6 +16,7 @@ from parley.api.entities.polls import batch_poll
 from parley.config import Settings
 from parley.lib.text import tag_url
 from parley.lib.urls import web_url
+from parley.media.storage import Storage, storage_for
 from parley.posts import quotes
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import MentionRow, PostPage, PostRow, RowBatch, load_page, post_row_of
@@ -31,6 +32,7 @@ class _View:
     batch: RowBatch
     settings: Settings
     account_entities: dict[int, dict[str, Any]] = field(default_factory=dict)
+    storage: Storage | None = None
 
     def account(self, account_id: int) -> dict[str, Any]:
         entity = self.account_entities.get(account_id)
@@ -38,6 +40,14 @@ class _View:
             entity = self.account_entities[account_id] = account_entity(
                 self.batch.accounts[account_id], self.settings)
         return entity
+
+    def media(self, post_id: int) -> list[dict[str, Any]]:
+        """The post's MediaAttachments (the storage looked up once a page)."""
+        rows = self.batch.media.get(post_id)
+        if not rows:
+            return []
+        self.storage = self.storage or storage_for(self.settings)
+        return [media_entity(row, self.settings, self.storage) for row in rows]
 
 
 def _quote_approval(post: PostRow, batch: RowBatch) -> dict[str, Any]:
@@ -118,8 +128,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
         "tags": [{"name": name, "url": tag_url(base, name)}
                  for name in batch.tags.get(post.id, ())],
         "emojis": [],
-        "media_attachments": [media_entity(media, view.settings)
-                              for media in batch.media.get(post.id, ())],
+        "media_attachments": view.media(post.id),
         "poll": batch_poll(batch.polls, post.poll_id, batch.viewer_id),
         "card": _card(post, batch),
         "replies_count": post.replies_count,
