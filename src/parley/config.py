@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     home_cap: int = 800
     # Seconds between keep-alive comments on idle event streams (proxies drop silent ones).
     streaming_heartbeat: float = 15.0
-    # Fetch pages on this machine's own network (loopback, private ranges) when verifying
-    # profile links: off, so a profile link cannot probe the server's network (tests: on).
+    # Fetch pages (verifying profile links) and send Web Push messages on this machine's own
+    # network (loopback, private ranges): off, so a user-given URL cannot probe the server's
+    # network (tests: on).
     fetch_private_addresses: bool = False
     # Who may read the servers this one blocks (/api/v1/instance/domain_blocks), as
     # Mastodon's "show domain blocks" setting: nobody (the default), signed-in users, all.

@@ -13,6 +13,7 @@ from itertools import chain
 
 from parley import events
 from parley.accounts import links as account_jobs
+from parley.api.push_messages import push_message
 from parley.cards import jobs as card_jobs
 from parley.cards import subscribers as cards
 from parley.config import Settings
@@ -26,6 +27,8 @@ from parley.notifications import subscribers as notifications
 from parley.polls import service as polls
 from parley.posts import media as post_media
 from parley.posts import scheduled as scheduled_posts
+from parley.push import delivery as push
+from parley.push import subscribers as push_subscribers
 from parley.store.database import Database
 from parley.timelines import broadcast, tag_jobs
 from parley.timelines import jobs as timeline_jobs
@@ -33,9 +36,9 @@ from parley.timelines import subscribers as timelines
 
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
-               cards.SUBSCRIBERS, post_media.SUBSCRIBERS)
+               cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
-        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS)
+        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, push.JOBS)
 
 _lock = threading.Lock()
 
@@ -45,6 +48,7 @@ def install() -> None:
     app it runs; installing again changes nothing)."""
     with _lock:
         events.subscribe_all(chain.from_iterable(SUBSCRIBERS))
+        push.install_renderer(push_message)  # push messages in the client protocol's words
 
 
 def job_registry() -> JobRegistry:

@@ -33,6 +33,7 @@ from parley.posts.models import (
     PostTag,
     Tag,
 )
+from parley.push.models import PushServerKey, PushSubscription
 from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.store.database import Base
 from parley.tags.models import FeaturedTag, TagFollow
@@ -79,6 +80,8 @@ __all__ = [
     "PostPin",
     "PostTag",
     "PreviewCard",
+    "PushServerKey",
+    "PushSubscription",
     "Report",
     "SuggestionDismissal",
     "Tag",

@@ -25,6 +25,7 @@ from parley.api.v1 import (
     notification_requests,
     notifications,
     polls,
+    push,
     quotes,
     reports,
     scheduled_statuses,
@@ -45,7 +46,7 @@ api_router.include_router(hot.TABLE.documented())  # served by the edge; listed 
 # first: routes are matched in order, and home is the most requested page.
 for module in (timelines, oauth, instance, apps, blocks, follows, accounts, statuses,
                conversations, markers, media, notification_requests, notifications, tags, lists,
-               featured, discovery, reports, scheduled_statuses, polls):
+               featured, discovery, reports, scheduled_statuses, polls, push):
     api_router.include_router(module.router)
 api_router.include_router(instance_v2.router)
 api_router.include_router(media_v2.router)

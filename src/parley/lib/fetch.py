@@ -1,6 +1,6 @@
 """Fetching pages from other sites on a user's behalf (profile link verification, link
-preview cards): bounded in time, size and redirects, and never into this machine's own network
-unless allowed."""
+preview cards), and posting to the addresses users give (Web Push endpoints): bounded in time,
+size and redirects, and never into this machine's own network unless allowed."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ class FetchRefused(Exception):
     """The URL may not be fetched (scheme, address, size, type) or could not be."""
 
 
+class AddressRefused(FetchRefused):
+    """The URL's host is on this machine's own network (or no http(s) URL): refused for
+    good, not a failure worth trying again."""
+
+
 async def _addresses(host: str, port: int) -> list[str]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port,
@@ -40,14 +45,31 @@ async def _checked_address(host: str, port: int, allow_private: bool) -> str:
     if not addresses:
         raise FetchRefused(f"cannot resolve {host}")
     if not allow_private and any(not ipaddress.ip_address(a).is_global for a in addresses):
-        raise FetchRefused(f"{host} is not a public address")
+        raise AddressRefused(f"{host} is not a public address")
     return addresses[0]
+
+
+async def post_bytes(url: str, content: bytes, headers: dict[str, str], *,
+                     allow_private: bool = False, wait_s: float = TIMEOUT_S) -> int:
+    """POST `content` to `url` (no redirects followed), through the same address check as
+    fetches; the answer's status, or FetchRefused (refused address, network error, timeout)."""
+    host, port = _target(url)
+    pinned, host_header, extensions = _pinned(url, await _checked_address(host, port,
+                                                                          allow_private))
+    try:
+        async with httpx.AsyncClient(timeout=wait_s, follow_redirects=False) as client:
+            response = await client.post(pinned, content=content,
+                                         headers={**headers, **host_header},
+                                         extensions=extensions)
+    except httpx.HTTPError as error:
+        raise FetchRefused(str(error) or type(error).__name__) from error
+    return response.status_code
 
 
 def _target(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchRefused("only http(s) URLs are fetched")
+        raise AddressRefused("only http(s) URLs are fetched")
     return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 

@@ -8,7 +8,8 @@ from parley.lib.urls import web_url
 from parley.oauth.models import Application
 
 
-def application_entity(app: Application) -> dict[str, Any]:
+def application_entity(app: Application, vapid_key: str) -> dict[str, Any]:
+    """The app; `vapid_key` is the server's Web Push key (push/keys.py), as Mastodon shows."""
     uris = app.redirect_uris.split("\n")
     return {
         "id": str(app.id),
@@ -17,12 +18,12 @@ def application_entity(app: Application) -> dict[str, Any]:
         "scopes": app.scopes.split(),
         "redirect_uri": uris[0] if len(uris) == 1 else "\n".join(uris),
         "redirect_uris": uris,
-        "vapid_key": "",
+        "vapid_key": vapid_key,
     }
 
 
-def credential_application_entity(app: Application) -> dict[str, Any]:
-    return {**application_entity(app), "client_id": app.client_id,
+def credential_application_entity(app: Application, vapid_key: str) -> dict[str, Any]:
+    return {**application_entity(app, vapid_key), "client_id": app.client_id,
             "client_secret": app.client_secret, "client_secret_expires_at": 0}
 
 

@@ -13,6 +13,7 @@ from parley.http.responses import FastJSON, json_response
 from parley.oauth.models import Application
 from parley.oauth.service import register_application
 from parley.oauth.tokens import TokenIdentity
+from parley.push.keys import server_key
 
 router = APIRouter()
 
@@ -38,7 +39,8 @@ async def create_app(request: Request, session: DbSession) -> FastJSON:
     app = await register_application(session, name=form.client_name,
                                      redirect_uris=form.redirect_uris, scopes=form.scopes,
                                      website=form.website)
-    return json_response(credential_application_entity(app))
+    key = await server_key(session)
+    return json_response(credential_application_entity(app, key.public_padded))
 
 
 @router.get("/api/v1/apps/verify_credentials")
@@ -48,4 +50,5 @@ async def verify_app(session: DbSession, auth: TokenIdentity = Depends(app_requi
                    if auth.application_id is not None else None)
     if application is None:
         return json_response({"name": "", "website": None, "scopes": list(auth.scopes)})
-    return json_response(application_entity(application))
+    return json_response(application_entity(application,
+                                            (await server_key(session)).public_padded))

@@ -19,6 +19,7 @@ from parley.http.deps import AppSettings, DbSession
 from parley.http.responses import FastJSON, json_response
 from parley.instance import service as instance
 from parley.media.limits import DESCRIPTION_LIMIT
+from parley.push.keys import server_key
 
 router = APIRouter()
 
@@ -31,11 +32,11 @@ MASTODON_API_VERSION = 7
 ACTIVE_MONTH_DAYS = 28
 
 
-def _configuration(settings: Settings) -> dict[str, Any]:
+def _configuration(settings: Settings, vapid_key: str) -> dict[str, Any]:
     return {
         "urls": {"streaming": settings.streaming_url, "status": None, "about": None,
                  "privacy_policy": None, "terms_of_service": None},
-        "vapid": {"public_key": ""},
+        "vapid": {"public_key": vapid_key},
         "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5,
                      "max_display_name_length": 30, "max_note_length": 500,
                      "max_profile_fields": 4, "profile_field_name_limit": 255,
@@ -70,7 +71,7 @@ async def instance_v2(session: DbSession, settings: AppSettings) -> FastJSON:
                       "versions": {}},
         "icon": [],
         "languages": ["en"],
-        "configuration": _configuration(settings),
+        "configuration": _configuration(settings, (await server_key(session)).public_padded),
         "registrations": _registrations(settings),
         "contact": {"email": settings.contact_email,
                     "account": await contact_entity(session, settings)},

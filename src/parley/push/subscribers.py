@@ -1,0 +1,40 @@
+"""Every notification shown to someone (whatever its type: a new type pushes without a
+change here) queues one push job per subscription of theirs that wants that type, in the
+notification's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parley.events import Subscriber
+from parley.events.live import NotificationCreated
+from parley.jobs.queue import enqueue
+from parley.notifications.models import Notification
+from parley.push.delivery import PUSH, PushJob
+from parley.push.models import PushSubscription
+
+
+async def _type_of(session: AsyncSession, event: NotificationCreated) -> str | None:
+    if event.row is not None:
+        return str(event.row["type"])
+    found = await session.scalar(select(Notification.type).where(
+        Notification.id == event.notification_id))
+    return None if found is None else str(found)
+
+
+async def notification_created(session: AsyncSession, event: NotificationCreated) -> None:
+    """One indexed read per notification (an account with no subscription: nothing more)."""
+    subscriptions = (await session.execute(
+        select(PushSubscription.id, PushSubscription.alerts).where(
+            PushSubscription.account_id == event.account_id,
+            PushSubscription.policy != "none"))).all()
+    if not subscriptions:
+        return
+    kind = await _type_of(session, event)
+    for subscription_id, alerts in subscriptions:
+        if kind in alerts.split():
+            await enqueue(session, PUSH, PushJob(subscription_id, event.notification_id))
+
+
+SUBSCRIBERS = (Subscriber(NotificationCreated, notification_created),)
