@@ -85,6 +85,8 @@ def test_each_kind_of_notification_pushes(clients: Clients, receiver: Receiver) 
          lambda: bo.api.status_favourite(post["id"])),
         ("reblog", "Bo Pushy boosted your post", "a post of mine",
          lambda: bo.api.status_reblog(post["id"])),
+        ("quote", "Bo Pushy quoted your post", "quoting you",
+         lambda: bo.api.status_post("quoting you", quoted_status_id=post["id"])),
     ]
     waits = []
     for count, (kind, title, body, act) in enumerate(actions, start=1):

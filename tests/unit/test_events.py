@@ -142,7 +142,8 @@ def test_every_job_kind_is_declared_once() -> None:
     kinds = domains.job_registry().kinds
     assert {"fanout_post", "merge_timeline", "unmerge_timeline", "merge_list", "unmerge_tag",
             "publish_scheduled", "verify_profile_links", "close_poll",
-            "fetch_card", "media.process", "media.remove_files", "media.sweep"} == set(kinds)
+            "fetch_card", "media.process", "media.remove_files", "media.sweep",
+            "web_push"} == set(kinds)
 
 
 def test_job_payloads_read_back_as_their_declared_types() -> None:
