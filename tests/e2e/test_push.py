@@ -183,3 +183,23 @@ def test_push_needs_the_push_scope(clients: Clients, http: httpx.Client) -> None
     assert http.get("/api/v1/push/subscription", headers=headers).status_code == 403
     assert http.get("/api/v1/push/subscription").status_code == 401
     assert http.delete("/api/v1/push/subscription", headers=headers).status_code == 403
+
+
+def test_a_revoked_token_pushes_no_more(clients: Clients, receiver: Receiver,
+                                        http: httpx.Client) -> None:
+    ana, bo = clients.new_user("revoker"), clients.new_user("revfan")
+    second = clients.mastodon()
+    second.log_in(username=f"{ana.username}@example.com", password=ana.password,
+                  scopes=["read", "push"], allow_http=True)
+    _, public = second.push_subscription_generate_keys()
+    revoked = receiver.endpoint()
+    second.push_subscription_set(revoked, public, mention_events=True)
+    kept, kept_private, _ = _subscribe(ana, receiver, mention_events=True)
+    answer = http.post("/oauth/revoke", data={"client_id": clients.client_id,
+                                              "client_secret": clients.client_secret,
+                                              "token": second.access_token})
+    assert answer.status_code == 200
+    bo.api.status_post(f"@{ana.username} still there?")
+    assert len(_pushed(ana, receiver, kept, kept_private, 1)) == 1
+    time.sleep(0.5)
+    assert receiver.messages(revoked) == []

@@ -11,6 +11,7 @@ from parley.events import Subscriber
 from parley.events.live import NotificationCreated
 from parley.jobs.queue import enqueue
 from parley.notifications.models import Notification
+from parley.oauth.models import AccessToken
 from parley.push.delivery import PUSH, PushJob
 from parley.push.models import PushSubscription
 
@@ -24,11 +25,13 @@ async def _type_of(session: AsyncSession, event: NotificationCreated) -> str | N
 
 
 async def notification_created(session: AsyncSession, event: NotificationCreated) -> None:
-    """One indexed read per notification (an account with no subscription: nothing more)."""
+    """One indexed read per notification (an account with no subscription: nothing more);
+    a revoked token's subscription queues nothing."""
     subscriptions = (await session.execute(
-        select(PushSubscription.id, PushSubscription.alerts).where(
-            PushSubscription.account_id == event.account_id,
-            PushSubscription.policy != "none"))).all()
+        select(PushSubscription.id, PushSubscription.alerts)
+        .join(AccessToken, AccessToken.id == PushSubscription.access_token_id)
+        .where(PushSubscription.account_id == event.account_id,
+               PushSubscription.policy != "none", AccessToken.revoked_at.is_(None)))).all()
     if not subscriptions:
         return
     kind = await _type_of(session, event)
