@@ -203,3 +203,15 @@ def test_a_revoked_token_pushes_no_more(clients: Clients, receiver: Receiver,
     assert len(_pushed(ana, receiver, kept, kept_private, 1)) == 1
     time.sleep(0.5)
     assert receiver.messages(revoked) == []
+
+
+def test_a_failing_push_service_is_tried_again(clients: Clients, receiver: Receiver) -> None:
+    ana, bo = clients.new_user("retried"), clients.new_user("retryfan")
+    endpoint, private, _ = _subscribe(ana, receiver, status=503, mention_events=True)
+    bo.api.status_post(f"@{ana.username} knock knock")
+    assert len(receiver.wait(endpoint, 1)) == 1
+    receiver.statuses[endpoint.removeprefix(receiver.base_url)] = 201  # back up
+    again = receiver.wait(endpoint, 2, timeout=30)  # after the queue's backoff
+    assert len(again) == 2
+    assert decrypt(ana.api, again[1], private)["body"] == f"@{ana.username} knock knock"
+    assert dict(ana.api.push_subscription())["endpoint"] == endpoint  # not removed
