@@ -14,8 +14,11 @@ import httpx
 import pytest
 from mastodon import MastodonNotFoundError
 
+from e2e.test_polls import _ask, _end_now
 from support.clients import Clients, TestUser, eventually
+from support.database import ServerDatabase
 from support.push_receiver import Receiver, decrypt, push_receiver
+from support.server import LiveServer
 
 ALL_EVENTS = {f"{name}_events": True for name in (
     "mention", "follow", "favourite", "reblog", "follow_request", "poll", "update", "quote",
@@ -215,3 +218,30 @@ def test_a_failing_push_service_is_tried_again(clients: Clients, receiver: Recei
     assert len(again) == 2
     assert decrypt(ana.api, again[1], private)["body"] == f"@{ana.username} knock knock"
     assert dict(ana.api.push_subscription())["endpoint"] == endpoint  # not removed
+
+
+@pytest.fixture
+def server_db(server: LiveServer) -> Iterator[ServerDatabase]:
+    database = ServerDatabase(server.database_url)
+    yield database
+    database.loop.run_until_complete(database.db.dispose())
+    database.loop.close()
+
+
+def test_a_polls_end_pushes_to_its_author_and_voters(clients: Clients, receiver: Receiver,
+                                                      server_db: ServerDatabase) -> None:
+    author, voter = clients.new_user("pollpush"), clients.new_user("pollvoter")
+    subscribed = {user.id: _subscribe(user, receiver, poll_events=True)
+                  for user in (author, voter)}
+    status = _ask(author, "tea", "coffee")
+    voter.api.poll_vote(status["poll"]["id"], [0])
+    _end_now(server_db, status["poll"]["id"])  # its closing job runs now
+    titles = {}
+    for user in (author, voter):
+        endpoint, private, _ = subscribed[user.id]
+        [message] = _pushed(user, receiver, endpoint, private, 1)
+        assert message["notification_type"] == "poll"
+        assert message["body"] == "Which one?"
+        titles[user.id] = message["title"]
+    assert titles == {author.id: "Your poll has ended",
+                      voter.id: "A poll you voted in has ended"}
