@@ -33,8 +33,10 @@ from parley.posts.models import (
     PostTag,
     Tag,
 )
+from parley.posts.thread_mutes import ThreadMute
 from parley.push.models import PushServerKey, PushSubscription
 from parley.social.models import Block, DomainBlock, Follow, Mute
+from parley.social.notes import AccountNote
 from parley.store.database import Base
 from parley.tags.models import FeaturedTag, TagFollow
 from parley.timelines.models import TimelineEntry
@@ -45,6 +47,7 @@ metadata = Base.metadata
 __all__ = [
     "AccessToken",
     "Account",
+    "AccountNote",
     "Application",
     "AuthorizationCode",
     "Block",
@@ -86,6 +89,7 @@ __all__ = [
     "SuggestionDismissal",
     "Tag",
     "TagFollow",
+    "ThreadMute",
     "TimelineEntry",
     "User",
     "WaitingDismissal",

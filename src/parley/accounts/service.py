@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +124,15 @@ async def get_account(session: AsyncSession, account_id: int) -> Account:
     if account is None:
         raise NotFound()
     return account
+
+
+async def accounts_by_ids(session: AsyncSession, account_ids: Sequence[int]) -> list[Account]:
+    """The accounts with these ids that exist, in the order given, in one query."""
+    if not account_ids:
+        return []
+    found = {account.id: account for account in await session.scalars(
+        select(Account).where(Account.id.in_(account_ids)))}
+    return [found[i] for i in account_ids if i in found]
 
 
 async def find_by_acct(session: AsyncSession, settings: Settings, acct: str) -> Account | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from parley.api import hot, nodeinfo, oauth, wellknown
 from parley.api.admin import accounts as admin_accounts
 from parley.api.admin import blocks as admin_blocks
@@ -11,6 +9,7 @@ from parley.api.admin import metrics as admin_metrics
 from parley.api.admin import reports as admin_reports
 from parley.api.parley import routes as parley_api
 from parley.api.v1 import (
+    account_social,
     accounts,
     apps,
     blocks,
@@ -25,11 +24,13 @@ from parley.api.v1 import (
     notification_requests,
     notifications,
     polls,
+    profile,
     push,
     quotes,
     reports,
     scheduled_statuses,
     status_edits,
+    status_extras,
     statuses,
     tags,
     timelines,
@@ -39,26 +40,21 @@ from parley.api.v2 import instance as instance_v2
 from parley.api.v2 import media as media_v2
 from parley.api.v2 import notifications as notifications_v2
 from parley.api.v2 import search as search_v2
+from parley.http.routing import merged
 
-api_router = APIRouter()
-api_router.include_router(hot.TABLE.documented())  # served by the edge; listed here
-# Literal paths (/accounts/relationships) must come before /accounts/{id}. Timelines come
-# first: routes are matched in order, and home is the most requested page.
-for module in (timelines, oauth, instance, apps, blocks, follows, accounts, statuses,
-               conversations, markers, media, notification_requests, notifications, tags, lists,
-               featured, discovery, reports, scheduled_statuses, polls, push):
-    api_router.include_router(module.router)
-api_router.include_router(instance_v2.router)
-api_router.include_router(media_v2.router)
-api_router.include_router(notifications_v2.router)
-api_router.include_router(search_v2.router)
-api_router.include_router(filters_v2.router)
-api_router.include_router(nodeinfo.router)
-api_router.include_router(wellknown.router)
-api_router.include_router(status_edits.router)
-api_router.include_router(quotes.router)
-api_router.include_router(parley_api.router)
-api_router.include_router(admin_accounts.router)
-api_router.include_router(admin_reports.router)
-api_router.include_router(admin_blocks.router)
-api_router.include_router(admin_metrics.router)
+# The order does not decide which route answers: merged() sorts the routes most specific
+# first (parley/http/routing.py), so /accounts/relationships wins over /accounts/{id}.
+api_router = merged([
+    hot.TABLE.documented(),  # served by the edge; listed here
+    timelines.router, oauth.router, instance.router, apps.router, blocks.router,
+    follows.router, accounts.router, account_social.router, statuses.router,
+    status_extras.router, conversations.router, markers.router, media.router,
+    notification_requests.router, notifications.router, tags.router, lists.router,
+    featured.router, discovery.router, reports.router, scheduled_statuses.router,
+    polls.router, push.router,
+    profile.router, instance_v2.router, media_v2.router, notifications_v2.router,
+    search_v2.router, filters_v2.router, nodeinfo.router, wellknown.router,
+    status_edits.router, quotes.router,
+    parley_api.router,
+    admin_accounts.router, admin_reports.router, admin_blocks.router, admin_metrics.router,
+])

@@ -42,6 +42,7 @@ from parley.notifications.policy import (
 )
 from parley.notifications.requests import hold_as_request
 from parley.posts.models import Post
+from parley.posts.thread_mutes import muted_thread
 from parley.posts.visibility import AccountRef, account_hidden, visible_to
 from parley.store.rawwrite import insert_of, writer_of
 
@@ -70,9 +71,11 @@ def _recipient_state(recipient: ColumnElement[Any]) -> list[ColumnElement[Any]]:
                 .where(Notification.account_id == recipient,
                        Notification.group_key.in_(bindparam("n_keys", expanding=True)))
                 .scalar_subquery())
+    # A muted thread (posts/thread_mutes.py) is silent for any activity on its posts.
+    muted = muted_thread(recipient, bindparam("n_thread", type_=BigInteger))
     policy = [getattr(NotificationPolicy, name).label(name) for name in POLICY_FIELDS]
     return [hidden.label("n_hidden"), existing.label("n_existing"),
-            open_key.label("n_open_key"), *policy]
+            open_key.label("n_open_key"), muted.label("n_thread_muted"), *policy]
 
 
 def with_recipient_state(stmt: Select[*tuple[Any, ...]], recipient: Any
@@ -88,6 +91,7 @@ def recipient_params(*, type: str, from_account_id: int, post: Post | None,
     """Bind parameters of a with_recipient_state statement for this activity."""
     return {"n_now": utcnow(), "n_sender": from_account_id, "n_type": type,
             "n_post": post.id if post is not None else None, "n_report": report_id,
+            "n_thread": post.thread_id if post is not None else None,
             "n_keys": open_candidates(group_prefix(type, post))}
 
 
@@ -115,13 +119,14 @@ class Recipient:
     existing: bool
     open_key: str | None
     policy: dict[str, str]
+    thread_muted: bool = False
 
     @classmethod
     def from_row(cls, account_id: int, row: Any) -> Recipient:
         values = row._mapping
         policy = {name: values[name] or DEFAULTS[name] for name in POLICY_FIELDS}
         return cls(account_id, bool(values["n_hidden"]), bool(values["n_existing"]),
-                   values["n_open_key"], policy)
+                   values["n_open_key"], policy, bool(values["n_thread_muted"]))
 
 
 def _row(recipient: Recipient, *, type: str, from_account_id: int, post: Post | None,
@@ -136,12 +141,12 @@ def _row(recipient: Recipient, *, type: str, from_account_id: int, post: Post | 
 async def _verdict(session: AsyncSession, recipient: Recipient, *, type: str,
                    from_account_id: int, post: Post | None, report_id: int | None = None
                    ) -> Verdict | None:
-    """None: not notified at all (own action but a poll's end, hidden sender, this post's
-    or report's activity already notified); else what the policy says. Most need no query: only
-    non-accepting settings that apply do."""
+    """None: not notified at all (own action but a poll's end, hidden sender, a muted
+    thread, this post's or report's activity already notified); else what the policy says.
+    Most need no query: only non-accepting settings that apply do."""
     repeated = recipient.existing and (post is not None or report_id is not None)
     own = recipient.account_id == from_account_id and type not in TOLD_TO_ACTOR
-    if own or recipient.hidden or repeated:
+    if own or recipient.hidden or repeated or recipient.thread_muted:
         return None
     if type in NON_FILTERABLE or not applicable_settings(recipient.policy, type, post):
         return "accept"

@@ -54,8 +54,8 @@ ACCOUNTS_BY_IDS = Sql(f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN_I
 FOLLOWED_AMONG = Sql("SELECT target_account_id FROM follows WHERE account_id = :viewer "
                      "AND state = 'accepted' AND target_account_id IN_IDS(:ids)")
 APPS_BY_IDS = Sql("SELECT id, name, website FROM oauth_applications WHERE id IN_IDS(:ids)")
-# Mentions (kind 0), tags (1) and the viewer's likes (2), bookmarks (3), reposts (4) and
-# pins (5) of a set of posts, in one statement.
+# Mentions (kind 0), tags (1) and the viewer's likes (2), bookmarks (3), reposts (4),
+# pins (5) and muted threads (6, posts/thread_mutes.py) of a set of posts, in one statement.
 RELATED = Sql(
     "SELECT 0, m.post_id, a.id, a.username, a.domain, a.url FROM mentions m "
     "JOIN accounts a ON a.id = m.account_id WHERE m.post_id IN_IDS(:ids) "
@@ -68,7 +68,10 @@ RELATED = Sql(
     "UNION ALL SELECT 4, repost_of_id, NULL, NULL, NULL, NULL FROM posts "
     "WHERE account_id = :viewer AND repost_of_id IN_IDS(:ids) "
     "UNION ALL SELECT 5, post_id, NULL, NULL, NULL, NULL FROM post_pins "
-    "WHERE account_id = :viewer AND post_id IN_IDS(:ids)")
+    "WHERE account_id = :viewer AND post_id IN_IDS(:ids) "
+    "UNION ALL SELECT 6, p.id, NULL, NULL, NULL, NULL FROM thread_mutes tm "
+    "JOIN posts p ON p.thread_id = tm.thread_id "
+    "WHERE tm.account_id = :viewer AND p.id IN_IDS(:ids)")
 
 # The viewer's context, one statement: who is hidden from them (kind 0: the accounts of
 # social/exclusions.py hidden_from; 1: blocked domains) and how many filters they have (2).
@@ -199,6 +202,7 @@ class RowBatch:
     cards: dict[int, CardRow] = field(default_factory=dict)
     media: dict[int, list[MediaRow]] = field(default_factory=dict)
     media_loaded: set[int] = field(default_factory=set)
+    muted: set[int] = field(default_factory=set)  # posts in threads the viewer muted
     # Whether the viewer has filters at all, when known (no need to look them up if not).
     has_filters: bool | None = None
 
@@ -227,14 +231,14 @@ class RowBatch:
 
     async def load_related(self, post_ids: Iterable[int]) -> None:
         """Mentions (with the mentioned accounts), tags and the viewer's state (liked,
-        bookmarked, reposted, pinned) of these posts."""
+        bookmarked, reposted, pinned, thread muted) of these posts."""
         wanted = [i for i in set(post_ids) if i not in self.related_loaded]
         if not wanted:
             return
         self.related_loaded.update(wanted)
         mentions: list[tuple[int, MentionRow]] = []
         tags: list[tuple[int, str]] = []
-        marks = (self.liked, self.bookmarked, self.reposted, self.pinned)
+        marks = (self.liked, self.bookmarked, self.reposted, self.pinned, self.muted)
         for kind, post_id, item_id, name, domain, url in await self.reader.fetch(
                 RELATED, {"ids": wanted, "viewer": self.viewer_param}):
             if kind == 0:

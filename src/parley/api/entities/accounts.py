@@ -15,6 +15,7 @@ from parley.config import Settings
 from parley.featured.service import endorsed_among
 from parley.lib.html import plain_to_html
 from parley.posts.rows import AccountRow
+from parley.social.notes import notes_among
 from parley.social.service import Relationship, relationships
 from parley.store.rawsql import date_of, json_of
 
@@ -97,8 +98,8 @@ def credential_account_entity(account: Account, settings: Settings, *,
     return entity
 
 
-def relationship_entity(rel: Relationship, *, endorsed: bool) -> dict[str, Any]:
-    """Mastodon's Relationship; notes arrive with their own feature."""
+def relationship_entity(rel: Relationship, *, endorsed: bool, note: str = "") -> dict[str, Any]:
+    """Mastodon's Relationship; `note` is the viewer's private note on the account."""
     return {
         "id": str(rel.account_id),
         "following": rel.following,
@@ -114,18 +115,20 @@ def relationship_entity(rel: Relationship, *, endorsed: bool) -> dict[str, Any]:
         "requested_by": rel.requested_by,
         "domain_blocking": rel.domain_blocking,
         "endorsed": endorsed and rel.following,
-        "note": "",
+        "note": note,
     }
 
 
 async def render_relationships(session: AsyncSession, viewer_id: int,
                                account_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The viewer's Relationships with these accounts (follows and exclusions from social,
-    endorsements from featured), in the order asked."""
+    """The viewer's Relationships with these accounts (follows, exclusions and notes from
+    social, endorsements from featured), in the order asked."""
     rels = await relationships(session, viewer_id, account_ids)
-    endorsed = await endorsed_among(session, account_id=viewer_id,
-                                    target_ids=[rel.account_id for rel in rels])
-    return [relationship_entity(rel, endorsed=rel.account_id in endorsed) for rel in rels]
+    ids = [rel.account_id for rel in rels]
+    endorsed = await endorsed_among(session, account_id=viewer_id, target_ids=ids)
+    notes = await notes_among(session, account_id=viewer_id, target_ids=ids)
+    return [relationship_entity(rel, endorsed=rel.account_id in endorsed,
+                                note=notes.get(rel.account_id, "")) for rel in rels]
 
 
 async def render_relationship(session: AsyncSession, viewer_id: int, account_id: int

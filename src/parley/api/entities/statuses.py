@@ -138,7 +138,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
         "favourited": shown.id in batch.liked,
         "reblogged": shown.id in batch.reposted,
         "bookmarked": shown.id in batch.bookmarked,
-        "muted": False,
+        "muted": shown.id in batch.muted,
         "pinned": post.id in batch.pinned,
         "filtered": [],
     }

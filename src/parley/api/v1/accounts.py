@@ -144,7 +144,7 @@ class CredentialsForm(BaseModel):
         )
 
 
-async def _profile_images(request: Request, session: DbSession, settings: AppSettings,
+async def profile_images(request: Request, session: DbSession, settings: AppSettings,
                           account: Account) -> Account:
     """avatar and header as multipart files, stored through the same service as the web's."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -165,7 +165,7 @@ async def update_credentials(request: Request, session: DbSession, settings: App
                              ) -> FastJSON:
     form = await parse(request, CredentialsForm)
     account = await accounts.update_profile(session, viewer.account, form.changes())
-    account = await _profile_images(request, session, settings, account)
+    account = await profile_images(request, session, settings, account)
     requests_count = await pending_follow_requests(session, viewer.id)
     return json_response(credential_account_entity(
         account, settings, follow_requests_count=requests_count,
