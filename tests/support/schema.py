@@ -54,6 +54,14 @@ def _fix_quote_schemas(spec: dict[str, Any]) -> None:
     schemas["ShallowQuote"]["required"] = ["state", "quoted_status_id"]
 
 
+def _fix_v1_filter_list(spec: dict[str, Any]) -> None:
+    """Spec bug: GET /api/v1/filters answers "List of [V1::Filter]" (its description) but
+    its schema is one V1Filter."""
+    content = spec["paths"]["/api/v1/filters"]["get"]["responses"]["200"]["content"]
+    content["application/json"]["schema"] = {
+        "type": "array", "items": {"$ref": "#/components/schemas/V1Filter"}}
+
+
 @dataclass
 class SchemaChecker:
     """Finds the operation for a request and checks a 2xx JSON body against its schema."""
@@ -66,6 +74,7 @@ class SchemaChecker:
     def load(cls) -> SchemaChecker:
         spec = json.loads(SCHEMA_PATH.read_text())
         _fix_quote_schemas(spec)
+        _fix_v1_filter_list(spec)
         # Literal paths before templated ones: /accounts/lookup must not match /accounts/{id}.
         templates = sorted(spec["paths"], key=lambda t: (t.count("{"), -len(t)))
         return cls(spec=spec, routes=[(_template_regex(t), t) for t in templates])

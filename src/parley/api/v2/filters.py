@@ -1,4 +1,5 @@
-"""Mastodon API: /api/v2/filters with their keywords and statuses; the v1 read-only view."""
+"""Mastodon API: /api/v2/filters with their keywords and statuses; the v1 view of them
+(filters/phrases.py maps its writes)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from parley.api.entities.filters import (
 )
 from parley.api.params import parse
 from parley.errors import Invalid
+from parley.filters import phrases
 from parley.filters import service as filters
 from parley.filters.models import Filter, FilterKeyword
 from parley.http.auth import Viewer, user_required
@@ -43,6 +45,20 @@ class KeywordForm(BaseModel):
                                      whole_word=self.whole_word, destroy=self.destroy)
 
 
+def _expiry(form: BaseModel, value: int | str | None) -> tuple[int | None, bool]:
+    """`expires_in` as seconds, and whether it was given blank or null (never expires)."""
+    never = value == "" or ("expires_in" in form.model_fields_set and value is None)
+    if isinstance(value, str):
+        if value.strip() and not value.strip().isdigit():
+            raise Invalid("Validation failed: expires_in must be a number of seconds")
+        value = int(value) if value.strip() else None
+    return value, never
+
+
+def _one_or_many(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
 class FilterForm(BaseModel):
     title: str | None = Field(default=None, max_length=1000)
     context: list[str] | None = None
@@ -51,25 +67,17 @@ class FilterForm(BaseModel):
     keywords_attributes: list[KeywordForm] | dict[str, KeywordForm] = Field(
         default_factory=list)
 
-    @field_validator("context", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+    _context = field_validator("context", mode="before")(_one_or_many)
 
     def draft(self) -> filters.FilterDraft:
-        expires_in = self.expires_in
-        if isinstance(expires_in, str):
-            if expires_in.strip() and not expires_in.strip().isdigit():
-                raise Invalid("Validation failed: expires_in must be a number of seconds")
-            expires_in = int(expires_in) if expires_in.strip() else None
+        expires_in, never_expires = _expiry(self, self.expires_in)
         keywords = self.keywords_attributes
         if isinstance(keywords, dict):  # form encoding: keywords_attributes[0][keyword]=...
             keywords = [keywords[key] for key in sorted(keywords, key=lambda k: int(k)
                                                         if k.isdigit() else 0)]
         return filters.FilterDraft(
             title=self.title, context=self.context, action=self.filter_action,
-            expires_in=expires_in, never_expires=self.expires_in == "" or (
-                "expires_in" in self.model_fields_set and self.expires_in is None),
+            expires_in=expires_in, never_expires=never_expires,
             keywords=[keyword.change() for keyword in keywords])
 
 
@@ -229,3 +237,47 @@ async def get_v1_filter(keyword_id: str, session: DbSession, viewer: Reading) ->
                                         keyword_id=path_id(keyword_id))
     row = await filters.get_filter(session, account_id=viewer.id, filter_id=keyword.filter_id)
     return json_response(v1_filter_entity(row, keyword))
+
+
+class V1FilterForm(BaseModel):
+    """POST/PUT /api/v1/filters: a phrase and its filter's settings."""
+
+    phrase: str | None = Field(default=None, max_length=1000)
+    context: list[str] | None = None
+    irreversible: bool | None = None
+    whole_word: bool | None = None
+    expires_in: int | str | None = None
+
+    _context = field_validator("context", mode="before")(_one_or_many)
+
+    def draft(self) -> phrases.PhraseDraft:
+        expires_in, never_expires = _expiry(self, self.expires_in)
+        return phrases.PhraseDraft(
+            phrase=self.phrase, context=self.context, irreversible=self.irreversible,
+            whole_word=self.whole_word, expires_in=expires_in, never_expires=never_expires)
+
+
+@router.post("/api/v1/filters")
+async def create_v1_filter(request: Request, session: DbSession, viewer: Writing) -> FastJSON:
+    form = await parse(request, V1FilterForm)
+    if form.context is None:
+        raise Invalid("Validation failed: context can't be blank")
+    row, keyword = await phrases.create_phrase(session, account_id=viewer.id,
+                                               draft=form.draft())
+    return json_response(v1_filter_entity(row, keyword))
+
+
+@router.put("/api/v1/filters/{keyword_id}")
+async def update_v1_filter(keyword_id: str, request: Request, session: DbSession,
+                           viewer: Writing) -> FastJSON:
+    form = await parse(request, V1FilterForm)
+    row, keyword = await phrases.update_phrase(session, account_id=viewer.id,
+                                               keyword_id=parse_id(keyword_id),
+                                               draft=form.draft())
+    return json_response(v1_filter_entity(row, keyword))
+
+
+@router.delete("/api/v1/filters/{keyword_id}")
+async def delete_v1_filter(keyword_id: str, session: DbSession, viewer: Writing) -> FastJSON:
+    await phrases.delete_phrase(session, account_id=viewer.id, keyword_id=parse_id(keyword_id))
+    return json_response({})
