@@ -1,9 +1,10 @@
-"""The `parley` command: run, serve, worker, migrate, account, demo, bench."""
+"""The `parley` command: run, serve, worker, migrate, account, announce, demo, bench."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -177,6 +178,44 @@ def account_create(
         typer.echo(f"Error: {exc.message}", err=True)
         raise typer.Exit(1)
     typer.echo(f"Created @{username}.")
+
+
+@app.command()
+def announce(
+    text: str,
+    starts_at: Annotated[datetime | None, typer.Option(help="Shown from (UTC).")] = None,
+    ends_at: Annotated[datetime | None, typer.Option(help="Shown until (UTC).")] = None,
+    all_day: Annotated[bool, typer.Option(help="The times are whole days.")] = False,
+) -> None:
+    """Publish an announcement to every user (the admin pages edit them too)."""
+    from parley.announcements.service import AnnouncementDraft, create_announcement
+    from parley.errors import ParleyError
+    from parley.store.database import Database
+    from parley.store.migrate import migrate
+
+    settings = Settings()
+    migrate(settings.resolved_database_url)
+    draft = AnnouncementDraft(text=text, all_day=all_day, starts_at=_utc(starts_at),
+                              ends_at=_utc(ends_at))
+
+    async def main() -> int:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.write() as session:
+                return (await create_announcement(session, draft)).id
+        finally:
+            await db.dispose()
+
+    try:
+        announcement_id = asyncio.run(main())
+    except ParleyError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Announcement {announcement_id} published.")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _load_demo(settings: Settings) -> None:

@@ -1,6 +1,11 @@
 """Imports every domain's tables so that metadata (Alembic, tests) sees the whole schema."""
 
 from parley.accounts.models import Account, User, WebSessionRecord
+from parley.announcements.models import (
+    Announcement,
+    AnnouncementDismissal,
+    AnnouncementReaction,
+)
 from parley.cards.models import PreviewCard
 from parley.conversations.models import (
     Conversation,
@@ -48,6 +53,9 @@ __all__ = [
     "AccessToken",
     "Account",
     "AccountNote",
+    "Announcement",
+    "AnnouncementDismissal",
+    "AnnouncementReaction",
     "Application",
     "AuthorizationCode",
     "Block",

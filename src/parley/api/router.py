@@ -11,6 +11,7 @@ from parley.api.parley import routes as parley_api
 from parley.api.v1 import (
     account_social,
     accounts,
+    announcements,
     apps,
     blocks,
     conversations,
@@ -52,9 +53,9 @@ api_router = merged([
     notification_requests.router, notifications.router, tags.router, lists.router,
     featured.router, discovery.router, reports.router, scheduled_statuses.router,
     polls.router, push.router,
-    profile.router, instance_v2.router, media_v2.router, notifications_v2.router,
-    search_v2.router, filters_v2.router, nodeinfo.router, wellknown.router,
-    status_edits.router, quotes.router,
+    profile.router, announcements.router, instance_v2.router, media_v2.router,
+    notifications_v2.router, search_v2.router, filters_v2.router, nodeinfo.router,
+    wellknown.router, status_edits.router, quotes.router,
     parley_api.router,
     admin_accounts.router, admin_reports.router, admin_blocks.router, admin_metrics.router,
 ])

@@ -1,4 +1,4 @@
-"""Mastodon API: follow suggestions, the directory, trends, preferences and announcements."""
+"""Mastodon API: follow suggestions, the directory, trends and preferences."""
 
 from __future__ import annotations
 
@@ -140,8 +140,3 @@ async def preferences(viewer: AccountViewer = Depends(account_required("read:acc
     }
     return json_response(prefs)
 
-
-@router.get("/api/v1/announcements")
-async def announcements(_viewer: Viewer = Depends(user_required("read"))) -> FastJSON:
-    """Server announcements: Parley has no way to write one yet, so there are none."""
-    return json_response([])

@@ -1,0 +1,1 @@
+"""Announcements: what the server's staff tell every user, with dismissals and reactions."""
