@@ -1,36 +1,18 @@
 """The endpoints apps call (issue 16, item 5): accounts by ids, familiar followers, private
-notes, removing a follower, muting a conversation, translation, /api/v1/profile; and the
-routing rule that lets Mastodon's literal routes win over parameterised ones."""
+notes, removing a follower, muting a conversation, translation, /api/v1/profile
+(familiar_followers answering at all is the routing rule's: tests/unit/test_routing.py)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import httpx
 import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
-from starlette.routing import Mount, Route
 
-from parley.http.routing import most_specific_first
 from support.clients import Clients, TestUser
 
 
 def auth(user: TestUser) -> dict[str, str]:
     return {"authorization": f"Bearer {user.api.access_token}"}
-
-
-def test_routing_rule_puts_literal_segments_first() -> None:
-    async def endpoint(_request: Any) -> None: ...
-    routes = [Route("/api/v1/accounts/{id}", endpoint), Mount("/static", routes=[]),
-              Route("/{page}/{post}", endpoint),
-              Route("/api/v1/accounts/familiar_followers", endpoint),
-              Route("/api/v1/accounts/{id}/note", endpoint), Route("/@{name}", endpoint),
-              Route("/{page}", endpoint), Route("/static/x.css", endpoint)]
-    order = [route.path for route in most_specific_first(routes)]
-    assert order.index("/api/v1/accounts/familiar_followers") < order.index(
-        "/api/v1/accounts/{id}")
-    assert order.index("/@{name}") < order.index("/{page}")
-    assert order.index("/static/x.css") < order.index("/static") < order.index("/{page}/{post}")
 
 
 def test_familiar_followers_and_accounts_by_ids(clients: Clients, http: httpx.Client) -> None:
