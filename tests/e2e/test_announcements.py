@@ -3,9 +3,12 @@ use), listed, dismissed and reacted to through Mastodon.py."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -16,30 +19,55 @@ from support.clients import Clients, TestUser
 from support.server import LiveServer
 
 
-def announce(server: LiveServer, tmp_path: Path, *args: str) -> str:
-    """Publish through the CLI on the live server's database; the new announcement's id."""
-    env = {**os.environ, "PARLEY_DATABASE_URL": server.database_url,
-           "PARLEY_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "parley", "announce", *args], env=env,
-                          text=True, capture_output=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.split()[1]
+async def _delete(database_url: str, ids: list[int]) -> None:
+    from parley.announcements.service import delete_announcement
+    from parley.errors import NotFound
+    from parley.store.database import Database
+    from parley.store.dialect import engine_url
+
+    db = Database(engine_url(database_url))
+    try:
+        async with db.write() as session:
+            for announcement_id in ids:
+                with contextlib.suppress(NotFound):  # deleted by the test already
+                    await delete_announcement(session, announcement_id)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def announce(server: LiveServer, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Publish through the CLI on the live server's database (the new announcement's id);
+    afterwards they are deleted through the staff's service, so that other tests on this
+    server see none."""
+    made: list[int] = []
+
+    def publish(*args: str) -> str:
+        env = {**os.environ, "PARLEY_DATABASE_URL": server.database_url,
+               "PARLEY_DATA_DIR": str(tmp_path)}
+        done = subprocess.run([sys.executable, "-m", "parley", "announce", *args], env=env,
+                              text=True, capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        made.append(int(done.stdout.split()[1]))
+        return str(made[-1])
+
+    yield publish
+    asyncio.run(_delete(server.database_url, made))
 
 
 def bearer(user: TestUser) -> dict[str, str]:
     return {"Authorization": f"Bearer {user.api.access_token}"}
 
 
-def test_announcements_listed_dismissed_and_reacted(clients: Clients, server: LiveServer,
-                                                    http: httpx.Client, tmp_path: Path
-                                                    ) -> None:
+def test_announcements_listed_dismissed_and_reacted(clients: Clients, http: httpx.Client,
+                                                    announce: Callable[..., str]) -> None:
     user, other = clients.new_user("annreader"), clients.new_user("annother")
     before = {a["id"] for a in user.api.announcements()}
-    first = announce(server, tmp_path, "Maintenance tonight\n\nBack soon.")
-    second = announce(server, tmp_path, "Welcome!", "--starts-at", "2020-01-01",
+    first = announce("Maintenance tonight\n\nBack soon.")
+    second = announce("Welcome!", "--starts-at", "2020-01-01",
                       "--ends-at", "2999-01-01", "--all-day")
-    announce(server, tmp_path, "Long over", "--ends-at", "2020-01-02")
-    announce(server, tmp_path, "Not yet", "--starts-at", "2999-01-01")
+    announce("Long over", "--ends-at", "2020-01-02")
+    announce("Not yet", "--starts-at", "2999-01-01")
     shown = [a for a in user.api.announcements() if a["id"] not in before]
     assert [a["id"] for a in shown] == [second, first]  # by start, then publication
     [maintenance] = [a for a in shown if a["id"] == first]
@@ -78,3 +106,20 @@ def test_announcements_listed_dismissed_and_reacted(clients: Clients, server: Li
         user.api.announcement_reaction_create("99999999", "👍")
     assert http.get("/api/v1/announcements").status_code == 401
     assert http.post(f"/api/v1/announcements/{first}/dismiss").status_code == 401
+    user.api.announcement_reaction_create(second, "🎉")
+
+
+def test_deleted_announcements_are_gone(clients: Clients, http: httpx.Client,
+                                        announce: Callable[..., str], server: LiveServer
+                                        ) -> None:
+    user = clients.new_user("anndeleted")
+    made = announce("Soon gone")
+    user.api.announcement_reaction_create(made, "👍")
+    user.api.announcement_dismiss(made)
+    asyncio.run(_delete(server.database_url, [int(made)]))
+    assert made not in [a["id"] for a in user.api.announcements()]
+    response = http.get("/api/v1/announcements", params={"with_dismissed": "true"},
+                        headers=bearer(user))
+    assert made not in [a["id"] for a in response.json()]
+    with pytest.raises(MastodonNotFoundError):
+        user.api.announcement_dismiss(made)
