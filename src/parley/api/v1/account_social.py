@@ -15,8 +15,9 @@ from parley.api.params import parse
 from parley.api.v1.account_actions import act_on_account, relationship_response
 from parley.errors import Invalid
 from parley.http.auth import AccountViewer, Viewer, account_required, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
+from parley.lib.ids import parse_id
 from parley.social.followers import familiar_followers, remove_follower
 from parley.social.notes import set_note
 
@@ -40,7 +41,7 @@ async def ids_param(request: Request, limit: int = MAX_IDS) -> list[int]:
             raise Invalid("Request body is not valid JSON")
         value = data.get("id", data.get("id[]")) if isinstance(data, dict) else None
         raw = value if isinstance(value, list) else [value]
-    ids = [int(text) for text in map(str, raw) if text.isdigit() and len(text) <= 19]
+    ids = [i for i in (parse_id(str(value)) for value in raw) if i is not None]
     return list(dict.fromkeys(ids))[:limit]
 
 
@@ -70,7 +71,7 @@ class NoteForm(BaseModel):
 async def note(account_id: str, request: Request, session: DbSession,
                viewer: WritingAccounts) -> FastJSON:
     form = await parse(request, NoteForm)
-    target = await accounts.get_account(session, parse_id(account_id))
+    target = await accounts.get_account(session, path_id(account_id))
     await set_note(session, account_id=viewer.id, target_id=target.id, comment=form.comment)
     return await relationship_response(session, viewer, target.id)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from parley.announcements import service as announcements
 from parley.api.params import parse
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import DbSession, parse_id
+from parley.http.deps import DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 
@@ -64,7 +64,7 @@ async def list_announcements(request: Request, session: DbSession, viewer: Readi
 @router.post("/api/v1/announcements/{announcement_id}/dismiss")
 async def dismiss(announcement_id: str, session: DbSession, viewer: Dismissing) -> FastJSON:
     await announcements.dismiss(session, account_id=viewer.id,
-                                announcement_id=parse_id(announcement_id))
+                                announcement_id=path_id(announcement_id))
     return json_response({})
 
 
@@ -72,7 +72,7 @@ async def dismiss(announcement_id: str, session: DbSession, viewer: Dismissing) 
 async def add_reaction(announcement_id: str, name: str, session: DbSession,
                        viewer: Reacting) -> FastJSON:
     await announcements.add_reaction(session, account_id=viewer.id,
-                                     announcement_id=parse_id(announcement_id), name=name)
+                                     announcement_id=path_id(announcement_id), name=name)
     return json_response({})
 
 
@@ -80,5 +80,5 @@ async def add_reaction(announcement_id: str, name: str, session: DbSession,
 async def remove_reaction(announcement_id: str, name: str, session: DbSession,
                           viewer: Reacting) -> FastJSON:
     await announcements.remove_reaction(session, account_id=viewer.id,
-                                        announcement_id=parse_id(announcement_id), name=name)
+                                        announcement_id=path_id(announcement_id), name=name)
     return json_response({})

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from parley.api.entities.statuses import render_status
 from parley.errors import Forbidden
 from parley.http.auth import Viewer, user_required
-from parley.http.deps import AppSettings, DbSession, parse_id
+from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
 from parley.posts.lookup import get_post
 from parley.posts.models import Post
@@ -27,7 +27,7 @@ def _mute_route(path: str, action: ThreadAction) -> None:
     @router.post(f"/api/v1/statuses/{{status_id}}/{path}", name=f"status_{path}")
     async def endpoint(status_id: str, session: DbSession, settings: AppSettings,
                        viewer: Muting) -> FastJSON:
-        post = await action(session, actor_id=viewer.id, post_id=parse_id(status_id))
+        post = await action(session, actor_id=viewer.id, post_id=path_id(status_id))
         return json_response(await render_status(session, post, viewer_id=viewer.id,
                                                  settings=settings))
 
@@ -41,5 +41,5 @@ async def translate(status_id: str, session: DbSession, viewer: Translating) -> 
     """A status the viewer cannot see is 404; any other is refused as Mastodon refuses it
     when it has no translation service (TranslateStatusService: not permitted, 403). The
     instance says so beforehand: configuration.translation.enabled is false."""
-    await get_post(session, parse_id(status_id), viewer_id=viewer.id)
+    await get_post(session, path_id(status_id), viewer_id=viewer.id)
     raise Forbidden()

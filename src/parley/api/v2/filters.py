@@ -272,12 +272,12 @@ async def update_v1_filter(keyword_id: str, request: Request, session: DbSession
                            viewer: Writing) -> FastJSON:
     form = await parse(request, V1FilterForm)
     row, keyword = await phrases.update_phrase(session, account_id=viewer.id,
-                                               keyword_id=parse_id(keyword_id),
+                                               keyword_id=path_id(keyword_id),
                                                draft=form.draft())
     return json_response(v1_filter_entity(row, keyword))
 
 
 @router.delete("/api/v1/filters/{keyword_id}")
 async def delete_v1_filter(keyword_id: str, session: DbSession, viewer: Writing) -> FastJSON:
-    await phrases.delete_phrase(session, account_id=viewer.id, keyword_id=parse_id(keyword_id))
+    await phrases.delete_phrase(session, account_id=viewer.id, keyword_id=path_id(keyword_id))
     return json_response({})
