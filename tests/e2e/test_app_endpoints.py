@@ -142,11 +142,13 @@ def test_profile(clients: Clients, http: httpx.Client) -> None:
     assert profile["id"] == user.id and profile["avatar"] is None
     response = checked.patch(url, headers=auth(user), data={
         "display_name": "Pro Filer", "note": "plain *text*", "locked": "true",
+        "hide_collections": "true", "avatar_description": "a cat",
         "fields_attributes[0][name]": "site", "fields_attributes[0][value]": "example"})
     assert response.status_code == 200
     profile = response.json()
     assert profile["display_name"] == "Pro Filer" and profile["note"] == "plain *text*"
-    assert profile["locked"] is True
+    assert profile["locked"] is True and profile["hide_collections"] is True
+    assert profile["avatar_description"] == "a cat" and profile["header_description"] == ""
     assert profile["fields"] == [{"name": "site", "value": "example", "verified_at": None}]
     assert user.api.account_verify_credentials()["display_name"] == "Pro Filer"
     assert checked.get(url, headers=auth(user)).json() == profile
