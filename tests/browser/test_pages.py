@@ -76,13 +76,13 @@ def test_bad_input_keeps_what_was_typed(browsers: Browsers, people: People) -> N
     page.goto("/")
     long_text = "A long thought. " * 40  # 640 characters, over the 500 limit
     box = page.locator("form.compose").first
-    box.locator("textarea").fill(long_text)
+    box.locator("textarea[name=text]").fill(long_text)
     assert "too many" in box.locator("output.counter").inner_text()
     box.locator("input[name=spoiler_text]").fill("my warning")
     box.locator("button[type=submit]").click()
     page.wait_for_url("**/compose")
     assert "character limit of 500" in page.get_by_role("alert").inner_text()
-    assert page.locator("form.compose textarea").input_value() == long_text
+    assert page.locator("form.compose textarea[name=text]").input_value() == long_text
     assert page.locator("form.compose input[name=spoiler_text]").input_value() == "my warning"
     assert_accessible(page)
     screenshot(page, "compose-error", full_page=False)

@@ -194,7 +194,10 @@ def check_account_statuses(probe: Probe) -> None:
 
 
 def _check_accounts_of(probe: Probe, endpoint: str, path: str,
-                       source: dict[str, list[int]]) -> None:
+                       source: dict[str, list[int]],
+                       seen: Callable[[Viewer, MPost, int], bool] = lambda *_: True) -> None:
+    """`seen(viewer, post, account)`: whether the viewer may see that account's act (a
+    repost is a post of its own, with the original's visibility)."""
     model = probe.model
     for viewer in probe.viewers:
         for post in [p for p in model.posts if p.repost_of is None]:
@@ -205,7 +208,8 @@ def _check_accounts_of(probe: Probe, endpoint: str, path: str,
                 continue
             shown = {str(account["id"]) for account in response.json()}
             everyone = source.get(post.sid, [])
-            expected = {probe.account_ids[a] for a in model.shown_accounts(viewer, everyone)}
+            expected = {probe.account_ids[a] for a in model.shown_accounts(viewer, everyone)
+                        if seen(viewer, post, a)}
             assert shown == expected, (f"{endpoint} for {probe.who(viewer)} of "
                                        f"{post.describe()}: {shown} != {expected}")
             probe.count(endpoint, 1 + len(everyone))
@@ -216,7 +220,13 @@ def check_favourited_by(probe: Probe) -> None:
 
 
 def check_reblogged_by(probe: Probe) -> None:
-    _check_accounts_of(probe, "reblogged_by", "reblogged_by", probe.model.reposters)
+    model = probe.model
+
+    def repost_seen(viewer: Viewer, post: MPost, reposter: int) -> bool:
+        return any(model.can_view(viewer, p) for p in model.posts
+                   if p.repost_of is post and p.author == reposter)
+
+    _check_accounts_of(probe, "reblogged_by", "reblogged_by", model.reposters, repost_seen)
 
 
 def check_notifications(probe: Probe) -> None:
@@ -246,25 +256,15 @@ def check_search(probe: Probe) -> None:
                                           and model.in_thread(v, post)))
 
 
-def _thread_root(post: MPost) -> MPost:
-    while post.parent is not None:
-        post = post.parent
-    return post
-
-
 def check_conversations(probe: Probe) -> None:
     """Direct-message conversations: one per (thread, author and mentioned) among the
-    viewer's, each showing its newest post, which the viewer may always see."""
+    viewer's, each showing the newest post filed for the viewer (Model.file_direct)."""
     model = probe.model
-    newest: dict[tuple[str, frozenset[int]], MPost] = {}
-    for post in model.posts:
-        if post.visibility == "direct" and post.repost_of is None:
-            newest[(_thread_root(post).sid, post.mentions | {post.author})] = post
     for viewer in range(probe.world.n):
         listed = probe.pages("/api/v1/conversations", viewer)
         shown = {str(c["last_status"]["id"]) for c in listed if c.get("last_status")}
-        expected = {post.sid for (_root, people), post in newest.items()
-                    if viewer in people and model.can_view(viewer, post)}
+        expected = {post.sid for (owner, _root, _people), post in model.conversations.items()
+                    if owner == viewer and model.can_view(viewer, post)}
         assert shown == expected, (f"conversations of account {viewer}: unexpected "
                                    f"{shown - expected}, missing {expected - shown}")
         for conversation in [c for c in listed if c.get("last_status")]:
@@ -274,7 +274,7 @@ def check_conversations(probe: Probe) -> None:
                 probe.account_ids[viewer]}
             shown_accounts = {str(a["id"]) for a in conversation["accounts"]}
             assert shown_accounts == (others or {probe.account_ids[viewer]}), conversation
-        probe.count("conversations", len(newest) + len(listed))
+        probe.count("conversations", len(expected) + len(listed))
 
 
 # Later features add their endpoints here (lists...).

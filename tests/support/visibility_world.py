@@ -114,6 +114,9 @@ class Model:
     notifications: list[Notification] = field(default_factory=list)
     likes: dict[str, list[int]] = field(default_factory=dict)
     reposters: dict[str, list[int]] = field(default_factory=dict)
+    # Each account's direct conversations, keyed by (thread root, people): the newest post
+    # filed there for it (at the time it was written: a later block or mute files no more).
+    conversations: dict[tuple[int, str, frozenset[int]], MPost] = field(default_factory=dict)
 
     # -- the rules ------------------------------------------------------------------------
 
@@ -208,6 +211,9 @@ class Model:
     def authorise(self, follower: int, target: int) -> None:
         self.pending.discard((follower, target))
         self.follows.add((follower, target))
+        # An accepted request's notification goes, as Mastodon's does.
+        request = (target, "follow_request", follower, None)
+        self.notifications = [n for n in self.notifications if n != request]
 
     def block(self, blocker: int, blocked: int) -> None:
         self.blocks.add((blocker, blocked))
@@ -251,6 +257,19 @@ class Model:
         for mentioned in sorted(post.mentions):
             self.notify(mentioned, "mention", post.author, post.sid)
         self.fan_out(post)
+        if post.visibility == "direct":
+            self.file_direct(post)
+
+    def file_direct(self, post: MPost) -> None:
+        """A direct post reaches the conversations of its author and of the mentioned who
+        do not block, mute or get blocked by the author (conversations/direct.py)."""
+        root = post
+        while root.parent is not None:
+            root = root.parent
+        people = post.mentions | {post.author}
+        for person in people:
+            if not self.hidden(person, post.author):
+                self.conversations[(person, root.sid, people)] = post
 
     def like(self, account: int, post: MPost) -> None:
         self.likes.setdefault(post.sid, []).append(account)
