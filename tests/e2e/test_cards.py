@@ -216,3 +216,28 @@ def test_a_page_with_cards_costs_one_statement_more(clients: Clients, site: str,
 
     assert statements(linked) == statements(plain) + 1
     assert statements(plain + linked) == statements(plain) + 1
+
+
+def test_the_link_timeline_lists_a_trending_links_posts(clients: Clients, site: str,
+                                                        http: httpx.Client) -> None:
+    url = f"{site}/article?for=link-timeline"
+    sharers = [clients.new_user("linker") for _ in range(3)]
+    shy = clients.new_user("shylinker")
+    shy.api.account_update_credentials(discoverable=False)
+    posts = [user.api.status_post(f"worth reading {url}") for user in [*sharers, shy]]
+    for user, post in zip([*sharers, shy], posts, strict=True):
+        assert eventually(lambda u=user, p=post: _card(u, p["id"]), timeout=15)
+    sharers[0].api.status_post(f"only my followers: {url}", visibility="private")
+
+    listed = clients.anonymous().timeline_link(url)
+    # Public posts by discoverable accounts, newest first (Mastodon's link feed).
+    assert [status["id"] for status in listed] == [post["id"] for post in posts[2::-1]]
+    first = http.get("/api/v1/timelines/link", params={"url": url, "limit": 2})
+    assert [s["id"] for s in first.json()] == [posts[2]["id"], posts[1]["id"]]
+    older = httpx.URL(first.links["next"]["url"])
+    assert [s["id"] for s in http.get(older.raw_path.decode()).json()] == [posts[0]["id"]]
+
+    for params, status in (({"url": f"{site}/article?for=nobody"}, 404), ({}, 400),
+                           ({"url": " "}, 400)):
+        answer = http.get("/api/v1/timelines/link", params=params)
+        assert answer.status_code == status and "error" in answer.json(), params

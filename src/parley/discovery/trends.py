@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import distinct, func, literal_column, or_, select, union_all
+from sqlalchemy import Select, distinct, func, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 
@@ -133,22 +133,28 @@ class LinkTrend:
     history: list[DayUse]
 
 
+_SHARERS = func.count(distinct(Post.account_id))
+
+
+def _link_shares() -> Select[int | None, int, int]:
+    """The trend rule for links, one home for the list and the link timeline: each card
+    shared in public, original posts by discoverable accounts over the last LINK_WINDOW, by
+    at least MIN_LINK_ACCOUNTS accounts; (card id, accounts, posts)."""
+    since = lowest_id_at(utcnow() - LINK_WINDOW)
+    return (select(Post.card_id, _SHARERS, func.count())
+            .join(Account, Account.id == Post.account_id)
+            .where(Post.id >= since, Post.card_id.is_not(None), Post.visibility == "public",
+                   Post.repost_of_id.is_(None), Account.discoverable.is_(True))
+            .group_by(Post.card_id).having(_SHARERS >= MIN_LINK_ACCOUNTS))
+
+
 async def trending_links(session: AsyncSession, *, offset: int, limit: int
                          ) -> list[LinkTrend]:
-    """Links (their preview cards) shared in public, original posts by discoverable accounts
-    over the last LINK_WINDOW, ranked by the distinct accounts sharing them (then by posts);
-    at least MIN_LINK_ACCOUNTS of them. Three statements: the ranking, the cards, their
+    """Trending links (their preview cards, _link_shares), ranked by the distinct accounts
+    sharing them (then by posts). Three statements: the ranking, the cards, their
     histories."""
-    since = lowest_id_at(utcnow() - LINK_WINDOW)
-    people = func.count(distinct(Post.account_id))
-    count = func.count()
     ranked = await session.execute(
-        select(Post.card_id, people, count)
-        .join(Account, Account.id == Post.account_id)
-        .where(Post.id >= since, Post.card_id.is_not(None), Post.visibility == "public",
-               Post.repost_of_id.is_(None), Account.discoverable.is_(True))
-        .group_by(Post.card_id).having(people >= MIN_LINK_ACCOUNTS)
-        .order_by(people.desc(), count.desc(), Post.card_id.desc())
+        _link_shares().order_by(_SHARERS.desc(), func.count().desc(), Post.card_id.desc())
         .offset(offset).limit(limit))
     ids = [int(card_id or 0) for card_id, _, _ in ranked.tuples()]
     if not ids:
@@ -157,6 +163,15 @@ async def trending_links(session: AsyncSession, *, offset: int, limit: int
         select(PreviewCard).where(PreviewCard.id.in_(ids)))}
     histories = await _link_histories(session, ids)
     return [LinkTrend(cards[i], histories[i]) for i in ids if i in cards]
+
+
+async def trending_card(session: AsyncSession, url: str) -> int | None:
+    """The id of the card of `url` if that link trends now (_link_shares), else None."""
+    card_id = await session.scalar(select(PreviewCard.id).where(PreviewCard.url == url))
+    if card_id is None:
+        return None
+    trending = await session.scalar(_link_shares().where(Post.card_id == card_id))
+    return int(card_id) if trending is not None else None
 
 
 async def _link_histories(session: AsyncSession, card_ids: list[int]

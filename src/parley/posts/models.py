@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,6 +40,10 @@ class Post(Base):
         Index("ix_posts_account_id_id", "account_id", "id"),
         Index("ix_posts_thread_id_id", "thread_id", "id"),
         Index("ix_posts_visibility_id", "visibility", "id"),
+        # A link's posts (the link timeline); partial: most posts have no card.
+        Index("ix_posts_card_id_id", "card_id", "id",
+              sqlite_where=text("card_id IS NOT NULL"),
+              postgresql_where=text("card_id IS NOT NULL")),
         UniqueConstraint("repost_of_id", "account_id", name="uq_posts_repost_of_id_account_id"),
     )
 

@@ -1,4 +1,4 @@
-"""Timeline reads: public, hashtag, bookmarks and likes (home: timelines/home.py)."""
+"""Timeline reads: public, hashtag, link, bookmarks and likes (home: timelines/home.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from parley.accounts.models import Account
 from parley.lib.paging import Page
 from parley.posts.models import Bookmark, Like, Post, PostTag, Tag
 from parley.posts.visibility import (
@@ -118,6 +119,17 @@ async def tag_timeline(session: AsyncSession, *, tag: str, page: Page, filters: 
     if excluded:
         stmt = stmt.where(~_tagged(excluded))
     return await _page_of_posts(session, stmt, cursor, page)
+
+
+async def link_timeline(session: AsyncSession, *, card_id: int, page: Page,
+                        filters: FeedFilter, viewer_id: int | None = None) -> list[Post]:
+    """Public, original posts that share the link whose card is `card_id`, by discoverable
+    accounts (as Mastodon's link feed), newest first; paged by ix_posts_card_id_id."""
+    stmt = (select(Post).join(Account, Account.id == Post.account_id)
+            .where(Post.card_id == card_id, Account.discoverable.is_(True),
+                   *_feed_conditions(filters, by_visibility_index=False),
+                   not_blocked_or_muted(viewer_id)))
+    return await _page_of_posts(session, stmt, Post.id, page)
 
 
 async def _marked_posts(session: AsyncSession, mark: type[Bookmark] | type[Like], *,

@@ -1,4 +1,4 @@
-"""Mastodon API: home, public and hashtag timelines, bookmarks and favourites."""
+"""Mastodon API: home, public, hashtag and link timelines, bookmarks and favourites."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from parley.api.entities.statuses import render_rows, render_statuses
 from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.config import Settings
+from parley.discovery import trends
+from parley.errors import NotFound, ParleyError
 from parley.http.auth import Viewer, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession
 from parley.http.responses import FastJSON, json_response
@@ -80,6 +82,30 @@ async def tag(hashtag: str, request: Request, session: DbSession, settings: AppS
         viewer_id=viewer.id if viewer else None)
     entities = await render_statuses(session, posts, viewer_id=viewer.id if viewer else None,
                                      settings=settings, filter_context="public")
+    return json_response(drop_hidden(entities),
+                         link=link_header(request, [post.id for post in posts]))
+
+
+class LinkQuery(FeedQuery):
+    url: str = ""
+
+
+@router.get("/api/v1/timelines/link")
+async def link(request: Request, session: DbSession, settings: AppSettings,
+               viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
+    """Posts sharing a link that trends now (Mastodon 4.3); any other link is a 404."""
+    query = await parse(request, LinkQuery)
+    if not query.url.strip():
+        raise ParleyError("param is missing or the value is empty: url")  # 400, as Mastodon
+    card_id = await trends.trending_card(session, query.url.strip())
+    if card_id is None:
+        raise NotFound()
+    viewer_id = viewer.id if viewer else None
+    posts = await timelines.link_timeline(session, card_id=card_id,
+                                          page=Page.from_request(request),
+                                          filters=query.feed_filter(), viewer_id=viewer_id)
+    entities = await render_statuses(session, posts, viewer_id=viewer_id, settings=settings,
+                                     filter_context="public")
     return json_response(drop_hidden(entities),
                          link=link_header(request, [post.id for post in posts]))
 
