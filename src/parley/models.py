@@ -18,7 +18,7 @@ from parley.filters.models import Filter, FilterKeyword, FilterStatus
 from parley.jobs.models import Job
 from parley.lists.models import List, ListEntry, ListMember
 from parley.media.models import MediaAttachment
-from parley.moderation.models import Report
+from parley.moderation.models import Report, ServerRule
 from parley.notifications.models import (
     Marker,
     Notification,
@@ -94,6 +94,7 @@ __all__ = [
     "PushServerKey",
     "PushSubscription",
     "Report",
+    "ServerRule",
     "SuggestionDismissal",
     "Tag",
     "TagFollow",

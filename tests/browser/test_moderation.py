@@ -15,13 +15,14 @@ from browser.helpers import PASSWORD, Browsers, People, Person, assert_accessibl
 from support.server import LiveServer
 
 
-def make_moderator(live: LiveServer, tmp_path: Path) -> Person:
-    name = unique("mod")
+def make_moderator(live: LiveServer, tmp_path: Path, role: str = "moderator") -> Person:
+    """A member of staff (a moderator unless `role` says otherwise), made with the CLI."""
+    name = unique(role[:5])
     env = {**os.environ, "PARLEY_DATABASE_URL": live.database_url,
            "PARLEY_BASE_URL": live.base_url, "PARLEY_DATA_DIR": str(tmp_path)}
     created = subprocess.run(
         [sys.executable, "-m", "parley", "account", "create", name, "--email",
-         f"{name}@example.com", "--password", PASSWORD, "--role", "moderator"],
+         f"{name}@example.com", "--password", PASSWORD, "--role", role],
         env=env, text=True, capture_output=True, timeout=120, check=False)
     assert created.returncode == 0, created.stderr
     found = httpx.get(f"{live.base_url}/api/v1/accounts/lookup", params={"acct": name}).json()

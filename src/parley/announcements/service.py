@@ -74,6 +74,12 @@ async def create_announcement(session: AsyncSession, draft: AnnouncementDraft
     return row
 
 
+async def all_announcements(session: AsyncSession) -> list[Announcement]:
+    """Every announcement, drafts and past ones too, newest first (the staff's list)."""
+    return list((await session.scalars(
+        select(Announcement).order_by(Announcement.id.desc()))).all())
+
+
 async def get_announcement(session: AsyncSession, announcement_id: int) -> Announcement:
     row = await session.get(Announcement, announcement_id)
     if row is None:

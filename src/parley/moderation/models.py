@@ -1,11 +1,21 @@
 """Moderation tables: reports (one account tells the moderators about another and some of
-its posts) and the audit log of what staff did."""
+its posts), the audit log of what staff did, server-wide blocks and the server's rules."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.lib.timefmt import utcnow
@@ -102,3 +112,19 @@ class IpBlock(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ServerRule(Base):
+    """One of the server's rules (Mastodon's Rule): shown at sign-up and in the instance
+    entities, cited by reports. Deleting keeps the row (`deleted_at`), so the reports that
+    cite it still say which rule they meant."""
+
+    __tablename__ = "server_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # shown lowest first
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.errors import Invalid, NotFound
-from parley.lib.ids import new_id
+from parley.lib.ids import new_id, parse_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
 from parley.moderation.audit import log_action
 from parley.moderation.models import REPORT_CATEGORIES, Report
+from parley.moderation.rules import rules_named
 from parley.notifications.service import notify_admins
 from parley.posts.lookup import get_posts
 
@@ -35,13 +36,22 @@ class ReportDraft:
 
 
 def _category(draft: ReportDraft) -> str:
-    if draft.rule_ids:
-        # This server publishes no rules yet, so no rule can have been broken.
-        raise Invalid("Validation failed: rule_ids do not name rules of this server")
-    category = draft.category or "other"
+    # Citing rules makes a report a violation report, as Mastodon's ReportService does.
+    category = "violation" if draft.rule_ids else draft.category or "other"
     if category not in REPORT_CATEGORIES:
         raise Invalid(f"Validation failed: category must be one of {', '.join(REPORT_CATEGORIES)}")
     return category
+
+
+async def _cited_rules(session: AsyncSession, category: str, raw: Sequence[str]) -> list[str]:
+    """A violation report's rules: each must be a rule in force (Mastodon's text)."""
+    if category != "violation" or not raw:
+        return []
+    ids = list(dict.fromkeys(parse_id(value) for value in raw))
+    found = await rules_named(session, [i for i in ids if i is not None])
+    if None in ids or len(found) != len(ids):
+        raise Invalid("Validation failed: Rule ids does not reference valid rules")
+    return [str(rule.id) for rule in found]
 
 
 async def _cited_posts(session: AsyncSession, reporter_id: int, target_id: int,
@@ -68,11 +78,12 @@ async def create_report(session: AsyncSession, *, reporter: Account, draft: Repo
         raise Invalid(f"Validation failed: comment is longer than {MAX_COMMENT} characters")
     category = _category(draft)
     posts = await _cited_posts(session, reporter.id, target.id, draft.post_ids)
+    rules = await _cited_rules(session, category, draft.rule_ids)
     now = utcnow()
     # Forwarding to a remote server's moderators arrives with federation; until then a
     # report is never forwarded.
     report = Report(id=new_id(), account_id=reporter.id, target_account_id=target.id,
-                    post_ids=posts, rule_ids=[], category=category, comment=draft.comment,
+                    post_ids=posts, rule_ids=rules, category=category, comment=draft.comment,
                     forwarded=False, action_taken=False, created_at=now, updated_at=now)
     session.add(report)
     await session.flush()

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.api.entities.admin_accounts import render_admin_accounts
 from parley.api.entities.reports import report_entity
+from parley.api.entities.rules import rule_entity
 from parley.api.entities.statuses import render_statuses
 from parley.config import Settings
 from parley.lib.timefmt import iso
 from parley.moderation.models import Report
+from parley.moderation.rules import rules_named
 from parley.posts.models import Post
 
 
@@ -44,6 +46,9 @@ async def render_admin_reports(session: AsyncSession, reports: Sequence[Report],
         if post_ids else []
     statuses = {status["id"]: status for status in await render_statuses(
         session, posts, viewer_id=viewer_id, settings=settings)}
+    # The rules a report cited, retired ones too: it names what was meant then.
+    rules = {str(rule.id): rule_entity(rule) for rule in await rules_named(
+        session, [int(i) for report in reports for i in report.rule_ids], in_force=False)}
     return [{
         "id": str(report.id),
         "action_taken": report.action_taken,
@@ -58,6 +63,6 @@ async def render_admin_reports(session: AsyncSession, reports: Sequence[Report],
         "assigned_account": accounts.get(report.assigned_account_id or 0),
         "action_taken_by_account": accounts.get(report.action_taken_by_account_id or 0),
         "statuses": [statuses[post_id] for post_id in report.post_ids if post_id in statuses],
-        "rules": [],
+        "rules": [rules[rule_id] for rule_id in report.rule_ids if rule_id in rules],
     } for report in reports if report.account_id in accounts
         and report.target_account_id in accounts]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import PlainTextResponse
 
 from parley.api.entities.accounts import account_entity
+from parley.api.entities.rules import rule_entity
 from parley.config import VERSION, Settings
 from parley.errors import NotFound
 from parley.http.auth import Viewer, user_optional
@@ -19,6 +20,7 @@ from parley.instance import service as instance
 from parley.lib.html import plain_to_html
 from parley.lib.timefmt import iso
 from parley.media import limits
+from parley.moderation.rules import rules_in_force
 from parley.polls.rules import MAX_EXPIRATION, MAX_OPTION_CHARS, MIN_EXPIRATION
 
 router = APIRouter()
@@ -52,9 +54,9 @@ def statuses_configuration(settings: Settings) -> dict[str, Any]:
             "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL}
 
 
-def rules() -> list[dict[str, Any]]:
-    """Server rules: none can be configured yet."""
-    return []
+async def rules(session: AsyncSession) -> list[dict[str, Any]]:
+    """The server's rules in force, in their order."""
+    return [rule_entity(rule) for rule in await rules_in_force(session)]
 
 
 async def contact_entity(session: AsyncSession, settings: Settings) -> dict[str, Any] | None:
@@ -87,7 +89,7 @@ async def instance_v1(session: DbSession, settings: AppSettings) -> FastJSON:
             "polls": polls_configuration(settings),
         },
         "contact_account": await contact_entity(session, settings),
-        "rules": rules(),
+        "rules": await rules(session),
     })
 
 
@@ -108,8 +110,8 @@ async def activity(session: DbSession) -> FastJSON:
 
 
 @router.get("/api/v1/instance/rules")
-async def instance_rules() -> FastJSON:
-    return json_response(rules())
+async def instance_rules(session: DbSession) -> FastJSON:
+    return json_response(await rules(session))
 
 
 @router.get("/api/v1/instance/domain_blocks")

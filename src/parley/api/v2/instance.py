@@ -75,5 +75,5 @@ async def instance_v2(session: DbSession, settings: AppSettings) -> FastJSON:
         "registrations": _registrations(settings),
         "contact": {"email": settings.contact_email,
                     "account": await contact_entity(session, settings)},
-        "rules": rules(),
+        "rules": await rules(session),
     })

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parley.web.routes import (
+    admin_content,
     auth,
     compose,
     live,
@@ -24,5 +25,5 @@ from parley.web.routes import (
 
 web_router = APIRouter()
 for module in (auth, oauth, waiting, timelines, compose, polls, scheduled, notifications,
-               people, settings, live, media, suggest, moderation, pages):
+               people, settings, live, media, suggest, moderation, admin_content, pages):
     web_router.include_router(module.router)

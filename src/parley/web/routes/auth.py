@@ -14,6 +14,7 @@ from parley.errors import Forbidden, Invalid, RateLimited, Unauthorized
 from parley.http.deps import DbSession
 from parley.http.ratelimit import sign_in_guard
 from parley.moderation.blocks import check_sign_in, check_sign_up
+from parley.moderation.rules import rules_in_force
 from parley.oauth.service import check_password
 from parley.web.forms import checked, form_fields, safe_next
 from parley.web.render import Page, PageContext
@@ -80,18 +81,20 @@ async def sign_out(page: PageContext, db: DbSession) -> Response:
     return page.redirect("/")
 
 
-def sign_up_form(page: Page, *, values: dict[str, str] | None = None, error: str | None = None,
-                 status: int = 200) -> Response:
+async def sign_up_form(page: Page, db: DbSession, *, values: dict[str, str] | None = None,
+                       error: str | None = None, status: int = 200) -> Response:
+    """The form, with the server's rules to agree to."""
     kept = {key: (values or {}).get(key, "") for key in ("username", "email", "reason")}
     return page.render("sign_up.html", status=status, values=kept, error=error,
-                       mode=page.settings.registrations)
+                       mode=page.settings.registrations, rules=await rules_in_force(db))
 
 
 @router.get("/auth/sign_up")
-async def sign_up_page(page: PageContext) -> Response:
+async def sign_up_page(page: PageContext, db: DbSession) -> Response:
     if page.signed_in:
         return page.redirect("/")
-    return sign_up_form(page, status=403 if page.settings.registrations == "closed" else 200)
+    closed = page.settings.registrations == "closed"
+    return await sign_up_form(page, db, status=403 if closed else 200)
 
 
 def _sign_up_problem(fields: dict[str, str]) -> str | None:
@@ -107,13 +110,13 @@ async def sign_up(page: PageContext, db: DbSession) -> Response:
     fields = await form_fields(page.request)
     settings = page.settings
     if settings.registrations == "closed":
-        return sign_up_form(page, status=403)
+        return await sign_up_form(page, db, status=403)
     if not page.csrf_ok(fields.get("csrf")):
-        return sign_up_form(page, values=fields, status=403,
-                            error="Your session expired. Please try again.")
+        return await sign_up_form(page, db, values=fields, status=403,
+                                  error="Your session expired. Please try again.")
     problem = _sign_up_problem(fields)
     if problem is not None:
-        return sign_up_form(page, values=fields, error=problem, status=422)
+        return await sign_up_form(page, db, values=fields, error=problem, status=422)
     try:
         wait = await check_sign_up(db, email=fields.get("email", "").strip(),
                                    ip=_address(page))
@@ -123,11 +126,12 @@ async def sign_up(page: PageContext, db: DbSession) -> Response:
             approved=settings.registrations == "open" and not wait,
             reason=fields.get("reason") or None)
     except Forbidden:
-        return sign_up_form(page, values=fields, status=403,
-                            error="Sign-ups from your network are not allowed.")
+        return await sign_up_form(page, db, values=fields, status=403,
+                                  error="Sign-ups from your network are not allowed.")
     except Invalid as exc:
-        return sign_up_form(page, values=fields, status=422,
-                            error=exc.message.removeprefix("Validation failed: ").capitalize())
+        return await sign_up_form(
+            page, db, values=fields, status=422,
+            error=exc.message.removeprefix("Validation failed: ").capitalize())
     if settings.registrations == "approval" or wait:
         return page.error(200, "Thanks for signing up",
                           "A moderator will review your request. You can sign in once it is "
