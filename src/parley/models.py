@@ -1,6 +1,6 @@
 """Imports every domain's tables so that metadata (Alembic, tests) sees the whole schema."""
 
-from parley.accounts.models import Account, User, WebSessionRecord
+from parley.accounts.models import Account, RecoveryCode, User, WebSessionRecord
 from parley.announcements.models import (
     Announcement,
     AnnouncementDismissal,
@@ -93,6 +93,7 @@ __all__ = [
     "PreviewCard",
     "PushServerKey",
     "PushSubscription",
+    "RecoveryCode",
     "Report",
     "ServerRule",
     "SuggestionDismissal",

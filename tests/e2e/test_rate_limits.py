@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.forms import form, submit
 from support.server import LiveServer, fresh_database, run_server
+from support.two_factor import enable_two_factor, totp_code
 
 PASSWORD = "correct horse battery"
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -156,3 +158,24 @@ def test_two_processes_with_redis_share_one_budget(tmp_path: Path) -> None:
                         headers=_from("10.9.0.1")).status_code == 429
         assert http.get(f"{second.base_url}/api/v1/instance",
                         headers=_from("10.9.0.1")).status_code == 429
+
+
+def test_wrong_two_factor_codes_count_as_failed_sign_ins(limited: LiveServer) -> None:
+    with httpx.Client(base_url=limited.base_url, timeout=10, headers=_from("10.6.0.1")) as tab:
+        _user_token(tab, "10.6.0.1", "twofactor")
+        page = tab.get("/auth/sign_in")
+        assert submit(tab, page.text, "/auth/sign_in", login="twofactor",
+                      password=PASSWORD).status_code == 303
+        secret, _codes = enable_two_factor(tab, PASSWORD)
+    with httpx.Client(base_url=limited.base_url, timeout=10) as other:
+        page = other.get("/auth/sign_in", headers=_from("10.6.0.2"))
+        asked = submit(other, page.text, "/auth/sign_in", login="twofactor", password=PASSWORD)
+        fields = form(asked.text, "/auth/sign_in/code").fields
+        wrong = totp_code(secret, steps_ahead=5)  # a real code, of a step too far ahead
+        for attempt in range(25):
+            refused = other.post("/auth/sign_in/code", headers=_from(f"10.6.1.{attempt}"),
+                                 data={**fields, "code": wrong})
+            assert refused.status_code == 422, refused.text
+        right = other.post("/auth/sign_in/code", headers=_from("10.6.2.1"),
+                           data={**fields, "code": totp_code(secret, steps_ahead=1)})
+        assert right.status_code == 429 and "Too many failed sign-in attempts" in right.text

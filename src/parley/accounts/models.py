@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -111,6 +112,14 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     registration_reason: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Two-factor sign-in (accounts/two_factor.py): on while a secret is set. The secret is
+    # sealed (lib/sealing.py); the last accepted time step refuses a code used twice.
+    otp_secret: Mapped[str | None] = mapped_column(Text, default=None)
+    otp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @property
+    def two_factor(self) -> bool:
+        return self.otp_secret is not None
 
 
 class WebSessionRecord(Base):
@@ -126,3 +135,14 @@ class WebSessionRecord(Base):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RecoveryCode(Base):
+    """One unspent two-factor recovery code of an account; only its digest is stored, and
+    spending it deletes the row."""
+
+    __tablename__ = "recovery_codes"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -108,8 +108,8 @@ async def _grant(session: DbSession, form: TokenForm, guard: SignInGuard | None,
         scopes = service.requested_scopes(app, form.scope)
         try:
             await check_sign_in(session, ip=address)
-            account = await service.check_password(session, form.username or "",
-                                                   form.password or "", guard)
+            account = await service.password_grant_account(
+                session, form.username or "", form.password or "", guard)
         except Unauthorized as exc:
             raise OAuthError("invalid_grant", exc.message)
         return await issue_token(session, application_id=app.id, account_id=account.id,

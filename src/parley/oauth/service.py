@@ -14,6 +14,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.accounts import two_factor
 from parley.accounts.models import Account, User
 from parley.accounts.passwords import hash_password, verify_password
 from parley.errors import Invalid, RateLimited, Unauthorized
@@ -112,8 +113,23 @@ class SignInGuard(Protocol):
 TOO_MANY_SIGN_INS = "Too many failed sign-in attempts. Try again in a few minutes."
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """The account a right password names, and whether a second factor must follow."""
+
+    account: Account
+    needs_code: bool
+
+
+def _may_sign_in(account: Account, user: User) -> None:
+    if user.disabled or account.suspended_at is not None:
+        raise Unauthorized("Your login is currently disabled")
+    if not user.approved:
+        raise Unauthorized("Your account is pending approval")
+
+
 async def check_password(session: AsyncSession, login: str, password: str,
-                         guard: SignInGuard | None) -> Account:
+                         guard: SignInGuard | None) -> Credentials:
     """The account whose e-mail (or username) and password match, or Unauthorized; failures
     count against the account itself, whichever login spelling named it, and the caller's
     address (RateLimited once either budget is spent)."""
@@ -122,7 +138,7 @@ async def check_password(session: AsyncSession, login: str, password: str,
         select(Account, User).join(User, User.account_id == Account.id)
         .where(or_(User.email == normal, Account.acct_key == normal))
     )).first()
-    key = f"account:{row[0].id}" if row is not None else f"login:{normal}"
+    key = _guard_key(row[0].id) if row is not None else f"login:{normal}"
     if guard is not None and not await guard.allowed(key):
         raise RateLimited(TOO_MANY_SIGN_INS)
     # Unknown logins spend the same time as a real check: response times reveal nobody.
@@ -131,11 +147,53 @@ async def check_password(session: AsyncSession, login: str, password: str,
             await guard.failed(key)
         raise Unauthorized("Invalid e-mail address or password")
     account, user = row
-    if user.disabled or account.suspended_at is not None:
-        raise Unauthorized("Your login is currently disabled")
-    if not user.approved:
-        raise Unauthorized("Your account is pending approval")
-    return account
+    _may_sign_in(account, user)
+    return Credentials(account, needs_code=user.two_factor)
+
+
+def _guard_key(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+async def check_own_password(session: AsyncSession, account: Account, password: str,
+                             guard: SignInGuard | None) -> None:
+    """A signed-in user's password again, before a change to how they sign in (a wrong one
+    counts as a failed sign-in: a borrowed session cannot guess it)."""
+    await check_password(session, account.acct_key, password, guard)
+
+
+WRONG_CODE = "Invalid two-factor code"
+
+
+async def check_code(session: AsyncSession, account_id: int, code: str, *, secret_key: str,
+                     guard: SignInGuard | None) -> Account:
+    """The second step of signing in: the account if `code` is its current TOTP code or an
+    unspent recovery code (spent by this call). A wrong code counts as a failed sign-in of
+    the account, in the same budgets as a wrong password, so codes cannot be guessed."""
+    key = _guard_key(account_id)
+    if guard is not None and not await guard.allowed(key):
+        raise RateLimited(TOO_MANY_SIGN_INS)
+    row = (await session.execute(
+        select(Account, User).join(User, User.account_id == Account.id)
+        .where(Account.id == account_id))).first()
+    if row is None or not await two_factor.spend_code(session, row[1], code,
+                                                      secret_key=secret_key):
+        if guard is not None:
+            await guard.failed(key)
+        raise Unauthorized(WRONG_CODE)
+    _may_sign_in(row[0], row[1])
+    return row[0]
+
+
+async def password_grant_account(session: AsyncSession, login: str, password: str,
+                                 guard: SignInGuard | None) -> Account:
+    """The owner for the password grant. As Mastodon (doorkeeper.rb
+    resource_owner_from_credentials): an account with two-factor sign-in never gets a token
+    from its password alone, and is answered as a wrong password is."""
+    credentials = await check_password(session, login, password, guard)
+    if credentials.needs_code:
+        raise Unauthorized("Invalid e-mail address or password")
+    return credentials.account
 
 
 def registered_redirect(app: Application, redirect_uri: str | None) -> str:

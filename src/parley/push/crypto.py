@@ -4,21 +4,21 @@ and sealing the access token a subscription keeps for its messages."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 from dataclasses import dataclass
 
 import http_ece
-from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from parley.lib.sealing import seal, unseal
 from parley.push import b64
 from parley.push.keys import ServerKey, vapid_jwt
 
 # Push services keep an undelivered message this long (seconds), as Mastodon asks.
 TTL_S = 48 * 3600
+# The key sealing a subscription's access token (the same derivation since 0015).
+TOKEN_PURPOSE = "parley.push.token"
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,10 @@ def encrypt(message: bytes, to: Recipient, key: ServerKey, subject: str
     return body, headers
 
 
-def _fernet(secret_key: str) -> Fernet:
-    digest = hashlib.sha256(b"parley.push.token\0" + secret_key.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
 def seal_token(secret_key: str, token: str) -> str:
-    return _fernet(secret_key).encrypt(token.encode()).decode()
+    return seal(secret_key, TOKEN_PURPOSE, token)
 
 
 def unseal_token(secret_key: str, sealed: str) -> str | None:
     """The token, or None when it was sealed under another secret (the secret changed)."""
-    try:
-        return _fernet(secret_key).decrypt(sealed.encode()).decode()
-    except InvalidToken:
-        return None
+    return unseal(secret_key, TOKEN_PURPOSE, sealed)

@@ -3,7 +3,9 @@
 The cookie is `base64url(json).base64url(hmac-sha256)` keyed from settings.secret_key. Every
 visitor who sees a form gets one (anonymous until sign-in), so the form's CSRF token, an HMAC
 of the session's random id, can be checked on POST. Signing in issues a new session id, so a
-token or cookie planted before sign-in is worthless afterwards.
+token or cookie planted before sign-in is worthless afterwards. An account with two-factor
+sign-in gets no session until its code: only a sealed pending token, bound to the browser's
+anonymous session.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from parley.config import Settings
+from parley.lib.sealing import seal, unseal
 
 COOKIE_NAME = "parley_session"
 MAX_AGE_SECONDS = 30 * 24 * 3600
@@ -102,3 +105,27 @@ def set_cookie(response: Response, settings: Settings, session: WebSession) -> N
     response.set_cookie(COOKIE_NAME, encode(settings, session), max_age=MAX_AGE_SECONDS,
                         path="/", httponly=True, samesite="lax",
                         secure=settings.base_url.startswith("https://"))
+
+
+# Between a right password and the second factor: no session, only this sealed token in the
+# code form, bound to the browser's (anonymous) session and good for a few minutes.
+PENDING_PURPOSE = "parley.web.pending_sign_in"
+PENDING_MAX_AGE_SECONDS = 5 * 60
+
+
+def pending_sign_in(settings: Settings, session: WebSession, account_id: int) -> str:
+    return seal(settings.secret_key, PENDING_PURPOSE, f"{account_id}:{session.sid}")
+
+
+def pending_account_id(settings: Settings, session: WebSession | None, token: str | None
+                       ) -> int | None:
+    """The account whose password this browser gave, if `token` is that proof and fresh."""
+    if session is None or not token or len(token) > MAX_COOKIE_LENGTH:
+        return None
+    text = unseal(settings.secret_key, PENDING_PURPOSE, token,
+                  max_age=PENDING_MAX_AGE_SECONDS)
+    account, _, sid = (text or "").partition(":")
+    if not account.isascii() or not account.isdigit() or not hmac.compare_digest(
+            sid.encode(), session.sid.encode()):
+        return None
+    return int(account)

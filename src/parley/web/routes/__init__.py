@@ -20,10 +20,12 @@ from parley.web.routes import (
     settings,
     suggest,
     timelines,
+    two_factor,
     waiting,
 )
 
 web_router = APIRouter()
 for module in (auth, oauth, waiting, timelines, compose, polls, scheduled, notifications,
-               people, settings, live, media, suggest, moderation, admin_content, pages):
+               people, settings, two_factor, live, media, suggest, moderation, admin_content,
+               pages):
     web_router.include_router(module.router)

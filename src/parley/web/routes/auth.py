@@ -1,6 +1,7 @@
-"""Signing up, in and out of the web UI; sign_in_with_password is the one sign-in path that
-every form (this page and the OAuth authorisation page) goes through, its failures limited
-per account and per address (http/ratelimit.py)."""
+"""Signing up, in and out of the web UI. POST /auth/sign_in is the one sign-in path every
+form (this page and the OAuth authorisation page) goes through: the password, then, for
+accounts with two-factor sign-in, a code (/auth/sign_in/code); failures of either are
+limited per account and per address (http/ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from parley.http.deps import DbSession
 from parley.http.ratelimit import sign_in_guard
 from parley.moderation.blocks import check_sign_in, check_sign_up
 from parley.moderation.rules import rules_in_force
-from parley.oauth.service import check_password
+from parley.oauth.service import Credentials, check_code, check_password
 from parley.web.forms import checked, form_fields, safe_next
 from parley.web.render import Page, PageContext
 from parley.web.routing import WebRoute
+from parley.web.session import pending_account_id, pending_sign_in
 
 router = APIRouter(route_class=WebRoute)
 
-__all__ = ["form_fields", "router", "safe_next", "sign_in_form", "sign_in_with_password"]
+__all__ = ["form_fields", "refusal_status", "router", "safe_next", "sign_in_form"]
 
 
 def sign_in_form(page: Page, *, next_url: str, login: str = "", error: str | None = None,
@@ -31,22 +33,28 @@ def sign_in_form(page: Page, *, next_url: str, login: str = "", error: str | Non
                        error=error, **context)
 
 
+def code_form(page: Page, *, next_url: str, token: str, error: str | None = None,
+              status: int = 200) -> Response:
+    """The second step of signing in, for accounts with two-factor sign-in."""
+    return page.render("sign_in_code.html", status=status, next_url=next_url, token=token,
+                       error=error)
+
+
 def _address(page: Page) -> str | None:
     return page.request.client.host if page.request.client else None
 
 
-async def sign_in_with_password(page: Page, db: DbSession, login: str, password: str
-                                ) -> str | None:
-    """Sign the page in: None on success, else the message to show beside the form."""
+def refusal_status(exc: Unauthorized | RateLimited) -> int:
+    """A refused password or code: 422, or 429 once the sign-in budget is spent."""
+    return 429 if isinstance(exc, RateLimited) else 422
+
+
+async def _password_step(page: Page, db: DbSession, login: str, password: str
+                         ) -> Credentials:
     if not login.strip() or not password:
-        return "Enter your e-mail address or username, and your password."
-    try:
-        await check_sign_in(db, ip=_address(page))
-        account = await check_password(db, login, password, sign_in_guard(page.request))
-    except (Unauthorized, RateLimited) as exc:
-        return exc.message
-    await page.sign_in(db, account)
-    return None
+        raise Unauthorized("Enter your e-mail address or username, and your password.")
+    await check_sign_in(db, ip=_address(page))
+    return await check_password(db, login, password, sign_in_guard(page.request))
 
 
 @router.get("/auth/sign_in")
@@ -59,15 +67,42 @@ async def sign_in_page(page: PageContext) -> Response:
 
 @router.post("/auth/sign_in")
 async def sign_in(page: PageContext, db: DbSession) -> Response:
+    """Every sign-in form (this page's and the OAuth authorisation page's) posts here."""
     fields = await form_fields(page.request)
     login, next_url = fields.get("login", ""), safe_next(fields.get("next"))
-    if not page.csrf_ok(fields.get("csrf")):
+    if not page.csrf_ok(fields.get("csrf")) or page.session is None:
         return sign_in_form(page, next_url=next_url, login=login, status=403,
                             error="Your session expired. Please sign in again.")
-    error = await sign_in_with_password(page, db, login, fields.get("password", ""))
-    if error is not None:
-        status = 429 if error.startswith("Too many") else 422
-        return sign_in_form(page, next_url=next_url, login=login, error=error, status=status)
+    try:
+        credentials = await _password_step(page, db, login, fields.get("password", ""))
+    except (Unauthorized, RateLimited) as exc:
+        return sign_in_form(page, next_url=next_url, login=login, error=exc.message,
+                            status=refusal_status(exc))
+    if credentials.needs_code:
+        token = pending_sign_in(page.settings, page.session, credentials.account.id)
+        return code_form(page, next_url=next_url, token=token)
+    await page.sign_in(db, credentials.account)
+    return page.redirect(next_url)
+
+
+@router.post("/auth/sign_in/code")
+async def sign_in_code(page: PageContext, db: DbSession) -> Response:
+    """The code (or a recovery code) after a right password; only now a session opens."""
+    fields = await form_fields(page.request)
+    next_url, token = safe_next(fields.get("next")), fields.get("token", "")
+    account_id = pending_account_id(page.settings, page.session, token)
+    if not page.csrf_ok(fields.get("csrf")) or account_id is None:
+        return sign_in_form(page, next_url=next_url, status=403,
+                            error="Your sign-in expired. Please sign in again.")
+    try:
+        await check_sign_in(db, ip=_address(page))
+        account = await check_code(db, account_id, fields.get("code", ""),
+                                   secret_key=page.settings.secret_key,
+                                   guard=sign_in_guard(page.request))
+    except (Unauthorized, RateLimited) as exc:
+        return code_form(page, next_url=next_url, token=token, error=exc.message,
+                         status=refusal_status(exc))
+    await page.sign_in(db, account)
     return page.redirect(next_url)
 
 
