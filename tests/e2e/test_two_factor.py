@@ -198,3 +198,20 @@ def test_turning_it_off_needs_the_password_and_a_code(
     assert "Two-factor sign-in is off" in tab.get(off.headers["location"]).text
     with browser(server) as other:
         _signed_in(other, user)
+
+
+def test_junk_in_the_code_forms_answers_4xx(server: LiveServer, clients: Clients,
+                                            tab: httpx.Client) -> None:
+    user = clients.new_user("tf_junk")
+    with browser(server) as stranger:
+        for data in ({}, {"token": "x" * 5000, "code": "1"}, {"token": "☃", "code": "☃"}):
+            answer = stranger.post("/auth/sign_in/code", data=data)
+            assert answer.status_code == 403 and "text/html" in answer.headers["content-type"]
+    _signed_in(tab, user)
+    _enable(tab, user)
+    page = tab.get("/settings/two-factor")
+    for code in ("", "x" * 9000, "\N{FULLWIDTH DIGIT ONE}" * 6, "' OR 1=1 --"):
+        answer = submit(tab, page.text, "/settings/two-factor/disable",
+                        password=user.password, code=code)
+        assert answer.status_code == 422, answer.text
+    assert "Turn off" in tab.get("/settings/two-factor").text
