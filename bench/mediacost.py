@@ -2,8 +2,8 @@
 posts with four image attachments, and the same pages with one post in four carrying them,
 against the same pages text-only, on one server and one database, measured interleaved
 (bench/homecost.py). Attachments are rows only (rendering a page reads no file).
-"Text-only" sets the pages' posts.media_count back to 0, the column that says whether there
-is media to load: the same rows, no media statement, no media_attachments in the statuses.
+"Text-only" sets the pages' posts.media_count back to 0 and posts.media_shown (the
+attachments a post row carries) to NULL: the same rows, no media_attachments in the statuses.
 The rows are removed afterwards."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import json
 import random
 import sqlite3
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from bench.ops import Workload
 from bench.procs import Server
 from bench.rows import token_for
 from bench.scenarios import BackendCpu, cpu_per_op
+from parley.posts.media_rows import DOCUMENT_FIELDS
 
 Say = Callable[[str], None]
 MEDIA_PER_POST = 4
@@ -43,6 +45,7 @@ _BLURHASH = "LEHV6nWB2yk8pyo0adR*.7kCMdnj"
 TEXT = "media: home20 text-only"
 ALL = "media: home20 four images on every post"
 QUARTER = "media: home20 four images on one post in four"
+_TEXT_ONLY = "media_count = 0, media_shown = NULL"
 
 
 class _Database:
@@ -113,6 +116,17 @@ def media_rows(posts: dict[int, int], stamp: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
+def documents(rows: Sequence[Sequence[Any]]) -> dict[int, str]:
+    """Each post's posts.media_shown for these media_attachments rows (what Parley writes
+    when a post takes its attachments)."""
+    by_post: dict[int, list[list[Any]]] = defaultdict(list)
+    for row in rows:
+        named = dict(zip(_COLUMNS, row, strict=True))
+        named["meta"] = json.loads(named["meta"])
+        by_post[named["post_id"]].append([named[name] for name in DOCUMENT_FIELDS])
+    return {post_id: json.dumps(items) for post_id, items in by_post.items()}
+
+
 async def media_scenario(parley: Server, workload: Workload, dest: Destination, opts: Any,
                          scratch: Path, say: Say) -> dict[str, Any]:
     """home20 CPU per request with every post of the pages carrying four images, and the
@@ -124,20 +138,21 @@ async def media_scenario(parley: Server, workload: Workload, dest: Destination, 
     ids = ",".join(str(post_id) for post_id in posts)
     say(f"media: {len(posts)} posts on {len(viewers)} home pages get {MEDIA_PER_POST} images")
     await db.execute(f"DELETE FROM media_attachments WHERE id >= {FIRST_ID}")
+    rows = media_rows(posts, db.stamp())
     await db.execute(f"INSERT INTO media_attachments ({', '.join(_COLUMNS)}) VALUES "
-                     f"({', '.join('?' for _ in _COLUMNS)})", media_rows(posts, db.stamp()))
+                     f"({', '.join('?' for _ in _COLUMNS)})", rows)
+    shown_of = documents(rows)
     backend = BackendCpu(dest.url)
     calls = [workload.call("home20", viewer) for viewer in viewers] * 40
 
-    quarter_ids = ",".join(str(post_id) for post_id in sorted(posts)[::4])
-
-    def measure(shown: str) -> Callable[[float, float], Awaitable[dict[str, Any]]]:
+    def measure(shown: Sequence[int]) -> Callable[[float, float], Awaitable[dict[str, Any]]]:
         """`shown`: the posts (of the pages') that show their media in this row."""
         async def run(seconds: float, warmup: float) -> dict[str, Any]:
-            await db.execute(f"UPDATE posts SET media_count = 0 WHERE id IN ({ids})")
+            await db.execute(f"UPDATE posts SET {_TEXT_ONLY} WHERE id IN ({ids})")
             if shown:
-                await db.execute(f"UPDATE posts SET media_count = {MEDIA_PER_POST} "
-                                 f"WHERE id IN ({shown})")
+                await db.execute("UPDATE posts SET media_count = ?, media_shown = ? "
+                                 "WHERE id = ?", [(MEDIA_PER_POST, shown_of[post_id], post_id)
+                                                  for post_id in shown])
             return await cpu_per_op(parley, calls, backend, seconds=seconds,
                                     connections=opts.connections, scratch=scratch,
                                     warmup=max(warmup, 1.0))
@@ -145,10 +160,11 @@ async def media_scenario(parley: Server, workload: Workload, dest: Destination, 
 
     try:
         measured = await interleaved({
-            TEXT: measure(""), ALL: measure(ids), QUARTER: measure(quarter_ids)},
+            TEXT: measure(()), ALL: measure(sorted(posts)),
+            QUARTER: measure(sorted(posts)[::4])},
             opts.seconds, say)
     finally:
-        await db.execute(f"UPDATE posts SET media_count = 0 WHERE id IN ({ids})")
+        await db.execute(f"UPDATE posts SET {_TEXT_ONLY} WHERE id IN ({ids})")
         await db.execute(f"DELETE FROM media_attachments WHERE id >= {FIRST_ID}")
     text, media, some = measured[TEXT], measured[ALL], measured[QUARTER]
     return {"viewers": len(viewers), "posts_with_media": len(posts),

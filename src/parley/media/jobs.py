@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
 from parley.errors import Invalid
+from parley.events import record
+from parley.events.media import MediaProcessed
 from parley.jobs.models import Job
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind
@@ -86,6 +88,8 @@ async def _process(ctx: DetachedContext, payload: ProcessMedia) -> None:
             if current.thumbnail_key is None:
                 current.blurhash = outcome.blurhash
         current.upload_key = None
+        await session.flush()
+        await record(session, MediaProcessed(current.id, current.post_id))
     await storage.delete(media.upload_key)
 
 

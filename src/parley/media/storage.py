@@ -44,6 +44,9 @@ class Storage(Protocol):
 
     def url(self, key: str) -> str: ...
 
+    # One instance per configuration (storage_for), so rendered URLs can be kept by it.
+    def __hash__(self) -> int: ...
+
     async def read_range(self, key: str, start: int, end: int) -> bytes:
         """Bytes start..end inclusive (an HTTP range)."""
         ...

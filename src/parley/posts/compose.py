@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -19,12 +20,14 @@ from parley.events.posts import PostCreated, PostDeleted
 from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
+from parley.media.models import MediaAttachment
 from parley.polls.rules import PollSpec
 from parley.polls.service import create_poll
 from parley.posts import quotes
 from parley.posts.counters import bump
 from parley.posts.lookup import get_post, get_proper_post
 from parley.posts.media import TOO_MANY, attach, chosen_media
+from parley.posts.media_rows import document_text, media_document
 from parley.posts.models import (
     DISTRIBUTABLE,
     VISIBILITIES,
@@ -194,7 +197,7 @@ async def _remember_key(session: AsyncSession, author_id: int, key: str | None,
 
 def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: str,
              language: str | None, content: str, parent: Post | None, quoted: Post | None,
-             media_count: int = 0) -> dict[str, Any]:
+             media: Sequence[MediaAttachment] = ()) -> dict[str, Any]:
     """Every column of the new post (all of them: the ORM object made from it must never
     need to load one)."""
     post_id = new_id()
@@ -214,7 +217,8 @@ def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: st
                                           author.default_quote_policy),
         "quote_state": quotes.ACCEPTED if quoted else None,
         "created_at": utcnow(), "edited_at": None, "card_id": None,
-        "poll_id": new_id() if draft.poll is not None else None, "media_count": media_count,
+        "poll_id": new_id() if draft.poll is not None else None, "media_count": len(media),
+        "media_shown": media_document(media),
     }
 
 
@@ -224,7 +228,9 @@ _MENTION_COLUMNS = ("post_id", "account_id")
 async def _insert_post(session: AsyncSession, row: dict[str, Any]) -> Post:
     """INSERT the post on the raw write path, then put the ORM object in the session as if it
     had been loaded (no unit-of-work flush; counters bumped later update it in place)."""
-    await (await writer_of(session)).execute(insert_of("posts", row), row)
+    # The raw write takes JSON as text; the ORM object keeps the list.
+    params = {**row, "media_shown": document_text(row["media_shown"])}
+    await (await writer_of(session)).execute(insert_of("posts", row), params)
     post = Post(**row)
     make_transient_to_detached(post)
     session.add(post)
@@ -266,8 +272,7 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     content = quotes.with_fallback(rendered.html, draft.text,
                                    quotes.url_of(quoted) if quoted else None)
     row = _new_row(draft, author, settings, visibility=visibility, language=language,
-                   content=content, parent=parent, quoted=quoted,
-                   media_count=len(media))
+                   content=content, parent=parent, quoted=quoted, media=media)
     post = await _insert_post(session, row)
     if draft.poll is not None and post.poll_id is not None:
         await create_poll(session, poll_id=post.poll_id, post_id=post.id,

@@ -14,9 +14,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from parley.errors import Invalid
 from parley.events import Subscriber
+from parley.events.media import MediaProcessed
 from parley.events.posts import PostDeleted
 from parley.media.models import DONE, FAILED, MediaAttachment
 from parley.media.service import release
+from parley.posts.media_rows import media_document
 from parley.posts.models import Post
 
 MAX_ATTACHMENTS = 4
@@ -136,6 +138,7 @@ async def replace_media(session: AsyncSession, post: Post, media: Sequence[Media
         .values(position=REMOVED).execution_options(synchronize_session=False))
     await attach(session, post.id, media)
     post.media_count = len(media)
+    post.media_shown = media_document(media)
 
 
 async def release_post_media(session: AsyncSession, event: PostDeleted) -> None:
@@ -147,4 +150,16 @@ async def release_post_media(session: AsyncSession, event: PostDeleted) -> None:
         await release(session, ids)
 
 
-SUBSCRIBERS = (Subscriber(PostDeleted, release_post_media),)
+async def refresh_shown_media(session: AsyncSession, event: MediaProcessed) -> None:
+    """An attachment of a post finished processing (a video posted from the web while it
+    was): the post's media document takes its files and meta."""
+    if event.post_id is None:
+        return
+    shown = await post_media(session, event.post_id)
+    await session.execute(update(Post).where(Post.id == event.post_id)
+                          .values(media_shown=media_document(shown))
+                          .execution_options(synchronize_session=False))
+
+
+SUBSCRIBERS = (Subscriber(PostDeleted, release_post_media),
+               Subscriber(MediaProcessed, refresh_shown_media))

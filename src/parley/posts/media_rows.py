@@ -1,24 +1,25 @@
-"""The attachments posts show, as plain rows for the read model (posts/rows.py RowBatch): one
-statement for a whole page, run only for the posts whose media_count says they have some."""
+"""The attachments posts show, as plain rows for the read model: a post row carries them
+(posts.media_shown, the document below, written whenever they change: posts/media.py), so a
+page of posts with media reads no more statements than a page without. The edit history
+reads attachments by id (MEDIA_BY_IDS)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+import orjson
+
 from parley.store.rawsql import Reader, Sql, json_of
 
-# What a post shows now: attachments with a position >= 0 (posts/media.py keeps the ones an
-# edit removed at a negative position, for the post's history).
-SHOWN = "m.position >= 0"
 # Only what rendering needs, meta last (parsed as the row is made).
 MEDIA_COLUMNS = (
     "m.id, m.post_id, m.type, m.state, m.file_key, m.small_key, m.thumbnail_key, "
     "m.blurhash, m.description, m.focus_x, m.focus_y, m.remote_url, m.meta")
-MEDIA_OF_POSTS = Sql(f"SELECT {MEDIA_COLUMNS} FROM media_attachments m "
-                     f"WHERE m.post_id IN_IDS(:ids) AND {SHOWN} ORDER BY m.post_id, m.position")
 MEDIA_BY_IDS = Sql(f"SELECT {MEDIA_COLUMNS} FROM media_attachments m WHERE m.id IN_IDS(:ids)")
+# The document's fields for each attachment: MEDIA_COLUMNS without post_id.
+DOCUMENT_FIELDS = ("id", "type", "state", "file_key", "small_key", "thumbnail_key",
+                   "blurhash", "description", "focus_x", "focus_y", "remote_url", "meta")
 
 
 class MediaRow(NamedTuple):
@@ -45,15 +46,25 @@ def media_row(row: Sequence[Any]) -> MediaRow:
     return MediaRow._make((*row[:-1], json_of(row[-1]) or {}))
 
 
-async def load_media(reader: Reader, post_ids: Iterable[int]) -> dict[int, list[MediaRow]]:
-    """The attachments each of `post_ids` shows, in order, in one statement."""
-    found: dict[int, list[MediaRow]] = defaultdict(list)
-    ids = list(post_ids)
-    if ids:
-        for row in await reader.fetch(MEDIA_OF_POSTS, {"ids": ids}):
-            media = media_row(row)
-            found[media.post_id or 0].append(media)
-    return found
+def media_document(media: Sequence[Any]) -> list[list[Any]] | None:
+    """What posts.media_shown holds for these attachments (ORM rows or MediaRows, in the
+    order shown); None for none."""
+    return [[getattr(m, name) for name in DOCUMENT_FIELDS] for m in media] or None
+
+
+def document_text(document: Any) -> str | None:
+    """posts.media_shown as text, however it was read (raw paths hand JSON back as text,
+    the ORM as a list): the form the API's rendered attachments are kept by."""
+    if document is None or isinstance(document, str):
+        return document
+    return orjson.dumps(document).decode()
+
+
+def shown_media(post_id: int, document: Any) -> list[MediaRow]:
+    """A post's attachments from its posts.media_shown document (text or list)."""
+    items = json_of(document) if isinstance(document, str) else document
+    return [MediaRow._make([item[0], post_id, *item[1:-1], item[-1] or {}])
+            for item in items or ()]
 
 
 async def media_by_ids(reader: Reader, ids: Iterable[int]) -> dict[int, MediaRow]:

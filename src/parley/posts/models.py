@@ -94,6 +94,9 @@ class Post(Base):
     # How many attachments the post shows (posts/media.py): a page whose posts all have none
     # loads no media (posts/rows.py).
     media_count: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # The attachments it shows, as the read model reads them with the post (posts/media_rows
+    # media_document; posts/media.py keeps it in step with media_attachments).
+    media_shown: Mapped[list[list[Any]] | None] = mapped_column(JSON, default=None)
 
     @property
     def is_local(self) -> bool:

@@ -1,9 +1,10 @@
 """Posts and accounts as plain rows for the raw read path (store/rawsql): the column lists, the
 visibility flag (posts/visibility.py's rule, compiled), and the one read model of posts:
 RowBatch, which loads everything a page of posts shows (originals, quotes, authors, mentions,
-tags, applications, viewer state, polls, preview cards, media) in a fixed number of
-statements, and PostPage, what every surface (API, web, streaming) renders from. A new related
-thing a post shows is one more load in RowBatch, and so reaches every surface."""
+tags, applications, viewer state, polls, preview cards; media comes with the post row) in
+a fixed number of statements, and PostPage, what every surface (API, web, streaming) renders
+from. A new related thing a post shows is one more load in RowBatch, and so reaches every
+surface."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from sqlalchemy import literal_column, null, union_all
 
 from parley.polls.rows import PollBatch
 from parley.posts.card_rows import CARDS_BY_IDS, CardRow
-from parley.posts.media_rows import MediaRow, load_media
 from parley.posts.visibility import visible_condition
 from parley.social.exclusions import domains_hidden_from, hidden_from
 from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
@@ -31,7 +31,7 @@ POST_COLUMNS = (
     "p.language, p.visibility, p.in_reply_to_id, p.in_reply_to_account_id, p.repost_of_id, "
     "p.quote_of_id, p.application_id, p.replies_count, p.reposts_count, p.likes_count, "
     "p.quotes_count, p.created_at, p.edited_at, p.thread_id, p.quote_policy, p.quote_state, "
-    "p.poll_id, p.card_id, p.media_count, ap.name, ap.website")
+    "p.poll_id, p.card_id, p.media_count, p.media_shown, ap.name, ap.website")
 POST_FROM_APPS = "LEFT JOIN oauth_applications ap ON ap.id = p.application_id"
 
 # posts/visibility.py visible_to(:viewer) for the post `p`, as 1/0 on both backends.
@@ -46,7 +46,7 @@ ACCOUNT_COLUMNS = (
 # What every post read selects: the post, its app, its visibility to :viewer, its author.
 POST_SELECT = f"{POST_COLUMNS}, {VISIBLE_SQL}, {ACCOUNT_COLUMNS}"
 POST_JOINS = f"JOIN accounts a ON a.id = p.account_id {POST_FROM_APPS}"
-POST_WIDTH = 30  # columns of PostRow; the author's AccountRow follows
+POST_WIDTH = 31  # columns of PostRow; the author's AccountRow follows
 
 POSTS_BY_IDS = Sql(f"SELECT {POST_SELECT} FROM posts p {POST_JOINS} WHERE p.id IN_IDS(:ids)")
 ACCOUNTS_BY_IDS = Sql(f"SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id IN_IDS(:ids)")
@@ -116,6 +116,9 @@ class PostRow(NamedTuple):
     poll_id: int | None = None
     card_id: int | None = None
     media_count: int = 0
+    # Its attachments (posts/media_rows.py media_document): text from the raw paths, a list
+    # from the ORM; read with the post, so no page runs a statement for media.
+    media_shown: Any = None
     app_name: str | None = None
     app_website: str | None = None
     visible: Any = 1
@@ -172,7 +175,8 @@ def post_row_of(post: Any) -> PostRow:
         post.application_id, post.replies_count, post.reposts_count, post.likes_count,
         post.quotes_count, post.created_at, post.edited_at, post.thread_id, post.quote_policy,
         post.quote_state, post.poll_id,
-        getattr(post, "card_id", None), post.media_count or 0)
+        getattr(post, "card_id", None), post.media_count or 0,
+        getattr(post, "media_shown", None))
 
 
 def ids_of(values: Iterable[int | None]) -> set[int]:
@@ -200,8 +204,6 @@ class RowBatch:
     followed: set[int] = field(default_factory=set)
     polls: PollBatch = field(default_factory=PollBatch)
     cards: dict[int, CardRow] = field(default_factory=dict)
-    media: dict[int, list[MediaRow]] = field(default_factory=dict)
-    media_loaded: set[int] = field(default_factory=set)
     muted: set[int] = field(default_factory=set)  # posts in threads the viewer muted
     # Whether the viewer has filters at all, when known (no need to look them up if not).
     has_filters: bool | None = None
@@ -253,15 +255,6 @@ class RowBatch:
         tags.sort()
         for post_id, name in tags:
             self.tags[post_id].append(name)
-
-    async def load_media(self, posts: Iterable[PostRow]) -> None:
-        """The attachments of these posts, in one statement, and only when one of them has
-        some (posts.media_count): a page of text-only posts runs none."""
-        wanted = [post.id for post in posts
-                  if post.media_count and post.id not in self.media_loaded]
-        if wanted:
-            self.media_loaded.update(wanted)
-            self.media.update(await load_media(self.reader, wanted))
 
     async def load_accounts(self, ids: Iterable[int]) -> None:
         wanted = [i for i in set(ids) if i not in self.accounts]
@@ -335,7 +328,6 @@ class RowBatch:
         await self.polls.load(self.reader, ids_of(post.poll_id for post in rendered),
                               self.viewer_param)
         await self.load_cards(rendered)
-        await self.load_media(rendered)
         return rendered
 
 

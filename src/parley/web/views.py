@@ -14,7 +14,7 @@ from parley.lib.html import html_to_text
 from parley.polls.rows import PollRow
 from parley.posts import quotes
 from parley.posts.card_rows import CardRow
-from parley.posts.media_rows import MediaRow
+from parley.posts.media_rows import MediaRow, shown_media
 from parley.posts.rows import AccountRow, PostPage, PostRow, RowBatch, load_page
 from parley.store.rawsql import Reader, datetime_of
 
@@ -181,7 +181,8 @@ def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView |
         likes_count=post.likes_count,
         in_reply_to=account_view(replied) if replied is not None else None,
         mentions=[account_view(a) for a in mentioned if a is not None],
-        media=batch.media.get(post.id, []), sensitive=bool(post.sensitive),
+        media=shown_media(post.id, post.media_shown) if post.media_count else [],
+        sensitive=bool(post.sensitive),
         liked=post.id in batch.liked, reposted=post.id in batch.reposted,
         bookmarked=post.id in batch.bookmarked, mine=post.account_id == batch.viewer_id,
         signed_in=batch.viewer_id is not None,

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.cards import card_entity
 from parley.api.entities.filters import attach_filter_results
-from parley.api.entities.media import media_entity
+from parley.api.entities.media import shown_attachments
 from parley.api.entities.polls import batch_poll
 from parley.config import Settings
 from parley.lib.text import tag_url
 from parley.lib.urls import web_url
 from parley.media.storage import Storage, storage_for
 from parley.posts import quotes
+from parley.posts.media_rows import document_text
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import MentionRow, PostPage, PostRow, RowBatch, load_page, post_row_of
 from parley.store.rawsql import Reader, iso_of
@@ -41,13 +42,13 @@ class _View:
                 self.batch.accounts[account_id], self.settings)
         return entity
 
-    def media(self, post_id: int) -> list[dict[str, Any]]:
+    def media(self, post: PostRow) -> Any:
         """The post's MediaAttachments (the storage looked up once a page)."""
-        rows = self.batch.media.get(post_id)
-        if not rows:
+        document = document_text(post.media_shown) if post.media_count else None
+        if not document:
             return []
         self.storage = self.storage or storage_for(self.settings)
-        return [media_entity(row, self.settings, self.storage) for row in rows]
+        return shown_attachments(self.storage, document)
 
 
 def _quote_approval(post: PostRow, batch: RowBatch) -> dict[str, Any]:
@@ -128,7 +129,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
         "tags": [{"name": name, "url": tag_url(base, name)}
                  for name in batch.tags.get(post.id, ())],
         "emojis": [],
-        "media_attachments": view.media(post.id),
+        "media_attachments": view.media(post),
         "poll": batch_poll(batch.polls, post.poll_id, batch.viewer_id),
         "card": _card(post, batch),
         "replies_count": post.replies_count,
