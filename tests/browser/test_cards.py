@@ -1,14 +1,17 @@
 """A link preview card under a post in the web UI: title, description and provider, the
-title linking to the page; accessible."""
+title linking to the page, the image Parley stored over its blurhash placeholder;
+accessible."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from PIL import Image
 
 from browser.helpers import Browsers, People, assert_accessible
 
@@ -16,15 +19,27 @@ PAGE = b"""<!doctype html><html><head><title>fallback</title>
 <meta property="og:title" content="How to run a meeting">
 <meta property="og:description" content="Short ones, mostly.">
 <meta property="og:site_name" content="Meeting Notes">
+<meta property="og:image" content="/table.jpg">
+<meta property="og:image:alt" content="A round table">
 </head><body>the page</body></html>"""
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (90, 60, 30)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+TABLE = _jpeg()
 
 
 class _Page(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        kind, body = ("image/jpeg", TABLE) if self.path == "/table.jpg" else ("text/html", PAGE)
         self.send_response(200)
-        self.send_header("content-type", "text/html")
+        self.send_header("content-type", kind)
         self.end_headers()
-        self.wfile.write(PAGE)
+        self.wfile.write(body)
 
     def log_message(self, *_args: object) -> None:
         pass
@@ -55,4 +70,14 @@ def test_a_post_shows_its_link_card(browsers: Browsers, people: People, site: st
     assert "Short ones, mostly." in card.inner_text()
     link = card.get_by_role("link", name="How to run a meeting")
     assert link.get_attribute("href") == url
+    # The image is Parley's stored copy (not the site's), loaded over its placeholder.
+    image = card.get_by_alt_text("A round table")
+    source = image.get_attribute("src") or ""
+    assert "/media/cards/" in source and not source.startswith(site)
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("image => image.complete && image.naturalWidth > 0",
+                           arg=image.element_handle())
+    assert (card.locator("img.media-blur").get_attribute("src") or ""
+            ).startswith("data:image/png;base64,")
     assert_accessible(page)
+    assert not browsers.csp_errors, browsers.csp_errors

@@ -1,11 +1,14 @@
 """Link preview cards through Mastodon.py: a post's first link, served on 127.0.0.1 by a small
 site, is fetched by a background job; its card appears on the status (OpenGraph page, oEmbed
-video), arrives live as status.update, drops with the link on edit, and trends once several
-people share it. Pages too large, redirect loops and non-HTML answers give no card."""
+video) with its image stored and served by Parley (shrunk, metadata gone; a decompression
+bomb gives a card without image), arrives live as status.update, drops with the link on
+edit, and trends once several people share it. Pages too large, redirect loops and non-HTML
+answers give no card."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -16,11 +19,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from PIL import Image, PngImagePlugin
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from e2e.test_read_model import CountingReader
+from parley.cards.models import PreviewCard
 from parley.posts.rows import load_page
 from parley.store.rawwrite import SessionSql
+from support import media_files
 from support.clients import Clients, TestUser, eventually
 from support.database import ServerDatabase
 from support.server import LiveServer
@@ -44,7 +51,27 @@ OEMBED = {"type": "video", "version": "1.0", "title": "Cats at play", "author_na
           "width": 640, "height": 360,
           "html": '<iframe src="https://tube.test/embed/1" width="640" height="360" '
                   'onload="alert(1)"></iframe><script>alert(2)</script>'}
+BOMB_PAGE = """<html><head><meta property="og:title" content="A bomb of a picture">
+<meta property="og:image" content="/bomb.png"></head><body>boom</body></html>"""
+SECRET = "the-photographer-lives-here"
 SEEN: list[str] = []
+
+
+def _hilt_png() -> bytes:
+    """1280x720 with a text chunk, which the stored copy must not keep."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", SECRET)
+    buffer = io.BytesIO()
+    Image.new("RGB", (1280, 720), (180, 140, 40)).save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+FILES: dict[str, tuple[str, bytes]] = {
+    "/hilt.png": ("image/png", _hilt_png()),
+    # 80x40, turned a quarter by its EXIF orientation, with a camera and a place in it.
+    "/thumb.jpg": ("image/jpeg", media_files.jpeg_with_exif()),
+    "/bomb.png": ("image/png", media_files.bomb()),
+}
 
 
 class _Site(BaseHTTPRequestHandler):
@@ -56,19 +83,20 @@ class _Site(BaseHTTPRequestHandler):
             self.send_header("location", "/loop")
             self.end_headers()
             return
-        kind, body = {
-            "/article": ("text/html; charset=utf-8", ARTICLE),
-            "/video": ("text/html", VIDEO_PAGE),
-            "/oembed.json": ("application/json", json.dumps(OEMBED)),
-            "/huge": ("text/html", "<title>huge</title>" + "x" * 1_500_000),
-            "/data.json": ("application/json", '{"title": "not a page"}'),
-        }.get(path, ("text/html", ""))
+        kind, body = FILES.get(path) or {
+            "/article": ("text/html; charset=utf-8", ARTICLE.encode()),
+            "/video": ("text/html", VIDEO_PAGE.encode()),
+            "/oembed.json": ("application/json", json.dumps(OEMBED).encode()),
+            "/huge": ("text/html", b"<title>huge</title>" + b"x" * 1_500_000),
+            "/data.json": ("application/json", b'{"title": "not a page"}'),
+            "/bomb-article": ("text/html", BOMB_PAGE.encode()),
+        }.get(path, ("text/html", b""))
         self.send_response(200 if body else 404)
         self.send_header("content-type", kind)
         self.end_headers()
         # The huge page: Parley stops reading at its limit.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body.encode())
+            self.wfile.write(body)
 
     def log_message(self, *_args: object) -> None:
         pass
@@ -96,7 +124,20 @@ def _card(user: TestUser, status_id: str) -> dict[str, Any] | None:
     return card
 
 
-def test_an_opengraph_page_becomes_the_posts_card(clients: Clients, site: str) -> None:
+def _stored(http: httpx.Client, url: str, content_type: str) -> Image.Image:
+    """The card image Parley serves at `url`, opened (its bytes kept as `raw`)."""
+    answer = http.get(url)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == content_type
+    assert answer.headers["content-security-policy"] == "default-src 'none'"
+    image = Image.open(io.BytesIO(answer.content))
+    image.info["raw"] = answer.content
+    return image
+
+
+def test_an_opengraph_page_becomes_the_posts_card(clients: Clients, site: str,
+                                                  server: LiveServer,
+                                                  http: httpx.Client) -> None:
     tom = clients.new_user("tom")
     url = f"{site}/article?for=api"
     post = tom.api.status_post(f"@{tom.username} advice for Living Life to the Hilt {url} "
@@ -108,18 +149,25 @@ def test_an_opengraph_page_becomes_the_posts_card(clients: Clients, site: str) -
     assert card["title"] == "Living Life to the Hilt"
     assert card["description"] == "Advice, in a few words."
     assert card["provider_name"] == "Peters' Notes"
-    assert card["image"] == f"{site}/hilt.png" and card["image_description"] == "A sword's hilt"
+    assert card["image_description"] == "A sword's hilt"
     assert card["author_name"] == "Tom Peters"
     assert card["authors"] == [{"name": "Tom Peters", "url": "", "account": None}]
     assert card["language"] == "en"
     assert card["published_at"] == datetime(2026, 11, 30, 8, tzinfo=UTC)  # Mastodon.py parses
-    assert card["html"] == "" and card["width"] == 0
+    assert card["html"] == ""
+    # The image is Parley's copy, at Mastodon's card size (640x360 in area), with a blurhash.
+    assert card["image"].startswith(f"{server.base_url}/media/cards/")
+    assert (card["width"], card["height"]) == (640, 360) and card["blurhash"]
+    image = _stored(http, card["image"], "image/png")
+    assert image.size == (640, 360) and SECRET.encode() not in image.info["raw"]
     # Every surface reads the same card: timelines too.
     shown = eventually(lambda: [s for s in tom.api.timeline_home() if s["id"] == post["id"]])
     assert shown and shown[0]["card"] == card
 
 
-def test_an_oembed_video_keeps_only_its_iframe(clients: Clients, site: str) -> None:
+def test_an_oembed_video_keeps_only_its_iframe(clients: Clients, site: str,
+                                               server: LiveServer,
+                                               http: httpx.Client) -> None:
     ana = clients.new_user("viewer")
     post = ana.api.status_post(f"look {site}/video?for=oembed")
     card = eventually(lambda: _card(ana, post["id"]), timeout=15)
@@ -128,10 +176,50 @@ def test_an_oembed_video_keeps_only_its_iframe(clients: Clients, site: str) -> N
     assert card["provider_name"] == "Tube" and card["provider_url"] == "https://tube.test/"
     assert card["authors"] == [{"name": "Ana", "url": "https://tube.test/@ana",
                                 "account": None}]
-    assert card["image"] == f"{site}/thumb.jpg"
+    # The provider's thumbnail, stored by Parley; a video card keeps the player's size.
+    assert card["image"].startswith(f"{server.base_url}/media/cards/") and card["blurhash"]
     assert (card["width"], card["height"]) == (640, 360)
+    thumbnail = _stored(http, card["image"], "image/jpeg")
+    assert thumbnail.size == (40, 80)  # turned as its EXIF said, then the EXIF dropped
+    assert not thumbnail.getexif() and media_files.CAMERA.encode() not in thumbnail.info["raw"]
     assert card["html"].startswith('<iframe src="https://tube.test/embed/1"')
     assert "script" not in card["html"] and "onload" not in card["html"]
+
+
+def test_a_bomb_of_an_image_leaves_the_card_without_one(clients: Clients, site: str) -> None:
+    user = clients.new_user("bombcard")
+    post = user.api.status_post(f"look {site}/bomb-article?for=bomb")
+    card = eventually(lambda: _card(user, post["id"]), timeout=15)
+    assert card is not None and card["title"] == "A bomb of a picture"
+    assert card["image"] is None and card["blurhash"] is None
+    assert (card["width"], card["height"]) == (0, 0)
+
+
+def test_a_refreshed_card_replaces_its_image_file(clients: Clients, site: str,
+                                                  server_db: ServerDatabase,
+                                                  http: httpx.Client) -> None:
+    user = clients.new_user("refresher")
+    url = f"{site}/article?for=refresh"
+    first = user.api.status_post(f"old news {url}")
+    card = eventually(lambda: _card(user, first["id"]), timeout=15)
+    assert card is not None and card["image"]
+
+    async def age(session: AsyncSession) -> None:  # as if fetched long ago
+        await session.execute(update(PreviewCard).where(PreviewCard.url == url).values(
+            fetched_at=datetime(2026, 1, 1, tzinfo=UTC)))
+
+    server_db.write(age)
+    second = user.api.status_post(f"still news {url}")
+
+    def refreshed() -> str | None:
+        again = _card(user, second["id"])
+        return again["image"] if again and again["image"] != card["image"] else None
+
+    new_image = eventually(refreshed, timeout=15)
+    assert new_image and http.get(new_image).status_code == 200
+    assert _card(user, first["id"])["image"] == new_image  # type: ignore[index]
+    server_db.wait_for_jobs()
+    assert http.get(card["image"]).status_code == 404  # the replaced file is gone
 
 
 @pytest.mark.parametrize("path", ["/huge", "/loop", "/data.json", "/missing"])

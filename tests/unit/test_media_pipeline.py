@@ -66,3 +66,22 @@ def test_a_video_probe_reads_duration_and_size(tmp_path: Path) -> None:
     transcoded = video.transcode(path, probe, tmp_path / "out.mp4")
     assert transcoded.extension == "mp4" and transcoded.poster is not None
     assert transcoded.meta["original"]["frame_rate"] == "10/1"
+
+
+def test_a_card_image_is_shrunk_to_mastodons_card_size(tmp_path: Path) -> None:
+    """Within 640x360 in area, never enlarged; a PNG stays PNG, a GIF's first frame becomes
+    a JPEG; a bomb is refused from its header."""
+    big, small, gif, bomb = (tmp_path / name for name in ("big.png", "small.png", "a.gif",
+                                                           "bomb.png"))
+    big.write_bytes(media_files.png((1920, 1080)))
+    small.write_bytes(media_files.png((64, 48)))
+    gif.write_bytes(media_files.animated_gif())
+    bomb.write_bytes(media_files.bomb())
+    image, blurhash = images.card_image(big)
+    assert (image.width, image.height, image.extension) == (640, 360, "png") and blurhash
+    image, _ = images.card_image(small)
+    assert (image.width, image.height) == (64, 48)
+    image, _ = images.card_image(gif)
+    assert (image.width, image.height, image.extension) == (48, 32, "jpg")
+    with pytest.raises(Invalid, match="dimensions"):
+        images.card_image(bomb)

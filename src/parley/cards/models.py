@@ -17,8 +17,10 @@ class PreviewCard(Base):
     """A link's preview. Posts point at it (posts.card_id) only when its fetch succeeded;
     a failed fetch is kept (`error`) so that the same link is not fetched again at once.
 
-    `image_url` is the remote image as the page names it (TODO(issue 14): store it through
-    the media pipeline's storage, with its blurhash, once that is on main)."""
+    `image_url` is the remote image as the page names it; `image_key` the copy Parley stored
+    (media storage, cards/: shrunk, without metadata; cards/images.py), the only one shown,
+    with its `blurhash`. A link card's `width` and `height` are that stored image's (none:
+    0), a video's or photo's what its oEmbed provider says, as in Mastodon."""
 
     __tablename__ = "preview_cards"
 
@@ -35,6 +37,7 @@ class PreviewCard(Base):
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
     image_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    image_key: Mapped[str | None] = mapped_column(String(255), default=None)
     image_description: Mapped[str] = mapped_column(Text, default="")
     blurhash: Mapped[str | None] = mapped_column(String(255), default=None)
     embed_url: Mapped[str] = mapped_column(String(2048), default="")

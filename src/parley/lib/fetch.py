@@ -97,11 +97,17 @@ def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]
 
 @dataclass(frozen=True)
 class Fetched:
-    """A page as fetched: where it was finally found (after redirects), its type, its text."""
+    """A page or file as fetched: where it was finally found (after redirects), its type,
+    its bytes (`text`: decoded as the response said)."""
 
     url: str
     content_type: str
-    text: str
+    content: bytes
+    encoding: str = "utf-8"
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding, errors="replace")
 
 
 async def _body_of(response: httpx.Response, url: str, accept: tuple[str, ...],
@@ -123,16 +129,15 @@ async def _body_of(response: httpx.Response, url: str, accept: tuple[str, ...],
             if whole:
                 raise FetchRefused("too large")
             break
-    text = bytes(body[:max_bytes]).decode(response.encoding or "utf-8", errors="replace")
-    return Fetched(url, content_type, text)
+    return Fetched(url, content_type, bytes(body[:max_bytes]), response.encoding or "utf-8")
 
 
 async def fetch_page(url: str, *, allow_private: bool = False, accept: tuple[str, ...] = (
                      "html",), max_bytes: int = MAX_BYTES, whole: bool = False,
                      user_agent: str = USER_AGENT) -> Fetched:
-    """The page at `url` (following up to MAX_REDIRECTS redirects, each checked) when its
-    content type contains one of `accept`; at most `max_bytes` of it (`whole`: refused when
-    longer); FetchRefused otherwise."""
+    """The page (or file: an image) at `url` (following up to MAX_REDIRECTS redirects, each
+    checked) when its content type contains one of `accept`; at most `max_bytes` of it
+    (`whole`: refused when longer); FetchRefused otherwise."""
     async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False,
                                  headers={"user-agent": user_agent}) as client:
         for _ in range(MAX_REDIRECTS + 1):

@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from parley.errors import Invalid
-from parley.media.limits import IMAGE_MATRIX_LIMIT, ORIGINAL_PIXELS, SMALL_PIXELS
+from parley.media.limits import (
+    CARD_IMAGE_PIXELS,
+    IMAGE_MATRIX_LIMIT,
+    ORIGINAL_PIXELS,
+    SMALL_PIXELS,
+)
 
 UNREADABLE = "Validation failed: File could not be read as an image"
 TOO_MANY_PIXELS = "Validation failed: File dimensions are too large ({w}x{h})"
@@ -20,6 +25,9 @@ TOO_MANY_PIXELS = "Validation failed: File dimensions are too large ({w}x{h})"
 # stay; a still GIF becomes PNG, HEIF/AVIF become JPEG (not every browser shows them).
 _OUTPUT = {"jpegload": "jpg", "pngload": "png", "webpload": "webp", "gifload": "png",
            "heifload": "jpg"}
+# A link card's image keeps its format too, but a GIF becomes its first frame as a JPEG
+# (Mastodon's); HEIF is not taken for cards.
+_CARD_OUTPUT = {"jpegload": "jpg", "pngload": "png", "webpload": "webp", "gifload": "jpg"}
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "jpg": {"Q": 85},
     "png": {"compression": 6},
@@ -167,17 +175,32 @@ def process_image(path: Path, header: Header | None = None) -> ProcessedImage:
         raise Invalid(UNREADABLE)
 
 
+def _shrunk(path: Path, header: Header, pixels: int, extension: str) -> tuple[Rendition, str]:
+    """The file within `pixels` in area, encoded as `extension` without its metadata, and
+    its blurhash (decoded once, streaming: the shrunk image is all that is held)."""
+    vips = _vips()
+    try:
+        image = _thumbnail(path, _within(header.width, header.height, pixels)).copy_memory()
+        return _encode(image, extension, small=True), _blurhash(image)
+    except vips.Error:
+        raise Invalid(UNREADABLE)
+
+
 def preview_of(path: Path) -> tuple[Rendition, str]:
     """A preview (640x360 in area, JPEG) and blurhash of an image file: a thumbnail its owner
     uploaded for a video or audio file."""
-    vips = _vips()
+    return _shrunk(path, read_header(path), SMALL_PIXELS, "jpg")
+
+
+def card_image(path: Path) -> tuple[Rendition, str]:
+    """A link card's image (Mastodon's: within 640x360 in area, never enlarged) and its
+    blurhash, from a fetched file; Invalid when it is no JPEG, PNG, GIF or WebP, or declares
+    too many pixels (checked before decoding)."""
     header = read_header(path)
-    try:
-        image = _thumbnail(path, _within(header.width, header.height, SMALL_PIXELS)
-                           ).copy_memory()
-        return _encode(image, "jpg", small=True), _blurhash(image)
-    except vips.Error:
+    extension = _CARD_OUTPUT.get(header.loader)
+    if extension is None:
         raise Invalid(UNREADABLE)
+    return _shrunk(path, header, CARD_IMAGE_PIXELS, extension)
 
 
 def cropped_png(path: Path, size: tuple[int, int]) -> bytes:

@@ -95,7 +95,7 @@ async def _process(ctx: DetachedContext, payload: ProcessMedia) -> None:
 
 async def _remove(ctx: DetachedContext, payload: RemoveFiles) -> None:
     """Delete files that no attachment names (a key is never reused, so one named nowhere
-    now never will be again)."""
+    now never will be again). Link cards hand their replaced images here too."""
     async with ctx.db.read() as session:
         named = set((await session.scalars(select(MediaAttachment.id).where(or_(
             MediaAttachment.file_key.in_(payload.keys),

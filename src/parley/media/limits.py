@@ -20,6 +20,11 @@ DURATION_LIMIT = 300.0
 # A GIF converted to gifv keeps no more frames than this (Mastodon caps frames, not time).
 MAX_FRAMES = 36_000
 DESCRIPTION_LIMIT = 1_500
+# A link card's image (Mastodon's PreviewCard when it runs libvips): fetched only up to this
+# size and of these types, stored within 640x360 in area (the same area as a preview).
+CARD_IMAGE_SIZE_LIMIT = 8 * 1024 * 1024
+CARD_IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+CARD_IMAGE_PIXELS = SMALL_PIXELS
 
 IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif")
 VIDEO_MIME_TYPES = ("video/mp4", "video/webm", "video/quicktime")

@@ -1,6 +1,7 @@
-"""From an uploaded file on disk to stored files: what it is (sniffed, never the name a
-client sends), within which limits, processed by which pipeline, kept under which keys. No
-database here: the caller records the outcome (media/service.py)."""
+"""From an uploaded file on disk (or a link card's fetched image) to stored files: what it is
+(sniffed, never the name a client sends), within which limits, processed by which pipeline,
+kept under which keys. No database here: the caller records the outcome (media/service.py,
+cards/jobs.py)."""
 
 from __future__ import annotations
 
@@ -49,10 +50,11 @@ class Outcome:
         return [key for key in (self.file_key, self.small_key, self.upload_key) if key]
 
 
-def new_key(media_id: int, what: str, extension: str) -> str:
+def new_key(owner_id: int, what: str, extension: str, *, folder: str = "attachments"
+            ) -> str:
     """A fresh, never reused name: a changed file gets a new URL, so every URL can be cached
-    for ever."""
-    return f"attachments/{media_id}/{secrets.token_hex(6)}-{what}.{extension}"
+    for ever. `folder`: what owns the file (attachments; cards for link cards' images)."""
+    return f"{folder}/{owner_id}/{secrets.token_hex(6)}-{what}.{extension}"
 
 
 def tmp_dir(settings: Settings) -> Path:
@@ -160,6 +162,32 @@ async def store_thumbnail(settings: Settings, media_id: int, path: Path, size: i
     key = new_key(media_id, "thumb", small.extension)
     await storage_for(settings).put(key, small.data)
     return key, blurhash
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    """An image stored for something other than an attachment (a link card's)."""
+
+    key: str
+    width: int
+    height: int
+    blurhash: str
+
+
+async def store_card_image(settings: Settings, card_id: int, data: bytes) -> StoredImage:
+    """A link card's image from the bytes fetched: sniffed (never the type the site sent),
+    checked and shrunk by the image pipeline (images.card_image: pixels checked before
+    decoding, metadata dropped), stored under cards/; Invalid when it is no usable image."""
+    sniffed = sniff(data[:HEAD_BYTES])
+    if sniffed is None or sniffed.kind not in ("image", "animation"):
+        raise Invalid(NOT_MEDIA)
+    with tempfile.TemporaryDirectory(dir=tmp_dir(settings)) as work:
+        path = Path(work) / "image"
+        await asyncio.to_thread(path.write_bytes, data)
+        image, blurhash = await in_slot(images.card_image, path)
+    key = new_key(card_id, "image", image.extension, folder="cards")
+    await storage_for(settings).put(key, image.data)
+    return StoredImage(key, image.width, image.height, blurhash)
 
 
 async def remove_files(settings: Settings, keys: list[str]) -> None:

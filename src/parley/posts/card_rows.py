@@ -11,7 +11,7 @@ from parley.store.rawsql import Sql
 
 CARDS_BY_IDS = Sql(
     "SELECT id, url, type, title, description, author_name, author_url, provider_name, "
-    "provider_url, html, width, height, image_url, image_description, blurhash, embed_url, "
+    "provider_url, html, width, height, image_key, image_description, blurhash, embed_url, "
     "language, published_at FROM preview_cards WHERE id IN_IDS(:ids)")
 
 
@@ -30,7 +30,7 @@ class CardRow(NamedTuple):
     html: str
     width: int
     height: int
-    image_url: str | None
+    image_key: str | None  # the stored image (media storage)
     image_description: str
     blurhash: str | None
     embed_url: str

@@ -40,6 +40,12 @@ def _size(meta: Any) -> tuple[int | None, int | None]:
     return (int(width), int(height)) if width and height else (None, None)
 
 
+def stored_url(key: str, settings: Settings) -> str:
+    """Where a stored file (an attachment's, a link card's image) is served from (a
+    template global)."""
+    return storage_for(settings).url(key)
+
+
 def gallery(media: Sequence[MediaRow], settings: Settings) -> list[MediaView]:
     """Views of a post's attachments, in order (a template global: it needs the settings
     that say where files are served from)."""

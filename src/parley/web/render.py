@@ -24,7 +24,7 @@ from parley.http.deps import AppSettings, DbSession
 from parley.lib.html import sanitise
 from parley.lib.timefmt import as_utc, iso, utcnow
 from parley.waiting.service import count_waiting
-from parley.web.gallery import gallery
+from parley.web.gallery import gallery, stored_url
 from parley.web.session import WebSession, csrf_token, csrf_valid, read_session, set_cookie
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -80,6 +80,7 @@ def environment() -> Environment:
     env.filters["iso"] = iso
     env.filters["ago"] = _ago
     env.globals["gallery"] = gallery  # a post's attachments (web/gallery.py)
+    env.globals["stored_url"] = stored_url  # a stored file's URL (a link card's image)
     env.tests["link"] = is_link  # a profile field's value shown as a link (as the API does)
     return env
 

@@ -17,6 +17,7 @@ from parley.posts.card_rows import CardRow
 from parley.posts.media_rows import MediaRow, shown_media
 from parley.posts.rows import AccountRow, PostPage, PostRow, RowBatch, load_page
 from parley.store.rawsql import Reader, datetime_of
+from parley.web.blurhash import placeholder_url
 
 VISIBILITY_LABELS = {"public": "Public", "unlisted": "Quiet public",
                      "private": "Followers only", "direct": "Mentioned people only"}
@@ -75,25 +76,29 @@ def poll_view(poll: PollRow, own_votes: list[int], viewer_id: int | None) -> Pol
 
 @dataclass
 class CardView:
-    """A post's link preview as the templates show it (`image` only over https, which the
-    pages' CSP allows: the media pipeline will store card images here later)."""
+    """A post's link preview as the templates show it: its image is the copy Parley stored
+    (`image_key`, media storage: web/gallery.py stored_url), with its blurhash placeholder."""
 
     url: str
     title: str
     description: str
     provider: str
-    image: str | None
+    image_key: str | None
     image_description: str
+    width: int
+    height: int
+    placeholder: str | None
 
 
 def card_view(card: CardRow | None) -> CardView | None:
     if card is None:
         return None
-    image = card.image_url if (card.image_url or "").startswith("https://") else None
     return CardView(url=card.url, title=card.title or card.url,
                     description=card.description,
                     provider=card.provider_name or urlsplit(card.url).hostname or "",
-                    image=image, image_description=card.image_description)
+                    image_key=card.image_key, image_description=card.image_description,
+                    width=card.width, height=card.height,
+                    placeholder=placeholder_url(card.blurhash) if card.image_key else None)
 
 
 @dataclass

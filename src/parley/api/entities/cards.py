@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from parley.cards.models import PreviewCard
+from parley.media.storage import Storage
 from parley.posts.card_rows import CardRow
 from parley.store.rawsql import iso_of
 from parley.tags.service import DayUse
@@ -15,9 +16,9 @@ from parley.tags.service import DayUse
 CardLike = CardRow | PreviewCard
 
 
-def card_entity(card: CardLike) -> dict[str, Any]:
-    """A PreviewCard. The image is the page's own (remote) until the media pipeline stores
-    card images."""
+def card_entity(card: CardLike, storage: Storage) -> dict[str, Any]:
+    """A PreviewCard. Its image is the copy Parley stored (served by Parley or the storage's
+    public URL), never the page's own: readers' clients fetch nothing from the linked site."""
     authors = ([{"name": card.author_name, "url": card.author_url, "account": None}]
                if card.author_name or card.author_url else [])
     return {
@@ -34,7 +35,7 @@ def card_entity(card: CardLike) -> dict[str, Any]:
         "html": card.html,
         "width": card.width,
         "height": card.height,
-        "image": card.image_url,
+        "image": storage.url(card.image_key) if card.image_key else None,
         "image_description": card.image_description,
         "embed_url": card.embed_url,
         "blurhash": card.blurhash,
@@ -42,8 +43,9 @@ def card_entity(card: CardLike) -> dict[str, Any]:
     }
 
 
-def trends_link_entity(card: CardLike, history: Sequence[DayUse]) -> dict[str, Any]:
+def trends_link_entity(card: CardLike, history: Sequence[DayUse], storage: Storage
+                       ) -> dict[str, Any]:
     """A Trends::Link: the card and its daily uses, newest day first."""
-    return {**card_entity(card),
+    return {**card_entity(card, storage),
             "history": [{"day": str(day.day), "uses": str(day.uses),
                          "accounts": str(day.accounts)} for day in history]}

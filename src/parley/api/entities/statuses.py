@@ -50,6 +50,14 @@ class _View:
         self.storage = self.storage or storage_for(self.settings)
         return shown_attachments(self.storage, document)
 
+    def card(self, post: PostRow) -> dict[str, Any] | None:
+        """The post's PreviewCard, if it has one."""
+        card = self.batch.cards.get(post.card_id) if post.card_id is not None else None
+        if card is None:
+            return None
+        self.storage = self.storage or storage_for(self.settings)
+        return card_entity(card, self.storage)
+
 
 def _quote_approval(post: PostRow, batch: RowBatch) -> dict[str, Any]:
     """Mastodon 4.5 QuoteApproval: who may quote the post (its policy; a private or direct
@@ -93,11 +101,6 @@ def _application(post: PostRow, view: _View) -> dict[str, Any] | None:
     return None if app is None else {"name": app[0], "website": web_url(app[1])}
 
 
-def _card(post: PostRow, batch: RowBatch) -> dict[str, Any] | None:
-    card = batch.cards.get(post.card_id) if post.card_id is not None else None
-    return None if card is None else card_entity(card)
-
-
 def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[str, Any]:
     """One Status; a repost wraps its original, fully rendered, in `reblog`."""
     batch = view.batch
@@ -131,7 +134,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
         "emojis": [],
         "media_attachments": view.media(post),
         "poll": batch_poll(batch.polls, post.poll_id, batch.viewer_id),
-        "card": _card(post, batch),
+        "card": view.card(post),
         "replies_count": post.replies_count,
         "reblogs_count": post.reposts_count,
         "favourites_count": post.likes_count,

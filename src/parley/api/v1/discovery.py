@@ -17,6 +17,7 @@ from parley.discovery import suggestions, trends
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.responses import FastJSON, json_response
+from parley.media.storage import storage_for
 from parley.tags.service import describe_tags
 
 router = APIRouter()
@@ -118,11 +119,14 @@ async def trending_statuses(request: Request, session: DbSession, settings: AppS
 
 
 @router.get("/api/v1/trends/links")
-async def trending_links(request: Request, session: DbSession) -> FastJSON:
+async def trending_links(request: Request, session: DbSession, settings: AppSettings
+                         ) -> FastJSON:
     query = await parse(request, TrendsQuery)
     found = await trends.trending_links(session, offset=query.offset,
                                         limit=min(query.limit, 20))
-    return json_response([trends_link_entity(link.card, link.history) for link in found])
+    storage = storage_for(settings)
+    return json_response([trends_link_entity(link.card, link.history, storage)
+                          for link in found])
 
 
 @router.get("/api/v1/preferences")
