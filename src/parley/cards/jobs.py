@@ -55,7 +55,7 @@ async def _card(session: AsyncSession, url: str) -> PreviewCard | None:
 
 
 @dataclass(frozen=True)
-class Fetched:
+class Described:
     """What one fetch of a link found: its card (None: refused, with `error`), and the
     card's image as stored (None: it has none, or it could not be used)."""
 
@@ -64,15 +64,15 @@ class Fetched:
     error: str | None = None
 
 
-async def _describe(ctx: DetachedContext, card_id: int, url: str) -> Fetched:
+async def _describe(ctx: DetachedContext, card_id: int, url: str) -> Described:
     try:
         data = await describe_link(url, allow_private=ctx.settings.fetch_private_addresses)
     except FetchRefused as refused:
         log.info("no card for %s: %s", url, refused)
-        return Fetched(None, error=str(refused) or "refused")
+        return Described(None, error=str(refused) or "refused")
     image = (await stored_image(ctx.settings, card_id, data.image_url)
              if data.image_url else None)
-    return Fetched(data, image)
+    return Described(data, image)
 
 
 async def _set_image(session: AsyncSession, card: PreviewCard, image: StoredImage | None
@@ -88,7 +88,7 @@ async def _set_image(session: AsyncSession, card: PreviewCard, image: StoredImag
         card.width, card.height = (image.width, image.height) if image else (0, 0)
 
 
-async def _store(session: AsyncSession, card_id: int, url: str, fetched: Fetched
+async def _store(session: AsyncSession, card_id: int, url: str, fetched: Described
                  ) -> PreviewCard:
     """The card of `url` with what this fetch found. A refresh that fails keeps the card
     it had (still shown, tried again after REFRESH_AFTER); a first fetch that fails records
@@ -112,7 +112,7 @@ async def _store(session: AsyncSession, card_id: int, url: str, fetched: Fetched
 
 
 async def _attach(ctx: DetachedContext, post_id: int, url: str, card_id: int,
-                  fetched: Fetched | None) -> None:
+                  fetched: Described | None) -> None:
     """Record what this fetch found (None: the known card is fresh) and give the post its
     card, unless the post was edited meanwhile to another link."""
     async with ctx.db.write() as session:
