@@ -80,6 +80,9 @@ async def save_profile(page: PageContext, db: DbSession) -> Response:
             account = await accounts.update_profile(db, account, _changes(fields))
             await _store_images(page, db, account, files)
     except Invalid as exc:
+        # The savepoint's rollback expired the signed-in account the page shows: load it
+        # again here (the template cannot: it does no I/O).
+        await db.refresh(page.require_account())
         return profile_form(page, values, status=422,
                             error=exc.message.removeprefix("Validation failed: ").capitalize())
     return page.redirect("/settings/profile?saved=1")
