@@ -4,9 +4,7 @@ which uvicorn takes from a proxy on 127.0.0.1, as it would from a real one."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,20 +12,18 @@ import httpx
 import pytest
 
 from support.forms import form, submit
+from support.limits import (
+    PASSWORD,
+    REDIS_URL,
+    from_address,
+    password_grant,
+    redis_answers,
+    register_app,
+    sign_up,
+    user_token,
+)
 from support.server import LiveServer, fresh_database, run_server
 from support.two_factor import enable_two_factor, totp_code
-
-PASSWORD = "correct horse battery"
-REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -37,93 +33,55 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield server
 
 
-def _from(address: str, token: str | None = None) -> dict[str, str]:
-    headers = {"x-forwarded-for": address}
-    return {**headers, "authorization": f"Bearer {token}"} if token else headers
-
-
-def _app(http: httpx.Client, address: str) -> dict[str, str]:
-    response = http.post("/api/v1/apps", headers=_from(address), data={
-        "client_name": "limits", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-        "scopes": "read write"})
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def _sign_up(http: httpx.Client, app: dict[str, str], address: str, name: str
-             ) -> httpx.Response:
-    grant = http.post("/oauth/token", headers=_from(address), data={
-        "grant_type": "client_credentials", "client_id": app["client_id"],
-        "client_secret": app["client_secret"], "scope": "read write"})
-    assert grant.status_code == 200, grant.text
-    return http.post("/api/v1/accounts", headers=_from(address, grant.json()["access_token"]),
-                     data={"username": name, "email": f"{name}@example.com",
-                           "password": PASSWORD, "agreement": "true"})
-
-
-def _user_token(http: httpx.Client, address: str, name: str) -> str:
-    response = _sign_up(http, _app(http, address), address, name)
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])
-
-
-def _password_grant(http: httpx.Client, app: dict[str, str], address: str, login: str,
-                    password: str) -> httpx.Response:
-    return http.post("/oauth/token", headers=_from(address), data={
-        "grant_type": "password", "client_id": app["client_id"],
-        "client_secret": app["client_secret"], "username": login, "password": password,
-        "scope": "read"})
-
-
 def test_a_token_has_300_requests_per_five_minutes(limited: LiveServer) -> None:
     with httpx.Client(base_url=limited.base_url, timeout=10) as http:
-        token = _user_token(http, "10.1.0.1", "tokenbudget")
+        token = user_token(http, "10.1.0.1", "tokenbudget")
         for expected_remaining in range(299, -1, -1):
-            response = http.get("/api/v1/timelines/home", headers=_from("10.1.0.1", token))
+            response = http.get("/api/v1/timelines/home", headers=from_address("10.1.0.1", token))
             assert response.status_code == 200, response.text
             assert response.headers["x-ratelimit-limit"] == "300"
             assert response.headers["x-ratelimit-remaining"] == str(expected_remaining)
-        refused = http.get("/api/v1/timelines/home", headers=_from("10.1.0.2", token))
+        refused = http.get("/api/v1/timelines/home", headers=from_address("10.1.0.2", token))
         assert refused.status_code == 429
         assert refused.json() == {"error": "Too many requests"}
         assert refused.headers["x-ratelimit-remaining"] == "0"
         assert refused.headers["x-ratelimit-reset"].endswith("Z")
         # The budget is the token's: another address with it is refused, without it served.
-        assert http.get("/api/v1/instance", headers=_from("10.1.0.2")).status_code == 200
+        assert http.get("/api/v1/instance", headers=from_address("10.1.0.2")).status_code == 200
 
 
 def test_the_password_grant_is_limited_per_account_whatever_the_login_spelling(
         limited: LiveServer) -> None:
     with httpx.Client(base_url=limited.base_url, timeout=10) as http:
-        _user_token(http, "10.2.0.1", "guessed")
-        app = _app(http, "10.2.0.1")
+        user_token(http, "10.2.0.1", "guessed")
+        app = register_app(http, "10.2.0.1")
         for attempt in range(25):
             login = "guessed" if attempt % 2 else "guessed@example.com"
-            wrong = _password_grant(http, app, f"10.2.1.{attempt}", login, f"guess{attempt}")
+            wrong = password_grant(http, app, f"10.2.1.{attempt}", login, f"guess{attempt}")
             assert wrong.status_code == 400, wrong.text
-        right = _password_grant(http, app, "10.2.2.1", "GUESSED@example.com", PASSWORD)
+        right = password_grant(http, app, "10.2.2.1", "GUESSED@example.com", PASSWORD)
         assert right.status_code == 429, right.text
         assert "Too many failed sign-in attempts" in right.json()["error"]
 
 
 def test_one_address_gets_25_token_grants_per_five_minutes(limited: LiveServer) -> None:
     with httpx.Client(base_url=limited.base_url, timeout=10) as http:
-        app = _app(http, "10.3.0.1")
+        app = register_app(http, "10.3.0.1")
         for _ in range(25):
-            grant = _password_grant(http, app, "10.3.0.2", "nobody@example.com", "x")
+            grant = password_grant(http, app, "10.3.0.2", "nobody@example.com", "x")
             assert grant.status_code == 400
-        assert _password_grant(http, app, "10.3.0.2", "nobody@example.com",
+        assert password_grant(http, app, "10.3.0.2", "nobody@example.com",
                                "x").status_code == 429
 
 
 def test_one_address_gets_five_sign_ups_per_half_hour(limited: LiveServer) -> None:
     with httpx.Client(base_url=limited.base_url, timeout=10) as http:
-        app = _app(http, "10.4.0.1")
+        app = register_app(http, "10.4.0.1")
         for number in range(5):
-            assert _sign_up(http, app, "10.4.0.1", f"signup{number}").status_code == 200
-        refused = _sign_up(http, app, "10.4.0.1", "signup5")
+            assert sign_up(http, app, "10.4.0.1", f"signup{number}").status_code == 200
+        refused = sign_up(http, app, "10.4.0.1", "signup5")
         assert refused.status_code == 429
-        assert _sign_up(http, app, "10.4.0.2", "signup6").status_code == 200
+        assert sign_up(http, app, "10.4.0.2", "signup6").status_code == 200
 
 
 def test_ipv6_addresses_share_their_64_and_unauthenticated_calls_have_300(
@@ -131,16 +89,15 @@ def test_ipv6_addresses_share_their_64_and_unauthenticated_calls_have_300(
     with httpx.Client(base_url=limited.base_url, timeout=10) as http:
         for number in range(300):
             address = f"2001:db8:5:5::{number:x}"
-            response = http.get("/api/v1/instance", headers=_from(address))
+            response = http.get("/api/v1/instance", headers=from_address(address))
             assert response.status_code == 200, response.text
-        refused = http.get("/api/v1/instance", headers=_from("2001:db8:5:5:ffff::1"))
+        refused = http.get("/api/v1/instance", headers=from_address("2001:db8:5:5:ffff::1"))
         assert refused.status_code == 429
         assert http.get("/api/v1/instance",
-                        headers=_from("2001:db8:5:6::1")).status_code == 200
+                        headers=from_address("2001:db8:5:6::1")).status_code == 200
 
 
-@pytest.mark.skipif(not REDIS_URL.startswith("redis://127.0.0.1") or not _redis_answers(),
-                    reason="needs Redis on 127.0.0.1")
+@pytest.mark.skipif(not redis_answers(), reason="needs Redis on 127.0.0.1")
 def test_two_processes_with_redis_share_one_budget(tmp_path: Path) -> None:
     env = {"PARLEY_RATE_LIMITS": "1", "PARLEY_REDIS_URL": REDIS_URL,
            "PARLEY_REDIS_PREFIX": f"test-limits-{secrets.token_hex(4)}"}
@@ -152,30 +109,32 @@ def test_two_processes_with_redis_share_one_budget(tmp_path: Path) -> None:
             httpx.Client(timeout=10) as http:
         for number in range(300):
             server = first if number % 2 else second
-            response = http.get(f"{server.base_url}/api/v1/instance", headers=_from("10.9.0.1"))
+            response = http.get(f"{server.base_url}/api/v1/instance",
+                                headers=from_address("10.9.0.1"))
             assert response.status_code == 200, response.text
         assert http.get(f"{first.base_url}/api/v1/instance",
-                        headers=_from("10.9.0.1")).status_code == 429
+                        headers=from_address("10.9.0.1")).status_code == 429
         assert http.get(f"{second.base_url}/api/v1/instance",
-                        headers=_from("10.9.0.1")).status_code == 429
+                        headers=from_address("10.9.0.1")).status_code == 429
 
 
 def test_wrong_two_factor_codes_count_as_failed_sign_ins(limited: LiveServer) -> None:
-    with httpx.Client(base_url=limited.base_url, timeout=10, headers=_from("10.6.0.1")) as tab:
-        _user_token(tab, "10.6.0.1", "twofactor")
+    with httpx.Client(base_url=limited.base_url, timeout=10,
+                      headers=from_address("10.6.0.1")) as tab:
+        user_token(tab, "10.6.0.1", "twofactor")
         page = tab.get("/auth/sign_in")
         assert submit(tab, page.text, "/auth/sign_in", login="twofactor",
                       password=PASSWORD).status_code == 303
         secret, _codes = enable_two_factor(tab, PASSWORD)
     with httpx.Client(base_url=limited.base_url, timeout=10) as other:
-        page = other.get("/auth/sign_in", headers=_from("10.6.0.2"))
+        page = other.get("/auth/sign_in", headers=from_address("10.6.0.2"))
         asked = submit(other, page.text, "/auth/sign_in", login="twofactor", password=PASSWORD)
         fields = form(asked.text, "/auth/sign_in/code").fields
         wrong = totp_code(secret, steps_ahead=5)  # a real code, of a step too far ahead
         for attempt in range(25):
-            refused = other.post("/auth/sign_in/code", headers=_from(f"10.6.1.{attempt}"),
+            refused = other.post("/auth/sign_in/code", headers=from_address(f"10.6.1.{attempt}"),
                                  data={**fields, "code": wrong})
             assert refused.status_code == 422, refused.text
-        right = other.post("/auth/sign_in/code", headers=_from("10.6.2.1"),
+        right = other.post("/auth/sign_in/code", headers=from_address("10.6.2.1"),
                            data={**fields, "code": totp_code(secret, steps_ahead=1)})
         assert right.status_code == 429 and "Too many failed sign-in attempts" in right.text

@@ -142,11 +142,12 @@ class Cluster:
 
 
 @contextmanager
-def run_cluster(tmp_dir: Path, database_url: str, redis_url: str, *, web_processes: int = 2
-                ) -> Iterator[Cluster]:
+def run_cluster(tmp_dir: Path, database_url: str, redis_url: str, *, web_processes: int = 2,
+                extra_env: dict[str, str] | None = None) -> Iterator[Cluster]:
     """Web processes and one worker sharing a database and Redis (a unique prefix per run,
     so parallel runs on one Redis never hear each other)."""
-    extra = {"PARLEY_REDIS_URL": redis_url, "PARLEY_REDIS_PREFIX": f"t{secrets.token_hex(4)}"}
+    extra = {**(extra_env or {}), "PARLEY_REDIS_URL": redis_url,
+             "PARLEY_REDIS_PREFIX": f"t{secrets.token_hex(4)}"}
     with ExitStack() as stack:
         first = stack.enter_context(_serve(tmp_dir, database_url, extra, "serve"))
         # Every process must agree on the public URL; the first one's stands for all.

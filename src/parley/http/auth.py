@@ -23,7 +23,7 @@ from parley.store.database import Database
 from parley.store.rawsql import Reader
 
 __all__ = ["AccountViewer", "StaffViewer", "Viewer", "account_required", "active_account",
-           "app_only", "app_required", "bearer_token", "header_token", "optional",
+           "app_only", "app_required", "bearer_token", "header_token", "identify_once", "optional",
            "raw_user_required", "required", "staff_required", "token_identity",
            "user_optional", "user_required"]
 
@@ -92,10 +92,18 @@ def app_only(identity: TokenIdentity | None, scope: str | None) -> TokenIdentity
     return identity
 
 
+# Where a request keeps its token's identity once looked up (the ASGI scope), so the edge's
+# per-account budget and the route's authentication cost one lookup between them.
+IDENTITY = "parley.identity"
+
+
 async def token_identity(connection: HTTPConnection, reader: Reader
                          ) -> tuple[bool, TokenIdentity | None]:
     """(whether a token was given, what it identifies): one indexed lookup on the raw read
-    path, in the loop's thread on SQLite."""
+    path, in the loop's thread on SQLite (none if the edge has looked it up already)."""
+    known: tuple[bool, TokenIdentity | None] | None = connection.scope.get(IDENTITY)
+    if known is not None:
+        return known
     raw = bearer_token(connection)
     if raw is None:
         return False, None
@@ -106,6 +114,16 @@ async def token_identity(connection: HTTPConnection, reader: Reader
         async with db.fresh() as newer:
             identity = await identify(newer, raw)
     return True, identity
+
+
+async def identify_once(connection: HTTPConnection) -> TokenIdentity | None:
+    """The request's token identity, looked up ahead of routing (the per-account rate
+    limit) and kept for the route's authentication."""
+    db: Database = connection.app.state.db
+    async with db.fast() as reader:
+        found = await token_identity(connection, reader)
+    connection.scope[IDENTITY] = found
+    return found[1]
 
 
 async def _identity(request: Request) -> tuple[bool, TokenIdentity | None]:

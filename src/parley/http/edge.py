@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from parley.errors import RateLimited
 from parley.http.cors import Cors
 from parley.http.head import serve_head
 from parley.http.hygiene import NUL_MESSAGE, body_limit, capped, has_nul, normal_path
-from parley.http.ratelimit import RateLimiter, caller_of
+from parley.http.ratelimit import SPENDING, RateLimiter, Spending, account_caller
 from parley.http.table import RouteTable
-
-RATE_LIMITED = "Too many requests"
 
 # (scope, the path below the prefix without slashes) -> the endpoint, or None for FastAPI.
 PrefixEndpoints = Callable[[Scope, str], ASGIApp | None]
@@ -74,12 +73,14 @@ class Edge:
             if limit is not None:
                 receive = capped(scope, receive, limit)
             if self.limiter is not None:
-                decision = await self.limiter.spend(scope["method"], normal, caller_of(scope))
-                if decision is not None:
-                    send = _with_headers(send, decision.headers())
-                    if decision.refused:
-                        await self.table.render(429, RATE_LIMITED)(scope, receive, send)
-                        return
+                spending = scope[SPENDING] = Spending(self.limiter)
+                send = spending.sender(send)
+                decision = await self.limiter.spend(scope["method"], normal,
+                                                    await account_caller(scope))
+                spending.note(decision)
+                if decision is not None and decision.refused:
+                    await self.table.render(429, RateLimited.default_message)(scope, receive, send)
+                    return
             found = self.table.find(scope["method"], normal)
             if found is not None:
                 # scope["app"] is the FastAPI app (Starlette sets it before its middleware
@@ -90,11 +91,3 @@ class Edge:
                 return
         await self.app(scope, receive, send)
 
-
-def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
-    """`send` adding `headers` to the response's start."""
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", ()), *headers]}
-        await send(message)
-    return send_with_headers

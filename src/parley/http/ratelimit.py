@@ -1,7 +1,9 @@
-"""Rate limits as Mastodon sets them (its config/initializers/rack_attack.rb): which budget a
-request spends, counted by the `limits` library in this process's memory (one machine) or in
-Redis (scale mode: every web process spends from one budget), answered with 429 and the
-X-RateLimit-* headers Mastodon sends.
+"""Rate limits as Mastodon sets them, declared here and nowhere else: the budgets a request
+spends at the edge (its config/initializers/rack_attack.rb), the actions an account may take
+so often (its RateLimiter families: posts, follows, reports) and failed password checks.
+Counted by the `limits` library in this process's memory (one machine) or in Redis (scale
+mode: every web process spends from one budget), answered with 429 and the X-RateLimit-*
+headers Mastodon sends.
 
 Budgets are fixed windows, as Rack::Attack counts them: the window's end is X-RateLimit-Reset.
 """
@@ -12,7 +14,7 @@ import hashlib
 import ipaddress
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
@@ -20,9 +22,11 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from starlette.requests import HTTPConnection
-from starlette.types import Scope
+from starlette.types import Message, Scope, Send
 
 from parley.config import Settings
+from parley.errors import RateLimited
+from parley.http.auth import identify_once
 
 log = logging.getLogger("parley.ratelimit")
 
@@ -36,6 +40,7 @@ class Caller:
 
     address: str  # the client address, IPv6 grouped by /64 (one subscriber holds a /64)
     token: str | None  # a digest of the bearer token, never the token itself
+    account: str | None = None  # the account a valid token speaks for (API requests)
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,12 @@ class Decision:
     reset_at: float
     refused: bool
 
+    def tighter_than(self, other: Decision | None) -> bool:
+        """Whether this state is the one to report: a refusal, else the fewer requests left."""
+        if other is None or (self.refused and not other.refused):
+            return True
+        return self.refused == other.refused and self.remaining < other.remaining
+
     def headers(self) -> list[tuple[bytes, bytes]]:
         reset = datetime.fromtimestamp(self.reset_at, UTC).isoformat(timespec="milliseconds")
         return [(b"x-ratelimit-limit", str(self.limit).encode()),
@@ -67,6 +78,10 @@ def _api(path: str) -> bool:
 
 def _by_token(method: str, path: str, caller: Caller) -> str | None:
     return caller.token if _api(path) and caller.token else None
+
+
+def _by_account(method: str, path: str, caller: Caller) -> str | None:
+    return caller.account if _api(path) else None
 
 
 def _by_address_unauthenticated(method: str, path: str, caller: Caller) -> str | None:
@@ -97,6 +112,7 @@ def _delete(method: str, path: str, caller: Caller) -> str | None:
 
 BUDGETS = (
     Budget("token", parse("300/5 minutes"), _by_token),
+    Budget("account", parse("1500/5 minutes"), _by_account),
     Budget("address", parse("300/5 minutes"), _by_address_unauthenticated),
     Budget("media", parse("30/30 minutes"), _media_upload),
     Budget("sign_up", parse("5/30 minutes"), _sign_up),
@@ -105,6 +121,20 @@ BUDGETS = (
 )
 # Failed password checks, per account (whichever login spelling named it) and per address.
 FAILED_SIGN_INS = parse("25/5 minutes")
+
+
+@dataclass(frozen=True)
+class ActionBudget:
+    """What one account may do so often (Mastodon's RateLimiter families), whichever way it
+    asks (API or web form): spent when the action succeeds (`spend_action`)."""
+
+    name: str
+    item: RateLimitItem
+
+
+POSTS = ActionBudget("statuses", parse("300/3 hours"))  # posts and reposts
+FOLLOWS = ActionBudget("follows", parse("400/24 hours"))  # accounts (requests too) and tags
+REPORTS = ActionBudget("reports", parse("400/24 hours"))
 
 
 def client_address(scope: Scope) -> str:
@@ -137,6 +167,18 @@ def caller_of(scope: Scope) -> Caller:
                   hashlib.sha256(token.encode()).hexdigest()[:32] if token else None)
 
 
+async def account_caller(scope: Scope) -> Caller:
+    """`caller_of`, with the account of a valid token on an API request: the token is looked
+    up once (http/auth.py identify_once), and the route's authentication reuses the answer."""
+    caller = caller_of(scope)
+    if caller.token is None or not _api(scope["path"]):
+        return caller
+    identity = await identify_once(HTTPConnection(scope))
+    if identity is None or identity.account_id is None:
+        return caller
+    return replace(caller, account=str(identity.account_id))
+
+
 class RateLimiter:
     """The budgets, over one storage."""
 
@@ -163,9 +205,17 @@ class RateLimiter:
             decision = await self._spend(budget.item, budget.name, key)
             if decision.refused:
                 return decision
-            if tightest is None or decision.remaining < tightest.remaining:
+            if decision.tighter_than(tightest):
                 tightest = decision
         return tightest
+
+    async def spend_action(self, budget: ActionBudget, account_id: int) -> Decision | None:
+        """Spend one of the account's `budget` (None when the storage fails, as `spend`)."""
+        try:
+            return await self._spend(budget.item, budget.name, str(account_id))
+        except Exception:
+            log.warning("rate limit storage unavailable; not limiting", exc_info=True)
+            return None
 
     async def _spend(self, item: RateLimitItem, name: str, key: str) -> Decision:
         allowed = await self.limiter.hit(item, name, key)
@@ -192,6 +242,48 @@ class SignInGuard:
     async def failed(self, account_key: str) -> None:
         await self.limiter.hit(FAILED_SIGN_INS, "failed_sign_in", account_key)
         await self.limiter.hit(FAILED_SIGN_INS, "failed_sign_in", self.address)
+
+
+# Where a request being limited keeps its Spending (the ASGI scope: the edge and the route
+# see the same one).
+SPENDING = "parley.ratelimit"
+
+
+class Spending:
+    """What one request has spent: the tightest state of its budgets, sent as its
+    X-RateLimit-* headers however the response is made (edge, fast route, FastAPI, web)."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+        self.tightest: Decision | None = None
+
+    def note(self, decision: Decision | None) -> None:
+        if decision is not None and decision.tighter_than(self.tightest):
+            self.tightest = decision
+
+    def sender(self, send: Send) -> Send:
+        """`send` adding the headers of the tightest budget to the response's start."""
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start" and self.tightest is not None:
+                message = {**message, "headers": [*message.get("headers", ()),
+                                                  *self.tightest.headers()]}
+            await send(message)
+        return send_with_headers
+
+
+async def spend_action(connection: HTTPConnection, budget: ActionBudget, account_id: int
+                       ) -> None:
+    """Spend one of `budget` for the account that just did its action, inside the action's
+    transaction: RateLimited (which rolls the action back) once the budget is spent, as
+    Mastodon counts a post, a follow or a report once it is made. Nothing when limits are
+    off."""
+    spending: Spending | None = connection.scope.get(SPENDING)
+    if spending is None:
+        return
+    decision = await spending.limiter.spend_action(budget, account_id)
+    spending.note(decision)
+    if decision is not None and decision.refused:
+        raise RateLimited()
 
 
 def limiter_for(settings: Settings) -> RateLimiter | None:

@@ -10,11 +10,13 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from parley.errors import NotFound, ParleyError, Unauthorized
+from parley.errors import NotFound, ParleyError, RateLimited, Unauthorized
 from parley.web.render import Page, html_response
 
 TITLES = {401: "Sign in needed", 403: "Not allowed", 409: "Conflict", 422: "Check your input",
           429: "Slow down"}
+# A spent action budget (http/ratelimit.py), in words for people rather than Mastodon's.
+SLOW_DOWN = "You have done this very often lately. Try again in a while."
 
 
 def error_page(request: Request, exc: ParleyError) -> Response:
@@ -27,8 +29,9 @@ def error_page(request: Request, exc: ParleyError) -> Response:
                              status=exc.status_code)
     if isinstance(exc, NotFound):
         return page.not_found()
+    plain = isinstance(exc, RateLimited) and exc.message == RateLimited.default_message
     return page.error(exc.status_code, TITLES.get(exc.status_code, "Something went wrong"),
-                      exc.message)
+                      SLOW_DOWN if plain else exc.message)
 
 
 class WebRoute(APIRoute):

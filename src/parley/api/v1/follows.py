@@ -18,6 +18,7 @@ from parley.api.params import parse
 from parley.api.v1.account_actions import act_on_account, relationship_response
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.ratelimit import FOLLOWS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_id
 from parley.social import service as social
@@ -44,8 +45,10 @@ async def follow(account_id: str, request: Request, session: DbSession, viewer: 
     options = social.FollowOptions(
         show_reposts=form.reblogs, notify=form.notify, source=form.source,
         source_post_id=int(form.source_status_id) if form.source_status_id else None)
-    return await act_on_account(session, viewer, account_id,
-                                partial(social.follow, options=options))
+    response = await act_on_account(session, viewer, account_id,
+                                    partial(social.follow, options=options))
+    await spend_action(request, FOLLOWS, viewer.id)
+    return response
 
 
 @router.post("/api/v1/accounts/{account_id}/unfollow")

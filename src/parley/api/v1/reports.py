@@ -9,6 +9,7 @@ from parley.api.entities.reports import report_entity
 from parley.api.params import parse
 from parley.http.auth import AccountViewer, account_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.ratelimit import REPORTS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.moderation.service import ReportDraft, create_report
 
@@ -48,4 +49,5 @@ async def file_report(request: Request, session: DbSession, settings: AppSetting
                       ) -> FastJSON:
     form = await parse(request, ReportForm)
     report, target = await create_report(session, reporter=viewer.account, draft=form.draft())
+    await spend_action(request, REPORTS, viewer.id)
     return json_response(report_entity(report, target, settings))

@@ -20,6 +20,7 @@ from parley.config import Settings
 from parley.errors import Unauthorized
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.ratelimit import POSTS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.lib import ids as lib_ids
 from parley.polls.rules import poll_spec
@@ -128,6 +129,7 @@ async def create_status_page(request: Request, viewer: Viewer, author: AuthorRow
                                                            settings))[0])
     async with db.write() as session:
         post = await posts.create_post(session, settings=settings, author=author, draft=draft)
+        await spend_action(request, POSTS, viewer.id)
         row = post_row_of(post)
     async with db.fast() as reader:
         if not reader.shared:
@@ -217,6 +219,7 @@ async def reblog(status_id: str, request: Request, session: DbSession, settings:
     repost = await posts.repost(session, settings=settings, actor=viewer.account,
                                 post_id=path_id(status_id), visibility=form.visibility or None,
                                 application_id=viewer.application_id)
+    await spend_action(request, POSTS, viewer.id)
     return await _render_committed(request, session, repost, viewer, settings)
 
 

@@ -11,6 +11,7 @@ from parley.api.pagination import Page, link_header
 from parley.api.params import parse
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.ratelimit import FOLLOWS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.posts.models import Tag
 from parley.tags import featured
@@ -33,9 +34,10 @@ async def get_tag(name: str, session: DbSession, settings: AppSettings,
 
 
 @router.post("/api/v1/tags/{name}/follow")
-async def follow_tag(name: str, session: DbSession, settings: AppSettings,
+async def follow_tag(name: str, request: Request, session: DbSession, settings: AppSettings,
                      viewer: Viewer = Depends(user_required("write:follows"))) -> FastJSON:
     tag = await tags.follow_tag(session, actor_id=viewer.id, name=name)
+    await spend_action(request, FOLLOWS, viewer.id)
     return await _tag_response(session, settings, tag, viewer)
 
 

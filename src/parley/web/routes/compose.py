@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from parley.accounts.models import Account
-from parley.errors import Invalid, NotFound, ParleyError
+from parley.errors import Invalid, NotFound, ParleyError, RateLimited
 from parley.http.deps import DbSession
+from parley.http.ratelimit import POSTS, spend_action
 from parley.http.uploads import UploadForm
 from parley.lib.ids import parse_id
 from parley.media import processing
@@ -21,7 +22,7 @@ from parley.posts.models import VISIBILITIES
 from parley.store.rawwrite import SessionSql
 from parley.web.forms import checked, form_fields, local_moment, safe_next
 from parley.web.render import Page, PageContext
-from parley.web.routing import WebRoute
+from parley.web.routing import SLOW_DOWN, WebRoute
 from parley.web.uploads import SLOTS, compose_fields, has_files, record_files
 from parley.web.views import PostView, post_view
 
@@ -97,6 +98,8 @@ def _draft(fields: dict[str, str], max_options: int, media_ids: tuple[int, ...] 
 def _message(exc: ParleyError) -> str:
     if isinstance(exc, NotFound):
         return "The post you are answering is gone, or you cannot see it."
+    if isinstance(exc, RateLimited):
+        return SLOW_DOWN
     text = exc.message.removeprefix("Validation failed: ")
     return {"Text can't be blank": "Write something first, or add an image.",
             "File content type is invalid": "That file is not an image, a video or a sound.",
@@ -125,6 +128,7 @@ async def _post(page: Page, db: DbSession, account: Account, form: UploadForm,
                                    stored=stored)
     post = await posts.create_post(db, settings=page.settings, author=account,
                                    draft=_draft(fields, max_options, media_ids))
+    await spend_action(page.request, POSTS, account.id)
     return post.id
 
 
@@ -145,7 +149,8 @@ async def publish(page: PageContext, db: DbSession) -> Response:
         except ParleyError as exc:
             await processing.remove_files(page.settings, stored)
             return await compose_page(page, db, draft, error=_message(exc),
-                                      status=404 if isinstance(exc, NotFound) else 422)
+                                      status=exc.status_code if isinstance(
+                                          exc, NotFound | RateLimited) else 422)
     if isinstance(done, Response):
         return done
     target = safe_next(fields.get("next"), default=f"/@{account.acct}/{done}")
@@ -164,6 +169,7 @@ async def _act(page: Page, db: DbSession, action: str, post_id: int) -> None:
         await posts.unlike(db, actor_id=account.id, post_id=post_id)
     elif action == "repost":
         await posts.repost(db, settings=page.settings, actor=account, post_id=post_id)
+        await spend_action(page.request, POSTS, account.id)
     elif action == "unrepost":
         await posts.unrepost(db, actor=account, post_id=post_id)
     elif action == "bookmark":

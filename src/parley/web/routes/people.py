@@ -9,6 +9,7 @@ from starlette.responses import Response
 from parley.accounts.service import get_account
 from parley.errors import NotFound
 from parley.http.deps import DbSession
+from parley.http.ratelimit import FOLLOWS, spend_action
 from parley.lib.ids import parse_id
 from parley.search import service as search_service
 from parley.search.service import SearchRequest, SearchResults
@@ -30,6 +31,7 @@ async def _apply(page: Page, db: DbSession, action: str, target_id: int) -> None
     if action == "follow":
         await social.follow(db, actor=actor, target=target,
                             options=social.FollowOptions(source="profile"))
+        await spend_action(page.request, FOLLOWS, actor.id)
     elif action == "unfollow":
         await social.unfollow(db, actor=actor, target=target)
     elif action == "block":
