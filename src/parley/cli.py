@@ -54,8 +54,10 @@ def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:
     application = create_app(settings, run_worker=run_worker, auto_migrate=False)
     typer.echo(f"Parley is running at {settings.base_url}  (database: "
                f"{dialect_of_url(settings.resolved_database_url).label})")
+    # uvicorn reads the client address from X-Forwarded-For only when the peer is a trusted
+    # proxy, taking the nearest address that is not one.
     uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True,
-                **UVICORN_WEBSOCKETS)
+                forwarded_allow_ips=settings.trusted_proxies, **UVICORN_WEBSOCKETS)
 
 
 @app.command()

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # Mastodon's rate limits (http/ratelimit.py); off only where one client is everyone
     # (the test suite's and the benchmark's clients all come from 127.0.0.1).
     rate_limits: bool = True
+    # The reverse proxies whose X-Forwarded-For names the client (Mastodon's TRUSTED_PROXY_IP):
+    # addresses or networks, comma-separated ("*": any). The client address keys the rate
+    # limits, the sign-up and sign-in gates (IP blocks) and the session list; from anyone
+    # else the header is ignored, so a client cannot choose its own address.
+    trusted_proxies: str = "127.0.0.1,::1"
     # Where media files live (media/storage.py): the data directory's media/ folder, served
     # by Parley at /media/..., or an S3-compatible bucket (scale mode: every process sees
     # the same files), served from s3_public_url (a CDN or the bucket's own address).

@@ -1,6 +1,7 @@
 """Mastodon's rate limits (http/ratelimit.py) on servers of their own (the shared test server
 runs without: every test client is 127.0.0.1). Addresses are varied with X-Forwarded-For,
-which uvicorn takes from a proxy on 127.0.0.1, as it would from a real one."""
+which uvicorn takes from a proxy on 127.0.0.1 (trusted by default: PARLEY_TRUSTED_PROXIES), as
+it would from a real one."""
 
 from __future__ import annotations
 
@@ -120,21 +121,51 @@ def test_two_processes_with_redis_share_one_budget(tmp_path: Path) -> None:
 
 def test_wrong_two_factor_codes_count_as_failed_sign_ins(limited: LiveServer) -> None:
     with httpx.Client(base_url=limited.base_url, timeout=10,
-                      headers=from_address("10.6.0.1")) as tab:
-        user_token(tab, "10.6.0.1", "twofactor")
+                      headers=from_address("10.16.0.1")) as tab:
+        user_token(tab, "10.16.0.1", "twofactor")
         page = tab.get("/auth/sign_in")
         assert submit(tab, page.text, "/auth/sign_in", login="twofactor",
                       password=PASSWORD).status_code == 303
         secret, _codes = enable_two_factor(tab, PASSWORD)
     with httpx.Client(base_url=limited.base_url, timeout=10) as other:
-        page = other.get("/auth/sign_in", headers=from_address("10.6.0.2"))
+        page = other.get("/auth/sign_in", headers=from_address("10.16.0.2"))
         asked = submit(other, page.text, "/auth/sign_in", login="twofactor", password=PASSWORD)
         fields = form(asked.text, "/auth/sign_in/code").fields
         wrong = totp_code(secret, steps_ahead=5)  # a real code, of a step too far ahead
         for attempt in range(25):
-            refused = other.post("/auth/sign_in/code", headers=from_address(f"10.6.1.{attempt}"),
+            refused = other.post("/auth/sign_in/code", headers=from_address(f"10.16.1.{attempt}"),
                                  data={**fields, "code": wrong})
             assert refused.status_code == 422, refused.text
-        right = other.post("/auth/sign_in/code", headers=from_address("10.6.2.1"),
+        right = other.post("/auth/sign_in/code", headers=from_address("10.16.2.1"),
                            data={**fields, "code": totp_code(secret, steps_ahead=1)})
         assert right.status_code == 429 and "Too many failed sign-in attempts" in right.text
+
+
+def _remaining(http: httpx.Client, forwarded_for: str) -> int:
+    """What the caller's unauthenticated address budget has left after one more request."""
+    response = http.get("/api/v1/instance", headers={"x-forwarded-for": forwarded_for})
+    assert response.status_code == 200, response.text
+    return int(response.headers["x-ratelimit-remaining"])
+
+
+def test_a_trusted_proxy_names_the_client_but_cannot_be_spoofed_past(
+        limited: LiveServer) -> None:
+    with httpx.Client(base_url=limited.base_url, timeout=10) as http:
+        # The proxy (127.0.0.1, trusted by default) appends the address it saw; whatever the
+        # client wrote before it is not believed.
+        assert _remaining(http, "10.6.0.1") == 299
+        assert _remaining(http, "198.51.100.1, 10.6.0.1") == 298
+        assert _remaining(http, "198.51.100.2, 10.6.0.1") == 297
+        assert _remaining(http, "10.6.0.2") == 299
+
+
+def test_forwarded_addresses_from_an_untrusted_peer_are_ignored(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    env = {"PARLEY_RATE_LIMITS": "1", "PARLEY_TRUSTED_PROXIES": "192.0.2.10,10.250.0.0/16"}
+    with run_server(tmp_path_factory.mktemp("untrusted"), extra_env=env) as server, \
+            httpx.Client(base_url=server.base_url, timeout=10) as http:
+        # 127.0.0.1 is no proxy of this server: every request is its own, whatever it claims
+        # (the start-up check spent one already).
+        assert _remaining(http, "10.7.0.1") == 298
+        assert _remaining(http, "10.7.0.2") == 297
+        assert _remaining(http, "10.250.0.9, 10.7.0.3") == 296

@@ -139,7 +139,7 @@ REPORTS = ActionBudget("reports", parse("400/24 hours"))
 
 def client_address(scope: Scope) -> str:
     """The client's address as the limits key it: an IPv6 address by its /64. (uvicorn has
-    already taken X-Forwarded-For from trusted proxies: --forwarded-allow-ips.)"""
+    already taken X-Forwarded-For from the trusted proxies: PARLEY_TRUSTED_PROXIES.)"""
     client = scope.get("client")
     host = client[0] if client else "unknown"
     try:
