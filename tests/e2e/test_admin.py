@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -47,6 +48,14 @@ def admin_client(server: LiveServer, schema_log: SchemaLog, login: str,
 
 def bearer(api: Mastodon) -> dict[str, str]:
     return {"Authorization": f"Bearer {api.access_token}"}
+
+
+def _signed_in_again(clients: Clients, username: str) -> dict[str, Any]:
+    """The account, through a new token from the password grant."""
+    api = clients.mastodon()
+    api.log_in(username=f"{username}@example.com", password=PASSWORD, scopes=["read"],
+               allow_http=True)
+    return dict(api.account_verify_credentials())
 
 
 @pytest.fixture
@@ -100,7 +109,10 @@ def test_moderator_resolves_a_report_and_suspends(moderator: Mastodon, clients: 
     unsuspended = moderator.admin_account_unsuspend(target.id)
     assert unsuspended["suspended"] is False
     assert bystander.api.status(post["id"])["id"] == post["id"]
-    assert target.api.account_verify_credentials()["id"] == target.id
+    # The suspension signed the user out everywhere: back in by signing in again only.
+    assert http.get("/api/v1/accounts/verify_credentials",
+                    headers=bearer(target.api)).status_code == 401
+    assert _signed_in_again(clients, target.username)["id"] == target.id
 
     reopened = moderator.admin_report_reopen(report["id"])
     assert reopened["action_taken"] is False
@@ -132,7 +144,9 @@ def test_disable_sensitive_and_undo(moderator: Mastodon, clients: Clients,
     assert http.get("/api/v1/accounts/verify_credentials",
                     headers=bearer(target.api)).status_code == 401
     assert moderator.admin_account_enable(target.id)["disabled"] is False
-    assert target.api.account_verify_credentials()["id"] == target.id
+    assert http.get("/api/v1/accounts/verify_credentials",
+                    headers=bearer(target.api)).status_code == 401
+    assert _signed_in_again(clients, target.username)["id"] == target.id
     moderator.admin_account_moderate(target.id, "sensitive")
     assert moderator.admin_account(target.id)["sensitized"] is True
     assert moderator.admin_account_unsensitive(target.id)["sensitized"] is False

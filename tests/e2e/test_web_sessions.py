@@ -1,15 +1,18 @@
 """Web sessions end on the server (issue 17's finding: a cookie captured before sign-out still
 posted, and a password change ended nothing): sign-out, a password change (other browsers, and
-apps unless kept) and "sign out everywhere else"."""
+apps unless kept), "sign out everywhere else", and staff: a suspension or a disabled sign-in
+ends every session and app token, and an admin can sign a user out everywhere."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from support.clients import Clients, TestUser
+from e2e.test_admin import make_staff
+from support.clients import PASSWORD, Clients, SchemaLog, TestUser
 from support.forms import form, submit
 from support.oauth_flow import browser
 from support.server import LiveServer
@@ -93,4 +96,61 @@ def test_keeping_apps_through_a_password_change_and_signing_out_everywhere_else(
 def _signed_in_with(tab: httpx.Client, user: TestUser, password: str) -> None:
     page = tab.get("/auth/sign_in")
     done = submit(tab, page.text, "/auth/sign_in", login=user.username, password=password)
+    assert done.status_code == 303, done.text
+
+
+def _token_works(server: LiveServer, user: TestUser) -> bool:
+    return httpx.get(f"{server.base_url}/api/v1/accounts/verify_credentials",
+                     headers={"authorization": f"Bearer {user.api.access_token}"}
+                     ).status_code == 200
+
+
+@pytest.mark.parametrize(("action", "undo"), [("suspend", "unsuspend"), ("disable", "enable")])
+def test_suspending_or_disabling_signs_the_user_out_everywhere(
+        server: LiveServer, clients: Clients, schema_log: SchemaLog, tmp_path: Path,
+        tabs: tuple[httpx.Client, httpx.Client], action: str, undo: str) -> None:
+    tab, _ = tabs
+    user = clients.new_user(f"sess_{action}")
+    _signed_in(tab, user)
+    moderator = make_staff(server, tmp_path, schema_log, "moderator")
+    moderator.admin_account_moderate(user.id, action)
+    moderator.__getattribute__(f"admin_account_{undo}")(user.id)
+    # Lifted again, yet nothing from before works: not the browser's session, not the app.
+    assert tab.get("/settings/profile").status_code != 200
+    assert not _token_works(server, user)
+    _signed_in(tab, user)
+    assert tab.get("/settings/profile").status_code == 200
+
+
+def test_an_admin_signs_a_user_out_everywhere_from_the_report_page(
+        server: LiveServer, clients: Clients, schema_log: SchemaLog, tmp_path: Path,
+        tabs: tuple[httpx.Client, httpx.Client]) -> None:
+    admin_tab, user_tab = tabs
+    user, reporter = clients.new_user("sess_taken"), clients.new_user("sess_rep")
+    _signed_in(user_tab, user)
+    report = reporter.api.report(user.id, comment="this account was taken over")
+    admin = make_staff(server, tmp_path, schema_log, "admin")
+    moderator = make_staff(server, tmp_path, schema_log, "moderator")
+    _staff_signed_in(admin_tab, admin.me()["username"])
+    page = admin_tab.get(f"/admin/reports/{report['id']}")
+    ended = submit(admin_tab, page.text, f"/admin/accounts/{user.id}/end_sessions")
+    assert ended.status_code == 303, ended.text
+    assert user_tab.get("/settings/profile").status_code != 200
+    assert not _token_works(server, user)
+    log = admin_tab.get("/admin/log")
+    assert f"end sessions · account {user.username}" in " ".join(log.text.split())
+    # Moderators (no "manage user access" permission) neither see the button nor may use it.
+    with browser(server) as moderator_tab:
+        _staff_signed_in(moderator_tab, moderator.me()["username"])
+        page = moderator_tab.get(f"/admin/reports/{report['id']}")
+        assert page.status_code == 200 and "/end_sessions" not in page.text
+        refused = moderator_tab.post(f"/admin/accounts/{user.id}/end_sessions",
+                                     data={"csrf": form(page.text, "/admin/accounts/"
+                                                        f"{user.id}/action").fields["csrf"]})
+        assert refused.status_code == 403
+
+
+def _staff_signed_in(tab: httpx.Client, username: str) -> None:
+    page = tab.get("/auth/sign_in")
+    done = submit(tab, page.text, "/auth/sign_in", login=username, password=PASSWORD)
     assert done.status_code == 303, done.text

@@ -1,7 +1,8 @@
 """Moderating accounts: the actions staff take (none, sensitive, disable, silence, suspend),
-undoing them, approving or rejecting sign-ups, and the admin's account list. Each change is
-written to the audit log; the effects live in the rules that read these columns (posts/
-visibility.py for suspended and silenced authors, oauth/tokens.py for tokens)."""
+undoing them, signing a user out everywhere, approving or rejecting sign-ups, and the admin's
+account list. Each change is written to the audit log; the effects live in the rules that
+read these columns (posts/visibility.py for suspended and silenced authors, oauth/tokens.py
+for tokens)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,18 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from parley.accounts.models import Account, User
 from parley.accounts.roles import STAFF_ROLES, Role, role_of
+from parley.accounts.sessions import end_other_sessions
 from parley.errors import Forbidden, Invalid, NotFound
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
 from parley.moderation.audit import log_action
 from parley.moderation.service import resolve_report
+from parley.oauth.service import revoke_all_tokens
 
 ACTIONS = ("none", "sensitive", "disable", "silence", "suspend")
+# Actions that sign the user out everywhere: lifting them later lets the owner back in by
+# signing in again, never a session or token from before (perhaps a thief's).
+SIGNING_OUT = ("disable", "suspend")
 UNDO = {"enable": "disable", "unsilence": "silence", "unsuspend": "suspend",
         "unsensitive": "sensitive"}
 # How roles rank (Mastodon's positions): staff act only on accounts ranked below them.
@@ -80,6 +86,8 @@ async def take_action(session: AsyncSession, staff: Staff, account_id: int, *, a
         target.account.silenced_at = now
     elif action == "suspend":
         target.account.suspended_at = now
+    if action in SIGNING_OUT and target.user is not None:
+        await _sign_out_everywhere(session, account_id)
     if report_id is not None:
         await resolve_report(session, report_id=report_id, moderator_id=staff.account_id)
         await log_action(session, actor_id=staff.account_id, action="resolve_report",
@@ -88,6 +96,25 @@ async def take_action(session: AsyncSession, staff: Staff, account_id: int, *, a
     await log_action(session, actor_id=staff.account_id, action=action, target_type="account",
                      target_id=account_id, label=target.account.acct, text=text)
     await session.flush()
+    return target
+
+
+async def _sign_out_everywhere(session: AsyncSession, account_id: int) -> None:
+    await end_other_sessions(session, account_id=account_id, keep_sid=None)
+    await revoke_all_tokens(session, account_id=account_id)
+
+
+async def end_sessions(session: AsyncSession, staff: Staff, account_id: int
+                       ) -> ModeratedAccount:
+    """Sign a local user out everywhere (every web session ends, every app token is revoked),
+    e.g. after their account was taken over; they may sign in again."""
+    target = await get_moderated(session, account_id)
+    _may_act_on(staff, target)
+    if target.user is None:
+        raise Invalid("Validation failed: only local accounts have sessions")
+    await _sign_out_everywhere(session, account_id)
+    await log_action(session, actor_id=staff.account_id, action="end_sessions",
+                     target_type="account", target_id=account_id, label=target.account.acct)
     return target
 
 

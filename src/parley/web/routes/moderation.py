@@ -29,8 +29,8 @@ from parley.web.staff import require_staff, staff_path_id
 
 router = APIRouter(route_class=WebRoute)
 ACTION_LABELS = {"none": "Warn only (no change)", "sensitive": "Mark media as sensitive",
-                 "disable": "Disable sign-in", "silence": "Limit (followers only)",
-                 "suspend": "Suspend"}
+                 "disable": "Disable sign-in (signs out everywhere)",
+                 "silence": "Limit (followers only)", "suspend": "Suspend (signs out everywhere)"}
 
 
 @router.get("/admin")
@@ -63,7 +63,8 @@ async def report_page(report_id: str, page: PageContext, db: DbSession) -> Respo
         if report.assigned_account_id else None
     return page.render("admin_report.html", report=report, target=target, reporter=reporter,
                        posts=posts, assigned=assigned, actions=ACTION_LABELS,
-                       menu=staff.menu)
+                       menu=staff.menu,
+                       may_end_sessions=staff.role.may(Permission.MANAGE_USER_ACCESS))
 
 
 @router.post("/admin/reports/{report_id}/{handling}")
@@ -89,6 +90,19 @@ async def account_action(account_id: str, page: PageContext, db: DbSession) -> R
                                  action=fields.get("type", "none"),
                                  text=fields.get("text", "").strip()[:5000],
                                  report_id=report_id)
+    return page.redirect(f"/admin/reports/{report_id}" if report_id else "/admin/log")
+
+
+@router.post("/admin/accounts/{account_id}/end_sessions")
+async def end_sessions(account_id: str, page: PageContext, db: DbSession) -> Response:
+    """Sign the account's user out of every browser and app (Mastodon's "manage user
+    access" permission: admins, not moderators, by default)."""
+    staff = await require_staff(page, db, Permission.MANAGE_USER_ACCESS)
+    fields = await form_fields(page.request)
+    page.require_csrf(fields)
+    await moderation.end_sessions(db, moderation.Staff(staff.account.id, staff.role),
+                                  staff_path_id(account_id))
+    report_id = parse_id(fields.get("report_id"))
     return page.redirect(f"/admin/reports/{report_id}" if report_id else "/admin/log")
 
 
