@@ -67,7 +67,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
             await db.dispose()
 
     app = FastAPI(title="Parley", version=VERSION, lifespan=lifespan, redirect_slashes=False,
-                  docs_url="/api/docs", openapi_url="/api/openapi.json")
+                  docs_url="/api/docs", openapi_url="/openapi.json")
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router)

@@ -10,10 +10,18 @@ from typing import cast
 from starlette.responses import Response
 
 from parley.api.errors import error_response
-from parley.api.v1.accounts import account_statuses_page
-from parley.api.v1.notifications import notifications_page
-from parley.api.v1.statuses import AuthorRow, author_of, context_page, create_status_page
+from parley.api.pagination import PAGED, PageQuery
+from parley.api.v1.accounts import AccountStatusesQuery, account_statuses_page
+from parley.api.v1.notifications import NotificationsQuery, notifications_page
+from parley.api.v1.statuses import (
+    AuthorRow,
+    StatusForm,
+    author_of,
+    context_page,
+    create_status_page,
+)
 from parley.api.v1.timelines import home_page
+from parley.http.openapi import body, query
 from parley.http.table import Call, Route, RouteTable
 
 
@@ -42,11 +50,13 @@ async def _create_status(call: Call) -> Response:
 
 
 ROUTES = [
-    Route("GET", "/api/v1/timelines/home", _home, "read:statuses"),
-    Route("GET", "/api/v1/notifications", _notifications, "read:notifications"),
+    Route("GET", "/api/v1/timelines/home", _home, "read:statuses", doc=PAGED),
+    Route("GET", "/api/v1/notifications", _notifications, "read:notifications",
+          doc=query(NotificationsQuery, PageQuery)),
     Route("GET", "/api/v1/statuses/{id}/context", _context, "read:statuses", "optional"),
     Route("GET", "/api/v1/accounts/{id}/statuses", _account_statuses, "read:statuses",
-          "optional"),
-    Route("POST", "/api/v1/statuses", _create_status, "write:statuses", load=author_of),
+          "optional", doc=query(AccountStatusesQuery, PageQuery)),
+    Route("POST", "/api/v1/statuses", _create_status, "write:statuses", load=author_of,
+          doc=body(StatusForm)),
 ]
 TABLE = RouteTable(ROUTES, error_response)

@@ -17,6 +17,7 @@ from parley.api.params import parse
 from parley.errors import Invalid, Unauthorized
 from parley.http.auth import AccountViewer, account_required
 from parley.http.deps import AppSettings, DbSession
+from parley.http.openapi import FORM_TYPES, body
 from parley.http.ratelimit import sign_in_guard
 from parley.http.responses import FastJSON, json_response
 from parley.moderation.blocks import check_sign_in
@@ -124,7 +125,7 @@ async def _grant(session: DbSession, form: TokenForm, guard: SignInGuard | None,
                      "The authorization grant type is not supported by the authorization server.")
 
 
-@router.post("/oauth/token")
+@router.post("/oauth/token", openapi_extra=body(TokenForm, FORM_TYPES))
 async def token(request: Request, session: DbSession) -> FastJSON:
     try:
         form = await parse_client_form(request, TokenForm)
@@ -139,7 +140,7 @@ class RevokeForm(ClientForm):
     token: str = ""
 
 
-@router.post("/oauth/revoke")
+@router.post("/oauth/revoke", openapi_extra=body(RevokeForm, FORM_TYPES))
 async def revoke(request: Request, session: DbSession) -> FastJSON:
     try:
         form = await parse_client_form(request, RevokeForm)

@@ -6,10 +6,25 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from fastapi import Request
+from pydantic import BaseModel
 
+from parley.http.openapi import query
 from parley.lib.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "link_header"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "PAGED", "Page", "PageQuery", "link_header"]
+
+
+class PageQuery(BaseModel):
+    """What `Page.from_request` reads, for the OpenAPI document: ids as text (a bad one
+    pages nothing), a limit clamped to the route's range."""
+
+    max_id: str | None = None
+    since_id: str | None = None
+    min_id: str | None = None
+    limit: int | None = None
+
+
+PAGED = query(PageQuery)  # the `openapi_extra` of a paged route
 
 
 def link_header(request: Request, cursors: Sequence[int]) -> str | None:

@@ -16,9 +16,20 @@ from starlette.datastructures import UploadFile
 
 from parley.errors import Invalid, TooLarge
 from parley.http.hygiene import DEPTH_MESSAGE, MAX_BODY, MAX_DEPTH, check_depth
+from parley.http.openapi import query
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class IdsQuery(BaseModel):
+    """`id[]=1&id[]=2`, as the routes taking several ids read them (for the OpenAPI
+    document: those routes read the ids by hand, skipping bad ones)."""
+
+    id: list[str] = []
+
+
+MANY_IDS = query(IdsQuery)  # the `openapi_extra` of a route taking several ids
 
 
 def _split_key(key: str) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -17,6 +17,7 @@ from starlette.responses import Response
 from parley.config import Settings
 from parley.http.auth import Viewer, optional, required, token_identity
 from parley.http.errors import Renderer, render_failure
+from parley.http.openapi import Extra, combined
 from parley.store.database import Database
 from parley.store.rawsql import Reader
 
@@ -80,6 +81,7 @@ class Route:
     scope: str
     auth: Literal["user", "optional"] = "user"
     load: Loader | None = None
+    doc: Extra = field(default_factory=dict)  # what it reads by hand (http/openapi.py)
 
 
 class RouteTable:
@@ -140,8 +142,12 @@ class RouteTable:
         serves the table's own methods before FastAPI sees them."""
         router = APIRouter()
         for route in self.routes:
+            path_parameters = {"parameters": [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in _PARAM.findall(route.path)]}
             router.add_api_route(route.path, self._endpoint(route), methods=[route.method],
-                                 name=route.handler.__name__.strip("_"))
+                                 name=route.handler.__name__.strip("_"),
+                                 openapi_extra=combined(path_parameters, route.doc))
         return router
 
     def _endpoint(self, route: Route) -> Callable[[Request], Awaitable[Response]]:

@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 
 from parley.accounts.roles import Permission
 from parley.api.entities.admin_accounts import admin_account_entity
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import Page, PageQuery, link_header
 from parley.api.params import parse
 from parley.http.auth import StaffViewer, staff_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body, query
 from parley.http.responses import FastJSON, json_response
 from parley.moderation import accounts as moderation
 from parley.moderation.accounts import AccountFilter, Staff
@@ -81,13 +82,13 @@ async def _list(request: Request, session: DbSession, settings: AppSettings,
                          link=link_header(request, [item.account.id for item in found]))
 
 
-@router.get("/api/v1/admin/accounts")
+@router.get("/api/v1/admin/accounts", openapi_extra=query(V1Filters, PageQuery))
 async def list_v1(request: Request, session: DbSession, settings: AppSettings,
                   viewer: StaffViewer = Depends(READ)) -> FastJSON:
     return await _list(request, session, settings, (await parse(request, V1Filters)).filters())
 
 
-@router.get("/api/v2/admin/accounts")
+@router.get("/api/v2/admin/accounts", openapi_extra=query(V2Filters, PageQuery))
 async def list_v2(request: Request, session: DbSession, settings: AppSettings,
                   viewer: StaffViewer = Depends(READ)) -> FastJSON:
     return await _list(request, session, settings, (await parse(request, V2Filters)).filters())
@@ -108,7 +109,7 @@ class ActionForm(BaseModel):
     send_email_notification: bool = True
 
 
-@router.post("/api/v1/admin/accounts/{account_id}/action")
+@router.post("/api/v1/admin/accounts/{account_id}/action", openapi_extra=body(ActionForm))
 async def action(request: Request, account_id: str, session: DbSession,
                  viewer: StaffViewer = Depends(WRITE)) -> FastJSON:
     form = await parse(request, ActionForm)

@@ -14,6 +14,7 @@ from parley.api.entities.admin_blocks import (
 from parley.api.params import parse
 from parley.http.auth import StaffViewer, staff_required
 from parley.http.deps import DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.moderation import blocks
 
@@ -57,7 +58,7 @@ async def show_domain_block(block_id: str, session: DbSession,
         await blocks.get_domain_block(session, path_id(block_id))))
 
 
-@router.post("/api/v1/admin/domain_blocks")
+@router.post("/api/v1/admin/domain_blocks", openapi_extra=body(DomainBlockParams))
 async def create_domain_block(request: Request, session: DbSession,
                               viewer: StaffViewer = Depends(DOMAIN_WRITE)) -> FastJSON:
     params = await parse(request, DomainBlockParams)
@@ -66,7 +67,7 @@ async def create_domain_block(request: Request, session: DbSession,
     return json_response(domain_block_entity(block))
 
 
-@router.put("/api/v1/admin/domain_blocks/{block_id}")
+@router.put("/api/v1/admin/domain_blocks/{block_id}", openapi_extra=body(DomainBlockParams))
 async def update_domain_block(block_id: str, request: Request, session: DbSession,
                               viewer: StaffViewer = Depends(DOMAIN_WRITE)) -> FastJSON:
     params = await parse(request, DomainBlockParams)
@@ -100,7 +101,7 @@ async def show_email_domain_block(block_id: str, session: DbSession,
         await blocks.get_email_domain_block(session, path_id(block_id))))
 
 
-@router.post("/api/v1/admin/email_domain_blocks")
+@router.post("/api/v1/admin/email_domain_blocks", openapi_extra=body(EmailDomainParams))
 async def create_email_domain_block(request: Request, session: DbSession,
                                     viewer: StaffViewer = Depends(EMAIL_WRITE)) -> FastJSON:
     params = await parse(request, EmailDomainParams)
@@ -139,7 +140,7 @@ async def show_ip_block(block_id: str, session: DbSession,
                                                                    path_id(block_id))))
 
 
-@router.post("/api/v1/admin/ip_blocks")
+@router.post("/api/v1/admin/ip_blocks", openapi_extra=body(IpBlockParams))
 async def create_ip_block(request: Request, session: DbSession,
                           viewer: StaffViewer = Depends(IP_WRITE)) -> FastJSON:
     params = await parse(request, IpBlockParams)
@@ -147,7 +148,7 @@ async def create_ip_block(request: Request, session: DbSession,
                                                                       params.form())))
 
 
-@router.put("/api/v1/admin/ip_blocks/{block_id}")
+@router.put("/api/v1/admin/ip_blocks/{block_id}", openapi_extra=body(IpBlockParams))
 async def update_ip_block(block_id: str, request: Request, session: DbSession,
                           viewer: StaffViewer = Depends(IP_WRITE)) -> FastJSON:
     params = await parse(request, IpBlockParams)

@@ -14,6 +14,7 @@ from parley.api.params import parse
 from parley.config import VERSION, Settings
 from parley.http.auth import StaffViewer, staff_required
 from parley.http.deps import AppSettings, DbSession
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.moderation import metrics
 from parley.moderation.metrics import Span, midnight
@@ -46,7 +47,7 @@ def _domain_asked(form: MetricsForm, settings: Settings) -> str | None:
     return None if domain == settings.domain else domain
 
 
-@router.post("/api/v1/admin/measures")
+@router.post("/api/v1/admin/measures", openapi_extra=body(MetricsForm))
 async def measures(request: Request, session: DbSession, settings: AppSettings,
                    viewer: StaffViewer = Depends(DASHBOARD)) -> FastJSON:
     form = await parse(request, MetricsForm)
@@ -68,7 +69,7 @@ def _versions(settings: Settings) -> list[tuple[str, str, int]]:
             (database, database, 1)]
 
 
-@router.post("/api/v1/admin/dimensions")
+@router.post("/api/v1/admin/dimensions", openapi_extra=body(MetricsForm))
 async def dimensions(request: Request, session: DbSession, settings: AppSettings,
                      viewer: StaffViewer = Depends(DASHBOARD)) -> FastJSON:
     form = await parse(request, MetricsForm)

@@ -8,10 +8,11 @@ from pydantic import BaseModel
 
 from parley.accounts.roles import Permission
 from parley.api.entities.admin_reports import render_admin_reports
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import Page, PageQuery, link_header
 from parley.api.params import parse
 from parley.http.auth import StaffViewer, staff_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import query
 from parley.http.responses import FastJSON, json_response
 from parley.moderation.models import Report
 from parley.moderation.service import ReportFilter, get_report, handle_report, page_reports
@@ -43,7 +44,7 @@ async def _one(session: DbSession, settings: AppSettings, viewer: StaffViewer,
     return json_response(rendered)
 
 
-@router.get("/api/v1/admin/reports")
+@router.get("/api/v1/admin/reports", openapi_extra=query(ReportFilters, PageQuery))
 async def list_reports(request: Request, session: DbSession, settings: AppSettings,
                        viewer: StaffViewer = Depends(READ)) -> FastJSON:
     filters = (await parse(request, ReportFilters)).filters()

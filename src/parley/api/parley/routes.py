@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.statuses import render_statuses
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, PageQuery, link_header
 from parley.api.params import parse
 from parley.config import Settings
 from parley.conversations.threads import ThreadSummary, conversation_threads
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import query
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.waiting import service as waiting_service
@@ -45,7 +46,7 @@ async def _entities(session: AsyncSession, summaries: list[ThreadSummary], viewe
     } for s in summaries]
 
 
-@router.get("/api/parley/conversations")
+@router.get("/api/parley/conversations", openapi_extra=query(ConversationsQuery, PageQuery))
 async def conversations(request: Request, session: DbSession, settings: AppSettings,
                         viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
     query = await parse(request, ConversationsQuery)
@@ -55,7 +56,7 @@ async def conversations(request: Request, session: DbSession, settings: AppSetti
     return json_response(body, link=link_header(request, [s.latest_id for s in summaries]))
 
 
-@router.get("/api/parley/waiting")
+@router.get("/api/parley/waiting", openapi_extra=PAGED)
 async def waiting(request: Request, session: DbSession, settings: AppSettings,
                   viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
     page = Page.from_request(request)

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from parley.accounts import service as accounts
 from parley.accounts.models import Account
 from parley.api.entities.accounts import account_entity
-from parley.api.params import parse
+from parley.api.params import MANY_IDS, parse
 from parley.api.v1.account_actions import act_on_account, relationship_response
 from parley.errors import Invalid
 from parley.http.auth import AccountViewer, Viewer, account_required, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_id
 from parley.social.followers import familiar_followers, remove_follower
@@ -45,7 +46,7 @@ async def ids_param(request: Request, limit: int = MAX_IDS) -> list[int]:
     return list(dict.fromkeys(ids))[:limit]
 
 
-@router.get("/api/v1/accounts")
+@router.get("/api/v1/accounts", openapi_extra=MANY_IDS)
 async def accounts_by_ids(request: Request, session: DbSession, settings: AppSettings
                           ) -> FastJSON:
     """The accounts with these ids that exist, in the order asked."""
@@ -53,7 +54,7 @@ async def accounts_by_ids(request: Request, session: DbSession, settings: AppSet
     return json_response([account_entity(account, settings) for account in found])
 
 
-@router.get("/api/v1/accounts/familiar_followers")
+@router.get("/api/v1/accounts/familiar_followers", openapi_extra=MANY_IDS)
 async def familiar(request: Request, session: DbSession, settings: AppSettings,
                    viewer: ReadingFollows) -> FastJSON:
     known = await familiar_followers(session, viewer_id=viewer.id,
@@ -67,7 +68,7 @@ class NoteForm(BaseModel):
     comment: str = Field(default="", max_length=10000)
 
 
-@router.post("/api/v1/accounts/{account_id}/note")
+@router.post("/api/v1/accounts/{account_id}/note", openapi_extra=body(NoteForm))
 async def note(account_id: str, request: Request, session: DbSession,
                viewer: WritingAccounts) -> FastJSON:
     form = await parse(request, NoteForm)

@@ -27,6 +27,7 @@ from parley.http.auth import (
     user_required,
 )
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body, query
 from parley.http.responses import FastJSON, json_response
 from parley.moderation.blocks import check_sign_up
 from parley.oauth.tokens import TokenIdentity, issue_token
@@ -60,7 +61,7 @@ def _refused(exc: accounts.InvalidAccount) -> FastJSON:
         for field, problems in exc.details.items()}}, status_code=422)
 
 
-@router.post("/api/v1/accounts")
+@router.post("/api/v1/accounts", openapi_extra=body(RegistrationForm))
 async def register(request: Request, session: DbSession, settings: AppSettings,
                    auth: TokenIdentity = Depends(app_required("write:accounts"))) -> FastJSON:
     if settings.registrations == "closed":
@@ -159,7 +160,7 @@ async def profile_images(request: Request, session: DbSession, settings: AppSett
     return account
 
 
-@router.patch("/api/v1/accounts/update_credentials")
+@router.patch("/api/v1/accounts/update_credentials", openapi_extra=body(CredentialsForm))
 async def update_credentials(request: Request, session: DbSession, settings: AppSettings,
                              viewer: AccountViewer = Depends(account_required("write:accounts"))
                              ) -> FastJSON:
@@ -188,7 +189,7 @@ class SearchQuery(BaseModel):
     following: bool = False
 
 
-@router.get("/api/v1/accounts/search")
+@router.get("/api/v1/accounts/search", openapi_extra=query(SearchQuery))
 async def search(request: Request, session: DbSession, settings: AppSettings,
                  viewer: Viewer = Depends(user_required("read:accounts"))) -> FastJSON:
     query = await parse(request, SearchQuery)

@@ -12,6 +12,7 @@ from parley.announcements import service as announcements
 from parley.api.params import parse
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import DbSession, path_id
+from parley.http.openapi import query
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 
@@ -52,7 +53,7 @@ class ListQuery(BaseModel):
     with_dismissed: bool = False
 
 
-@router.get("/api/v1/announcements")
+@router.get("/api/v1/announcements", openapi_extra=query(ListQuery))
 async def list_announcements(request: Request, session: DbSession, viewer: Reading
                              ) -> FastJSON:
     query = await parse(request, ListQuery)

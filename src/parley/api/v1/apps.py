@@ -9,6 +9,7 @@ from parley.api.entities.applications import application_entity, credential_appl
 from parley.api.params import parse
 from parley.http.auth import app_required
 from parley.http.deps import DbSession
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.oauth.models import Application
 from parley.oauth.service import register_application
@@ -33,7 +34,7 @@ class AppForm(BaseModel):
         return value
 
 
-@router.post("/api/v1/apps")
+@router.post("/api/v1/apps", openapi_extra=body(AppForm))
 async def create_app(request: Request, session: DbSession) -> FastJSON:
     form = await parse(request, AppForm)
     app = await register_application(session, name=form.client_name,

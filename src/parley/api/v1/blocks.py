@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.api.entities.accounts import account_entity
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.api.params import parse
 from parley.api.v1.account_actions import act_on_account
 from parley.http.auth import AccountViewer, Viewer, account_required, user_required
 from parley.http.deps import AppSettings, DbSession
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.social import blocks
@@ -41,7 +42,7 @@ class MuteForm(BaseModel):
     duration: int = Field(default=0, ge=0, le=2**31)
 
 
-@router.post("/api/v1/accounts/{account_id}/mute")
+@router.post("/api/v1/accounts/{account_id}/mute", openapi_extra=body(MuteForm))
 async def mute(account_id: str, request: Request, session: DbSession, viewer: Muting
                ) -> FastJSON:
     form = await parse(request, MuteForm)
@@ -54,7 +55,7 @@ async def unmute(account_id: str, session: DbSession, viewer: Muting) -> FastJSO
     return await act_on_account(session, viewer, account_id, blocks.unmute)
 
 
-@router.get("/api/v1/blocks")
+@router.get("/api/v1/blocks", openapi_extra=PAGED)
 async def blocked(request: Request, session: DbSession, settings: AppSettings,
                   viewer: Viewer = Depends(user_required("read:blocks"))) -> FastJSON:
     rows = await blocks.blocked_accounts(session, viewer_id=viewer.id,
@@ -63,7 +64,7 @@ async def blocked(request: Request, session: DbSession, settings: AppSettings,
                          link=link_header(request, [cursor for cursor, _ in rows]))
 
 
-@router.get("/api/v1/mutes")
+@router.get("/api/v1/mutes", openapi_extra=PAGED)
 async def muted(request: Request, session: DbSession, settings: AppSettings,
                 viewer: Viewer = Depends(user_required("read:mutes"))) -> FastJSON:
     rows = await blocks.muted_accounts(session, viewer_id=viewer.id,
@@ -73,7 +74,7 @@ async def muted(request: Request, session: DbSession, settings: AppSettings,
     return json_response(entities, link=link_header(request, [row.id for row, _ in rows]))
 
 
-@router.get("/api/v1/domain_blocks")
+@router.get("/api/v1/domain_blocks", openapi_extra=PAGED)
 async def domain_blocks(request: Request, session: DbSession,
                         viewer: Viewer = Depends(user_required("read:blocks"))) -> FastJSON:
     rows = await blocks.blocked_domains(
@@ -100,13 +101,13 @@ async def _on_domain(request: Request, session: DbSession, settings: AppSettings
     return json_response({})
 
 
-@router.post("/api/v1/domain_blocks")
+@router.post("/api/v1/domain_blocks", openapi_extra=body(DomainForm))
 async def block_domain(request: Request, session: DbSession, settings: AppSettings,
                        viewer: Blocking) -> FastJSON:
     return await _on_domain(request, session, settings, viewer, blocks.block_domain)
 
 
-@router.delete("/api/v1/domain_blocks")
+@router.delete("/api/v1/domain_blocks", openapi_extra=body(DomainForm))
 async def unblock_domain(request: Request, session: DbSession, settings: AppSettings,
                          viewer: Blocking) -> FastJSON:
     return await _on_domain(request, session, settings, viewer, blocks.unblock_domain)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from parley.api.entities.conversations import render_conversations
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.conversations import direct
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
@@ -14,7 +14,7 @@ from parley.http.responses import FastJSON, json_response
 router = APIRouter()
 
 
-@router.get("/api/v1/conversations")
+@router.get("/api/v1/conversations", openapi_extra=PAGED)
 async def list_conversations(request: Request, session: DbSession, settings: AppSettings,
                              viewer: Viewer = Depends(user_required("read:statuses"))
                              ) -> FastJSON:

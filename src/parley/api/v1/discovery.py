@@ -16,6 +16,7 @@ from parley.api.params import parse
 from parley.discovery import suggestions, trends
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import query
 from parley.http.responses import FastJSON, json_response
 from parley.media.storage import storage_for
 from parley.tags.service import describe_tags
@@ -28,7 +29,7 @@ class SuggestionsQuery(BaseModel):
     limit: int = Field(default=40, ge=1, le=10_000)
 
 
-@router.get("/api/v2/suggestions")
+@router.get("/api/v2/suggestions", openapi_extra=query(SuggestionsQuery))
 async def suggestions_v2(request: Request, session: DbSession, settings: AppSettings,
                          viewer: Viewer = Depends(user_required("read:accounts"))
                          ) -> FastJSON:
@@ -41,7 +42,7 @@ async def suggestions_v2(request: Request, session: DbSession, settings: AppSett
         for item in found])
 
 
-@router.get("/api/v1/suggestions")
+@router.get("/api/v1/suggestions", openapi_extra=query(SuggestionsQuery))
 async def suggestions_v1(request: Request, session: DbSession, settings: AppSettings,
                          viewer: Viewer = Depends(user_required("read:accounts"))
                          ) -> FastJSON:
@@ -67,7 +68,7 @@ class DirectoryQuery(BaseModel):
     local: bool = False
 
 
-@router.get("/api/v1/directory")
+@router.get("/api/v1/directory", openapi_extra=query(DirectoryQuery))
 async def directory(request: Request, session: DbSession, settings: AppSettings) -> FastJSON:
     query = await parse(request, DirectoryQuery)
     found = await suggestions.directory(session, order=query.order, local=query.local,
@@ -90,14 +91,14 @@ async def _trending_tags(request: Request, session: DbSession, settings: AppSett
                           for view in views])
 
 
-@router.get("/api/v1/trends/tags")
+@router.get("/api/v1/trends/tags", openapi_extra=query(TrendsQuery))
 async def trending_tags(request: Request, session: DbSession, settings: AppSettings,
                         viewer: Viewer | None = Depends(user_optional("read:statuses"))
                         ) -> FastJSON:
     return await _trending_tags(request, session, settings, viewer, maximum=20)
 
 
-@router.get("/api/v1/trends")
+@router.get("/api/v1/trends", openapi_extra=query(TrendsQuery))
 async def trends_v1(request: Request, session: DbSession, settings: AppSettings,
                     viewer: Viewer | None = Depends(user_optional("read:statuses"))
                     ) -> FastJSON:
@@ -105,7 +106,7 @@ async def trends_v1(request: Request, session: DbSession, settings: AppSettings,
     return await _trending_tags(request, session, settings, viewer, maximum=20)
 
 
-@router.get("/api/v1/trends/statuses")
+@router.get("/api/v1/trends/statuses", openapi_extra=query(TrendsQuery))
 async def trending_statuses(request: Request, session: DbSession, settings: AppSettings,
                             viewer: Viewer | None = Depends(user_optional("read:statuses"))
                             ) -> FastJSON:
@@ -118,7 +119,7 @@ async def trending_statuses(request: Request, session: DbSession, settings: AppS
     return json_response(drop_hidden(entities))
 
 
-@router.get("/api/v1/trends/links")
+@router.get("/api/v1/trends/links", openapi_extra=query(TrendsQuery))
 async def trending_links(request: Request, session: DbSession, settings: AppSettings
                          ) -> FastJSON:
     query = await parse(request, TrendsQuery)

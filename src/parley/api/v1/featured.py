@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from parley.accounts.service import get_account
 from parley.api.entities.accounts import account_entity, render_relationship
 from parley.api.entities.statuses import render_status
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.featured import service as featured
 from parley.http.auth import Viewer, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
@@ -71,13 +71,13 @@ async def _endorsements_page(request: Request, session: DbSession, settings: App
                          link=link_header(request, [cursor for cursor, _ in rows]))
 
 
-@router.get("/api/v1/endorsements")
+@router.get("/api/v1/endorsements", openapi_extra=PAGED)
 async def endorsements(request: Request, session: DbSession, settings: AppSettings,
                        viewer: Viewer = Depends(user_required("read:accounts"))) -> FastJSON:
     return await _endorsements_page(request, session, settings, viewer.id)
 
 
-@router.get("/api/v1/accounts/{account_id}/endorsements")
+@router.get("/api/v1/accounts/{account_id}/endorsements", openapi_extra=PAGED)
 async def account_endorsements(account_id: str, request: Request, session: DbSession,
                                settings: AppSettings,
                                _viewer: Viewer | None = Depends(user_optional("read:accounts"))

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.accounts.service import get_account
 from parley.api.entities.accounts import account_entity, render_relationships
-from parley.api.pagination import Page, link_header
-from parley.api.params import parse
+from parley.api.pagination import PAGED, Page, link_header
+from parley.api.params import MANY_IDS, parse
 from parley.api.v1.account_actions import act_on_account, relationship_response
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.ratelimit import FOLLOWS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_id
@@ -38,7 +39,7 @@ class FollowForm(BaseModel):
     source_status_id: str | None = Field(default=None, pattern=r"^\d{1,19}$")
 
 
-@router.post("/api/v1/accounts/{account_id}/follow")
+@router.post("/api/v1/accounts/{account_id}/follow", openapi_extra=body(FollowForm))
 async def follow(account_id: str, request: Request, session: DbSession, viewer: Following
                  ) -> FastJSON:
     form = await parse(request, FollowForm)
@@ -56,7 +57,7 @@ async def unfollow(account_id: str, session: DbSession, viewer: Following) -> Fa
     return await act_on_account(session, viewer, account_id, social.unfollow)
 
 
-@router.get("/api/v1/accounts/relationships")
+@router.get("/api/v1/accounts/relationships", openapi_extra=MANY_IDS)
 async def relationships(request: Request, session: DbSession, viewer: ReadingFollows
                         ) -> FastJSON:
     raw = request.query_params.getlist("id[]") or request.query_params.getlist("id")
@@ -84,21 +85,21 @@ async def _accounts_follows(request: Request, session: DbSession, settings: AppS
     return await _follow_list(request, session, settings, target.id, direction)
 
 
-@router.get("/api/v1/accounts/{account_id}/followers")
+@router.get("/api/v1/accounts/{account_id}/followers", openapi_extra=PAGED)
 async def followers(account_id: str, request: Request, session: DbSession,
                     settings: AppSettings, viewer: MaybeViewer) -> FastJSON:
     return await _accounts_follows(request, session, settings, account_id, "followers",
                                    viewer)
 
 
-@router.get("/api/v1/accounts/{account_id}/following")
+@router.get("/api/v1/accounts/{account_id}/following", openapi_extra=PAGED)
 async def following(account_id: str, request: Request, session: DbSession,
                     settings: AppSettings, viewer: MaybeViewer) -> FastJSON:
     return await _accounts_follows(request, session, settings, account_id, "following",
                                    viewer)
 
 
-@router.get("/api/v1/follow_requests")
+@router.get("/api/v1/follow_requests", openapi_extra=PAGED)
 async def follow_requests(request: Request, session: DbSession, settings: AppSettings,
                           viewer: ReadingFollows) -> FastJSON:
     return await _follow_list(request, session, settings, viewer.id, "followers", "pending")

@@ -12,10 +12,11 @@ from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.lists import list_entity
 from parley.api.entities.statuses import render_statuses
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.api.params import parse
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.lists import service as lists
 
@@ -53,7 +54,7 @@ async def get_lists(session: DbSession,
     return json_response([list_entity(lst) for lst in found])
 
 
-@router.post("/api/v1/lists")
+@router.post("/api/v1/lists", openapi_extra=body(ListForm))
 async def create_list(request: Request, session: DbSession,
                       viewer: Viewer = Depends(user_required("write:lists"))) -> FastJSON:
     form = await parse(request, ListForm)
@@ -68,7 +69,7 @@ async def get_list(list_id: str, session: DbSession,
     return json_response(list_entity(lst))
 
 
-@router.put("/api/v1/lists/{list_id}")
+@router.put("/api/v1/lists/{list_id}", openapi_extra=body(ListForm))
 async def update_list(list_id: str, request: Request, session: DbSession,
                       viewer: Viewer = Depends(user_required("write:lists"))) -> FastJSON:
     form = await parse(request, ListForm)
@@ -84,7 +85,7 @@ async def delete_list(list_id: str, session: DbSession,
     return json_response({})
 
 
-@router.get("/api/v1/lists/{list_id}/accounts")
+@router.get("/api/v1/lists/{list_id}/accounts", openapi_extra=PAGED)
 async def list_accounts(list_id: str, request: Request, session: DbSession,
                         settings: AppSettings,
                         viewer: Viewer = Depends(user_required("read:lists"))) -> FastJSON:
@@ -97,7 +98,7 @@ async def list_accounts(list_id: str, request: Request, session: DbSession,
                          link=link_header(request, [cursor for cursor, _ in rows]))
 
 
-@router.post("/api/v1/lists/{list_id}/accounts")
+@router.post("/api/v1/lists/{list_id}/accounts", openapi_extra=body(MembersForm))
 async def add_list_accounts(list_id: str, request: Request, session: DbSession,
                             viewer: Viewer = Depends(user_required("write:lists"))
                             ) -> FastJSON:
@@ -107,7 +108,7 @@ async def add_list_accounts(list_id: str, request: Request, session: DbSession,
     return json_response({})
 
 
-@router.delete("/api/v1/lists/{list_id}/accounts")
+@router.delete("/api/v1/lists/{list_id}/accounts", openapi_extra=body(MembersForm))
 async def remove_list_accounts(list_id: str, request: Request, session: DbSession,
                                viewer: Viewer = Depends(user_required("write:lists"))
                                ) -> FastJSON:
@@ -125,7 +126,7 @@ async def account_lists(account_id: str, session: DbSession,
     return json_response([list_entity(lst) for lst in found])
 
 
-@router.get("/api/v1/timelines/list/{list_id}")
+@router.get("/api/v1/timelines/list/{list_id}", openapi_extra=PAGED)
 async def list_timeline(list_id: str, request: Request, session: DbSession,
                         settings: AppSettings,
                         viewer: Viewer = Depends(user_required("read:lists"))) -> FastJSON:

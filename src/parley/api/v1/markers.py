@@ -11,6 +11,7 @@ from parley.api.params import parse
 from parley.errors import Invalid
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import DbSession
+from parley.http.openapi import body, query
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_id
 from parley.lib.timefmt import iso
@@ -34,7 +35,7 @@ class MarkersQuery(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
-@router.get("/api/v1/markers")
+@router.get("/api/v1/markers", openapi_extra=query(MarkersQuery))
 async def get_markers(request: Request, session: DbSession,
                       viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
     query = await parse(request, MarkersQuery)
@@ -57,7 +58,7 @@ class MarkersForm(BaseModel):
     notifications: Position | None = None
 
 
-@router.post("/api/v1/markers")
+@router.post("/api/v1/markers", openapi_extra=body(MarkersForm))
 async def save_markers(request: Request, session: DbSession,
                        viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
     form = await parse(request, MarkersForm)

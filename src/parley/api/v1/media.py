@@ -7,6 +7,7 @@ writer is held only for the row's INSERT, never while an image is resized."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
 
 from parley.api.entities.media import media_entity
 from parley.api.params import read_params
@@ -15,6 +16,7 @@ from parley.errors import Invalid
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, path_id
 from parley.http.hygiene import MAX_BODY
+from parley.http.openapi import FORM_TYPES, UPLOAD_TYPES, body
 from parley.http.responses import FastJSON, json_response
 from parley.http.uploads import UploadedFile, UploadForm, capped_request, read_upload
 from parley.lib.ids import new_id
@@ -26,6 +28,24 @@ from parley.store.database import Database
 
 router = APIRouter()
 UPLOAD_CAP = VIDEO_SIZE_LIMIT + BODY_SLACK
+
+
+class DetailsFields(BaseModel):
+    """An attachment's details as a form or JSON (for the OpenAPI document: the routes read
+    them by hand, with the files)."""
+
+    description: str | None = None
+    focus: str | None = None
+
+
+class UploadFields(DetailsFields):
+    """An upload's multipart form (read by http/uploads.py)."""
+
+    file: bytes
+    thumbnail: bytes | None = None
+
+
+UPLOAD = body(UploadFields, UPLOAD_TYPES)  # the `openapi_extra` of both upload routes
 
 
 def _details(form: UploadForm) -> media.Details:
@@ -69,7 +89,7 @@ async def upload_media(request: Request, settings: Settings, viewer: Viewer, *,
     return json_response(entity, status=200 if row.state == DONE else 202)
 
 
-@router.post("/api/v1/media")
+@router.post("/api/v1/media", openapi_extra=UPLOAD)
 async def upload_v1(request: Request, settings: AppSettings,
                     viewer: Viewer = Depends(user_required("write:media"))) -> FastJSON:
     """Legacy: processed before the answer, whatever the file."""
@@ -102,7 +122,7 @@ async def _update(request: Request, settings: Settings, db: Database, viewer: Vi
         raise
 
 
-@router.put("/api/v1/media/{media_id}")
+@router.put("/api/v1/media/{media_id}", openapi_extra=body(DetailsFields, FORM_TYPES))
 async def update(media_id: str, request: Request, settings: AppSettings,
                  viewer: Viewer = Depends(user_required("write:media"))) -> FastJSON:
     """Description, focus and (multipart) a thumbnail of one's own unattached upload."""

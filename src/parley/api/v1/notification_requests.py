@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
 from parley.api.entities.notification_requests import render_requests
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.api.params import parse
 from parley.errors import NotFound
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_id
 from parley.notifications import requests as held
@@ -20,7 +21,7 @@ LIMIT, MAX_LIMIT = 40, 80
 MAX_BATCH = 100
 
 
-@router.get("/api/v1/notifications/requests")
+@router.get("/api/v1/notifications/requests", openapi_extra=PAGED)
 async def list_requests(request: Request, session: DbSession, settings: AppSettings,
                         viewer: Viewer = Depends(user_required("read:notifications"))
                         ) -> FastJSON:
@@ -56,7 +57,7 @@ def _batch_ids(form: BatchForm) -> list[int]:
     return [i for i in (parse_id(str(raw)) for raw in form.id) if i is not None]
 
 
-@router.post("/api/v1/notifications/requests/accept")
+@router.post("/api/v1/notifications/requests/accept", openapi_extra=body(BatchForm))
 async def accept_many(request: Request, session: DbSession,
                       viewer: Viewer = Depends(user_required("write:notifications"))
                       ) -> FastJSON:
@@ -65,7 +66,7 @@ async def accept_many(request: Request, session: DbSession,
     return json_response({})
 
 
-@router.post("/api/v1/notifications/requests/dismiss")
+@router.post("/api/v1/notifications/requests/dismiss", openapi_extra=body(BatchForm))
 async def dismiss_many(request: Request, session: DbSession,
                        viewer: Viewer = Depends(user_required("write:notifications"))
                        ) -> FastJSON:

@@ -13,6 +13,7 @@ from parley.config import Settings
 from parley.errors import NotFound
 from parley.http.auth import Viewer, raw_user_required, user_required
 from parley.http.deps import AppSettings, DbSession, FastReader, path_id
+from parley.http.openapi import query
 from parley.http.responses import FastJSON, json_response
 from parley.notifications import service as notifications
 from parley.notifications.rows import notification_by_id, notification_rows
@@ -68,7 +69,7 @@ async def notifications_page(request: Request, reader: Reader, viewer_id: int,
     return json_response(entities, link=link_header(request, [n.id for n in page.rows]))
 
 
-@router.get("/api/v1/notifications/unread_count")
+@router.get("/api/v1/notifications/unread_count", openapi_extra=query(UnreadCountQuery))
 async def unread_count(request: Request, session: DbSession,
                        viewer: Viewer = Depends(user_required("read:notifications"))
                        ) -> FastJSON:

@@ -13,6 +13,7 @@ from parley.api.params import parse
 from parley.errors import Invalid
 from parley.http.auth import Viewer, user_optional, user_required
 from parley.http.deps import DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.polls import service as polls
 from parley.polls.models import Poll
@@ -64,7 +65,7 @@ async def get_poll(poll_id: str, session: DbSession,
     return await _render(session, poll.id, viewer_id)
 
 
-@router.post("/api/v1/polls/{poll_id}/votes")
+@router.post("/api/v1/polls/{poll_id}/votes", openapi_extra=body(VoteForm))
 async def vote(poll_id: str, request: Request, session: DbSession,
                viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
     form = await parse(request, VoteForm)

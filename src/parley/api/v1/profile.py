@@ -12,6 +12,7 @@ from parley.api.params import parse
 from parley.api.v1.accounts import CredentialsForm, profile_images
 from parley.http.auth import AccountViewer, account_required
 from parley.http.deps import AppSettings, DbSession
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
@@ -50,7 +51,7 @@ async def get_profile(viewer: Reading) -> FastJSON:
     return json_response(profile_entity(viewer.account))
 
 
-@router.patch("/api/v1/profile")
+@router.patch("/api/v1/profile", openapi_extra=body(CredentialsForm))
 async def update_profile(request: Request, session: DbSession, settings: AppSettings,
                          viewer: Writing) -> FastJSON:
     """The same changes as update_credentials (one service), answered with the Profile."""

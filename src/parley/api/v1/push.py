@@ -13,6 +13,7 @@ from parley.api.params import parse
 from parley.errors import Unauthorized
 from parley.http.auth import Viewer, bearer_token, user_required
 from parley.http.deps import AppSettings, DbSession
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.push import service
 from parley.push.keys import ServerKey, server_key
@@ -72,7 +73,7 @@ def _token(request: Request) -> str:
     return raw
 
 
-@router.post(PATH)
+@router.post(PATH, openapi_extra=body(SubscribeForm))
 async def subscribe(request: Request, session: DbSession, settings: AppSettings,
                     viewer: Viewer = Depends(user_required("push"))) -> FastJSON:
     form = await parse(request, SubscribeForm)
@@ -92,7 +93,7 @@ async def show(request: Request, session: DbSession,
     return json_response(subscription_entity(subscription, await server_key(session)))
 
 
-@router.put(PATH)
+@router.put(PATH, openapi_extra=body(ChoicesForm))
 async def change(request: Request, session: DbSession,
                  viewer: Viewer = Depends(user_required("push"))) -> FastJSON:
     form = await parse(request, ChoicesForm)

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, field_validator
 
 from parley.api.entities.statuses import render_status, render_statuses
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.api.params import parse
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.posts import quotes
 
@@ -26,7 +27,7 @@ class PolicyForm(BaseModel):
         return None if value == "" else value
 
 
-@router.put("/api/v1/statuses/{status_id}/interaction_policy")
+@router.put("/api/v1/statuses/{status_id}/interaction_policy", openapi_extra=body(PolicyForm))
 async def interaction_policy(status_id: str, request: Request, session: DbSession,
                              settings: AppSettings,
                              viewer: Viewer = Depends(user_required("write:statuses"))
@@ -38,7 +39,7 @@ async def interaction_policy(status_id: str, request: Request, session: DbSessio
                                              settings=settings))
 
 
-@router.get("/api/v1/statuses/{status_id}/quotes")
+@router.get("/api/v1/statuses/{status_id}/quotes", openapi_extra=PAGED)
 async def quotes_of(status_id: str, request: Request, session: DbSession,
                     settings: AppSettings,
                     viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:

@@ -9,6 +9,7 @@ from parley.api.entities.reports import report_entity
 from parley.api.params import parse
 from parley.http.auth import AccountViewer, account_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.ratelimit import REPORTS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.moderation.service import ReportDraft, create_report
@@ -43,7 +44,7 @@ class ReportForm(BaseModel):
             rule_ids=[str(value) for value in self.rule_ids], forward=self.forward)
 
 
-@router.post("/api/v1/reports")
+@router.post("/api/v1/reports", openapi_extra=body(ReportForm))
 async def file_report(request: Request, session: DbSession, settings: AppSettings,
                       viewer: AccountViewer = Depends(account_required("write:reports"))
                       ) -> FastJSON:

@@ -10,11 +10,12 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.media import media_entity
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.api.params import parse
 from parley.config import Settings
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.posts import scheduled as scheduled_posts
@@ -60,7 +61,7 @@ class RescheduleForm(BaseModel):
     scheduled_at: str | None = None
 
 
-@router.get("/api/v1/scheduled_statuses")
+@router.get("/api/v1/scheduled_statuses", openapi_extra=PAGED)
 async def list_scheduled(request: Request, session: DbSession, settings: AppSettings,
                          viewer: Viewer = Depends(user_required("read:statuses"))) -> FastJSON:
     page = Page.from_request(request, default=20, maximum=40)
@@ -77,7 +78,7 @@ async def get_scheduled(scheduled_id: str, session: DbSession, settings: AppSett
     return await _one(session, scheduled, settings)
 
 
-@router.put("/api/v1/scheduled_statuses/{scheduled_id}")
+@router.put("/api/v1/scheduled_statuses/{scheduled_id}", openapi_extra=body(RescheduleForm))
 async def reschedule(scheduled_id: str, request: Request, session: DbSession,
                      settings: AppSettings,
                      viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:

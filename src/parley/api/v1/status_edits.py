@@ -16,6 +16,7 @@ from parley.api.params import parse
 from parley.config import Settings
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.media.service import Details, check_details, parse_focus
@@ -63,7 +64,7 @@ class EditForm(BaseModel):
         return [value] if isinstance(value, str | int) else value
 
 
-@router.put("/api/v1/statuses/{status_id}")
+@router.put("/api/v1/statuses/{status_id}", openapi_extra=body(EditForm))
 async def edit(status_id: str, request: Request, session: DbSession, settings: AppSettings,
                viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
     form = await parse(request, EditForm)

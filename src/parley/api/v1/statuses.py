@@ -13,13 +13,14 @@ from parley.accounts.models import Account
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows, render_status, render_statuses
-from parley.api.pagination import Page, link_header
-from parley.api.params import parse
+from parley.api.pagination import PAGED, Page, link_header
+from parley.api.params import MANY_IDS, parse
 from parley.api.v1.scheduled_statuses import scheduled_entities
 from parley.config import Settings
 from parley.errors import Unauthorized
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.ratelimit import POSTS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.lib import ids as lib_ids
@@ -153,7 +154,7 @@ async def _render_committed(request: Request, session: AsyncSession, post: Post,
                                                  settings=settings))
 
 
-@router.get("/api/v1/statuses")
+@router.get("/api/v1/statuses", openapi_extra=MANY_IDS)
 async def get_statuses(request: Request, session: DbSession, settings: AppSettings,
                        viewer: Viewer | None = Depends(user_optional("read:statuses"))
                        ) -> FastJSON:
@@ -212,7 +213,7 @@ class ReblogForm(BaseModel):
     visibility: str | None = None
 
 
-@router.post("/api/v1/statuses/{status_id}/reblog")
+@router.post("/api/v1/statuses/{status_id}/reblog", openapi_extra=body(ReblogForm))
 async def reblog(status_id: str, request: Request, session: DbSession, settings: AppSettings,
                  viewer: AccountViewer = Depends(account_required("write:statuses"))) -> FastJSON:
     form = await parse(request, ReblogForm)
@@ -254,7 +255,7 @@ def _accounts_page(request: Request, rows: list[tuple[int, Account]], settings: 
                          link=link_header(request, [cursor for cursor, _account in rows]))
 
 
-@router.get("/api/v1/statuses/{status_id}/reblogged_by")
+@router.get("/api/v1/statuses/{status_id}/reblogged_by", openapi_extra=PAGED)
 async def reblogged_by(status_id: str, request: Request, session: DbSession,
                        settings: AppSettings,
                        viewer: Viewer | None = Depends(user_optional("read:accounts"))
@@ -265,7 +266,7 @@ async def reblogged_by(status_id: str, request: Request, session: DbSession,
     return _accounts_page(request, rows, settings)
 
 
-@router.get("/api/v1/statuses/{status_id}/favourited_by")
+@router.get("/api/v1/statuses/{status_id}/favourited_by", openapi_extra=PAGED)
 async def favourited_by(status_id: str, request: Request, session: DbSession,
                         settings: AppSettings,
                         viewer: Viewer | None = Depends(user_optional("read:accounts"))

@@ -7,10 +7,11 @@ from pydantic import BaseModel, Field
 
 from parley.accounts.service import get_account
 from parley.api.entities.tags import featured_tag_entity, tag_entity
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, link_header
 from parley.api.params import parse
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import body
 from parley.http.ratelimit import FOLLOWS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.posts.models import Tag
@@ -62,7 +63,7 @@ async def unfeature_tag(name: str, session: DbSession, settings: AppSettings,
     return await _tag_response(session, settings, tag, viewer)
 
 
-@router.get("/api/v1/followed_tags")
+@router.get("/api/v1/followed_tags", openapi_extra=PAGED)
 async def followed_tags(request: Request, session: DbSession, settings: AppSettings,
                         viewer: Viewer = Depends(user_required("read:follows"))) -> FastJSON:
     page = Page.from_request(request, default=100, maximum=200)
@@ -85,7 +86,7 @@ class FeatureForm(BaseModel):
     name: str = Field(min_length=1, max_length=300)
 
 
-@router.post("/api/v1/featured_tags")
+@router.post("/api/v1/featured_tags", openapi_extra=body(FeatureForm))
 async def create_featured_tag(request: Request, session: DbSession, settings: AppSettings,
                               viewer: AccountViewer = Depends(account_required("write:accounts"))
                               ) -> FastJSON:

@@ -7,13 +7,14 @@ from pydantic import BaseModel, field_validator
 
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows, render_statuses
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, PageQuery, link_header
 from parley.api.params import parse
 from parley.config import Settings
 from parley.discovery import trends
 from parley.errors import NotFound, ParleyError
 from parley.http.auth import Viewer, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession
+from parley.http.openapi import query
 from parley.http.responses import FastJSON, json_response
 from parley.store.rawsql import Reader
 from parley.timelines import service as timelines
@@ -57,7 +58,7 @@ async def home_page(request: Request, reader: Reader, viewer_id: int, settings: 
                          link=link_header(request, [row.id for row in rows]))
 
 
-@router.get("/api/v1/timelines/public")
+@router.get("/api/v1/timelines/public", openapi_extra=query(FeedQuery, PageQuery))
 async def public(request: Request, session: DbSession, settings: AppSettings,
                  viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
     query = await parse(request, FeedQuery)
@@ -71,7 +72,7 @@ async def public(request: Request, session: DbSession, settings: AppSettings,
                          link=link_header(request, [post.id for post in posts]))
 
 
-@router.get("/api/v1/timelines/tag/{hashtag}")
+@router.get("/api/v1/timelines/tag/{hashtag}", openapi_extra=query(TagQuery, PageQuery))
 async def tag(hashtag: str, request: Request, session: DbSession, settings: AppSettings,
               viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
     query = await parse(request, TagQuery)
@@ -90,7 +91,7 @@ class LinkQuery(FeedQuery):
     url: str = ""
 
 
-@router.get("/api/v1/timelines/link")
+@router.get("/api/v1/timelines/link", openapi_extra=query(LinkQuery, PageQuery))
 async def link(request: Request, session: DbSession, settings: AppSettings,
                viewer: Viewer | None = Depends(user_optional("read:statuses"))) -> FastJSON:
     """Posts sharing a link that trends now (Mastodon 4.3); any other link is a 404."""
@@ -110,7 +111,7 @@ async def link(request: Request, session: DbSession, settings: AppSettings,
                          link=link_header(request, [post.id for post in posts]))
 
 
-@router.get("/api/v1/bookmarks")
+@router.get("/api/v1/bookmarks", openapi_extra=PAGED)
 async def bookmarks(request: Request, session: DbSession, settings: AppSettings,
                     viewer: Viewer = Depends(user_required("read:bookmarks"))) -> FastJSON:
     marked = await timelines.bookmarked_posts(session, viewer_id=viewer.id,
@@ -120,7 +121,7 @@ async def bookmarks(request: Request, session: DbSession, settings: AppSettings,
     return json_response(entities, link=link_header(request, [mark for mark, _ in marked]))
 
 
-@router.get("/api/v1/favourites")
+@router.get("/api/v1/favourites", openapi_extra=PAGED)
 async def favourites(request: Request, session: DbSession, settings: AppSettings,
                      viewer: Viewer = Depends(user_required("read:favourites"))) -> FastJSON:
     liked = await timelines.liked_posts(session, viewer_id=viewer.id,

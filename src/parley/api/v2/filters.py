@@ -22,6 +22,7 @@ from parley.filters import service as filters
 from parley.filters.models import Filter, FilterKeyword
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import DbSession, path_id
+from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
 
 router = APIRouter()
@@ -103,7 +104,7 @@ async def list_filters(session: DbSession, viewer: Reading) -> FastJSON:
     return json_response(await _render(session, rows))
 
 
-@router.post("/api/v2/filters")
+@router.post("/api/v2/filters", openapi_extra=body(FilterForm))
 async def create_filter(request: Request, session: DbSession, viewer: Writing) -> FastJSON:
     form = await parse(request, FilterForm)
     return await _one(session, await filters.create_filter(
@@ -134,7 +135,7 @@ async def _save_keyword(request: Request, session: DbSession, viewer: Viewer,
     return json_response(keyword_entity(row))
 
 
-@router.put("/api/v2/filters/keywords/{keyword_id}")
+@router.put("/api/v2/filters/keywords/{keyword_id}", openapi_extra=body(KeywordUpdateForm))
 async def update_keyword(keyword_id: str, request: Request, session: DbSession,
                          viewer: Writing) -> FastJSON:
     return await _save_keyword(request, session, viewer, KeywordUpdateForm,
@@ -170,7 +171,7 @@ async def get_filter(filter_id: str, session: DbSession, viewer: Reading) -> Fas
         session, account_id=viewer.id, filter_id=path_id(filter_id)))
 
 
-@router.put("/api/v2/filters/{filter_id}")
+@router.put("/api/v2/filters/{filter_id}", openapi_extra=body(FilterForm))
 async def update_filter(filter_id: str, request: Request, session: DbSession,
                         viewer: Writing) -> FastJSON:
     form = await parse(request, FilterForm)
@@ -194,7 +195,7 @@ class KeywordCreateForm(KeywordUpdateForm):
     keyword: str = Field(max_length=1000)
 
 
-@router.post("/api/v2/filters/{filter_id}/keywords")
+@router.post("/api/v2/filters/{filter_id}/keywords", openapi_extra=body(KeywordForm))
 async def add_keyword(filter_id: str, request: Request, session: DbSession,
                       viewer: Writing) -> FastJSON:
     return await _save_keyword(request, session, viewer, KeywordCreateForm,
@@ -212,7 +213,7 @@ class FilterStatusForm(BaseModel):
     status_id: str | int
 
 
-@router.post("/api/v2/filters/{filter_id}/statuses")
+@router.post("/api/v2/filters/{filter_id}/statuses", openapi_extra=body(FilterStatusForm))
 async def add_filter_status(filter_id: str, request: Request, session: DbSession,
                             viewer: Writing) -> FastJSON:
     form = await parse(request, FilterStatusForm)
@@ -257,7 +258,7 @@ class V1FilterForm(BaseModel):
             whole_word=self.whole_word, expires_in=expires_in, never_expires=never_expires)
 
 
-@router.post("/api/v1/filters")
+@router.post("/api/v1/filters", openapi_extra=body(V1FilterForm))
 async def create_v1_filter(request: Request, session: DbSession, viewer: Writing) -> FastJSON:
     form = await parse(request, V1FilterForm)
     if form.context is None:
@@ -267,7 +268,7 @@ async def create_v1_filter(request: Request, session: DbSession, viewer: Writing
     return json_response(v1_filter_entity(row, keyword))
 
 
-@router.put("/api/v1/filters/{keyword_id}")
+@router.put("/api/v1/filters/{keyword_id}", openapi_extra=body(V1FilterForm))
 async def update_v1_filter(keyword_id: str, request: Request, session: DbSession,
                            viewer: Writing) -> FastJSON:
     form = await parse(request, V1FilterForm)

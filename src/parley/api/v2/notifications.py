@@ -11,12 +11,13 @@ from parley.api.entities.accounts import account_entity
 from parley.api.entities.notification_groups import ExpandAccounts, render_grouped
 from parley.api.entities.notification_requests import policy_entity
 from parley.api.entities.notification_types import parley_group_key, parley_types
-from parley.api.pagination import Page, link_header
+from parley.api.pagination import PAGED, Page, PageQuery, link_header
 from parley.api.params import parse
 from parley.api.v1.notifications import NotificationsQuery
 from parley.errors import NotFound
 from parley.http.auth import Viewer, raw_user_required, user_required
 from parley.http.deps import AppSettings, DbSession, FastReader
+from parley.http.openapi import body, query
 from parley.http.responses import FastJSON, json_response
 from parley.notifications import grouped
 from parley.notifications import policy as policies
@@ -47,7 +48,8 @@ async def get_policy(session: DbSession,
     return await _policy_response(session, viewer)
 
 
-@router.api_route("/api/v2/notifications/policy", methods=["PATCH", "PUT"])
+@router.patch("/api/v2/notifications/policy", openapi_extra=body(PolicyForm))
+@router.put("/api/v2/notifications/policy", openapi_extra=body(PolicyForm))
 async def update_policy(request: Request, session: DbSession,
                         viewer: Viewer = Depends(user_required("write:notifications"))
                         ) -> FastJSON:
@@ -75,7 +77,7 @@ class GroupedUnreadQuery(GroupedQuery):
     limit: int = Field(default=100, ge=1, le=1000)
 
 
-@router.get("/api/v2/notifications/unread_count")
+@router.get("/api/v2/notifications/unread_count", openapi_extra=query(GroupedUnreadQuery))
 async def unread_count(request: Request, session: DbSession,
                        viewer: Viewer = Depends(user_required("read:notifications"))
                        ) -> FastJSON:
@@ -91,7 +93,7 @@ async def unread_count(request: Request, session: DbSession,
     return json_response({"count": count})
 
 
-@router.get("/api/v2/notifications")
+@router.get("/api/v2/notifications", openapi_extra=query(GroupedQuery, PageQuery))
 async def list_groups(request: Request, reader: FastReader, settings: AppSettings,
                       viewer: Viewer = Depends(raw_user_required("read:notifications"))
                       ) -> FastJSON:
@@ -123,7 +125,7 @@ async def get_group(group_key: str, request: Request, reader: FastReader,
     return json_response(body)
 
 
-@router.get("/api/v2/notifications/{group_key}/accounts")
+@router.get("/api/v2/notifications/{group_key}/accounts", openapi_extra=PAGED)
 async def group_accounts(group_key: str, request: Request, reader: FastReader,
                          settings: AppSettings,
                          viewer: Viewer = Depends(raw_user_required("read:notifications"))

@@ -12,6 +12,7 @@ from parley.api.params import parse
 from parley.errors import NotFound, Unauthorized
 from parley.http.auth import Viewer, user_optional
 from parley.http.deps import AppSettings, DbSession, path_id
+from parley.http.openapi import query
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_cursor
 from parley.search.service import SEARCH_TYPES, SearchRequest, search
@@ -56,7 +57,7 @@ class SearchQuery(BaseModel):
             exclude_unreviewed=self.exclude_unreviewed, resolve=self.resolve)
 
 
-@router.get("/api/v2/search")
+@router.get("/api/v2/search", openapi_extra=query(SearchQuery))
 async def search_v2(request: Request, session: DbSession, settings: AppSettings,
                     viewer: Viewer | None = Depends(user_optional("read:search"))) -> FastJSON:
     query = await parse(request, SearchQuery)
