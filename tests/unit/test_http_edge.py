@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -90,6 +91,8 @@ def test_every_api_fast_route_is_found_and_documented() -> None:
     (RequestValidationError([{"loc": ("body",), "msg": "missing"}]), 422,
      "Validation failed: body: missing"),
     (ClientDisconnect(), 400, "The client disconnected before the request was read"),
+    (MultiPartException("Missing boundary in multipart."), 400,
+     "Missing boundary in multipart."),
     (KeyError("bug"), 500, "Internal server error"),
 ])
 def test_each_error_maps_to_one_status_and_message(error: Exception, status: int,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
@@ -52,6 +53,10 @@ def failure(exc: BaseException) -> tuple[int, str]:
         return status, STATUS_MESSAGES.get(status, "Error")
     if isinstance(exc, ClientDisconnect):
         return 400, DISCONNECTED
+    if isinstance(exc, MultiPartException):
+        # A malformed form body. Starlette turns it into a 400 only for requests that carry
+        # its app in their scope: the mapping should not depend on how a request was made.
+        return 400, exc.message
     return 500, INTERNAL
 
 

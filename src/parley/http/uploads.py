@@ -55,7 +55,8 @@ def _capped(receive: Receive, cap: int) -> Receive:
 
 def _declared_length(request: Request) -> int | None:
     raw = request.headers.get("content-length")
-    return int(raw) if raw is not None and raw.isdigit() else None
+    # ASCII digits only: "³" is a digit to str.isdigit() and not to int().
+    return int(raw) if raw is not None and raw.isascii() and raw.isdigit() else None
 
 
 def _spool(upload: UploadFile, directory: Path) -> UploadedFile:
