@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from support.clients import Clients, TestUser
+from support.forms import submit
 from support.server import LiveServer
 
 HUGE_IDS = [str(2**63), str(2**63 + 1), str(2**64), "9" * 40]
@@ -120,3 +121,63 @@ def test_common_and_overlong_passwords_are_refused_at_sign_up(http: httpx.Client
                                    "password": password, "agreement": "true"})
         assert response.status_code == 422, response.text
         assert words in response.json()["error"]
+
+
+@pytest.mark.parametrize(("when", "offset"), [
+    ("2030-01-01T10:00", "\u00b3"), ("2030-01-01T10:00", "9" * 20),
+    ("2030-01-01T10:00", "-" + "9" * 14), ("9999-12-31T23:59", "600"),
+])
+def test_a_scheduled_web_post_with_an_impossible_time_is_a_4xx_page(
+        clients: Clients, server: LiveServer, when: str, offset: str) -> None:
+    """The compose page's browser-sent time zone offset, forged: never a 500."""
+    user = clients.new_user("forger")
+    with httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=False) as tab:
+        signed_in = submit(tab, tab.get("/auth/sign_in").text, "/auth/sign_in",
+                           login=user.username, password=user.password)
+        assert signed_in.status_code == 303
+        response = submit(tab, tab.get("/compose").text, "/compose", status="Later",
+                          scheduled_at=when, tz_offset=offset)
+    assert response.status_code in (303, 422), response.text[:300]
+    assert response.status_code == 303 or "text/html" in response.headers["content-type"]
+
+
+NOT_ASCII_NUMBERS = ["\u00b3", "-\u00b2", "9" * 5000]
+
+
+@pytest.mark.parametrize("value", NOT_ASCII_NUMBERS)
+def test_a_page_size_that_is_not_an_ascii_number_is_the_default(
+        http: httpx.Client, hostile: TestUser, value: str) -> None:
+    for path in ("/api/v1/timelines/public", "/api/v1/timelines/home", "/api/v1/blocks"):
+        response = http.get(path, params={"limit": value}, headers=_auth(hostile))
+        assert response.status_code == 200, (path, response.text[:300])
+
+
+@pytest.mark.parametrize("value", [*NOT_ASCII_NUMBERS, str(2**63), "9" * 19])
+def test_media_ids_that_are_not_ids_are_a_4xx(http: httpx.Client, hostile: TestUser,
+                                               value: str) -> None:
+    response = http.post("/api/v1/statuses", headers=_auth(hostile),
+                         data={"status": "with media", "media_ids[]": value})
+    _refused(response, 422)
+
+
+@pytest.mark.parametrize("value", [*NOT_ASCII_NUMBERS, str(10**15), 10**15, 10**30])
+def test_filter_expiry_that_is_not_a_number_of_seconds_is_a_4xx(
+        http: httpx.Client, hostile: TestUser, value: str | int) -> None:
+    response = http.post("/api/v2/filters", headers=_auth(hostile), json={
+        "title": "expiring", "context": ["home"], "expires_in": value})
+    assert response.status_code < 500, response.text[:300]
+
+
+@pytest.mark.parametrize("key", ["\u00b3", "9" * 5000])
+def test_numbered_form_keys_that_are_not_ascii_numbers_are_no_500(
+        http: httpx.Client, hostile: TestUser, key: str) -> None:
+    profile = http.patch("/api/v1/accounts/update_credentials", headers=_auth(hostile),
+                         data={f"fields_attributes[{key}][name]": "site",
+                               f"fields_attributes[{key}][value]": "x",
+                               "fields_attributes[0][name]": "a",
+                               "fields_attributes[0][value]": "b"})
+    assert profile.status_code < 500, profile.text[:300]
+    made = http.post("/api/v2/filters", headers=_auth(hostile), data={
+        "title": "keyed", "context[]": "home", f"keywords_attributes[{key}][keyword]": "x",
+        "keywords_attributes[0][keyword]": "y"})
+    assert made.status_code < 500, made.text[:300]

@@ -63,17 +63,22 @@ async def _fails_as_4xx_async(run: Callable[[], Awaitable[Any]]) -> None:
         assert 400 <= status < 500, f"{type(exc).__name__}: {exc!r}"[:500]
 
 
-# Keys: names, bracket pieces in any order (balanced or not), and nesting far past the limit.
+# Keys: the names routes read, bracket pieces in any order (balanced or not), and nesting far
+# past the limit.
+NAMES = st.sampled_from(["limit", "max_id", "since_id", "min_id", "id", "id[]", "offset", "q",
+                         "types[]", "status", "poll[options][]", "source[privacy]"])
 _PIECES = st.sampled_from(["a", "b", "[", "]", "[]", "[a]", "[0]", "[[", "]]", "%5B", "\x00",
                            "é", "³", " ", "=", "&", ""])
 KEYS = st.one_of(
+    NAMES,
     st.lists(_PIECES, max_size=30).map("".join),
     st.integers(0, 3000).map(lambda depth: "limit" + "[a]" * depth),
     st.integers(0, 3000).map(lambda depth: "types" + "[]" * depth),
     st.text(max_size=50),
 )
 VALUES = st.one_of(st.text(max_size=50), st.sampled_from(
-    ["", "1", "-1", str(2**63), str(2**64), "9" * 400, "³", "1e308", "true", "null", "[]"]))
+    ["", "1", "-1", "-³", str(2**63), str(2**64), "9" * 400, "9" * 5000, "³", "\uff11\uff12",
+     "1e308", "true", "null", "[]"]))
 PAIRS = st.lists(st.tuples(KEYS, VALUES), max_size=12)
 
 JSON_VALUES = st.recursive(

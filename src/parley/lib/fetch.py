@@ -14,6 +14,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from parley.lib.numbers import ascii_int
+
 TIMEOUT_S = 5.0
 MAX_BYTES = 1_000_000
 MAX_REDIRECTS = 3
@@ -119,8 +121,8 @@ async def _body_of(response: httpx.Response, url: str, accept: tuple[str, ...],
     content_type = response.headers.get("content-type", "text/html")
     if not any(kind in content_type for kind in accept):
         raise FetchRefused(f"not a {' or '.join(accept)} page")
-    declared = response.headers.get("content-length", "")
-    if whole and declared.isdigit() and int(declared) > max_bytes:
+    declared = ascii_int(response.headers.get("content-length"))
+    if whole and declared is not None and declared > max_bytes:
         raise FetchRefused("too large")
     body = bytearray()
     async for chunk in response.aiter_bytes():

@@ -11,6 +11,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from parley.lib.ids import parse_cursor
+from parley.lib.numbers import ascii_int
 
 
 class HasQueryParams(Protocol):
@@ -39,8 +40,8 @@ class Page:
     def from_request(cls, request: HasQueryParams, *, default: int = DEFAULT_LIMIT,
                      maximum: int = MAX_LIMIT) -> Page:
         query = request.query_params
-        raw_limit = query.get("limit", "")
-        limit = int(raw_limit) if raw_limit.lstrip("-").isdigit() else default
+        asked = ascii_int(query.get("limit"), max_digits=9, signed=True)
+        limit = default if asked is None else asked
         return cls(
             max_id=parse_cursor(query.get("max_id")),
             since_id=parse_cursor(query.get("since_id")),

@@ -16,6 +16,7 @@ from parley.errors import Invalid
 from parley.events import Subscriber
 from parley.events.media import MediaProcessed
 from parley.events.posts import PostDeleted
+from parley.lib.ids import parse_id
 from parley.media.models import DONE, FAILED, MediaAttachment
 from parley.media.service import release
 from parley.posts.media_rows import media_document
@@ -38,11 +39,11 @@ def parse_media_ids(raw: Sequence[str | int]) -> tuple[int, ...]:
     """`media_ids[]` as sent: at most four, each an id (Mastodon checks the count first)."""
     if len(raw) > MAX_ATTACHMENTS:
         raise Invalid(TOO_MANY)
-    bad = [value for value in raw if not str(value).strip().isdigit()
-           or len(str(value).strip()) > 19]
+    ids = [parse_id(str(value).strip()) for value in raw]
+    bad = [value for value, parsed in zip(raw, ids, strict=True) if parsed is None]
     if bad:
         raise _not_found(bad)
-    return tuple(dict.fromkeys(int(str(value).strip()) for value in raw))
+    return tuple(dict.fromkeys(parsed for parsed in ids if parsed is not None))
 
 
 async def chosen_media(session: AsyncSession, *, account_id: int, media_ids: Sequence[int],

@@ -10,9 +10,12 @@ from starlette.datastructures import UploadFile
 
 from parley.errors import Invalid
 from parley.lib.ids import parse_cursor
+from parley.lib.numbers import ascii_int
 from parley.lib.paging import Page as PageRequest
 
 MAX_FIELD_LENGTH = 10_000
+MAX_OFFSET = 24 * 60  # minutes: every time zone is within a day of UTC
+PICK_A_TIME = "Pick a date and a time to post it."
 
 
 async def form_fields(request: Request) -> dict[str, str]:
@@ -53,7 +56,14 @@ def local_moment(local: str, offset_minutes: str) -> datetime:
     getTimezoneOffset() (minutes behind UTC); without it the time is read as UTC."""
     try:
         moment = datetime.fromisoformat(local.strip())
-    except ValueError:
-        raise Invalid("Pick a date and a time to post it.") from None
-    offset = int(offset_minutes) if offset_minutes.strip().lstrip("-").isdigit() else 0
-    return (moment.replace(tzinfo=None) + timedelta(minutes=offset)).replace(tzinfo=UTC)
+        shifted = moment.replace(tzinfo=None) + timedelta(minutes=_offset(offset_minutes))
+    except (ValueError, OverflowError):  # not a time, or past the calendar's ends
+        raise Invalid(PICK_A_TIME) from None
+    return shifted.replace(tzinfo=UTC)
+
+
+def _offset(raw: str) -> int:
+    """A browser's offset in minutes; anything a browser would not send (not a number,
+    beyond a day) counts as none."""
+    offset = ascii_int(raw.strip(), max_digits=4, signed=True)
+    return offset if offset is not None and abs(offset) <= MAX_OFFSET else 0

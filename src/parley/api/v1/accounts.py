@@ -29,6 +29,7 @@ from parley.http.auth import (
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.openapi import body, query
 from parley.http.responses import FastJSON, json_response
+from parley.lib.numbers import ascii_int
 from parley.moderation.blocks import check_sign_up
 from parley.oauth.tokens import TokenIdentity, issue_token
 from parley.search.accounts import search_accounts
@@ -130,8 +131,7 @@ class CredentialsForm(BaseModel):
     def changes(self) -> accounts.ProfileChanges:
         fields = self.fields_attributes
         if isinstance(fields, dict):  # form encoding: fields_attributes[0][name]=...
-            fields = [fields[key] for key in sorted(fields, key=lambda k: int(k)
-                                                    if k.isdigit() else 0)]
+            fields = [fields[key] for key in sorted(fields, key=lambda k: ascii_int(k) or 0)]
         source = self.source or SourceForm()
         return accounts.ProfileChanges(
             display_name=self.display_name, note=self.note, locked=self.locked, bot=self.bot,

@@ -24,6 +24,7 @@ from parley.http.auth import Viewer, user_required
 from parley.http.deps import DbSession, path_id
 from parley.http.openapi import body
 from parley.http.responses import FastJSON, json_response
+from parley.lib.numbers import ascii_int
 
 router = APIRouter()
 READ, WRITE = "read:filters", "write:filters"
@@ -50,9 +51,10 @@ def _expiry(form: BaseModel, value: int | str | None) -> tuple[int | None, bool]
     """`expires_in` as seconds, and whether it was given blank or null (never expires)."""
     never = value == "" or ("expires_in" in form.model_fields_set and value is None)
     if isinstance(value, str):
-        if value.strip() and not value.strip().isdigit():
+        seconds = ascii_int(value.strip())
+        if value.strip() and seconds is None:
             raise Invalid("Validation failed: expires_in must be a number of seconds")
-        value = int(value) if value.strip() else None
+        value = seconds
     return value, never
 
 
@@ -74,8 +76,8 @@ class FilterForm(BaseModel):
         expires_in, never_expires = _expiry(self, self.expires_in)
         keywords = self.keywords_attributes
         if isinstance(keywords, dict):  # form encoding: keywords_attributes[0][keyword]=...
-            keywords = [keywords[key] for key in sorted(keywords, key=lambda k: int(k)
-                                                        if k.isdigit() else 0)]
+            keywords = [keywords[key] for key in sorted(keywords,
+                                                        key=lambda k: ascii_int(k) or 0)]
         return filters.FilterDraft(
             title=self.title, context=self.context, action=self.filter_action,
             expires_in=expires_in, never_expires=never_expires,

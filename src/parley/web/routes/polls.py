@@ -9,6 +9,7 @@ from starlette.responses import Response
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.http.deps import DbSession
 from parley.lib.ids import parse_id
+from parley.lib.numbers import ascii_int
 from parley.polls import service as polls
 from parley.posts import service as posts
 from parley.store.rawwrite import SessionSql
@@ -24,7 +25,8 @@ def _choices(fields: dict[str, str]) -> list[int]:
     """A radio group's `choice`, or the ticked `choice-<n>` boxes of a multiple-choice poll."""
     picked = [value for key, value in fields.items()
               if key == "choice" or key.startswith("choice-")]
-    choices = sorted({int(value) for value in picked if value.isdigit() and len(value) < 4})
+    choices = sorted({choice for choice in (ascii_int(value, max_digits=3) for value in picked)
+                      if choice is not None})
     if not choices:
         raise Invalid("Choose an option first.")
     return choices
