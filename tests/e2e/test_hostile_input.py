@@ -4,15 +4,18 @@ boundaries or far too large, digits that are not ASCII. Each answers a 4xx {"err
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
 from support.clients import Clients, TestUser
-from support.forms import submit
+from support.forms import form, submit
 from support.server import LiveServer
 
 HUGE_IDS = [str(2**63), str(2**63 + 1), str(2**64), "9" * 40]
+NOT_ASCII_NUMBERS = ["\u00b3", "-\u00b2", "9" * 5000]
 PAGED = ["/api/v1/timelines/public", "/api/v1/timelines/home", "/api/v1/notifications",
          "/api/v1/favourites", "/api/v1/bookmarks", "/api/v1/blocks", "/api/v1/mutes",
          "/api/v1/conversations", "/api/v1/timelines/tag/parley"]
@@ -130,18 +133,35 @@ def test_common_and_overlong_passwords_are_refused_at_sign_up(http: httpx.Client
 def test_a_scheduled_web_post_with_an_impossible_time_is_a_4xx_page(
         clients: Clients, server: LiveServer, when: str, offset: str) -> None:
     """The compose page's browser-sent time zone offset, forged: never a 500."""
-    user = clients.new_user("forger")
-    with httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=False) as tab:
-        signed_in = submit(tab, tab.get("/auth/sign_in").text, "/auth/sign_in",
-                           login=user.username, password=user.password)
-        assert signed_in.status_code == 303
+    with _signed_in_tab(server, clients.new_user("forger")) as tab:
         response = submit(tab, tab.get("/compose").text, "/compose", status="Later",
                           scheduled_at=when, tz_offset=offset)
     assert response.status_code in (303, 422), response.text[:300]
     assert response.status_code == 303 or "text/html" in response.headers["content-type"]
 
 
-NOT_ASCII_NUMBERS = ["\u00b3", "-\u00b2", "9" * 5000]
+@contextmanager
+def _signed_in_tab(server: LiveServer, user: TestUser) -> Iterator[httpx.Client]:
+    """A browser tab (cookies kept, redirects not followed) signed in as `user`."""
+    with httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=False) as tab:
+        signed_in = submit(tab, tab.get("/auth/sign_in").text, "/auth/sign_in",
+                           login=user.username, password=user.password)
+        assert signed_in.status_code == 303
+        yield tab
+
+
+@pytest.mark.parametrize("choice", NOT_ASCII_NUMBERS)
+def test_a_web_vote_for_a_choice_that_is_not_a_number_is_a_4xx_page(
+        clients: Clients, server: LiveServer, choice: str) -> None:
+    author = clients.new_user("asker")
+    poll = author.api.status_post("Which?", poll=author.api.make_poll(["a", "b"],
+                                                                      expires_in=3600))["poll"]
+    with _signed_in_tab(server, clients.new_user("voter")) as tab:
+        csrf = form(tab.get("/compose").text, "/compose").fields["csrf"]
+        response = tab.post(f"/polls/{poll['id']}/vote", data={"csrf": csrf, "choice": choice})
+    assert response.status_code == 422, response.text[:300]
+    assert "Choose an option first." in response.text
+
 
 
 @pytest.mark.parametrize("value", NOT_ASCII_NUMBERS)
