@@ -201,3 +201,15 @@ def test_numbered_form_keys_that_are_not_ascii_numbers_are_no_500(
         "title": "keyed", "context[]": "home", f"keywords_attributes[{key}][keyword]": "x",
         "keywords_attributes[0][keyword]": "y"})
     assert made.status_code < 500, made.text[:300]
+
+
+@pytest.mark.parametrize("value", ["9" * 19, str(2**63), "\u0661\u0662", "12"])
+def test_a_follow_from_a_post_that_is_not_there_still_follows(
+        clients: Clients, http: httpx.Client, hostile: TestUser, value: str) -> None:
+    """`source_status_id` (Parley's: the post the follow came from) naming no post the
+    follower may see answered 500 (a foreign key); it is only a hint, so the follow stands."""
+    target = clients.new_user("followed")
+    response = http.post(f"/api/v1/accounts/{target.account['id']}/follow",
+                         headers=_auth(hostile), json={"source_status_id": value})
+    assert response.status_code == 200, response.text[:300]
+    assert response.json()["following"] is True

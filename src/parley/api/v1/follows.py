@@ -16,12 +16,14 @@ from parley.api.entities.accounts import account_entity, render_relationships
 from parley.api.pagination import PAGED, Page, link_header
 from parley.api.params import MANY_IDS, parse
 from parley.api.v1.account_actions import act_on_account, relationship_response
+from parley.errors import NotFound
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.openapi import body
 from parley.http.ratelimit import FOLLOWS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_id
+from parley.posts.lookup import get_post
 from parley.social import service as social
 
 router = APIRouter()
@@ -39,13 +41,27 @@ class FollowForm(BaseModel):
     source_status_id: str | None = Field(default=None, pattern=r"^\d{1,19}$")
 
 
+async def _source_post(session: AsyncSession, viewer_id: int, raw: str | None) -> int | None:
+    """The post the follow came from, when the follower may see it. A post that is gone (or
+    was never there, or is hidden) is no source, and the follow stands without one: it only
+    says how the account was found."""
+    post_id = parse_id(raw)
+    if post_id is None:
+        return None
+    try:
+        await get_post(session, post_id, viewer_id=viewer_id)
+    except NotFound:
+        return None
+    return post_id
+
+
 @router.post("/api/v1/accounts/{account_id}/follow", openapi_extra=body(FollowForm))
 async def follow(account_id: str, request: Request, session: DbSession, viewer: Following
                  ) -> FastJSON:
     form = await parse(request, FollowForm)
     options = social.FollowOptions(
         show_reposts=form.reblogs, notify=form.notify, source=form.source,
-        source_post_id=int(form.source_status_id) if form.source_status_id else None)
+        source_post_id=await _source_post(session, viewer.id, form.source_status_id))
     response = await act_on_account(session, viewer, account_id,
                                     partial(social.follow, options=options))
     await spend_action(request, FOLLOWS, viewer.id)
