@@ -213,3 +213,18 @@ def test_a_follow_from_a_post_that_is_not_there_still_follows(
                          headers=_auth(hostile), json={"source_status_id": value})
     assert response.status_code == 200, response.text[:300]
     assert response.json()["following"] is True
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59+00:00", "9999-12-31T23:59:59-14:00",
+                                  "0001-01-01T00:00:00+14:00", "9999-12-30T12:00:00Z"])
+def test_a_post_scheduled_at_the_calendars_ends_is_a_4xx(http: httpx.Client,
+                                                         hostile: TestUser, when: str) -> None:
+    response = http.post("/api/v1/statuses", headers=_auth(hostile),
+                         json={"status": "at the end of time", "scheduled_at": when})
+    _refused(response, 422)
+    later = http.post("/api/v1/statuses", headers=_auth(hostile),
+                      json={"status": "next year", "scheduled_at": "2099-01-01T00:00:00Z"})
+    assert later.status_code == 200, later.text[:300]
+    moved = http.put(f"/api/v1/scheduled_statuses/{later.json()['id']}",
+                     headers=_auth(hostile), json={"scheduled_at": when})
+    _refused(moved, 422)

@@ -29,6 +29,9 @@ log = logging.getLogger("parley.posts")
 
 # Mastodon's rules: at least five minutes ahead, 300 waiting, 25 for any one day.
 MIN_LEAD = timedelta(minutes=5)
+# The last moment a post may be kept for: the day's limits count from midnight to midnight,
+# which past this would leave the calendar (year 9999).
+LAST_MOMENT = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
 MAX_WAITING = 300
 MAX_PER_DAY = 25
 # A job that finds its post due this soon publishes it (clocks of processes differ a little).
@@ -41,9 +44,9 @@ def parse_scheduled_at(raw: str) -> datetime:
     compare."""
     try:
         moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time, or in UTC past the calendar's ends
         raise Invalid("Record invalid") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def is_past(when: datetime) -> bool:
@@ -56,6 +59,8 @@ async def _check_time(session: AsyncSession, account_id: int, when: datetime, *,
     if when < utcnow() + MIN_LEAD:
         raise Invalid("Validation failed: Scheduled at The scheduled date must be in the "
                       "future")
+    if when > LAST_MOMENT:
+        raise Invalid("Validation failed: Scheduled at The scheduled date is too far away")
     day = when.replace(hour=0, minute=0, second=0, microsecond=0)
     on_that_day = and_(ScheduledPost.scheduled_at >= day,
                        ScheduledPost.scheduled_at < day + timedelta(days=1))
