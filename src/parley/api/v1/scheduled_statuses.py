@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.media import media_entity
@@ -15,7 +15,7 @@ from parley.api.params import parse
 from parley.config import Settings
 from parley.http.auth import Viewer, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
-from parley.http.openapi import body
+from parley.http.openapi import body, date_time
 from parley.http.responses import FastJSON, json_response
 from parley.lib.timefmt import iso
 from parley.posts import scheduled as scheduled_posts
@@ -58,7 +58,7 @@ async def _one(session: AsyncSession, scheduled: ScheduledPost, settings: Settin
 
 
 class RescheduleForm(BaseModel):
-    scheduled_at: str | None = None
+    scheduled_at: str | None = Field(default=None, json_schema_extra=date_time)
 
 
 @router.get("/api/v1/scheduled_statuses", openapi_extra=PAGED)

@@ -20,7 +20,7 @@ from parley.config import Settings
 from parley.errors import Unauthorized
 from parley.http.auth import AccountViewer, Viewer, account_required, user_optional, user_required
 from parley.http.deps import AppSettings, DbSession, path_id
-from parley.http.openapi import body
+from parley.http.openapi import body, date_time
 from parley.http.ratelimit import POSTS, spend_action
 from parley.http.responses import FastJSON, json_response
 from parley.lib import ids as lib_ids
@@ -56,7 +56,7 @@ class StatusForm(BaseModel):
     spoiler_text: str = Field(default="", max_length=100_000)
     visibility: str | None = None
     language: str | None = Field(default=None, max_length=16)
-    scheduled_at: str | None = None
+    scheduled_at: str | None = Field(default=None, json_schema_extra=date_time)
     poll: dict[str, Any] | None = None
 
     @field_validator("media_ids", mode="before")
