@@ -95,14 +95,29 @@ def worker() -> None:
         job_worker = domains.new_worker(db, settings)
         db.after_commit.extend([job_worker.after_commit, publisher.after_commit])
         publisher.start()
+        job_worker.start()
         try:
-            await job_worker.run_forever()
+            await _until_terminated()
         finally:
+            # Running jobs finish (for a while) or roll back; detached ones are put back.
+            await job_worker.stop()
             await publisher.stop()
             await broker.close()
             await db.dispose()
 
     asyncio.run(main())
+
+
+async def _until_terminated() -> None:
+    """Wait for SIGTERM or SIGINT (as uvicorn does for the web processes), so that the
+    worker stops in order rather than dying mid-job."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
 
 
 @app.command("migrate")

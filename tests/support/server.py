@@ -93,7 +93,7 @@ def run_server(tmp_dir: Path, *, extra_env: dict[str, str] | None = None,
         yield server
 
 
-def _environment(tmp_dir: Path, database_url: str, base_url: str,
+def environment(tmp_dir: Path, database_url: str, base_url: str,
                  extra_env: dict[str, str] | None) -> dict[str, str]:
     return {**os.environ, "PARLEY_DATABASE_URL": database_url, "PARLEY_BASE_URL": base_url,
             "PARLEY_ENVIRONMENT": "test", "PARLEY_DATA_DIR": str(tmp_dir),
@@ -112,7 +112,7 @@ def _serve(tmp_dir: Path, database_url: str, extra_env: dict[str, str] | None,
            command: str = "run") -> Iterator[LiveServer]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = _environment(tmp_dir, database_url, base_url, extra_env)
+    env = environment(tmp_dir, database_url, base_url, extra_env)
     log_path = tmp_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -154,7 +154,7 @@ def run_cluster(tmp_dir: Path, database_url: str, redis_url: str, *, web_process
         extra["PARLEY_BASE_URL"] = first.base_url
         web = [first] + [stack.enter_context(_serve(tmp_dir, database_url, extra, "serve"))
                          for _ in range(web_processes - 1)]
-        env = _environment(tmp_dir, database_url, first.base_url, extra)
+        env = environment(tmp_dir, database_url, first.base_url, extra)
         log = stack.enter_context((tmp_dir / "worker.log").open("wb"))
         worker = subprocess.Popen([sys.executable, "-m", "parley", "worker"], env=env,
                                   stdout=log, stderr=subprocess.STDOUT)

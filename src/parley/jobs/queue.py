@@ -20,7 +20,9 @@ from parley.store.rawwrite import writer_of
 
 # Other processes' workers listen here (store/wakeup: PostgreSQL's LISTEN/NOTIFY).
 CHANNEL = "parley_jobs"
-# A running job whose worker vanished (crash, kill) is claimed again after this long.
+# A detached job (the only kind whose claim commits before it runs) whose worker vanished
+# (crash, kill -9) is claimed again after this long. Other jobs run in the transaction that
+# claimed them: their worker's death rolls the claim back, and they are due again at once.
 STALE_AFTER = timedelta(minutes=5)
 
 PRIORITY_INTERACTIVE = 0  # notifications, small fan-outs: what people wait for
@@ -56,6 +58,10 @@ _MARK_RUNNING = Sql("""
     WHERE id IN_IDS(:ids)
     RETURNING id, kind, payload, priority, attempts, max_attempts""")
 _COMPLETE = Sql("DELETE FROM jobs WHERE id = :id")
+_RELEASE = Sql("""
+    UPDATE jobs SET state = 'queued', locked_at = NULL, locked_by = NULL,
+                    attempts = attempts - 1
+    WHERE id IN_IDS(:ids) AND state = 'running' AND locked_by = :worker""")
 
 
 async def enqueue(
@@ -92,8 +98,8 @@ async def any_due(reader: Reader) -> bool:
 
 async def claim(session: AsyncSession, worker_name: str, limit: int) -> list[ClaimedJob]:
     """Mark up to `limit` due jobs as running by this worker and return them, interactive
-    ones first (SQLite's worker takes one at a time, so a new interactive job waits for one
-    bulk job at most)."""
+    ones first (the worker takes one at a time, so a new interactive job waits for one bulk
+    job at most). Within the caller's transaction: the mark lasts only if it commits."""
     writer = await writer_of(session)
     params = _due_params()
     rows = await writer.fetch(_DUE_IDS, {**params, "limit": limit})
@@ -106,6 +112,12 @@ async def claim(session: AsyncSession, worker_name: str, limit: int) -> list[Cla
     jobs = [ClaimedJob(id=row[0], kind=row[1], payload=json_of(row[2]) or {}, priority=row[3],
                        attempts=row[4], max_attempts=row[5]) for row in claimed]
     return sorted(jobs, key=lambda job: order[job.id])
+
+
+async def release(session: AsyncSession, worker_name: str, job_ids: list[int]) -> None:
+    """Put back jobs this worker claimed and will not finish (it is stopping): due at once,
+    the attempt not counted."""
+    await (await writer_of(session)).execute(_RELEASE, {"ids": job_ids, "worker": worker_name})
 
 
 async def complete(session: AsyncSession, job_id: int) -> None:

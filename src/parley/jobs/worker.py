@@ -1,5 +1,6 @@
-"""The job worker: claims due jobs, runs each in its own transaction (a detached one in none),
-retries with backoff."""
+"""The job worker: claims due jobs, runs each in the transaction that claimed it (a detached
+one in none), retries with backoff, and on stop lets running jobs finish (for a while) and
+puts back what it still holds."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind,
 from parley.store.database import JOBS_ENQUEUED, Database, off_loop
 
 log = logging.getLogger("parley.jobs")
+# How long stop() lets running jobs finish before cancelling them (a fan-out batch takes well
+# under a second; SIGTERM's senders usually wait 10 s or more before SIGKILL).
+STOP_GRACE_S = 5.0
 
 
 class Worker:
@@ -36,6 +40,9 @@ class Worker:
         # Jobs running side by side (PostgreSQL): a slot frees as soon as its job ends, so a
         # new interactive job never waits for the slowest of a round of bulk batches.
         self._running: set[asyncio.Task[None]] = set()
+        # Detached jobs whose claim has committed (they run outside a transaction): stop()
+        # puts back those that have not finished.
+        self._detached: set[int] = set()
         # Woken by jobs other processes queue (where the store has a channel), not only by polls.
         self._listener = db.listener(queue.CHANNEL, self._wake.set)
 
@@ -47,17 +54,31 @@ class Worker:
     def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name="parley-worker")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_S) -> None:
+        """Stop claiming; give the running jobs `grace` seconds to finish, cancel the rest
+        (a cancelled job's transaction rolls back with its claim) and put back the detached
+        jobs still claimed, so another worker runs them at once."""
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-        for task in list(self._running):  # cancelled mid-job: rolled back, claimed again later
+        busy = {task for task in (self._task, *self._running) if task is not None}
+        if busy:
+            await asyncio.wait(busy, timeout=grace)
+        for task in busy:
             task.cancel()
-        if self._running:
-            await asyncio.wait(self._running)
+        for task in busy:
+            with suppress(asyncio.CancelledError):
+                await task
+        await self._release_detached()
+
+    async def _release_detached(self) -> None:
+        if not self._detached:
+            return
+        held, self._detached = sorted(self._detached), set()
+        try:
+            async with self.db.write() as session:
+                await queue.release(session, self.name, held)
+        except Exception:  # they are claimed again once stale
+            log.exception("could not put back detached jobs %s", held)
 
     async def run_forever(self) -> None:
         if self._listener is not None:
@@ -113,23 +134,47 @@ class Worker:
                 return 0
         if self.db.dialect.single_writer:  # running jobs side by side would only queue
             return await self._claim_and_run()
-        async with self.db.write() as session:
-            jobs = await queue.claim(session, self.name, free)
-        for job in jobs:
-            task = asyncio.create_task(self._run(job), name=f"parley-job-{job.id}")
+        return await self._fill_slots(free)
+
+    async def _fill_slots(self, free: int) -> int:
+        """PostgreSQL: each free slot claims one job in a task of its own, in the transaction
+        that runs it; returns how many claimed one (it stops at the first that found none)."""
+        started = 0
+        for _ in range(free):
+            claimed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._slot(claimed), name="parley-job")
             self._running.add(task)
             task.add_done_callback(self._running.discard)
-        return len(jobs)
+            if not await claimed:  # raises what the claim raised (the loop logs it)
+                break
+            started += 1
+        return started
 
-    async def _claim_and_run(self) -> int:
-        """SQLite: one job claimed and run in one transaction (a transaction fewer per job).
-        A failure rolls the claim back with the job's work and is recorded after; a process
-        that dies mid-job leaves the job queued, as it was."""
+    async def _slot(self, claimed: asyncio.Future[bool]) -> None:
+        try:
+            await self._claim_and_run(claimed)
+        except Exception as exc:
+            if claimed.done():
+                log.exception("job worker slot failed")
+            else:
+                claimed.set_exception(exc)
+        finally:
+            if not claimed.done():  # cancelled before its claim
+                claimed.set_result(False)
+
+    async def _claim_and_run(self, claimed: asyncio.Future[bool] | None = None) -> int:
+        """One job claimed and run in one transaction. The claim's row lock (FOR UPDATE SKIP
+        LOCKED on PostgreSQL, the write lock on SQLite) is its lease: a worker that dies
+        mid-job takes its transaction with it, claim included, and the job is due again at
+        once, its attempt uncounted. A failure rolls the claim back with the job's work and
+        is recorded after. `claimed` hears whether a job was found, once it is known."""
         job: queue.ClaimedJob | None = None
         detached: JobKind[Any] | None = None
         try:
             async with self.db.write() as session:
                 jobs = await queue.claim(session, self.name, 1)
+                if claimed is not None:
+                    claimed.set_result(bool(jobs))
                 if not jobs:
                     return 0
                 job = jobs[0]
@@ -146,18 +191,6 @@ class Worker:
             await self._failed(job)
         return 1
 
-    async def _run(self, job: queue.ClaimedJob) -> None:
-        """PostgreSQL: a claimed job in its own transaction (a detached one in none)."""
-        try:
-            kind = self._kind(job)
-            if isinstance(kind.handler, Detached):
-                await self._run_detached(job, kind)
-                return
-            async with self.db.write() as session:
-                await self._handle(session, job, kind)
-        except Exception:
-            await self._failed(job)
-
     def _kind(self, job: queue.ClaimedJob) -> JobKind[Any]:
         kind = self.handlers.get(job.kind)
         if kind is None:
@@ -170,11 +203,17 @@ class Worker:
         await queue.complete(session, job.id)
 
     async def _run_detached(self, job: queue.ClaimedJob, kind: JobKind[Any]) -> None:
+        """A job that waits on the network: its claim has committed (no transaction is held
+        open meanwhile); if its worker vanishes it is claimed again once stale."""
         assert isinstance(kind.handler, Detached)
-        await kind.handler.run(DetachedContext(db=self.db, settings=self.settings),
-                               kind.read(job.payload))
-        async with self.db.write() as session:
-            await queue.complete(session, job.id)
+        self._detached.add(job.id)
+        try:
+            await kind.handler.run(DetachedContext(db=self.db, settings=self.settings),
+                                   kind.read(job.payload))
+            async with self.db.write() as session:
+                await queue.complete(session, job.id)
+        finally:
+            self._detached.discard(job.id)
 
     async def _failed(self, job: queue.ClaimedJob) -> None:
         log.warning("job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts,
