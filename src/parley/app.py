@@ -20,6 +20,7 @@ from parley.api.streaming.endpoints import PREFIX as STREAMING_PREFIX
 from parley.api.streaming.endpoints import router as streaming_router
 from parley.api.streaming.endpoints import streaming_endpoint
 from parley.api.streaming.followers import follower_resolver, homes_resolver
+from parley.api.streaming.heartbeats import heartbeats_of
 from parley.config import VERSION, Settings
 from parley.http.edge import Edge
 from parley.http.ratelimit import limiter_for
@@ -80,3 +81,9 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.middleware_stack = Edge(app.build_middleware_stack(), TABLE, STREAMING_PREFIX,
                                 streaming_endpoint, app.state.limiter)
     return app
+
+
+def end_streams(app: FastAPI) -> None:
+    """The server has begun to stop: its event streams end now (clients reconnect), so that
+    it waits only for the requests in flight, then stops the worker (the lifespan)."""
+    heartbeats_of(app.state).end_all()

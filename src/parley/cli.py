@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,10 @@ UVICORN_WEBSOCKETS: dict[str, Any] = {
     "ws": "parley.streaming.websocket_protocol:LeanWebSocketProtocol",
     "ws_per_message_deflate": False, "ws_max_size": 64 * 1024,
 }
+
+# Requests still running this long after SIGTERM are cancelled (uploads of large files may
+# take many seconds; a stopping process must still stop).
+SHUTDOWN_TIMEOUT_S = 30
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -56,8 +61,26 @@ def _serve(host: str, port: int, *, run_worker: bool, demo: bool) -> None:
                f"{dialect_of_url(settings.resolved_database_url).label})")
     # uvicorn reads the client address from X-Forwarded-For only when the peer is a trusted
     # proxy, taking the nearest address that is not one.
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True,
-                forwarded_allow_ips=settings.trusted_proxies, **UVICORN_WEBSOCKETS)
+    config = uvicorn.Config(application, host=host, port=port, log_level="info",
+                            proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies,
+                            timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S, **UVICORN_WEBSOCKETS)
+    _Server(config, application).run()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server (SIGTERM: stop listening, let requests in flight finish, then the
+    lifespan stops the worker), which also ends the event streams as it begins to stop:
+    an open stream would otherwise hold it up until the timeout."""
+
+    def __init__(self, config: uvicorn.Config, application: Any) -> None:
+        super().__init__(config)
+        self.application = application
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        from parley.app import end_streams
+
+        end_streams(self.application)
+        await super().shutdown(sockets)
 
 
 @app.command()

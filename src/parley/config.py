@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     redis_prefix: str = "parley"
     worker_concurrency: int = 4
     worker_poll_interval: float = 0.1
+    # Seconds a stopping worker (SIGTERM) lets its running jobs finish before it cancels them
+    # and puts them back (a fan-out batch takes well under one; senders of SIGTERM usually
+    # wait 10 s or more before SIGKILL).
+    worker_stop_grace: float = 5.0
     fanout_batch_size: int = 5000
     # Accounts with at least this many followers are "broadcast": their posts are merged into
     # home reads instead of written into every follower's home (0: always fan out).

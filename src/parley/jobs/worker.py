@@ -20,9 +20,6 @@ from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind,
 from parley.store.database import JOBS_ENQUEUED, Database, off_loop
 
 log = logging.getLogger("parley.jobs")
-# How long stop() lets running jobs finish before cancelling them (a fan-out batch takes well
-# under a second; SIGTERM's senders usually wait 10 s or more before SIGKILL).
-STOP_GRACE_S = 5.0
 
 
 class Worker:
@@ -54,20 +51,18 @@ class Worker:
     def start(self) -> None:
         self._task = asyncio.create_task(self.run_forever(), name="parley-worker")
 
-    async def stop(self, grace: float = STOP_GRACE_S) -> None:
-        """Stop claiming; give the running jobs `grace` seconds to finish, cancel the rest
-        (a cancelled job's transaction rolls back with its claim) and put back the detached
-        jobs still claimed, so another worker runs them at once."""
+    async def stop(self) -> None:
+        """Stop claiming; give the running jobs `worker_stop_grace` seconds to finish, cancel
+        the rest (a cancelled job's transaction rolls back with its claim) and put back the
+        detached jobs still claimed, so another worker runs them at once."""
         self._stopping = True
         self._wake.set()
         busy = {task for task in (self._task, *self._running) if task is not None}
         if busy:
-            await asyncio.wait(busy, timeout=grace)
+            await asyncio.wait(busy, timeout=self.settings.worker_stop_grace)
         for task in busy:
             task.cancel()
-        for task in busy:
-            with suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*busy, return_exceptions=True)
         await self._release_detached()
 
     async def _release_detached(self) -> None:
@@ -206,20 +201,19 @@ class Worker:
         """A job that waits on the network: its claim has committed (no transaction is held
         open meanwhile); if its worker vanishes it is claimed again once stale."""
         assert isinstance(kind.handler, Detached)
-        self._detached.add(job.id)
-        try:
-            await kind.handler.run(DetachedContext(db=self.db, settings=self.settings),
-                                   kind.read(job.payload))
-            async with self.db.write() as session:
-                await queue.complete(session, job.id)
-        finally:
-            self._detached.discard(job.id)
+        self._detached.add(job.id)  # until it is done or its failure recorded
+        await kind.handler.run(DetachedContext(db=self.db, settings=self.settings),
+                               kind.read(job.payload))
+        async with self.db.write() as session:
+            await queue.complete(session, job.id)
+        self._detached.discard(job.id)
 
     async def _failed(self, job: queue.ClaimedJob) -> None:
         log.warning("job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts,
                     exc_info=True)
         async with self.db.write() as session:
             await queue.fail(session, job, traceback.format_exc())
+        self._detached.discard(job.id)
 
     async def drain(self) -> None:
         """Run jobs until none are due or running (tests, `parley demo`)."""

@@ -27,6 +27,7 @@ class Connection:
         "beat_due",
         "db",
         "done",
+        "ending",
         "gate",
         "send",
         "streams",
@@ -48,6 +49,7 @@ class Connection:
         self.writer: asyncio.Task[None] | None = None
         self.beat_due = False
         self.done = False
+        self.ending = False
 
     async def open(self, stream: channels.Stream) -> None:
         """Subscribe to `stream`. Streams may share a channel (`user` and
@@ -74,6 +76,12 @@ class Connection:
         self.beat_due = True
         self._wake()
 
+    def end(self) -> None:
+        """The process is stopping: finish the response once what is queued is sent (the
+        client reconnects, to another process or to this one restarted)."""
+        self.ending = True
+        self._wake()
+
     def _wake(self) -> None:
         if self.writer is None and not self.done:
             self.writer = asyncio.create_task(self._drain())
@@ -88,6 +96,9 @@ class Connection:
                 batch = self.subscription.take()
                 beat, self.beat_due = self.beat_due, False
                 if not batch and not beat:
+                    if self.ending:
+                        self.done = True
+                        await self.close_slow()
                     return
                 for message in batch:
                     await self._deliver(message)

@@ -1,4 +1,5 @@
-"""The one SSE heartbeat timer of a process, shared by all its SSE connections."""
+"""The one SSE heartbeat timer of a process, shared by all its SSE connections (so it also
+knows them all, to end them when the process stops)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ class Heartbeats:
 
     def discard(self, connection: Connection) -> None:
         self.members.discard(connection)
+
+    def end_all(self) -> None:
+        """The process is stopping: every SSE response ends (WebSockets are closed by the
+        server with 1012), so the server waits only for the requests in flight."""
+        for connection in list(self.members):
+            connection.end()
 
     def _beat(self) -> None:
         self._timer = None
