@@ -47,3 +47,18 @@ class Conflict(ParleyError):
 class RateLimited(ParleyError):
     status_code = 429
     default_message = "Too many requests"
+
+
+class Unavailable(ParleyError):
+    """The database cannot be reached right now (restarting, network down): try again soon."""
+
+    status_code = 503
+    default_message = "Parley cannot reach its database right now: try again in a moment"
+    retry_after_s = 5
+
+
+class OutOfSpace(ParleyError):
+    """The disk under the database or the media files is full: nothing was written."""
+
+    status_code = 507
+    default_message = "The server is out of storage space: nothing was saved"

@@ -1,6 +1,7 @@
 """Which status and message each error leaves with: the one mapping from exceptions (the
-domain's ParleyError, the framework's, a vanished client, a bug) to (status, message). Each
-adapter renders the pair in its own format (API JSON, HTML pages)."""
+domain's ParleyError, the framework's, a vanished client, a database out of reach or out of
+space, a bug) to (status, message). Each adapter renders the pair in its own format (API
+JSON, HTML pages); a 503 always says when to retry (Retry-After)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from parley.errors import ParleyError
+from parley.errors import ParleyError, Unavailable
+from parley.store.faults import store_failure
 
 log = logging.getLogger("parley.http")
 
@@ -57,19 +59,41 @@ def failure(exc: BaseException) -> tuple[int, str]:
         # A malformed form body. Starlette turns it into a 400 only for requests that carry
         # its app in their scope: the mapping should not depend on how a request was made.
         return 400, exc.message
+    store = store_failure(exc)
+    if store is not None:
+        return store.status_code, store.message
     return 500, INTERNAL
 
 
+def with_retry_after(response: Response) -> Response:
+    """A 503 tells the client when to try again."""
+    if response.status_code == Unavailable.status_code:
+        response.headers["Retry-After"] = str(Unavailable.retry_after_s)
+    return response
+
+
 def render_failure(exc: BaseException, method: str, path: str, render: Renderer) -> Response:
-    """The response for `exc`, logged as it deserves: bugs with their traceback; a client
-    that went away while sending its body (a load generator stopping, a phone losing signal)
+    """The response for `exc`, logged (see log_failure)."""
+    return with_retry_after(render(*log_failure(exc, method, path)))
+
+
+def log_failure(exc: BaseException, method: str, path: str) -> tuple[int, str]:
+    """`failure(exc)`, logged as it deserves: bugs with their traceback; the database out
+    of reach or out of space in one line (a state of the store, not a bug); a client that
+    went away while sending its body (a load generator stopping, a phone losing signal)
     quietly: nothing was written and nobody is left to read an answer."""
     status, message = failure(exc)
     if isinstance(exc, ClientDisconnect):
         log.info("client disconnected during %s %s", method, path)
+    elif store_failure(exc) is not None:
+        log.warning("%s %s answered %s: %s", method, path, status, _first_line(exc))
     elif status >= 500:
         log.error("unhandled error on %s %s", method, path, exc_info=exc)
-    return render(status, message)
+    return status, message
+
+
+def _first_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
 
 
 def install_error_handlers(app: FastAPI, render: Renderer) -> None:

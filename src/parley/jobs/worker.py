@@ -18,6 +18,7 @@ from parley.config import Settings
 from parley.jobs import queue
 from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind, JobRegistry
 from parley.store.database import JOBS_ENQUEUED, Database, off_loop
+from parley.store.faults import store_failure
 
 log = logging.getLogger("parley.jobs")
 
@@ -91,8 +92,11 @@ class Worker:
             self._wake.clear()
             try:
                 ran = await self.run_once()
-            except Exception:  # the loop must survive a database hiccup
-                log.exception("job worker loop failed; retrying")
+            except Exception as exc:  # the loop must survive a database hiccup
+                if store_failure(exc) is None:
+                    log.exception("job worker loop failed; retrying")
+                else:  # out of reach or out of space: a state, not a bug
+                    log.warning("job worker waits for the database: %s", exc)
                 ran = 0
             if ran == 0:
                 with suppress(TimeoutError):

@@ -86,6 +86,12 @@ def _make_sqlite_engine(url: str, *, writer: bool, pool_size: int, echo: bool) -
     return engine
 
 
+# JIT off (see Database); a connection attempt that gets no answer gives up after a few
+# seconds (asyncpg waits 60 by default), so that requests during an outage answer 503 quickly
+# (store/faults.py) instead of hanging.
+_PG_CONNECT: dict[str, Any] = {"server_settings": {"jit": "off"}, "timeout": 5}
+
+
 class Database:
     """Owns the engines. SQLite gets one writer connection (writes queue in the app, not on
     SQLite's lock) and a pool of readers; PostgreSQL uses one pool for both."""
@@ -109,13 +115,13 @@ class Database:
             # is three round trips per transaction; a connection the server dropped fails
             # its first statement instead, and SQLAlchemy then replaces the pool's connections.
             self.writer = create_async_engine(url, echo=echo, pool_size=10, max_overflow=0,
-                                              connect_args={"server_settings": {"jit": "off"}})
+                                              connect_args=_PG_CONNECT)
             self.reader = self.writer
             # The raw read path's own small pool, without pre-ping: SQLAlchemy's ping is a
             # transaction round trip or three per checkout, more than a home page's reads.
             # A connection the server closed is noticed locally (is_closed) instead.
             self._fast_engine = create_async_engine(
-                url, pool_size=8, max_overflow=0, connect_args={"server_settings": {"jit": "off"}})
+                url, pool_size=8, max_overflow=0, connect_args=_PG_CONNECT)
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
         # Called with session.info after each commit: the in-process worker wakes for new jobs

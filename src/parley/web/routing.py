@@ -11,10 +11,12 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from parley.errors import NotFound, ParleyError, RateLimited, Unauthorized
+from parley.http.errors import log_failure, with_retry_after
+from parley.store.faults import store_failure
 from parley.web.render import Page, html_response
 
 TITLES = {401: "Sign in needed", 403: "Not allowed", 409: "Conflict", 422: "Check your input",
-          429: "Slow down"}
+          429: "Slow down", 503: "Back in a moment", 507: "Out of space"}
 # A spent action budget (http/ratelimit.py), in words for people rather than Mastodon's.
 SLOW_DOWN = "You have done this very often lately. Try again in a while."
 
@@ -45,6 +47,12 @@ class WebRoute(APIRoute):
             try:
                 return await handler(request)
             except ParleyError as exc:
-                return error_page(request, exc)
+                return with_retry_after(error_page(request, exc))
+            except Exception as exc:  # the database out of reach or out of space: a page
+                store = store_failure(exc)
+                if store is None:
+                    raise
+                log_failure(exc, request.method, request.url.path)
+                return with_retry_after(error_page(request, store))
 
         return handle
