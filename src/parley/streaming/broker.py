@@ -337,8 +337,8 @@ class RedisBroker(Broker):
                 message = await self.pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("redis broker read failed; retrying")
+            except Exception as error:  # Redis went away; redis-py subscribes again
+                log.warning("redis broker read failed (%s); retrying", error)
                 await asyncio.sleep(1)
                 continue
             if message is not None and message.get("type") == "message":
