@@ -55,12 +55,33 @@ def backup(settings: Settings, destination: Path) -> Path:
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={destination / PG_FILE}",
               str(target.postgres_url)])
-    if target.media.is_dir():
-        shutil.copytree(target.media, destination / "media")
+    files = _copy_media(target.media, destination / "media") if target.media.is_dir() else 0
     (destination / MANIFEST).write_text(json.dumps({
         "made_at": datetime.now(UTC).isoformat(),
-        "database": "sqlite" if target.sqlite_path is not None else "postgresql"}))
+        "database": "sqlite" if target.sqlite_path is not None else "postgresql",
+        "media_files": files,
+        # An S3 bucket is not copied: it is backed up (versioned, replicated) as a bucket.
+        "media_storage": settings.media_storage}))
     return destination
+
+
+def _copy_media(source: Path, destination: Path) -> int:
+    """Copy the local media files, after the database, so that every file its copy names
+    was there already; returns how many. A file still being written (`.tmp`: storage writes
+    a temporary name, then renames) is left out, and one deleted while the copy runs (its
+    attachment removed meanwhile) is skipped, rather than failing the backup."""
+    copied = 0
+    for path in sorted(source.rglob("*")):
+        if not path.is_file() or path.name.endswith(".tmp"):
+            continue
+        target = destination / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copy2(path, target)
+        except FileNotFoundError:
+            continue
+        copied += 1
+    return copied
 
 
 def restore(settings: Settings, source: Path, *, force: bool = False) -> None:

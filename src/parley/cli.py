@@ -165,6 +165,8 @@ def backup_command(destination: Annotated[Path, typer.Argument(
         typer.echo(f"Cannot back up: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"Backed up into {made}")
+    if Settings().media_storage == "s3":
+        typer.echo("Media files live in the S3 bucket: back the bucket up on its own.")
 
 
 @app.command("restore")

@@ -1,6 +1,7 @@
 """`parley backup` while the server takes writes, then `parley restore` into a new place and a
 server over it: every post acknowledged before the backup began is there, none is torn, and
-the media files came along."""
+the media files came along (an uploaded image, attached to a post, is served by the restored
+server byte for byte)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import os
 import subprocess
 import sys
 import threading
+from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
 
 from mastodon import Mastodon
 
+from support import media_files
 from support.clients import PASSWORD
 from support.server import LiveServer, fresh_database, run_server
 
@@ -48,6 +54,11 @@ def test_a_backup_taken_under_writes_restores_whole(tmp_path: Path) -> None:
     restored_dir.mkdir()
     with fresh_database(live_dir) as live_db, run_server(live_dir, database_url=live_db) as live:
         api = _author(live)
+        media = api.media_post(BytesIO(media_files.png((40, 30))), mime_type="image/png",
+                               file_name="kept.png", description="Kept safe")
+        pictured = api.status_post("with a picture", media_ids=[media["id"]])
+        image_path = urlsplit(media["url"]).path
+        image = httpx.get(f"{live.base_url}{image_path}").content
         (live_dir / "media" / "kept").mkdir(parents=True)
         (live_dir / "media" / "kept" / "photo.bin").write_bytes(b"\x89 a stored file")
         writer = Writer(api)
@@ -78,7 +89,13 @@ def test_a_backup_taken_under_writes_restores_whole(tmp_path: Path) -> None:
             reader = Mastodon(api_base_url=restored.base_url)
             account = reader.account_lookup("keeper")
             statuses = reader.account_statuses(account["id"], limit=40)
-            count = account["statuses_count"]
+            [attached] = reader.status(pictured["id"])["media_attachments"]
+            assert urlsplit(attached["url"]).path == image_path
+            served = httpx.get(f"{restored.base_url}{image_path}")
+            assert served.status_code == 200 and served.content == image
+            assert served.headers["content-type"] == "image/png"
+            count = account["statuses_count"] - 1  # the writer's, besides the picture's
             assert before <= count <= after + 1, (before, count, after)
-            numbers = sorted(int(s["content"].split()[-1].rstrip("</p>")) for s in statuses)
+            numbers = sorted(int(s["content"].split()[-1].rstrip("</p>")) for s in statuses
+                             if s["id"] != pictured["id"])
             assert numbers == list(range(count - len(numbers) + 1, count + 1))
