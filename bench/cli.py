@@ -89,7 +89,7 @@ def load(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
 @app.command()
 def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         scenarios: Annotated[str, typer.Option(
-            help="Comma-separated: cpu, flat, growth, curve, compose, storm, media.")]
+            help="Comma-separated: cpu, flat, growth, curve, compose, storm, media, soak.")]
         = "cpu,flat,growth,curve,compose,storm",
         growth_db: Annotated[str, typer.Option(
             help="The same network with 10x fewer posts, for `growth` (default: the tier's "
@@ -103,6 +103,9 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         storm_rate: Annotated[float, typer.Option(
             help="Home reads/s in the storm; default half of home20's wrk rate.")] = 0,
         storm_seconds: float = 60.0, storm_every: float = 10.0,
+        soak_rate: Annotated[float, typer.Option(
+            help="Requests/s of the soak; default half of home20's wrk rate.")] = 0,
+        soak_seconds: float = 1800.0, soak_window: float = 30.0, soak_streams: int = 50,
         separate_worker: Annotated[bool, typer.Option(
             help="Run `parley worker` as its own process (scale mode).")] = False,
         web_processes: Annotated[int, typer.Option(
@@ -123,7 +126,8 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         rates=tuple(float(r) for r in rates.split(",") if r.strip()),
         curve_seconds=curve_seconds,
         compose_rate=compose_rate, compose_seconds=compose_seconds, storm_rate=storm_rate,
-        storm_seconds=storm_seconds, storm_every=storm_every,
+        storm_seconds=storm_seconds, storm_every=storm_every, soak_rate=soak_rate,
+        soak_seconds=soak_seconds, soak_window=soak_window, soak_streams=soak_streams,
         separate_worker=separate_worker, web_processes=web_processes, workers=workers,
         redis_url=redis, label=label, ports=(port, port + 1))
     if not growth_db and not db:
@@ -131,6 +135,25 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
         growth_db = fewer.url if fewer.manifest_path.exists() else ""
     opts.growth_db = growth_db
     out = run_benchmark(_destination(tier, backend, db), opts)
+    typer.echo(f"Results in {out / 'results.json'}")
+
+
+@app.command()
+def faults(tier: TierOpt = "M", backend: BackendOpt = "sqlite", db: DbOpt = "",
+           followers: Annotated[int, typer.Option(
+               help="Which planted account posts (its follower count).")] = 100_000,
+           kill: Annotated[list[str] | None, typer.Option(
+               help="worker (a separate `parley worker`) or run (web and worker in one "
+                    "process); repeat for both.")] = None,
+           port: int = 3100) -> None:
+    """SIGKILL in the middle of a large fan-out, then a restart: missing and duplicated
+    home entries (see bench/faults.py)."""
+    from bench.faults import run_faults
+
+    kills = kill or ["worker", "run"]
+    if not set(kills) <= {"worker", "run"}:
+        raise typer.BadParameter("--kill is worker or run")
+    out = run_faults(_destination(tier, backend, db), followers, kills, port=port)
     typer.echo(f"Results in {out / 'results.json'}")
 
 

@@ -55,6 +55,11 @@ class Workload:
             path = "/api/v1/notifications?limit=20"
         elif op == "account":
             path = f"/api/v1/accounts/{self.rng.choice(self.active)}/statuses?limit=20"
+        elif op == "reply":  # into a conversation (the soak's mix; not a cpu scenario op)
+            body = json.dumps({"status": f"Benchmark reply {next(self.counter)}.",
+                               "in_reply_to_id": str(self.rng.choice(self.roots)),
+                               "visibility": "public"}).encode()
+            return Call(op, http_request("POST", "/api/v1/statuses", token, body))
         elif op == "compose":
             body = json.dumps({"status": f"Benchmark post {next(self.counter)}, a few words "
                                "to carry.", "visibility": "public"}).encode()

@@ -114,6 +114,17 @@ def storm_table(r: dict[str, Any]) -> str:
                                      "deliveries/s (from the post's creation)"], posts)
 
 
+def soak_table(r: dict[str, Any]) -> str:
+    soak = r["soak"]
+    rows = [[_fmt(w["t_s"]), _fmt(w["requests"]), _fmt(w["p50_ms"], 1), _fmt(w["p99_ms"], 1),
+             str(w["errors"] + w["non_2xx"]), _fmt(w["rss_kb"] / 1024, 1), _fmt(w["cpu_s"], 1),
+             _fmt(w["stream_events"]), _fmt(w["streams_ended"])] for w in soak["windows"]]
+    return (f"{soak['rate']:g} requests/s for {soak['seconds']:g} s, {soak['streams']} user "
+            "streams open; each row is one window\n\n"
+            + _table(["t (s)", "requests", "p50 ms", "p99 ms", "errors", "RSS MB", "CPU s",
+                      "stream events", "streams ended"], rows))
+
+
 def resources_table(r: dict[str, Any]) -> str:
     mem, db = r.get("memory_kb", {}), r["database"]
     seconds = r["manifest"].get("seconds", {})
@@ -207,6 +218,13 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         quiet = _p99(r["storm"]["quiet"])
         stormy = _p99(r["storm"]["storm"])
         add("read p99 in the storm ≤ 2x without", _ratio(stormy, quiet), 2, "x")
+    if "soak" in r:
+        soak = r["soak"]
+        add("soak: zero errors", soak["errors"], 0, "")
+        add("soak: RSS flat within 10 % (max/min after the first window)",
+            soak["rss_growth"] * 100 if soak["rss_growth"] is not None else None, 10, " %")
+        add("soak: p99 stable (median p99, last third / first third)",
+            _ratio(soak["p99_last_ms"], soak["p99_first_ms"]), 1.5, "x")
     peak = r.get("memory_kb", {}).get("parley", {}).get("VmHWM")
     add("≤ 150 MB RSS per web process (peak)", peak / 1024 if peak else None, 150, " MB")
     return out
@@ -264,6 +282,33 @@ def plot_fanout(r: dict[str, Any], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def plot_soak(r: dict[str, Any], path: Path, title: str) -> None:
+    """p50 and p99 (left axis) and the web process's RSS (right axis) per window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    windows = r["soak"]["windows"]
+    minutes = [w["t_s"] / 60 for w in windows]
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=80)
+    for q, style in (("p50_ms", "--"), ("p99_ms", "-")):
+        ax.plot(minutes, [w[q] for w in windows], style, marker="o", label=q.split("_")[0])
+    ax.set_xlabel("minutes")
+    ax.set_ylabel("latency (ms, from scheduled send)")
+    ax.set_yscale("log")
+    rss = ax.twinx()
+    rss.plot(minutes, [w["rss_kb"] / 1024 for w in windows], ":", color="grey", label="RSS")
+    rss.set_ylabel("RSS (MB)")
+    rss.set_ylim(0, max(w["rss_kb"] for w in windows) / 1024 * 1.3)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def render(run_dir: Path, images: Path, name: str) -> str:
     """The markdown section of one run; its plots go to `images` as <name>-*.png."""
     r = json.loads((run_dir / "results.json").read_text())
@@ -279,7 +324,8 @@ def render(run_dir: Path, images: Path, name: str) -> str:
              growth_table),
             ("curve", "Latency vs offered load (open loop)", curve_table),
             ("compose", "Compose latency by audience", compose_table),
-            ("storm", "Celebrity storm", storm_table)):
+            ("storm", "Celebrity storm", storm_table),
+            ("soak", "Soak (mixed load at half capacity)", soak_table)):
         if key in r:
             parts += [f"#### {heading}", "", render_table(r), ""]
     if "curve" in r:
@@ -288,5 +334,8 @@ def render(run_dir: Path, images: Path, name: str) -> str:
     if "storm" in r:
         plot_fanout(r, images / f"{name}-fanout.png", f"Fan-out delivered vs time, {title}")
         parts += [f"![fan-out vs time](benchmarks/{name}-fanout.png)", ""]
+    if "soak" in r:
+        plot_soak(r, images / f"{name}-soak.png", f"Soak, {title}")
+        parts += [f"![soak: p99 and RSS over time](benchmarks/{name}-soak.png)", ""]
     parts += ["#### Resources", "", resources_table(r), ""]
     return "\n".join(parts)

@@ -21,8 +21,9 @@ from bench.mediacost import media_scenario
 from bench.ops import MIXES, OPS, Workload
 from bench.procs import Server, start_floor, start_parley, start_worker
 from bench.scenarios import BackendCpu, compose_by_audience, cpu_per_op, latency_curve, storm
+from bench.soak import soak
 
-SCENARIOS = ("cpu", "flat", "growth", "curve", "compose", "storm", "media")
+SCENARIOS = ("cpu", "flat", "growth", "curve", "compose", "storm", "media", "soak")
 
 
 def say(message: str) -> None:
@@ -45,6 +46,10 @@ class RunOptions:
     storm_rate: float = 0.0  # 0: half the home20 throughput wrk measured
     storm_seconds: float = 60.0
     storm_every: float = 10.0
+    soak_rate: float = 0.0  # 0: half the home20 throughput wrk measured (as the storm)
+    soak_seconds: float = 1800.0
+    soak_window: float = 30.0
+    soak_streams: int = 50
     separate_worker: bool = False
     # Scale mode: this many web processes on one port and `workers` separate `parley worker`
     # processes (implies separate_worker), events through Redis when redis_url is set.
@@ -207,6 +212,12 @@ async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, 
         if "curve" in opts.scenarios:
             results["curve"] = await _curve_scenario(parley, floor, workload, opts)
         await _write_scenarios(parley, workload, counter, opts, results)
+        if "soak" in opts.scenarios:
+            rate = opts.soak_rate or opts.storm_rate
+            say(f"soak: {rate} req/s for {opts.soak_seconds:g} s")
+            results["soak"] = await soak(parley, workload, rate=rate,
+                                         seconds=opts.soak_seconds, window=opts.soak_window,
+                                         streams=opts.soak_streams)
         results["memory_kb"] = {"parley": parley.memory(), "floor": floor.memory()}
     finally:
         await counter.close()

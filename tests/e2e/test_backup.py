@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-
 from mastodon import Mastodon
 
 from support import media_files
