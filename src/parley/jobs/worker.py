@@ -23,6 +23,15 @@ from parley.store.faults import store_failure
 log = logging.getLogger("parley.jobs")
 
 
+def _log_failure(exc: BaseException) -> None:
+    """A failure of the worker's loop: the database out of reach or out of space is a state,
+    logged in one line; anything else a bug, with its traceback."""
+    if store_failure(exc) is None:
+        log.error("job worker failed; going on", exc_info=exc)
+    else:
+        log.warning("job worker waits for the database: %s", exc)
+
+
 class Worker:
     """Runs jobs until stopped. In `parley run` it shares the web process's event loop."""
 
@@ -93,10 +102,7 @@ class Worker:
             try:
                 ran = await self.run_once()
             except Exception as exc:  # the loop must survive a database hiccup
-                if store_failure(exc) is None:
-                    log.exception("job worker loop failed; retrying")
-                else:  # out of reach or out of space: a state, not a bug
-                    log.warning("job worker waits for the database: %s", exc)
+                _log_failure(exc)
                 ran = 0
             if ran == 0:
                 with suppress(TimeoutError):
@@ -154,7 +160,7 @@ class Worker:
             await self._claim_and_run(claimed)
         except Exception as exc:
             if claimed.done():
-                log.exception("job worker slot failed")
+                _log_failure(exc)
             else:
                 claimed.set_exception(exc)
         finally:
@@ -184,9 +190,9 @@ class Worker:
                     await self._handle(session, job, kind)
             if detached is not None:
                 await self._run_detached(job, detached)
-        except Exception:
-            if job is None:
-                raise
+        except Exception as exc:
+            if job is None or store_failure(exc) is not None:
+                raise  # the database failed, not the job: it stays queued, uncounted
             await self._failed(job)
         return 1
 
