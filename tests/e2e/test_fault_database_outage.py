@@ -92,6 +92,10 @@ def test_requests_during_an_outage_get_503_and_nothing_acknowledged_is_lost(
         outage_began = sum(load.answers.values())
         while sum(load.answers.values()) < outage_began + 30:
             time.sleep(0.05)
+        with httpx.stream("GET", f"{proc.base_url}/api/v1/streaming/user", timeout=HANG_S,
+                          headers={"Authorization": f"Bearer {api.access_token}"}) as stream:
+            # Its token cannot be looked up.
+            assert (stream.status_code, "retry-after" in stream.headers) == (503, True)
         during = Counter(load.answers)
         proxy.restore()
         deadline = time.monotonic() + 30

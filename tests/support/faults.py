@@ -154,21 +154,21 @@ class TcpProxy:
 
     def _serve(self) -> None:
         while not self._stop.is_set():
-            with self._lock:
-                listener = self._listener
-                pairs = list(self._pairs)
             selector = selectors.DefaultSelector()
-            if listener is not None:
-                selector.register(listener, selectors.EVENT_READ, None)
-            for pair in pairs:
-                selector.register(pair[0], selectors.EVENT_READ, pair)
-                selector.register(pair[1], selectors.EVENT_READ, (pair[1], pair[0]))
+            with self._lock:  # cut() closes sockets under the lock: none closes meanwhile
+                listener = self._listener
+                if listener is not None:
+                    selector.register(listener, selectors.EVENT_READ, None)
+                for pair in self._pairs:
+                    selector.register(pair[0], selectors.EVENT_READ, pair)
+                    selector.register(pair[1], selectors.EVENT_READ, (pair[1], pair[0]))
             try:
                 ready = selector.select(timeout=0.05)
-            except (OSError, ValueError):
+            except (OSError, ValueError):  # a socket closed by cut() during the select
                 ready = []
             for key, _ in ready:
-                self._ready(key, listener)
+                with contextlib.suppress(OSError, ValueError):
+                    self._ready(key, listener)
             selector.close()
 
     def _ready(self, key: selectors.SelectorKey, listener: socket.socket | None) -> None:

@@ -6,11 +6,14 @@ import orjson
 from starlette.requests import HTTPConnection
 from starlette.types import Receive, Scope, Send
 
+from parley.api.errors import error_response
 from parley.api.streaming.access import authenticate_viewer, query_of, requested_stream
 from parley.api.streaming.connection import Connection
 from parley.api.streaming.heartbeats import heartbeats_of
 from parley.errors import ParleyError
 from parley.http.auth import bearer_token
+from parley.http.errors import render_failure
+from parley.store.faults import store_failure
 from parley.streaming import channels
 
 SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"),
@@ -40,8 +43,10 @@ async def json_error(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": orjson.dumps({"error": message})})
 
 
-async def _open_sse(scope: Scope, stream_name: str, send: Send) -> SSEConnection | None:
-    """Authenticate and subscribe, or answer the error (401, 404, 422) and return None."""
+async def _open_sse(scope: Scope, receive: Receive, stream_name: str, send: Send
+                    ) -> SSEConnection | None:
+    """Authenticate and subscribe, or answer the error (401, 404, 422; 503 with the database
+    out of reach) and return None."""
     state = scope["app"].state
     query = query_of(scope)
     try:
@@ -52,13 +57,18 @@ async def _open_sse(scope: Scope, stream_name: str, send: Send) -> SSEConnection
     except ParleyError as exc:
         await json_error(send, exc.status_code, exc.message)
         return None
+    except Exception as exc:
+        if store_failure(exc) is None:
+            raise
+        await render_failure(exc, "GET", scope["path"], error_response)(scope, receive, send)
+        return None
     return connection
 
 
 async def sse_endpoint(scope: Scope, receive: Receive, send: Send, stream_name: str) -> None:
     """One SSE client for its whole life: the task waits for the client to leave while
     writers (started by events and the shared heartbeat) write."""
-    connection = await _open_sse(scope, stream_name, send)
+    connection = await _open_sse(scope, receive, stream_name, send)
     if connection is None:
         return
     heartbeats = heartbeats_of(scope["app"].state)
