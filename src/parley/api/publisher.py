@@ -49,6 +49,7 @@ from parley.notifications.models import Notification
 from parley.posts.models import DISTRIBUTABLE, Post, PostTag, Tag
 from parley.posts.rows import post_row_of
 from parley.store.database import Database
+from parley.store.faults import store_failure
 from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.timelines.audience import homes_showing
@@ -111,8 +112,11 @@ class Publisher:
                             await self.publish_many(list(run))
                         except Exception:  # a failed render must not stop everyone's stream
                             log.exception("could not publish %s", batch)
-            except Exception:  # the read connection itself failed: the next batch retries
-                log.exception("could not publish %s", batch)
+            except Exception as exc:  # the read connection itself failed: the next batch
+                if store_failure(exc) is None:  # retries
+                    log.exception("could not publish %s", batch)
+                else:  # the database out of reach: these events are lost to live streams
+                    log.warning("could not publish %d events: %s", len(batch), exc)
             finally:
                 self._renders = BatchRenders(self.db, self.settings, None)
 
