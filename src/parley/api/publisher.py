@@ -76,6 +76,15 @@ def _regrouped(batch: list[Event]) -> list[Event]:
     return [*first, *second, *rest]
 
 
+
+def _unpublished(batch: list[Any], exc: Exception) -> None:
+    """Log events that could not be published: a bug with its traceback; the database out of
+    reach in one line (these events are lost to live streams, not to anyone's timeline)."""
+    if store_failure(exc) is None:
+        log.exception("could not publish %s", batch)
+    else:
+        log.warning("could not publish %d events: %s", len(batch), exc)
+
 class Publisher:
     """Consumes domain events after commit and publishes them in order."""
 
@@ -110,13 +119,10 @@ class Publisher:
                     for _kind, run in groupby(_regrouped(batch), key=type):
                         try:
                             await self.publish_many(list(run))
-                        except Exception:  # a failed render must not stop everyone's stream
-                            log.exception("could not publish %s", batch)
+                        except Exception as exc:  # a failed render must not stop everyone's
+                            _unpublished(batch, exc)  # stream
             except Exception as exc:  # the read connection itself failed: the next batch
-                if store_failure(exc) is None:  # retries
-                    log.exception("could not publish %s", batch)
-                else:  # the database out of reach: these events are lost to live streams
-                    log.warning("could not publish %d events: %s", len(batch), exc)
+                _unpublished(batch, exc)  # retries
             finally:
                 self._renders = BatchRenders(self.db, self.settings, None)
 

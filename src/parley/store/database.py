@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from parley.store.dialect import SQLITE, dialect_of_url, engine_url
+from parley.store.faults import store_failure
 from parley.store.rawsql import PgReader, Reader, SqliteReader
 from parley.store.sqlite_checkpoint import Checkpointer
 from parley.store.sqlite_inloop import in_loop_connector
@@ -147,8 +148,17 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only session. Closing it ends its transaction without expiring the loaded
         objects (a rollback would), so callers may keep using what they read."""
-        async with self._read_sessions() as session:
+        session = self._read_sessions()
+        try:
             yield session
+        finally:
+            try:
+                await session.close()
+            except Exception as exc:
+                # A connection lost mid-read has nothing to roll back, and the pool drops it;
+                # the answer already made (or the failure being raised) stands.
+                if store_failure(exc) is None:
+                    raise
 
     @asynccontextmanager
     async def fast(self) -> AsyncIterator[Reader]:
