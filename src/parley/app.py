@@ -22,6 +22,9 @@ from parley.api.streaming.endpoints import streaming_endpoint
 from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.api.streaming.heartbeats import heartbeats_of
 from parley.config import VERSION, Settings
+from parley.federation.client import close_clients
+from parley.federation.lookup import remote_lookup
+from parley.federation.routes import router as federation_router
 from parley.http.edge import Edge
 from parley.http.ratelimit import limiter_for
 from parley.store.database import Database
@@ -44,6 +47,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
         domains.install()
         db = Database(settings.resolved_database_url, echo=settings.sql_echo)
         app.state.db = db
+        app.state.remote_lookup = remote_lookup(db, settings)
         broker = create_broker(settings.redis_url, settings.redis_prefix)
         await broker.start()
         broker.hub.resolve_followers = follower_resolver(db)
@@ -65,6 +69,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
                 await worker.stop()
             await publisher.stop()
             await broker.close()
+            await close_clients()
             await db.dispose()
 
     app = FastAPI(title="Parley", version=VERSION, lifespan=lifespan, redirect_slashes=False,
@@ -73,6 +78,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(streaming_router)
+    app.include_router(federation_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The edge (http/edge.py) comes first: hygiene, then the streaming endpoints and the

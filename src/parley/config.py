@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     # Mastodon's "show domain blocks" setting: nobody (the default), signed-in users, all.
     show_domain_blocks: Literal["disabled", "users", "all"] = "disabled"
     sql_echo: bool = False
+    # ActivityPub federation (federation/): on by default; off makes the server an island
+    # again (no actor documents, no inbox, nothing delivered).
+    federation: bool = True
+    # Peers over plain HTTP and on this machine's own network (loopback, private ranges):
+    # for tests and local use only; production federates over HTTPS with public peers.
+    federation_insecure_peers: bool = False
+    # "Authorized fetch" (Mastodon's secure mode): GETs of ActivityStreams documents must be
+    # signed, and servers this one blocks get nothing.
+    authorized_fetch: bool = False
+    # A CA bundle (PEM file) outgoing federation TLS verifies against; empty: the system's.
+    federation_ca_bundle: str = ""
     # Mastodon's rate limits (http/ratelimit.py); off only where one client is everyone
     # (the test suite's and the benchmark's clients all come from 127.0.0.1).
     rate_limits: bool = True

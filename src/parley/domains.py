@@ -19,6 +19,9 @@ from parley.cards import subscribers as cards
 from parley.config import Settings
 from parley.conversations import direct as conversations
 from parley.featured import service as featured
+from parley.federation import delivery as federation_delivery
+from parley.federation import outbox as federation
+from parley.federation import receive as federation_receive
 from parley.jobs.registry import JobRegistry, build_registry
 from parley.jobs.worker import Worker
 from parley.lists import fanout as lists
@@ -36,9 +39,11 @@ from parley.timelines import subscribers as timelines
 
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
-               cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS)
+               cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS,
+               federation.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
-        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, push.JOBS)
+        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, push.JOBS, federation.JOBS,
+        federation_delivery.JOBS, federation_receive.JOBS)
 
 _lock = threading.Lock()
 

@@ -14,6 +14,7 @@ from parley.conversations.models import (
 )
 from parley.discovery.models import SuggestionDismissal
 from parley.featured.models import Endorsement, PostPin
+from parley.federation.models import ActorKey, Peer, ReceivedActivity, RemoteActor
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
 from parley.jobs.models import Job
 from parley.lists.models import List, ListEntry, ListMember
@@ -53,6 +54,7 @@ __all__ = [
     "AccessToken",
     "Account",
     "AccountNote",
+    "ActorKey",
     "Announcement",
     "AnnouncementDismissal",
     "AnnouncementReaction",
@@ -84,6 +86,7 @@ __all__ = [
     "NotificationPermission",
     "NotificationPolicy",
     "NotificationRequest",
+    "Peer",
     "Poll",
     "PollVote",
     "Post",
@@ -93,7 +96,9 @@ __all__ = [
     "PreviewCard",
     "PushServerKey",
     "PushSubscription",
+    "ReceivedActivity",
     "RecoveryCode",
+    "RemoteActor",
     "Report",
     "ServerRule",
     "SuggestionDismissal",

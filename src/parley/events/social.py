@@ -36,18 +36,24 @@ class FollowAccepted(Event):
 @dataclass(frozen=True)
 class FollowRequestWithdrawn(Event):
     """A pending request of `follower_id` to follow `target_id` was rejected by the target
-    or withdrawn by the follower (an accepted one is FollowAccepted)."""
+    (`rejected`) or withdrawn by the follower (an accepted one is FollowAccepted). `uri`: the
+    follow's ActivityPub id, when it had one."""
 
     follower_id: int
     target_id: int
+    rejected: bool = False
+    uri: str | None = None
 
 
 @dataclass(frozen=True)
 class FollowEnded(Event):
-    """An accepted follow ended (unfollow, block, domain block)."""
+    """An accepted follow ended (unfollow, block, domain block, or the target removing the
+    follower: `by_target`). `uri`: the follow's ActivityPub id, when it had one."""
 
     follower_id: int
     target_id: int
+    by_target: bool = False
+    uri: str | None = None
 
 
 @dataclass(frozen=True)

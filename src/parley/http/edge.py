@@ -13,6 +13,7 @@ from parley.errors import RateLimited
 from parley.http.cors import Cors
 from parley.http.head import serve_head
 from parley.http.hygiene import NUL_MESSAGE, body_limit, capped, has_nul, normal_path
+from parley.http.negotiation import negotiated
 from parley.http.ratelimit import SPENDING, RateLimiter, Spending, account_caller
 from parley.http.table import RouteTable
 
@@ -69,6 +70,7 @@ class Edge:
                 await endpoint(scope, receive, send)
                 return
         if kind == "http":
+            scope = negotiated(scope)
             limit = body_limit(normal)
             if limit is not None:
                 receive = capped(scope, receive, limit)

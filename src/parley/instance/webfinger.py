@@ -1,6 +1,5 @@
 """How other servers and apps find this server and its accounts: WebFinger (RFC 7033) for
-local accounts and host-meta (RFC 6415) pointing at it. Federation adds its links (the
-actor document) to `account_links` when actors exist."""
+local accounts and host-meta (RFC 6415) pointing at it."""
 
 from __future__ import annotations
 
@@ -50,8 +49,10 @@ async def find_local(session: AsyncSession, settings: Settings, resource: str
 
 
 def account_links(account: Account) -> list[dict[str, str]]:
-    """Only the profile page until there is an actor document to link (rel self)."""
-    return [{"rel": PROFILE_PAGE, "type": "text/html", "href": account.url}]
+    """The profile page, and the actor document (its type exactly as Mastodon looks for it:
+    some servers match the string)."""
+    return [{"rel": PROFILE_PAGE, "type": "text/html", "href": account.url},
+            {"rel": "self", "type": "application/activity+json", "href": account.uri}]
 
 
 def account_jrd(account: Account, settings: Settings) -> dict[str, Any]:

@@ -31,6 +31,18 @@ class AddressRefused(FetchRefused):
     good, not a failure worth trying again."""
 
 
+def address_allowed(address: str) -> bool:
+    """Whether a peer may live at this address: a global one (an IPv6 address that embeds an
+    IPv4 one is judged by it: ::ffff:127.0.0.1 and ::127.0.0.1 are loopback)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+                                      if int(ip) >> 32 == 0 and int(ip) > 1 else None)
+        if embedded is not None:
+            ip = embedded
+    return ip.is_global and not ip.is_multicast
+
+
 async def _addresses(host: str, port: int) -> list[str]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port,
@@ -48,7 +60,7 @@ async def _checked_address(host: str, port: int, allow_private: bool) -> str:
     addresses = await _addresses(host, port)
     if not addresses:
         raise FetchRefused(f"cannot resolve {host}")
-    if not allow_private and any(not ipaddress.ip_address(a).is_global for a in addresses):
+    if not allow_private and not all(address_allowed(a) for a in addresses):
         raise AddressRefused(f"{host} is not a public address")
     return addresses[0]
 

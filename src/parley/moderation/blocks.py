@@ -6,6 +6,7 @@ every adapter that signs people up or in."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,9 +26,12 @@ _DOMAIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-.")
 
 
 def normalize_domain(raw: str) -> str:
-    """A bare lower-case host name, or Invalid."""
+    """A bare lower-case host name (with its port, when the server is known by one), or
+    Invalid."""
     domain = raw.strip().lower().removeprefix("https://").removeprefix("http://").strip("/.")
-    if not domain or len(domain) > 253 or not set(domain) <= _DOMAIN_CHARS or ".." in domain:
+    host, colon, port = domain.partition(":")
+    if (not host or len(domain) > 253 or not set(host) <= _DOMAIN_CHARS or ".." in host
+            or (colon and not (port.isascii() and port.isdigit() and len(port) <= 5))):
         raise Invalid("Validation failed: domain is not a valid domain name")
     return domain
 
@@ -291,3 +295,23 @@ async def check_sign_in(session: AsyncSession, *, ip: str | None) -> None:
     """Refuse signing in from a range blocked with no_access."""
     if await ip_severity(session, ip) == "no_access":
         raise Unauthorized("Your login is currently disabled")
+
+
+def _with_parents(domain: str) -> list[str]:
+    """A domain and the domains it lies under (a block of example.com covers a.example.com)."""
+    host, colon, _port = domain.partition(":")
+    labels = host.split(".")
+    parents = [".".join(labels[i:]) for i in range(len(labels) - 1)] or [host]
+    return [domain, *parents] if colon else parents
+
+
+async def suspended_domains(session: AsyncSession, domains: Iterable[str]) -> set[str]:
+    """Which of these servers the instance suspends (itself or a domain it lies under):
+    federation sends them nothing and takes nothing from them."""
+    candidates = {domain: _with_parents(domain.lower()) for domain in set(domains)}
+    every = {name for names in candidates.values() for name in names}
+    if not every:
+        return set()
+    blocked = set(await session.scalars(select(InstanceDomainBlock.domain).where(
+        InstanceDomainBlock.domain.in_(every), InstanceDomainBlock.severity == "suspend")))
+    return {domain for domain, names in candidates.items() if blocked.intersection(names)}

@@ -95,11 +95,14 @@ def recipient_params(*, type: str, from_account_id: int, post: Post | None,
             "n_keys": open_candidates(group_prefix(type, post))}
 
 
+# Only local accounts are notified: a remote account's own server tells its owner.
 _ONE_RECIPIENT = with_recipient_state(
-    select(Account.id).where(Account.id == bindparam("n_recipient", type_=BigInteger)),
+    select(Account.id).where(Account.id == bindparam("n_recipient", type_=BigInteger),
+                             Account.domain.is_(None)),
     Account.id)
 _RECIPIENTS = with_recipient_state(
-    select(Account.id).where(Account.id.in_(bindparam("n_recipients", expanding=True))),
+    select(Account.id).where(Account.id.in_(bindparam("n_recipients", expanding=True)),
+                             Account.domain.is_(None)),
     Account.id)
 _COLUMNS = ("id", "account_id", "from_account_id", "type", "post_id", "report_id",
             "group_key", "filtered", "created_at")

@@ -273,22 +273,34 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
                                    quotes.url_of(quoted) if quoted else None)
     row = _new_row(draft, author, settings, visibility=visibility, language=language,
                    content=content, parent=parent, quoted=quoted, media=media)
+    mentioned = list({account.id: account for account in accounts.values()}.values())
+    return await store_post(session, row, parent=parent, quoted=quoted, mentioned=mentioned,
+                            tags=parsed.tags, media=media, poll=draft.poll,
+                            idempotency_key=draft.idempotency_key)
+
+
+async def store_post(session: AsyncSession, row: dict[str, Any], *, parent: Post | None,
+                     quoted: Post | None, mentioned: Sequence[Mentioned], tags: list[str],
+                     media: Sequence[MediaAttachment] = (), poll: PollSpec | None = None,
+                     idempotency_key: str | None = None) -> Post:
+    """Store a post made of `row` (a local one, or one another server sent): the post, its
+    poll, media, mentions and tags, counters, and PostCreated, whose subscribers do what
+    follows from it (notifications, its direct conversation, the fan-out job)."""
     post = await _insert_post(session, row)
-    if draft.poll is not None and post.poll_id is not None:
+    if poll is not None and post.poll_id is not None:
         await create_poll(session, poll_id=post.poll_id, post_id=post.id,
-                          account_id=author.id, spec=draft.poll)
+                          account_id=post.account_id, spec=poll)
     if media:
         await attach(session, post.id, media)
-    mentioned = list({account.id: account for account in accounts.values()}.values())
     if mentioned:
         await (await writer_of(session)).execute_many(
             insert_of("mentions", _MENTION_COLUMNS),
             [{"post_id": post.id, "account_id": account.id} for account in mentioned])
-    tags = await _attach_tags(session, post.id, parsed.tags)
-    await _remember_key(session, author.id, draft.idempotency_key, post.id)
+    names = await _attach_tags(session, post.id, tags)
+    await _remember_key(session, post.account_id, idempotency_key, post.id)
     await _count_new_post(session, post, parent, quoted)
     await record(session, PostCreated(
-        post.id, row=row, tags=tuple(tags), mentions=tuple(a.id for a in mentioned),
+        post.id, row=row, tags=tuple(names), mentions=tuple(a.id for a in mentioned),
         local_mentions=tuple(a.id for a in mentioned if a.is_local),
         quoted_author_id=quoted.account_id if quoted is not None else None))
     return post

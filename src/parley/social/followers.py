@@ -21,7 +21,7 @@ FAMILIAR_LIMIT = 40
 async def remove_follower(session: AsyncSession, *, actor: Account, follower: Account) -> None:
     """`follower` no longer follows `actor`: the follow ends as if they had unfollowed
     (counters, home timelines, endorsements follow from FollowEnded); idempotent."""
-    await unfollow(session, actor=follower, target=actor)
+    await unfollow(session, actor=follower, target=actor, by_target=True)
 
 
 async def familiar_followers(session: AsyncSession, *, viewer_id: int,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
@@ -58,6 +58,8 @@ class FollowOptions:
     notify: bool | None = None
     source: str = "api"
     source_post_id: int | None = None
+    # The follow's ActivityPub id, when another server made it (its Follow activity's id).
+    uri: str | None = None
 
 
 async def follow(session: AsyncSession, *, actor: Account, target: Account,
@@ -80,10 +82,10 @@ async def follow(session: AsyncSession, *, actor: Account, target: Account,
     row = Follow(id=new_id(), account_id=actor.id, target_account_id=target.id,
                  state="pending", source=options.source, source_post_id=options.source_post_id,
                  show_reposts=True if options.show_reposts is None else options.show_reposts,
-                 notify=bool(options.notify))
+                 notify=bool(options.notify), uri=options.uri)
     session.add(row)
     await session.flush()
-    if target.locked:
+    if target.locked or target.domain is not None:  # a remote account's server answers
         await record(session, FollowRequested(actor.id, target.id))
     else:
         await _accept(session, row, requested=False)
@@ -91,17 +93,21 @@ async def follow(session: AsyncSession, *, actor: Account, target: Account,
     return row
 
 
-async def unfollow(session: AsyncSession, *, actor: Account, target: Account) -> None:
-    """Stop following (or withdraw a pending request); idempotent."""
+async def unfollow(session: AsyncSession, *, actor: Account, target: Account,
+                   by_target: bool = False) -> None:
+    """Stop following (or withdraw a pending request); idempotent. `by_target`: the
+    followed account ended it (removed a follower, declined a request)."""
     existing = await find_follow(session, actor.id, target.id)
     if existing is None:
         return
     await session.delete(existing)
     if existing.state == "accepted":
         await _shift_follow_counters(session, actor.id, target.id, -1)
-        await record(session, FollowEnded(actor.id, target.id))
+        await record(session, FollowEnded(actor.id, target.id, by_target=by_target,
+                                          uri=existing.uri))
     else:
-        await record(session, FollowRequestWithdrawn(actor.id, target.id))
+        await record(session, FollowRequestWithdrawn(actor.id, target.id, rejected=by_target,
+                                                     uri=existing.uri))
     await session.flush()
 
 
@@ -117,12 +123,13 @@ async def authorize_request(session: AsyncSession, *, target: Account, requester
 
 async def reject_request(session: AsyncSession, *, target: Account, requester_id: int) -> None:
     """A locked account declines a pending request."""
-    result = await session.execute(delete(Follow).where(
-        Follow.account_id == requester_id, Follow.target_account_id == target.id,
-        Follow.state == "pending"))
-    if getattr(result, "rowcount", 0) == 0:
+    row = await find_follow(session, requester_id, target.id)
+    if row is None or row.state != "pending":
         raise NotFound()
-    await record(session, FollowRequestWithdrawn(requester_id, target.id))
+    await session.delete(row)
+    await session.flush()
+    await record(session, FollowRequestWithdrawn(requester_id, target.id, rejected=True,
+                                                 uri=row.uri))
 
 
 @dataclass

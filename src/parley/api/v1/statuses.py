@@ -22,6 +22,7 @@ from parley.http.auth import AccountViewer, Viewer, account_required, user_optio
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.openapi import body, date_time
 from parley.http.ratelimit import POSTS, spend_action
+from parley.http.remote import look_up_mentions
 from parley.http.responses import FastJSON, json_response
 from parley.lib import ids as lib_ids
 from parley.polls.rules import poll_spec
@@ -122,6 +123,7 @@ async def create_status_page(request: Request, viewer: Viewer, author: AuthorRow
     draft = _draft(form, viewer.application_id, request.headers.get("idempotency-key"),
                    settings)
     when = scheduled_posts.parse_scheduled_at(form.scheduled_at) if form.scheduled_at else None
+    await look_up_mentions(request, draft.text, settings.domain)  # before the write begins
     if when is not None and not scheduled_posts.is_past(when):
         async with db.write() as session:
             scheduled = await scheduled_posts.schedule(session, settings=settings,

@@ -1,0 +1,1 @@
+"""ActivityPub federation: the adapter that speaks to other servers (AS2 words only here)."""

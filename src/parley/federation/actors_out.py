@@ -1,0 +1,88 @@
+"""Actor documents: a local account as an ActivityPub Person (or Service, for bots), and the
+instance actor (an Application that signs fetches made on nobody's behalf)."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from parley.accounts.models import Account
+from parley.config import Settings
+from parley.federation.keys import instance_actor_uri, key_id_of
+from parley.federation.vocab import CONTEXT
+from parley.lib.timefmt import iso
+
+
+def shared_inbox_url(settings: Settings) -> str:
+    return f"{settings.base_url}/inbox"
+
+
+def followers_url(actor_uri: str) -> str:
+    return f"{actor_uri}/followers"
+
+
+def _image(url: str | None, description: str) -> dict[str, Any] | None:
+    if not url:
+        return None
+    kind = mimetypes.guess_type(url)[0] or "image/png"
+    image = {"type": "Image", "mediaType": kind, "url": url}
+    if description:
+        image["name"] = description
+    return image
+
+
+def _fields(account: Account) -> list[dict[str, Any]]:
+    return [{"type": "PropertyValue", "name": str(field.get("name", "")),
+             "value": str(field.get("value", ""))} for field in account.fields or ()]
+
+
+def person(account: Account, public_key_pem: str, settings: Settings) -> dict[str, Any]:
+    """The account's actor document, as Mastodon writes one (the properties peers read)."""
+    uri = account.uri
+    document: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": uri,
+        "type": "Service" if account.bot else "Person",
+        "preferredUsername": account.username,
+        "name": account.display_name,
+        "summary": account.note,
+        "url": account.url,
+        "inbox": f"{uri}/inbox",
+        "outbox": f"{uri}/outbox",
+        "followers": followers_url(uri),
+        "following": f"{uri}/following",
+        "featured": f"{uri}/collections/featured",
+        "featuredTags": f"{uri}/collections/tags",
+        "endpoints": {"sharedInbox": shared_inbox_url(settings)},
+        "manuallyApprovesFollowers": bool(account.locked),
+        "discoverable": bool(account.discoverable),
+        "indexable": bool(account.indexable),
+        "memorial": False,
+        "published": iso(account.created_at),
+        "publicKey": {"id": key_id_of(uri), "owner": uri, "publicKeyPem": public_key_pem},
+        "attachment": _fields(account),
+        "tag": [],
+    }
+    for name, url, description in (("icon", account.avatar_url, account.avatar_description),
+                                   ("image", account.header_url, account.header_description)):
+        image = _image(url, description)
+        if image is not None:
+            document[name] = image
+    return document
+
+
+def instance_actor(settings: Settings, public_key_pem: str) -> dict[str, Any]:
+    """The server's own actor (Mastodon's instance actor)."""
+    uri = instance_actor_uri(settings)
+    return {
+        "@context": CONTEXT,
+        "id": uri,
+        "type": "Application",
+        "preferredUsername": settings.domain,
+        "url": f"{settings.base_url}/about",
+        "inbox": f"{uri}/inbox",
+        "outbox": f"{uri}/outbox",
+        "endpoints": {"sharedInbox": shared_inbox_url(settings)},
+        "manuallyApprovesFollowers": True,
+        "publicKey": {"id": key_id_of(uri), "owner": uri, "publicKeyPem": public_key_pem},
+    }

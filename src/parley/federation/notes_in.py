@@ -1,0 +1,157 @@
+"""Received posts: a Create of a Note becomes a post through the same store-a-post path as a
+local one, after what it needs is fetched outside any transaction: its author, the people it
+mentions, and (a bounded number of levels) the posts it answers that we have never seen, so
+that a reply whose thread was missing arrives with its thread. A Delete removes the author's
+own post; an Update of the actor refreshes its profile."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from parley.accounts.models import Account
+from parley.accounts.remote import account_by_uri
+from parley.config import Settings
+from parley.federation import parse
+from parley.federation.actors_in import instance_signer, resolve_actor, store_actor
+from parley.federation.client import domain_of
+from parley.federation.fetch import fetch_object
+from parley.federation.inbound import Inbound
+from parley.federation.models import RemoteActor
+from parley.lib.fetch import FetchRefused
+from parley.posts.compose import delete_post
+from parley.posts.models import Post
+from parley.posts.remote import RemotePost, post_by_uri, store_remote_post
+from parley.social.models import Follow
+from parley.store.database import Database
+
+log = logging.getLogger("parley.federation")
+
+MAX_ANCESTORS = 16  # levels of a thread fetched above a reply
+MAX_RESOLVED_MENTIONS = 20  # remote people a post mentions that are looked up
+
+
+async def create(inbound: Inbound) -> None:
+    document = inbound.activity.object
+    if isinstance(document, str):
+        document = await fetch_object(inbound.settings,
+                                      await instance_signer(inbound.db, inbound.settings),
+                                      document)
+    if not isinstance(document, dict) or document.get("type") not in parse.NOTE_TYPES:
+        return
+    await store_note(inbound.db, inbound.settings, document, author=inbound.actor,
+                     delivered=True)
+
+
+async def _known(db: Database, uri: str) -> Post | None:
+    async with db.read() as session:
+        return await post_by_uri(session, uri)
+
+
+async def store_note(db: Database, settings: Settings, document: dict[str, Any], *,
+                     author: Account | None = None, delivered: bool = False,
+                     depth: int = 0) -> Post | None:
+    """Keep a Note as a post (once), its unknown ancestors first; None when it is not for
+    us (a delivery nobody here follows, mentions or is in the thread of)."""
+    parsed = parse.note(document)
+    if author is None:
+        author = await resolve_actor(db, settings, parsed.attributed_to)
+    if parsed.attributed_to != author.uri or domain_of(parsed.uri) != domain_of(author.uri):
+        raise parse.Unreadable("a note must be its author's, on its author's server")
+    known = await _known(db, parsed.uri)
+    if known is not None:
+        return known
+    parent = await _parent(db, settings, parsed.in_reply_to, depth)
+    mentioned = await _mentioned(db, settings, parsed)
+    async with db.write() as session:
+        author = await session.merge(author)
+        followers = await session.scalar(select(RemoteActor.followers_url).where(
+            RemoteActor.account_id == author.id))
+        if delivered and parent is None and not await _for_us(session, author, mentioned):
+            return None
+        return await store_remote_post(session, author=author, remote=RemotePost(
+            uri=parsed.uri, url=parsed.url, content=parsed.content,
+            visibility=parse.visibility(parsed.to, parsed.cc, followers),
+            spoiler_text=parsed.summary, sensitive=parsed.sensitive,
+            language=parsed.language, created_at=parsed.published,
+            in_reply_to=await session.get(Post, parent.id) if parent else None,
+            mentioned=[await session.merge(account) for account in mentioned],
+            tags=parsed.hashtags))
+
+
+async def _for_us(session: Any, author: Account, mentioned: list[Account]) -> bool:
+    """Whether a delivered post concerns someone here: it mentions a local account, or a
+    local account follows its author."""
+    if any(account.domain is None for account in mentioned):
+        return True
+    follower = await session.scalar(
+        select(Follow.id).join(Account, Account.id == Follow.account_id)
+        .where(Follow.target_account_id == author.id, Follow.state == "accepted",
+               Account.domain.is_(None)).limit(1))
+    return follower is not None
+
+
+async def _parent(db: Database, settings: Settings, uri: str | None, depth: int
+                  ) -> Post | None:
+    """The post a note answers: known, or fetched (with its own ancestors) while the thread
+    is not too deep; None when it cannot be had (then the reply starts its own thread)."""
+    if uri is None:
+        return None
+    known = await _known(db, uri)
+    if known is not None or depth >= MAX_ANCESTORS or uri.startswith(settings.base_url + "/"):
+        return known
+    try:
+        document = await fetch_object(settings, await instance_signer(db, settings), uri)
+        return await store_note(db, settings, document, depth=depth + 1)
+    except (FetchRefused, parse.Unreadable) as failed:
+        log.info("could not fetch %s: %s", uri, failed)
+        return None
+
+
+async def _mentioned(db: Database, settings: Settings, parsed: parse.ParsedNote
+                     ) -> list[Account]:
+    """The accounts a note mentions, and the local ones it is addressed to without a
+    mention (who may then see it): local ones as they are, remote ones looked up (a few)."""
+    wanted = [m.href for m in parsed.mentions]
+    wanted += [uri for uri in (*parsed.to, *parsed.cc) if uri.startswith(settings.base_url)]
+    found: dict[str, Account] = {}
+    looked_up = 0
+    for uri in dict.fromkeys(wanted):
+        if uri.startswith(settings.base_url + "/"):
+            async with db.read() as session:
+                local = await account_by_uri(session, uri)
+            if local is not None and local.domain is None:
+                found[uri] = local
+        elif looked_up < MAX_RESOLVED_MENTIONS:
+            looked_up += 1
+            try:
+                found[uri] = await resolve_actor(db, settings, uri)
+            except (FetchRefused, parse.Unreadable):
+                continue
+    return list(found.values())
+
+
+async def delete(inbound: Inbound) -> None:
+    """A Delete of one of the actor's posts (as a Tombstone, an object or a bare id)."""
+    target = inbound.activity.object_id
+    if target is None or target == inbound.actor.uri:
+        return  # the deletion of the actor itself: not handled yet
+    async with inbound.db.write() as session:
+        post = await post_by_uri(session, target)
+        if post is None or post.account_id != inbound.actor.id:
+            return
+        await delete_post(session, actor_id=inbound.actor.id, post_id=post.id)
+
+
+async def update(inbound: Inbound) -> None:
+    """An Update of the actor itself: its profile as the embedded document says."""
+    document = inbound.activity.object
+    if not isinstance(document, dict) or document.get("type") not in parse.ACTOR_TYPES:
+        return
+    parsed = parse.actor(document)
+    if parsed.uri != inbound.actor.uri:
+        return
+    async with inbound.db.write() as session:
+        await store_actor(session, parsed)

@@ -1,0 +1,125 @@
+"""A local post as ActivityPub sees it: a Note (its addressing from its visibility, its
+mentions, hashtags, attachments and quote), and the Create and Delete that carry it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from parley.config import Settings
+from parley.federation.actors_out import followers_url
+from parley.federation.vocab import CONTEXT, PUBLIC
+from parley.media.storage import Storage
+from parley.posts.media_rows import shown_media
+from parley.posts.rows import AccountRow, PostPage, PostRow
+from parley.store.rawsql import iso_of
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """A post's `to` and `cc`: who it is for, by visibility (Mastodon's mapping)."""
+
+    to: list[str]
+    cc: list[str]
+
+
+def addressing(visibility: str, author_uri: str, mentioned: list[str]) -> Addressing:
+    followers = followers_url(author_uri)
+    if visibility == "public":
+        return Addressing([PUBLIC], [followers, *mentioned])
+    if visibility == "unlisted":
+        return Addressing([followers], [PUBLIC, *mentioned])
+    if visibility == "private":
+        return Addressing([followers], mentioned)
+    return Addressing(list(mentioned), [])  # direct: only the people it mentions
+
+
+def _mentioned(post: PostRow, page: PostPage) -> list[AccountRow]:
+    accounts = page.batch.accounts
+    return [accounts[m.id] for m in page.batch.mentions.get(post.id, ()) if m.id in accounts]
+
+
+def _tags(post: PostRow, page: PostPage, settings: Settings,
+          mentioned: list[AccountRow]) -> list[dict[str, Any]]:
+    tags: list[dict[str, Any]] = [
+        {"type": "Mention", "href": account.uri,
+         "name": f"@{account.username}@{account.domain or settings.domain}"}
+        for account in mentioned]
+    tags += [{"type": "Hashtag", "href": f"{settings.base_url}/tags/{name}", "name": f"#{name}"}
+             for name in page.batch.tags.get(post.id, ())]
+    return tags
+
+
+def _attachments(post: PostRow, storage: Storage) -> list[dict[str, Any]]:
+    documents = []
+    for media in shown_media(post.id, post.media_shown):
+        if not media.file_key:
+            continue
+        document: dict[str, Any] = {
+            "type": "Document", "mediaType": (media.meta or {}).get("mime_type")
+            or _media_type(media.type), "url": storage.url(media.file_key),
+            "name": media.description or None, "blurhash": media.blurhash}
+        if media.focus_x is not None and media.focus_y is not None:
+            document["focalPoint"] = [media.focus_x, media.focus_y]
+        original = (media.meta or {}).get("original") or {}
+        if original.get("width") and original.get("height"):
+            document["width"], document["height"] = original["width"], original["height"]
+        documents.append(document)
+    return documents
+
+
+def _media_type(kind: str) -> str:
+    return {"image": "image/jpeg", "gifv": "video/mp4", "video": "video/mp4",
+            "audio": "audio/mpeg"}.get(kind, "application/octet-stream")
+
+
+def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
+         in_reply_to: str | None, quoted: str | None) -> dict[str, Any]:
+    """The post's Note (without @context: it is embedded in activities or wrapped by
+    `document`). `in_reply_to` and `quoted` are the URIs of the posts it answers and quotes."""
+    author = page.batch.accounts[post.account_id]
+    mentioned = _mentioned(post, page)
+    audience = addressing(post.visibility, author.uri, [a.uri for a in mentioned])
+    document: dict[str, Any] = {
+        "id": post.uri, "type": "Note", "summary": post.spoiler_text or None,
+        "inReplyTo": in_reply_to, "published": iso_of(post.created_at), "url": post.url,
+        "attributedTo": author.uri, "to": audience.to, "cc": audience.cc,
+        "sensitive": bool(post.sensitive), "content": post.content,
+        "attachment": _attachments(post, storage),
+        "tag": _tags(post, page, settings, mentioned),
+        "replies": f"{post.uri}/replies",
+    }
+    if post.language:
+        document["contentMap"] = {post.language: post.content}
+    if post.edited_at is not None:
+        document["updated"] = iso_of(post.edited_at)
+    if quoted is not None:
+        document.update(quote=quoted, quoteUri=quoted, _misskey_quote=quoted)
+    return document
+
+
+def document(body: dict[str, Any]) -> dict[str, Any]:
+    """A top-level document: the object with the context declared."""
+    return {"@context": CONTEXT, **body}
+
+
+def create(note_document: dict[str, Any]) -> dict[str, Any]:
+    """The Create of a Note, addressed as the Note is."""
+    return document({
+        "id": f"{note_document['id']}/activity", "type": "Create",
+        "actor": note_document["attributedTo"], "published": note_document["published"],
+        "to": note_document["to"], "cc": note_document["cc"], "object": note_document})
+
+
+def update(note_document: dict[str, Any], updated_at: str) -> dict[str, Any]:
+    return document({
+        "id": f"{note_document['id']}#updates/{updated_at}", "type": "Update",
+        "actor": note_document["attributedTo"], "published": updated_at,
+        "to": note_document["to"], "cc": note_document["cc"], "object": note_document})
+
+
+def delete(post_uri: str, author_uri: str, to: list[str], cc: list[str]) -> dict[str, Any]:
+    """A post's Delete, with a Tombstone, addressed as the post was."""
+    return document({
+        "id": f"{post_uri}#delete", "type": "Delete", "actor": author_uri, "to": to, "cc": cc,
+        "object": {"id": post_uri, "type": "Tombstone", "atomUri": post_uri}})

@@ -1,0 +1,60 @@
+"""Handling received activities: a detached job per activity (what it needs from other
+servers, its author's thread or mentioned people, is fetched outside any transaction), which
+hands it to the handler of its type. Types Parley does not handle are dropped quietly."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import orjson
+
+from parley.accounts.models import Account
+from parley.federation import follows_in, notes_in
+from parley.federation.inbound import Handler, Inbound
+from parley.federation.parse import Unreadable, activity
+from parley.jobs.registry import Detached, DetachedContext, JobKind
+from parley.lib.fetch import FetchRefused
+
+log = logging.getLogger("parley.federation")
+
+
+@dataclass(frozen=True)
+class Received:
+    """An activity (JSON text) whose signature checked out, and who signed it."""
+
+    activity: str
+    signer_id: int
+
+
+# Each activity type Parley handles, and its handler.
+HANDLERS: dict[str, Handler] = {
+    "Follow": follows_in.follow, "Accept": follows_in.accept, "Reject": follows_in.reject,
+    "Undo": follows_in.undo, "Create": notes_in.create, "Delete": notes_in.delete,
+    "Update": notes_in.update,
+}
+
+
+async def _receive(ctx: DetachedContext, job: Received) -> None:
+    document = orjson.loads(job.activity)
+    try:
+        parsed = activity(document)
+    except Unreadable:
+        return
+    handler = HANDLERS.get(parsed.type)
+    if handler is None:
+        log.debug("no handler for %s activities", parsed.type)
+        return
+    async with ctx.db.read() as session:
+        actor = await session.get(Account, job.signer_id)
+    if actor is None:
+        return
+    try:
+        await handler(Inbound(ctx.db, ctx.settings, parsed, document, actor))
+    except (Unreadable, FetchRefused) as failed:
+        # The activity cannot be made sense of: dropped (it was acknowledged long ago).
+        log.info("dropped %s %s: %s", parsed.type, parsed.id, failed)
+
+
+RECEIVE = JobKind("federation.receive", Received, Detached(_receive))
+JOBS = (RECEIVE,)

@@ -1,0 +1,198 @@
+"""The ActivityPub endpoints: actor documents (an account's, the instance actor's), a
+public post's Note, the actor's collections, and the inboxes. Asked for by a browser (no
+ActivityStreams in Accept), an account's or a post's id redirects to its page. With
+authorized fetch on, every document is given only to a signed request from a server the
+instance does not suspend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select
+from starlette.responses import RedirectResponse, Response
+
+from parley.accounts.models import Account
+from parley.config import Settings
+from parley.errors import NotFound
+from parley.featured.models import PostPin
+from parley.federation import actors_out, notes_out
+from parley.federation.inbox import accept_delivery, incoming, signer_of
+from parley.federation.keys import instance_actor_uri, key_id_of, key_of
+from parley.federation.vocab import CONTENT_TYPE, CONTEXT, accepts_activity_json
+from parley.http.deps import path_id
+from parley.http.responses import FastJSON
+from parley.media.storage import storage_for
+from parley.posts.models import DISTRIBUTABLE, Post, Tag
+from parley.posts.rows import load_page
+from parley.store.database import Database
+from parley.tags.models import FeaturedTag
+
+router = APIRouter(include_in_schema=False)
+
+
+def _context(request: Request) -> tuple[Database, Settings]:
+    settings: Settings = request.app.state.settings
+    if not settings.federation:
+        raise NotFound()
+    db: Database = request.app.state.db
+    return db, settings
+
+
+def activity_json(document: dict[str, Any], status: int = 200) -> FastJSON:
+    response = FastJSON(document, status_code=status, media_type=CONTENT_TYPE)
+    response.headers["vary"] = "Accept"
+    return response
+
+
+async def _allowed(request: Request, db: Database, settings: Settings) -> None:
+    """Authorized fetch: the request must be signed by a server we do not suspend."""
+    if settings.authorized_fetch:
+        await signer_of(db, settings, incoming(request, b"", settings))
+
+
+async def _local_account(db: Database, username: str) -> Account:
+    async with db.read() as session:
+        account = await session.scalar(select(Account).where(
+            Account.acct_key == username.lower(), Account.domain.is_(None)))
+    if account is None or account.suspended_at is not None:
+        raise NotFound()
+    return account
+
+
+def _wants_document(request: Request) -> bool:
+    return accepts_activity_json(request.headers.get("accept"))
+
+
+@router.get("/users/{username}")
+async def actor(request: Request, username: str) -> Response:
+    db, settings = _context(request)
+    if not _wants_document(request):
+        return RedirectResponse(f"/@{username}", status_code=302)
+    await _allowed(request, db, settings)
+    account = await _local_account(db, username)
+    key = await key_of(db, settings, key_id=key_id_of(account.uri), account_id=account.id)
+    return activity_json(actors_out.person(account, key.public_key_pem, settings))
+
+
+@router.get("/actor")
+async def instance_actor(request: Request) -> Response:
+    db, settings = _context(request)
+    key = await key_of(db, settings, key_id=key_id_of(instance_actor_uri(settings)),
+                       account_id=None)
+    return activity_json(actors_out.instance_actor(settings, key.public_key_pem))
+
+
+@router.get("/users/{username}/statuses/{post_id}")
+async def note(request: Request, username: str, post_id: str) -> Response:
+    """A public or unlisted post's Note (nothing says that any other post exists)."""
+    db, settings = _context(request)
+    if not _wants_document(request):
+        return RedirectResponse(f"/@{username}/{post_id}", status_code=302)
+    await _allowed(request, db, settings)
+    account = await _local_account(db, username)
+    async with db.read() as session:
+        post = await session.get(Post, path_id(post_id))
+        if (post is None or post.account_id != account.id or post.repost_of_id is not None
+                or post.visibility not in DISTRIBUTABLE):
+            raise NotFound()
+        parent = await _uri_of(session, post.in_reply_to_id)
+        quoted = (await _uri_of(session, post.quote_of_id)
+                  if post.quote_state == "accepted" else None)
+    async with db.fast() as reader:
+        page = await load_page(reader, None, ids=[post.id], people=True)
+    if not page.posts:
+        raise NotFound()
+    return activity_json(notes_out.document(notes_out.note(
+        page.posts[0], page, settings, storage_for(settings), in_reply_to=parent,
+        quoted=quoted)))
+
+
+async def _uri_of(session: Any, post_id: int | None) -> str | None:
+    if post_id is None:
+        return None
+    uri: str | None = await session.scalar(select(Post.uri).where(Post.id == post_id))
+    return uri
+
+
+def _collection(uri: str, total: int, items: list[Any] | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"@context": CONTEXT, "id": uri, "type": "OrderedCollection",
+                                "totalItems": total}
+    if items is not None:
+        document["orderedItems"] = items
+    return document
+
+
+@router.get("/users/{username}/followers")
+async def followers(request: Request, username: str) -> Response:
+    db, settings = _context(request)
+    await _allowed(request, db, settings)
+    account = await _local_account(db, username)
+    return activity_json(_collection(f"{account.uri}/followers", account.followers_count))
+
+
+@router.get("/users/{username}/following")
+async def following(request: Request, username: str) -> Response:
+    db, settings = _context(request)
+    await _allowed(request, db, settings)
+    account = await _local_account(db, username)
+    return activity_json(_collection(f"{account.uri}/following", account.following_count))
+
+
+@router.get("/users/{username}/outbox")
+async def outbox(request: Request, username: str) -> Response:
+    db, settings = _context(request)
+    await _allowed(request, db, settings)
+    account = await _local_account(db, username)
+    return activity_json(_collection(f"{account.uri}/outbox", account.posts_count))
+
+
+@router.get("/users/{username}/collections/featured")
+async def featured(request: Request, username: str) -> Response:
+    """The account's pinned public posts, by id."""
+    db, settings = _context(request)
+    await _allowed(request, db, settings)
+    account = await _local_account(db, username)
+    async with db.read() as session:
+        uris = list(await session.scalars(
+            select(Post.uri).join(PostPin, PostPin.post_id == Post.id)
+            .where(PostPin.account_id == account.id, Post.visibility.in_(DISTRIBUTABLE))
+            .order_by(PostPin.id.desc())))
+    return activity_json(_collection(f"{account.uri}/collections/featured", len(uris), uris))
+
+
+@router.get("/users/{username}/collections/tags")
+async def featured_tags(request: Request, username: str) -> Response:
+    db, settings = _context(request)
+    await _allowed(request, db, settings)
+    account = await _local_account(db, username)
+    async with db.read() as session:
+        names = list(await session.scalars(
+            select(Tag.name).join(FeaturedTag, FeaturedTag.tag_id == Tag.id)
+            .where(FeaturedTag.account_id == account.id).order_by(func.lower(Tag.name))))
+    items = [{"type": "Hashtag", "href": f"{settings.base_url}/tags/{name}", "name": f"#{name}"}
+             for name in names]
+    return activity_json(_collection(f"{account.uri}/collections/tags", len(items), items))
+
+
+async def _inbox(request: Request) -> Response:
+    db, settings = _context(request)
+    await accept_delivery(db, settings, request)
+    return Response(status_code=202)
+
+
+@router.post("/inbox")
+async def shared_inbox(request: Request) -> Response:
+    return await _inbox(request)
+
+
+@router.post("/users/{username}/inbox")
+async def personal_inbox(request: Request, username: str) -> Response:
+    await _local_account(_context(request)[0], username)
+    return await _inbox(request)
+
+
+@router.post("/actor/inbox")
+async def instance_inbox(request: Request) -> Response:
+    return await _inbox(request)
+

@@ -1,0 +1,38 @@
+"""Looking things up on other servers from a request: a handle (`user@server`) or a URL is
+made known here (the federation adapter fetches it; app.py installs it) so that search,
+lookups and mentions find it. Adapters ask through this seam, never through federation."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from starlette.requests import Request
+
+from parley.lib import text as post_text
+
+MAX_MENTIONS_LOOKED_UP = 10
+
+
+class RemoteLookup(Protocol):
+    async def __call__(self, query: str) -> str | None:
+        """Make what `query` names known here; its URI, or None when nothing was found."""
+
+
+async def _nothing(query: str) -> str | None:
+    return None
+
+
+def remote_lookup(request: Request) -> RemoteLookup:
+    """The app's lookup (none: this server does not federate)."""
+    lookup: RemoteLookup = getattr(request.app.state, "remote_lookup", _nothing)
+    return lookup
+
+
+async def look_up_mentions(request: Request, text: str, local_domain: str) -> None:
+    """Make the remote people a post's text mentions known before it is written (a few:
+    a post mentioning many unknown handles looks up the first ones)."""
+    lookup = remote_lookup(request)
+    handles = [h for h in post_text.parse(text).mentions
+               if "@" in h and h.rsplit("@", 1)[1].lower() != local_domain.lower()]
+    for handle in handles[:MAX_MENTIONS_LOOKED_UP]:
+        await lookup(handle)

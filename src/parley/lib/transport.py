@@ -1,0 +1,87 @@
+"""An HTTP client for talking to other servers many times over (federation's deliveries and
+fetches): connections are pooled and reused, and every connection, whatever URL or redirect
+led to it, is made only to an address the check allows (no loopback, private, link-local
+or reserved address unless allowed; IPv4-mapped and IPv4-compatible IPv6 forms are judged by
+the IPv4 address inside). The check sits where connections are made, so the hostname stays in
+the URL: TLS is verified against it and pooling is per host."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+from parley.lib.fetch import AddressRefused, FetchRefused, address_allowed
+
+
+async def checked_addresses(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses `host` resolves to, all of them allowed; AddressRefused if any is not
+    (a name resolving to both a public and a private address is refused)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise FetchRefused(f"cannot resolve {host}") from error
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        raise FetchRefused(f"cannot resolve {host}")
+    if not allow_private and not all(address_allowed(a) for a in addresses):
+        raise AddressRefused(f"{host} is not a public address")
+    return addresses
+
+
+class _CheckedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to checked addresses: to the very address checked (no second lookup,
+    whose answer could differ: DNS rebinding)."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._allow_private = allow_private
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None
+                          ) -> httpcore.AsyncNetworkStream:
+        addresses = await checked_addresses(host, port, self._allow_private)
+        return await self._inner.connect_tcp(addresses[0], port, timeout=timeout,
+                                             local_address=local_address,
+                                             socket_options=socket_options)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,  # noqa: ASYNC109
+                                  socket_options: Iterable[Any] | None = None
+                                  ) -> httpcore.AsyncNetworkStream:
+        raise AddressRefused("no Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _CheckedTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, *, allow_private: bool, verify: ssl.SSLContext | str | bool,
+                 limits: httpx.Limits) -> None:
+        super().__init__(verify=verify, limits=limits, trust_env=False)
+        # httpx builds its pool without a way to pass a network backend: rebuild it with one.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_CheckedBackend(allow_private))
+
+
+def checked_client(*, allow_private: bool = False, ca_bundle: str = "",
+                   timeout: float = 10.0, max_connections: int = 100,
+                   user_agent: str = "Parley") -> httpx.AsyncClient:
+    """A pooled client whose every connection is address-checked. Redirects are not
+    followed (callers that follow them check each hop's origin themselves)."""
+    limits = httpx.Limits(max_connections=max_connections,
+                          max_keepalive_connections=max_connections, keepalive_expiry=30)
+    transport = _CheckedTransport(allow_private=allow_private,
+                                  verify=ca_bundle or True, limits=limits)
+    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False,
+                             headers={"user-agent": user_agent}, trust_env=False)
