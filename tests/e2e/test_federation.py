@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.server import LiveServer, run_server
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from parley.accounts.models import Account
 from parley.config import Settings
-from parley.errors import Forbidden, Invalid, Unauthorized
+from parley.errors import Forbidden, Invalid, ParleyError, Unauthorized
 from parley.federation.actors_in import key_for
 from parley.federation.client import domain_of
 from parley.federation.models import ReceivedActivity
@@ -71,9 +71,9 @@ def read_activity(body: bytes) -> dict[str, Any]:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise Invalid("The body is not JSON") from error
+        raise ParleyError("The body is not JSON") from error  # 400
     if not isinstance(document, dict):
-        raise Invalid("The body is not a JSON object")
+        raise ParleyError("The body is not a JSON object")
     check_depth(document, MAX_DEPTH)
     return document
 

@@ -231,6 +231,8 @@ async def merge_timeline(ctx: JobContext, payload: FollowChange) -> None:
     owner_id, target_id = payload.owner_id, payload.target_id
     if not await _follow_accepted(session, owner_id, target_id):
         return  # unfollowed (or rejected) before the job ran
+    if await session.scalar(select(Account.domain).where(Account.id == owner_id)) is not None:
+        return  # a remote follower has no home here (its own server keeps it)
     await broadcast.record_over_threshold(session, settings, target_id)
     if await broadcast.is_broadcast(session, settings, target_id):
         return
