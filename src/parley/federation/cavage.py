@@ -19,7 +19,9 @@ from parley.federation.signatures import (
     IncomingRequest,
     ParsedSignature,
     SignatureRefused,
+    check_expiry,
     check_freshness,
+    moment_of,
 )
 
 _PARAM = re.compile(r'\s*([a-zA-Z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
@@ -72,7 +74,8 @@ def verify_cavage(request: IncomingRequest, params: Mapping[str, str], key: rsa.
                        padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
             continue
-        return check_freshness(_signed_time(request, names, params), now)
+        check_freshness(_signed_time(request, names, params), now)
+        return _check_expires(params, now)
     raise SignatureRefused("the signature does not match the request")
 
 
@@ -133,11 +136,19 @@ def check_cavage_digest(request: IncomingRequest) -> None:
 def _signed_time(request: IncomingRequest, names: list[str],
                  params: Mapping[str, str]) -> datetime:
     if "(created)" in names:
-        try:
-            return datetime.fromtimestamp(int(params["created"])).astimezone()
-        except (ValueError, OverflowError, OSError) as error:
-            raise SignatureRefused("the signature's created time is malformed") from error
+        return moment_of(_seconds(params["created"], "created"), "created")
     try:
         return parsedate_to_datetime(request.headers["date"])
     except (TypeError, ValueError, IndexError) as error:
         raise SignatureRefused("the Date header is malformed") from error
+
+
+def _check_expires(params: Mapping[str, str], now: datetime) -> None:
+    if params.get("expires"):
+        check_expiry(moment_of(_seconds(params["expires"], "expires"), "expires"), now)
+
+
+def _seconds(value: str, name: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise SignatureRefused(f"the signature's {name} time is malformed")
+    return int(value)

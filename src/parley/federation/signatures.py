@@ -14,7 +14,7 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
@@ -120,6 +120,15 @@ def sign_request(method: str, url: str, *, key_id: str, private_key_pem: str,
     return headers
 
 
+def moment_of(seconds: int, name: str) -> datetime:
+    """A signature parameter given in seconds since the epoch, as a time (SignatureRefused
+    when it is none)."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError) as error:
+        raise SignatureRefused(f"the signature's {name} time is malformed") from error
+
+
 def check_freshness(signed_at: datetime, now: datetime) -> None:
     """A signature made more than MAX_AGE ago, or in the future beyond the clock skew, is
     refused: a captured request cannot be replayed for long."""
@@ -129,3 +138,9 @@ def check_freshness(signed_at: datetime, now: datetime) -> None:
         raise SignatureRefused("the signature's date is in the future")
     if signed_at < now - MAX_AGE - CLOCK_SKEW:
         raise SignatureRefused("the signature has expired")
+
+
+def check_expiry(expires_at: datetime, now: datetime) -> None:
+    """A signature whose own expiry time has passed (beyond the clock skew) is refused."""
+    if expires_at < now - CLOCK_SKEW:
+        raise SignatureRefused("the signature is past its expiry time")

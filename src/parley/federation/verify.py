@@ -1,17 +1,14 @@
-"""Checking an incoming request's HTTP signature, whichever scheme it uses: draft-cavage
-(`cavage.py`) or RFC 9421 (`rfc9421.py`)."""
+"""Checking an incoming request's HTTP signature, whichever scheme it uses: RFC 9421
+(`rfc9421.py`) when the request has a `Signature-Input` header, draft-cavage (`cavage.py`)
+otherwise."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from parley.federation.cavage import parse_cavage, verify_cavage
-from parley.federation.signatures import (
-    IncomingRequest,
-    ParsedSignature,
-    SignatureRefused,
-    public_key,
-)
+from parley.federation.rfc9421 import parse_rfc9421, verify_rfc9421
+from parley.federation.signatures import IncomingRequest, ParsedSignature, public_key
 from parley.lib.timefmt import utcnow
 
 
@@ -19,7 +16,7 @@ def parse_signature(request: IncomingRequest) -> ParsedSignature:
     """The request's signature, read but not checked (its key id says which key to find);
     SignatureRefused when there is none or it is malformed."""
     if "signature-input" in request.headers:
-        raise SignatureRefused("RFC 9421 signatures are not accepted yet")
+        return parse_rfc9421(request)
     return parse_cavage(request)
 
 
@@ -27,4 +24,8 @@ def verify_signature(request: IncomingRequest, parsed: ParsedSignature, key_pem:
                      now: datetime | None = None) -> None:
     """SignatureRefused unless the signature is valid with the key its key id names (`key_pem`)
     and covers what it must."""
-    verify_cavage(request, parsed.params, public_key(key_pem), now or utcnow())
+    key, moment = public_key(key_pem), now or utcnow()
+    if parsed.scheme == "rfc9421":
+        verify_rfc9421(request, parsed.key_id, key, moment)
+    else:
+        verify_cavage(request, parsed.params, key, moment)
