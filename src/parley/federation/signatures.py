@@ -57,6 +57,8 @@ class ParsedSignature:
     scheme: str  # "cavage" or "rfc9421"
     key_id: str
     params: Mapping[str, str] = field(default_factory=dict)
+    # What the scheme read from the headers, kept for its check (RFC 9421's first signature).
+    reading: object = field(default=None, compare=False, repr=False)
 
 
 def digest_header(body: bytes) -> str:

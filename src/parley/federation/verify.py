@@ -26,6 +26,6 @@ def verify_signature(request: IncomingRequest, parsed: ParsedSignature, key_pem:
     and covers what it must."""
     key, moment = public_key(key_pem), now or utcnow()
     if parsed.scheme == "rfc9421":
-        verify_rfc9421(request, parsed.key_id, key, moment)
+        verify_rfc9421(request, parsed, key, moment)
     else:
         verify_cavage(request, parsed.params, key, moment)
