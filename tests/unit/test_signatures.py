@@ -6,6 +6,7 @@ by hand from the specifications."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -13,6 +14,8 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parley.federation.rfc9421 import sign_rfc9421
 from parley.federation.signatures import (
@@ -339,3 +342,30 @@ def test_rfc9421_malformed_is_refused() -> None:
             "Signature header has no sig1")
     refused(request("POST", INBOX, {**headers, "signature-input": 'sig1="@method"'}, BODY),
             "components are not a list")
+
+
+# Whatever a peer sends
+
+
+DAMAGEABLE = {"cavage": ("signature", "digest", "date"),
+              "rfc9421": ("signature-input", "signature", "content-digest")}
+
+
+@settings(max_examples=300, deadline=None)
+@given(scheme=st.sampled_from(sorted(DAMAGEABLE)), data=st.data(),
+       position=st.integers(0, 600), cut=st.integers(0, 12),
+       insert=st.text(st.characters(codec="utf-8"), max_size=12))
+def test_damaged_headers_are_refused_never_an_error(scheme: str, data: st.DataObject,
+                                                    position: int, cut: int,
+                                                    insert: str) -> None:
+    """A valid signature's headers with text cut and inserted anywhere: accepted (the damage
+    may leave an equivalent header) or SignatureRefused, never another exception."""
+    headers = (parley_cavage("POST", INBOX, BODY) if scheme == "cavage"
+               else rfc9421("POST", INBOX, BODY))
+    name = data.draw(st.sampled_from(DAMAGEABLE[scheme]))
+    value = headers[name]
+    at = min(position, len(value))
+    damaged = {**headers, name: value[:at] + insert + value[at + cut:]}
+    incoming = request("POST", INBOX, damaged, BODY)
+    with contextlib.suppress(SignatureRefused):
+        verify_signature(incoming, parse_signature(incoming), TEST_PUBLIC_KEY, NOW)
