@@ -32,10 +32,11 @@ def cavage(method: str, url: str, *, body: bytes | None = None,
            names: Sequence[str] | None = None, algorithm: str | None = "rsa-sha256",
            date: datetime = NOW, signed_target: str | None = None,
            private_key_pem: str = TEST_PRIVATE_KEY, key_id: str = KEY_ID,
-           extra: str = "") -> dict[str, str]:
+           created: datetime | None = None, extra: str = "") -> dict[str, str]:
     """Headers signing a request with draft-cavage over `names` (by default what Parley
     signs); `signed_target` is the (request-target) path signed in place of the URL's,
-    `extra` raw text appended to the Signature header."""
+    `created` the signature's own time (for a `(created)` name), `extra` raw text appended
+    to the Signature header."""
     parts = urlsplit(url)
     headers = {"host": parts.netloc, "date": http_date(date)}
     if body is not None:
@@ -43,8 +44,11 @@ def cavage(method: str, url: str, *, body: bytes | None = None,
     if names is None:
         names = ["(request-target)", *headers]
     target = signed_target or (parts.path + (f"?{parts.query}" if parts.query else ""))
-    lines = [f"(request-target): {method.lower()} {target}" if name == "(request-target)"
-             else f"{name}: {headers[name]}" for name in names]
+    pseudo = {"(request-target)": f"{method.lower()} {target}"}
+    if created is not None:
+        pseudo["(created)"] = str(int(created.timestamp()))
+        extra = f',created="{pseudo["(created)"]}"{extra}'
+    lines = [f"{name}: {pseudo[name] if name in pseudo else headers[name]}" for name in names]
     signed = private_key(private_key_pem).sign("\n".join(lines).encode(), padding.PKCS1v15(),
                                                hashes.SHA256())
     algorithm_param = f'algorithm="{algorithm}",' if algorithm else ""

@@ -144,6 +144,18 @@ def test_cavage_date_inside_the_window_is_accepted(age: timedelta) -> None:
     check(request("POST", INBOX, cavage("POST", INBOX, body=BODY, date=NOW - age), BODY))
 
 
+def test_cavage_created_stands_for_the_date() -> None:
+    names = ["(request-target)", "(created)", "digest"]
+    check(request("POST", INBOX, cavage("POST", INBOX, body=BODY, names=names,
+                                        algorithm="hs2019", created=NOW), BODY))
+    stale = cavage("POST", INBOX, body=BODY, names=names, algorithm="hs2019",
+                   created=NOW - timedelta(hours=14))
+    refused(request("POST", INBOX, stale, BODY), "has expired")
+    missing = cavage("POST", INBOX, body=BODY, names=names, created=NOW)
+    missing["signature"] = missing["signature"].replace(f',created="{int(NOW.timestamp())}"', "")
+    refused(request("POST", INBOX, missing, BODY), "no created parameter")
+
+
 def test_cavage_expires_is_honoured() -> None:
     past = int((NOW - timedelta(hours=2)).timestamp())
     headers = cavage("POST", INBOX, body=BODY, extra=f',expires="{past}"')
