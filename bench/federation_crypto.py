@@ -1,8 +1,8 @@
 """What HTTP signatures cost per call on one core: the bare RSA-2048 PKCS#1 v1.5 SHA-256
 signature and verification with `cryptography`, then Parley's own work around them:
 `sign_request` (a draft-cavage POST, its digest included), a full draft-cavage check (parse
-and verify, as the inbox does once it holds the key) and the same for RFC 9421. Each is
-timed in several rounds; the median round's µs per call is printed.
+and verify, as the inbox does once it holds the key) and the same for RFC 9421. The rows
+take turns in several rounds; each row's median round, in µs per call, is printed.
 
     python -m bench.federation_crypto [--rounds 7] [--calls 200]
 
@@ -15,7 +15,7 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -43,17 +43,20 @@ SIGNING_STRING = (b"(request-target): post /inbox\nhost: parley.example\n"
                   b"content-type: application/activity+json")
 
 
-def per_call_us(work: Callable[[], object], rounds: int, calls: int) -> float:
-    """The median over `rounds` of the mean µs per call of `calls` calls (after one warm-up
-    round)."""
-    results = []
+def per_call_us(rows: Mapping[str, Callable[[], object]], rounds: int, calls: int
+                ) -> dict[str, float]:
+    """Each row's median over `rounds` of the mean µs per call of `calls` calls, after a
+    warm-up round. The rows take turns within each round, so that a machine's drift
+    spreads over all of them instead of landing on one."""
+    results: dict[str, list[float]] = {name: [] for name in rows}
     for round_ in range(rounds + 1):
-        started = time.perf_counter_ns()
-        for _ in range(calls):
-            work()
-        if round_:
-            results.append((time.perf_counter_ns() - started) / calls / 1000)
-    return statistics.median(results)
+        for name, work in rows.items():
+            started = time.perf_counter_ns()
+            for _ in range(calls):
+                work()
+            if round_:
+                results[name].append((time.perf_counter_ns() - started) / calls / 1000)
+    return {name: round(statistics.median(times), 1) for name, times in results.items()}
 
 
 def incoming(headers: dict[str, str]) -> IncomingRequest:
@@ -105,8 +108,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     options = parser.parse_args()
     private_pem, public_pem = key_pair()
-    results = {name: round(per_call_us(work, options.rounds, options.calls), 1)
-               for name, work in measures(private_pem, public_pem, utcnow()).items()}
+    results = per_call_us(measures(private_pem, public_pem, utcnow()), options.rounds,
+                          options.calls)
     print(json.dumps({"rsa_bits": 2048, "rounds": options.rounds, "calls": options.calls,
                       "body_bytes": len(BODY), **results}, indent=1))
 
