@@ -96,8 +96,9 @@ class ParsedNote:
 
     @property
     def is_vote(self) -> bool:
-        """A poll vote, as Mastodon and GoToSocial send them: a Note answering the poll with
-        the option as its name and no content; not a post."""
+        """Whether this looks like a poll vote, as Mastodon and GoToSocial send them: a Note
+        answering a post with the option chosen as its name and no content (that the post
+        answered is a poll is the handler's to check); a vote is never kept as a post."""
         return (self.note_type == "Note" and bool(self.name) and not self.content
                 and self.in_reply_to is not None)
 
