@@ -105,7 +105,7 @@ def test_follow_post_and_reply_across_servers(servers: tuple[LiveServer, LiveSer
     assert copy["uri"] == post["uri"]
 
     bob.api.status_post(f"@{handle(alice, a)} what happened?", in_reply_to_id=copy["id"])
-    mention = eventually(lambda: [n for n in alice.api.notifications(types=["mention"])],
+    mention = eventually(lambda: list(alice.api.notifications(types=["mention"])),
                          timeout=20)
     assert mention, "bob's reply did not reach alice"
     assert mention[0]["account"]["acct"] == handle(bob, b)
@@ -159,5 +159,5 @@ def test_followers_only_and_direct_posts(servers: tuple[LiveServer, LiveServer],
     assert eventually(lambda: ivy.api.conversations(), timeout=20)
     # hal follows gil but was not addressed: the DM is not his to see.
     assert not [s for s in hal.api.timeline_home() if s["uri"] == dm["uri"]]
-    assert not [c for c in hal.api.conversations()]
+    assert not list(hal.api.conversations())
     assert not [s for s in ivy.api.timeline_home() if "for my followers" in s["content"]]
