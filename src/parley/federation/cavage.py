@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from parley.federation.signatures import (
     IncomingRequest,
+    KeyMismatch,
     ParsedSignature,
     SignatureRefused,
     check_expiry,
@@ -76,7 +77,7 @@ def verify_cavage(request: IncomingRequest, params: Mapping[str, str], key: rsa.
             continue
         check_freshness(_signed_time(request, names, params), now)
         return _check_expires(params, now)
-    raise SignatureRefused("the signature does not match the request")
+    raise KeyMismatch("the signature does not match the request")
 
 
 def _require_covered(request: IncomingRequest, names: list[str],

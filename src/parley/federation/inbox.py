@@ -20,7 +20,7 @@ from parley.federation.client import domain_of
 from parley.federation.models import ReceivedActivity
 from parley.federation.parse import Unreadable, activity
 from parley.federation.receive import RECEIVE, Received
-from parley.federation.signatures import IncomingRequest, SignatureRefused
+from parley.federation.signatures import IncomingRequest, KeyMismatch, SignatureRefused
 from parley.federation.verify import parse_signature, verify_signature
 from parley.http.hygiene import check_depth
 from parley.jobs.queue import enqueue
@@ -52,7 +52,7 @@ async def signer_of(db: Database, settings: Settings, request: IncomingRequest) 
         owner, pem = await key_for(db, settings, parsed.key_id)
         try:
             verify_signature(request, parsed, pem)
-        except SignatureRefused:
+        except KeyMismatch:  # the actor may have rotated its key: fetch it again, once
             owner, pem = await key_for(db, settings, parsed.key_id, refresh=True)
             verify_signature(request, parsed, pem)
     except SignatureRefused as refused:

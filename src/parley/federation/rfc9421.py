@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import http_sf
+from cryptography.exceptions import InvalidSignature as CryptographyInvalidSignature
 from cryptography.hazmat.primitives.asymmetric import rsa
 from http_message_signatures import (
     HTTPMessageSignaturesException,
@@ -33,6 +34,7 @@ from http_message_signatures.algorithms import RSA_V1_5_SHA256
 
 from parley.federation.signatures import (
     IncomingRequest,
+    KeyMismatch,
     ParsedSignature,
     SignatureRefused,
     check_expiry,
@@ -142,8 +144,18 @@ def verify_rfc9421(request: IncomingRequest, parsed: ParsedSignature, key: rsa.R
         verifier.verify(_Message(request.method.upper(), _target_uri(request), headers),
                         max_age=None, body=request.body)
     except HTTPMessageSignaturesException as error:
-        raise SignatureRefused(str(error) or "the signature does not match the request"
-                               ) from error
+        refusal = KeyMismatch if _wrong_key(error) else SignatureRefused
+        raise refusal(str(error) or "the signature does not match the request") from error
+
+
+def _wrong_key(error: BaseException) -> bool:
+    """Whether the check failed on the signature itself (not on a digest or a component)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, CryptographyInvalidSignature):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _check_algorithm(params: Mapping[str, Any]) -> None:

@@ -35,6 +35,11 @@ class SignatureRefused(Exception):
     """The request's signature is missing, malformed, stale or wrong (answered with 401)."""
 
 
+class KeyMismatch(SignatureRefused):
+    """The signature does not verify with the key held for its key id: the one refusal a
+    fresh copy of the key may cure (its actor may have rotated it)."""
+
+
 @dataclass(frozen=True)
 class IncomingRequest:
     """What verifying a request needs: its method, path and query as sent, its headers
