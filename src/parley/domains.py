@@ -19,6 +19,7 @@ from parley.cards import subscribers as cards
 from parley.config import Settings
 from parley.conversations import direct as conversations
 from parley.featured import service as featured
+from parley.federation import chores as federation_chores
 from parley.federation import delivery as federation_delivery
 from parley.federation import outbox as federation
 from parley.federation import receive as federation_receive
@@ -43,7 +44,7 @@ SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSC
                federation.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, push.JOBS, federation.JOBS,
-        federation_delivery.JOBS, federation_receive.JOBS)
+        federation_delivery.JOBS, federation_receive.JOBS, federation_chores.JOBS)
 
 _lock = threading.Lock()
 
@@ -59,9 +60,10 @@ def install() -> None:
 def job_registry() -> JobRegistry:
     """Every job kind of every domain; a worker starting first records the accounts over
     the broadcast threshold (a bulk-loaded or upgraded database; one INSERT ... SELECT) and
-    makes sure media's hourly sweep is queued."""
-    return build_registry(chain.from_iterable(JOBS), on_start=[broadcast.record_over_threshold,
-                                                                media_jobs.schedule_sweep])
+    makes sure media's hourly sweep and federation's hourly prune are queued."""
+    return build_registry(chain.from_iterable(JOBS), on_start=[
+        broadcast.record_over_threshold, media_jobs.schedule_sweep,
+        federation_chores.schedule_prune])
 
 
 def new_worker(db: Database, settings: Settings) -> Worker:

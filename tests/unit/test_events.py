@@ -134,8 +134,8 @@ def test_installing_the_domains_twice_subscribes_each_once() -> None:
     before = subscribed(PostCreated)
     domains.install()
     assert subscribed(PostCreated) == before
-    # notifications, conversation, fan-out, link card
-    assert len(before) == len(set(before)) == 4
+    # notifications, conversation, fan-out, link card, federation delivery
+    assert len(before) == len(set(before)) == 5
 
 
 def test_every_job_kind_is_declared_once() -> None:
@@ -143,7 +143,8 @@ def test_every_job_kind_is_declared_once() -> None:
     assert {"fanout_post", "merge_timeline", "unmerge_timeline", "merge_list", "unmerge_tag",
             "publish_scheduled", "verify_profile_links", "close_poll",
             "fetch_card", "media.process", "media.remove_files", "media.sweep",
-            "web_push"} == set(kinds)
+            "web_push", "federation.distribute", "federation.deliver", "federation.receive",
+            "federation.prune"} == set(kinds)
 
 
 def test_job_payloads_read_back_as_their_declared_types() -> None:

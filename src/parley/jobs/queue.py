@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.jobs.models import Job
@@ -84,6 +84,17 @@ async def enqueue(
         await writer.notify(CHANNEL)  # workers in other processes start it at commit
     session.info[JOBS_ENQUEUED] = True
     return job_id
+
+
+async def enqueue_unless_queued(session: AsyncSession, kind: JobKind[P], payload: P, *,
+                                priority: int = PRIORITY_BULK,
+                                run_at: datetime | None = None) -> None:
+    """Enqueue a job of `kind` unless one is queued already (a recurring chore such as a
+    sweep: one waits at a time; the one running is not 'queued')."""
+    queued = await session.scalar(select(func.count()).select_from(Job).where(
+        Job.kind == kind.name, Job.state == "queued"))
+    if not queued:
+        await enqueue(session, kind, payload, priority=priority, run_at=run_at)
 
 
 def _due_params() -> dict[str, Any]:

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
 from parley.errors import Invalid
 from parley.events import record
 from parley.events.media import MediaProcessed
-from parley.jobs.models import Job
-from parley.jobs.queue import PRIORITY_BULK, enqueue
+from parley.jobs.queue import PRIORITY_BULK, enqueue, enqueue_unless_queued
 from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind
 from parley.lib.timefmt import utcnow
 from parley.media import processing, video
@@ -129,12 +128,7 @@ async def _sweep(ctx: JobContext, _payload: Sweep) -> None:
 
 
 async def _schedule_sweep(session: AsyncSession, *, run_at: datetime | None = None) -> None:
-    """One sweep queued at a time (the running one is not 'queued')."""
-    queued = await session.scalar(select(func.count()).select_from(Job).where(
-        Job.kind == SWEEP.name, Job.state == "queued"))
-    if not queued:
-        await enqueue(session, SWEEP, Sweep(), priority=PRIORITY_BULK,
-                      run_at=run_at)
+    await enqueue_unless_queued(session, SWEEP, Sweep(), run_at=run_at)
 
 
 async def schedule_sweep(session: AsyncSession, _settings: Settings) -> None:
