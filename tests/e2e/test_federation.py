@@ -5,17 +5,13 @@ across servers, deletions and unfollows propagated."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from support.clients import Clients, SchemaLog, TestUser, eventually
+from support.clients import Clients, SchemaLog, eventually
+from support.federation import AS_JSON, FEDERATING, find_remote, follow_across, handle
 from support.server import LiveServer, run_server
-
-FEDERATING = {"PARLEY_FEDERATION_INSECURE_PEERS": "1"}
-AS_JSON = "application/activity+json"
 
 
 @pytest.fixture(scope="module")
@@ -29,24 +25,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
 def sides(servers: tuple[LiveServer, LiveServer], schema_log: SchemaLog
           ) -> tuple[Clients, Clients]:
     return Clients(servers[0], schema_log), Clients(servers[1], schema_log)
-
-
-def handle(user: TestUser, server: LiveServer) -> str:
-    return f"{user.username}@{urlsplit(server.base_url).netloc}"
-
-
-def find_remote(viewer: TestUser, acct: str) -> dict[str, Any]:
-    """The remote account as the viewer's server knows it, looked up there (resolve)."""
-    found = viewer.api.search_v2(acct, resolve=True, result_type="accounts")["accounts"]
-    assert found, f"{acct} was not found"
-    return dict(found[0])
-
-
-def follow_across(follower: TestUser, target: TestUser, target_server: LiveServer
-                  ) -> dict[str, Any]:
-    remote = find_remote(follower, handle(target, target_server))
-    follower.api.account_follow(remote["id"])
-    return remote
 
 
 def test_discovery(servers: tuple[LiveServer, LiveServer], sides: tuple[Clients, Clients]
