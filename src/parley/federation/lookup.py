@@ -12,6 +12,7 @@ import httpx
 import orjson
 
 from parley.accounts.remote import account_by_uri
+from parley.accounts.service import find_by_acct
 from parley.config import Settings
 from parley.federation import parse
 from parley.federation.actors_in import instance_signer, resolve_actor
@@ -71,11 +72,20 @@ async def look_up(db: Database, settings: Settings, query: str) -> str | None:
         if query.startswith(("https://", "http://")):
             return await _by_url(db, settings, query)
         if "@" in query.lstrip("@"):
-            uri = await webfinger(settings, query)
+            known = await _known_handle(db, settings, query)
+            uri = known or await webfinger(settings, query)
             return (await resolve_actor(db, settings, uri)).uri if uri else None
     except (FetchRefused, parse.Unreadable) as failed:
         log.info("could not look up %s: %s", query, failed)
     return None
+
+
+async def _known_handle(db: Database, settings: Settings, handle: str) -> str | None:
+    """The URI of an account already known by this handle (no WebFinger needed: its
+    document is refreshed when stale)."""
+    async with db.read() as session:
+        account = await find_by_acct(session, settings, handle)
+    return account.uri if account is not None and account.domain is not None else None
 
 
 async def _by_url(db: Database, settings: Settings, url: str) -> str | None:

@@ -47,8 +47,8 @@ async def _receive(ctx: DetachedContext, job: Received) -> None:
         return
     async with ctx.db.read() as session:
         actor = await session.get(Account, job.signer_id)
-    if actor is None:
-        return
+    if actor is None or actor.suspended_at is not None:
+        return  # a suspended account's activities are dropped
     try:
         await handler(Inbound(ctx.db, ctx.settings, parsed, document, actor))
     except (Unreadable, FetchRefused) as failed:
