@@ -28,7 +28,7 @@ from parley.federation.notes_out import addressing
 from parley.jobs.queue import enqueue
 from parley.jobs.registry import JobContext, JobKind
 from parley.media.storage import storage_for
-from parley.posts.models import Mention, Post
+from parley.posts.models import DISTRIBUTABLE, Mention, Post
 from parley.posts.rows import load_page
 from parley.social.service import find_follow
 from parley.store.rawsql import iso_of
@@ -82,6 +82,10 @@ async def _distribute(ctx: JobContext, job: PostJob) -> None:
     activity = (notes_out.update(note, iso_of(post.edited_at) or "") if job.edit
                 else notes_out.create(note))
     mentioned = [m.id for m in page.batch.mentions.get(post.id, ())]
+    if post.in_reply_to_account_id is not None and post.visibility in DISTRIBUTABLE:
+        # A public reply reaches the author it answers, mentioned or not (a limited one
+        # goes only to whom it addresses).
+        mentioned.append(post.in_reply_to_account_id)
     inboxes = await post_inboxes(session, author_id=post.account_id,
                                  visibility=post.visibility, mentioned=mentioned)
     await deliver(session, activity, inboxes, signer_id=post.account_id)
