@@ -112,6 +112,11 @@ def gone(user: TestUser, post_id: str) -> bool:
     return False
 
 
+def requests_to(server: LiveServer, path_start: str) -> int:
+    """How many requests for paths starting so the server's access log shows."""
+    return server.log_path.read_text(errors="replace").count(f'"GET {path_start}')
+
+
 def holds(database: ServerDatabase, uri: str) -> bool:
     """Whether a server keeps a post with this uri at all (its database, not its API, so
     that nothing hidden there escapes the check)."""
@@ -148,6 +153,9 @@ def test_twenty_four_replies_to_one_word(servers: Trio, sides: tuple[Clients, ..
     replies = author.api.status_context(post["id"])["descendants"]
     assert {s["uri"] for s in replies} == sent
     assert all(s["in_reply_to_id"] == post["id"] for s in replies)
+    # B asked A's WebFinger once (the reader's search): 24 mentions of someone B knows
+    # did not each wait on A.
+    assert requests_to(a, f"/.well-known/webfinger?resource=acct%3A{author.username}%40") == 1
 
 
 def test_a_long_exchange_reads_whole_on_both_sides(servers: Trio,
