@@ -255,6 +255,35 @@ def test_a_followers_only_post_skips_servers_without_followers(
     assert holds(databases[1], private["uri"])
 
 
+def test_a_locked_account_decides_between_two_servers(
+        servers: Trio, sides: tuple[Clients, ...], databases: tuple[ServerDatabase, ...]
+) -> None:
+    """A locked account on A is asked by someone on B and someone on C; it accepts B's
+    request and refuses C's: B's follower gets its followers-only posts, C's asker is told
+    no and C never holds them. (One server's request and its acceptance are
+    test_federation.py's.)"""
+    a, b, c = servers
+    una, vic, wes = sides[0].new_user("una"), sides[1].new_user("vic"), sides[2].new_user("wes")
+    una.api.account_update_credentials(locked=True)
+    on_b, on_c = follow_across(vic, una, a), follow_across(wes, una, a)
+    requests = eventually(lambda: una.api.follow_requests() if len(
+        una.api.follow_requests()) == 2 else None, timeout=WAIT)
+    assert requests, "both requests did not reach A"
+    by_acct = {r["acct"]: r["id"] for r in requests}
+    assert set(by_acct) == {handle(vic, b), handle(wes, c)}
+    assert wes.api.account_relationships(on_c["id"])[0]["requested"]
+    una.api.follow_request_authorize(by_acct[handle(vic, b)])
+    una.api.follow_request_reject(by_acct[handle(wes, c)])
+    assert following(vic, on_b)
+    assert eventually(lambda: not wes.api.account_relationships(on_c["id"])[0]["requested"],
+                      timeout=WAIT), "the refusal did not reach C"
+    assert not wes.api.account_relationships(on_c["id"])[0]["following"]
+    private = una.api.status_post("for the ones I let in", visibility="private")
+    arrived(vic, private["uri"])
+    settled(databases)
+    assert not holds(databases[2], private["uri"])
+
+
 @pytest.mark.skip(reason="a received Update of a Note is not handled on this branch "
                          "(notes_in.update reads actors only); H3 builds it: remove this mark "
                          "once it is in")
@@ -304,7 +333,7 @@ def test_a_suspended_server_is_cut_off_both_ways(
         servers: Trio, sides: tuple[Clients, ...], databases: tuple[ServerDatabase, ...],
         schema_log: SchemaLog, tmp_path: Path) -> None:
     """An admin of A suspends C's domain: A's public posts no longer reach C's followers,
-    and what C sends to A (a mention) is refused, while B goes on as before."""
+    and what C sends to A (a mention, a new follow) is refused, while B goes on as before."""
     a, b, c = servers
     rae, sam, tea = sides[0].new_user("rae"), sides[1].new_user("sam"), sides[2].new_user("tea")
     follows(sam, rae, a)
@@ -315,11 +344,14 @@ def test_a_suspended_server_is_cut_off_both_ways(
         post = rae.api.status_post("after the block")
         arrived(sam, post["uri"])
         shout = tea.api.status_post(f"@{handle(rae, a)} @{handle(sam, b)} let me in")
+        newcomer = sides[2].new_user("uma")
+        asked = follow_across(newcomer, rae, a)
         assert eventually(lambda: [n for n in sam.api.notifications(types=["mention"])
                                    if n["status"]["uri"] == shout["uri"]], timeout=WAIT)
         settled(databases)
         assert not holds(databases[2], post["uri"])
         assert not holds(databases[0], shout["uri"])
         assert not list(rae.api.notifications(types=["mention"]))
+        assert not newcomer.api.account_relationships(asked["id"])[0]["following"]
     finally:
         admin.admin_delete_domain_block(block["id"])
