@@ -217,22 +217,32 @@ def test_a_three_way_conversation_is_one_tree_everywhere(servers: Trio,
         assert sorted(thread_of(who, local_root["id"])) == wanted, who.username
 
 
-def test_a_direct_message_reaches_only_its_server(servers: Trio, sides: tuple[Clients, ...],
-                                                  databases: tuple[ServerDatabase, ...]
-                                                  ) -> None:
-    """A DM from A to someone on B: B has it, C (where the sender has a follower) never
-    does, neither in a timeline nor in its database."""
+def test_a_direct_conversation_reaches_only_its_servers(
+        servers: Trio, sides: tuple[Clients, ...], databases: tuple[ServerDatabase, ...]
+) -> None:
+    """A DM from A to someone on B, answered directly: each side has the conversation (the
+    answer in reply to the DM), and C, where both have a follower, never holds either, in a
+    timeline or in its database."""
     a, b, _ = servers
     dee, eli, fox = sides[0].new_user("dee"), sides[1].new_user("eli"), sides[2].new_user("fox")
     follows(fox, dee, a)
+    follows(fox, eli, b)
     dm = dee.api.status_post(f"@{handle(eli, b)} just between us", visibility="direct")
+    received = eventually(lambda: [c["last_status"] for c in eli.api.conversations()
+                                   if c["last_status"]["uri"] == dm["uri"]], timeout=WAIT)
+    assert received, "the DM did not reach B"
+    answer = eli.api.status_post(f"{mention(received[0])} of course",
+                                 in_reply_to_id=received[0]["id"], visibility="direct")
+    back = eventually(lambda: [c["last_status"] for c in dee.api.conversations()
+                               if c["last_status"]["uri"] == answer["uri"]], timeout=WAIT)
+    assert back, "the answer did not reach A"
+    assert back[0]["in_reply_to_id"] == dm["id"] and back[0]["visibility"] == "direct"
     later = dee.api.status_post("a public word after the DM")
-    assert eventually(lambda: [c for c in eli.api.conversations()
-                               if c["last_status"]["uri"] == dm["uri"]], timeout=WAIT)
     arrived(fox, later["uri"])
     settled(databases)
-    assert not holds(databases[2], dm["uri"])
-    assert not [s for s in fox.api.timeline_home(limit=40) if s["uri"] == dm["uri"]]
+    for uri in (dm["uri"], answer["uri"]):
+        assert not holds(databases[2], uri)
+        assert not [s for s in fox.api.timeline_home(limit=40) if s["uri"] == uri]
 
 
 def test_a_followers_only_post_skips_servers_without_followers(
