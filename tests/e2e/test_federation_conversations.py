@@ -1,9 +1,9 @@
 """The conversations of issue #15, across three Parley servers on 127.0.0.1 (three ports:
 three domains), driven with Mastodon.py as people would: a burst of replies to a one-word
 post, a long exchange between two people, a three-way conversation seen alike everywhere,
-direct and followers-only posts reaching only whom they are for, a suspended server cut off
-both ways, edits and deletes propagated. Follows across servers, a locked account's too, are
-tests/e2e/test_federation.py's."""
+direct and followers-only posts reaching only whom they are for, a locked account choosing
+between two servers, a suspended server cut off both ways, edits and deletes propagated.
+Following across two servers, a locked account's request too, is tests/e2e/test_federation.py's."""
 
 from __future__ import annotations
 
