@@ -44,7 +44,10 @@ def test_webfinger_finds_local_accounts(clients: Clients, http: httpx.Client) ->
             "subject": f"acct:{user.username}@{domain}",
             "aliases": [profile],
             "links": [{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html",
-                       "href": profile}],
+                       "href": profile},
+                      # The actor document, typed exactly as Mastodon looks for it.
+                      {"rel": "self", "type": "application/activity+json",
+                       "href": f"{http.base_url}/users/{user.username}"}],
         }
     # Through host-meta's template, as a client follows it.
     template = http.get("/.well-known/host-meta.json").json()["links"][0]["template"]
