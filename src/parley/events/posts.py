@@ -80,11 +80,13 @@ class Reposted(Event):
 
 @dataclass(frozen=True)
 class Unreposted(Event):
-    """`account_id` took back its repost of `original_id`."""
+    """`account_id` took back its repost of `original_id`; `repost_uri` was the repost's id
+    (a remote server's Announce names it)."""
 
     account_id: int
     original_id: int
     original_author_id: int
+    repost_uri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,10 @@ class Liked(Event):
 
 @dataclass(frozen=True)
 class Unliked(Event):
-    """`account_id` took back its like of `post_id` (by `author_id`)."""
+    """`account_id` took back its like of `post_id` (by `author_id`); `like_id` was the
+    like's id (its Undo names it)."""
 
     account_id: int
     post_id: int
     author_id: int
+    like_id: int | None = None

@@ -73,6 +73,15 @@ class Blocked(Event):
 
 
 @dataclass(frozen=True)
+class Unblocked(Event):
+    """`account_id` lifted its block of `target_id` (`block_id`: the block that was)."""
+
+    account_id: int
+    target_id: int
+    block_id: int
+
+
+@dataclass(frozen=True)
 class ExclusionsChanged(Event):
     """A block, mute or domain block between these accounts began or ended: their open
     streams must re-read what they hide before the next post passes their gate."""

@@ -323,6 +323,13 @@ async def delete_post(session: AsyncSession, *, actor_id: int, post_id: int) -> 
     post = await get_post(session, post_id, viewer_id=actor_id)
     if post.account_id != actor_id:
         raise Forbidden("Only the author can delete a post")
+    await remove_post(session, post)
+    return post
+
+
+async def remove_post(session: AsyncSession, post: Post) -> None:
+    """Delete a post with its reposts, uncounted, its subscribers told (its author's
+    deletion, or the removal of an account that is gone)."""
     reposters = select(Post.account_id).where(Post.repost_of_id == post.id).scalar_subquery()
     await session.execute(
         update(Account).where(Account.id.in_(reposters))
@@ -334,7 +341,6 @@ async def delete_post(session: AsyncSession, *, actor_id: int, post_id: int) -> 
     await record(session, await _deletion_event(session, post))
     await session.delete(post)
     await session.flush()
-    return post
 
 
 async def _deletion_event(session: AsyncSession, post: Post) -> PostDeleted:

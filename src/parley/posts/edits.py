@@ -61,6 +61,20 @@ async def _has_history(session: AsyncSession, post_id: int) -> bool:
     return found is not None
 
 
+async def keep_original(session: AsyncSession, post: Post) -> list[Any] | None:
+    """Before a post's first edit, keep it as first posted (the first history entry);
+    returns the snapshot of the media it shows now. Local and remote edits alike."""
+    before = await _shown_media(session, post)
+    if not await _has_history(session, post.id):
+        session.add(_version(post, at=post.created_at, media=before))
+    return before
+
+
+def keep_version(session: AsyncSession, post: Post, media: list[Any] | None) -> None:
+    """Keep the post's new version (as of its edited_at) in its history."""
+    session.add(_version(post, at=post.edited_at, media=media))
+
+
 async def _remention(session: AsyncSession, settings: Settings, post: Post, text: str
                      ) -> tuple[str, list[Mentioned]]:
     """Render the new text; returns its HTML and the newly mentioned accounts. Earlier
@@ -100,9 +114,7 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
     draft = Draft(text=revision.text, spoiler_text=spoiler, visibility=post.visibility,
                   language=revision.language or post.language, media_ids=revision.media_ids)
     _, language = validate_draft(draft, actor, settings)
-    before = await _shown_media(session, post)
-    if not await _has_history(session, post.id):  # the original, as first posted
-        session.add(_version(post, at=post.created_at, media=before))
+    before = await keep_original(session, post)
     if media or before:
         await replace_media(session, post, media, revision.media_changes)
     html, added = await _remention(session, settings, post, revision.text)
@@ -117,7 +129,7 @@ async def edit_post(session: AsyncSession, *, settings: Settings, actor: Account
         post.poll_id = await replace_poll(session, post_id=post.id, account_id=actor.id,
                                           current_id=post.poll_id, spec=revision.poll)
     post.edited_at = utcnow()
-    session.add(_version(post, at=post.edited_at, media=snapshot(media)))
+    keep_version(session, post, snapshot(media))
     await session.flush()
     await record(session, PostEdited(
         post.id, new_local_mentions=tuple(account.id for account in added if account.is_local)))

@@ -67,14 +67,20 @@ async def repost(session: AsyncSession, *, settings: Settings, actor: Account, p
                application_id=application_id, text="", content="", spoiler_text="",
                sensitive=False, replies_count=0, reposts_count=0, likes_count=0,
                quotes_count=0, created_at=utcnow())
+    return await add_repost(session, row, original)
+
+
+async def add_repost(session: AsyncSession, row: Post, original: Post) -> Post:
+    """Insert a repost's row, count it and tell the subscribers (a local repost and one
+    from another server alike); a repost its author already has is returned instead."""
     if not await _insert_once(session, row):
-        raced = await _own_repost(session, actor.id, original.id)
+        raced = await _own_repost(session, row.account_id, original.id)
         if raced is None:
             raise Invalid("Could not repost this post")
         return raced
-    await bump(session, Account.posts_count, actor.id, 1, last_post_at=row.created_at)
+    await bump(session, Account.posts_count, row.account_id, 1, last_post_at=row.created_at)
     await bump(session, Post.reposts_count, original.id, 1)
-    await record(session, Reposted(row.id, actor.id, original.id, original.account_id))
+    await record(session, Reposted(row.id, row.account_id, original.id, original.account_id))
     return row
 
 
@@ -82,14 +88,19 @@ async def unrepost(session: AsyncSession, *, actor: Account, post_id: int) -> Po
     """Undo a repost (a no-op when there is none); returns the original post."""
     original = await get_proper_post(session, post_id, viewer_id=actor.id)
     existing = await _own_repost(session, actor.id, original.id)
-    if existing is None:
-        return original
-    await session.delete(existing)
-    await session.flush()
-    await bump(session, Account.posts_count, actor.id, -1)
-    await bump(session, Post.reposts_count, original.id, -1)
-    await record(session, Unreposted(actor.id, original.id, original.account_id))
+    if existing is not None:
+        await remove_repost(session, existing, original)
     return original
+
+
+async def remove_repost(session: AsyncSession, repost: Post, original: Post) -> None:
+    """Delete a repost and uncount it (its author's Undo, here or on another server)."""
+    await session.delete(repost)
+    await session.flush()
+    await bump(session, Account.posts_count, repost.account_id, -1)
+    await bump(session, Post.reposts_count, original.id, -1)
+    await record(session, Unreposted(repost.account_id, original.id, original.account_id,
+                                     repost_uri=repost.uri))
 
 
 async def like(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
@@ -103,12 +114,20 @@ async def like(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
 
 async def unlike(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
     post = await get_proper_post(session, post_id, viewer_id=actor_id)
-    result = await session.execute(delete(Like).where(Like.account_id == actor_id,
-                                                      Like.post_id == post.id))
+    await remove_like(session, actor_id=actor_id, post=post)
+    return post
+
+
+async def remove_like(session: AsyncSession, *, actor_id: int, post: Post) -> None:
+    """Take back a like of a post (a no-op when there is none), here or from elsewhere."""
+    like_id = await session.scalar(select(Like.id).where(Like.account_id == actor_id,
+                                                         Like.post_id == post.id))
+    if like_id is None:
+        return
+    result = await session.execute(delete(Like).where(Like.id == like_id))
     if getattr(result, "rowcount", 0):
         await bump(session, Post.likes_count, post.id, -1)
-        await record(session, Unliked(actor_id, post.id, post.account_id))
-    return post
+        await record(session, Unliked(actor_id, post.id, post.account_id, like_id=like_id))
 
 
 async def bookmark(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:

@@ -1,7 +1,8 @@
 """Posts from other servers: stored through the same path as local ones (compose's
-store_post), from what their server sent (HTML already sanitised, mentions and tags already
-read); only the row differs: their ids, URLs and times are theirs. Edits and deletions their
-authors make arrive the same way."""
+store_post; a repost through interactions' add_repost), from what their server sent (HTML
+already sanitised, mentions and tags already read); only the row differs: their ids, URLs
+and times are theirs. Edits their authors make keep a history as local edits do (edits.py),
+and an account that is gone has its posts removed a batch at a time."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
-from parley.errors import Invalid
+from parley.errors import Forbidden, Invalid
+from parley.events import record
+from parley.events.posts import PostEdited
 from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
-from parley.posts.compose import Mentioned, store_post
-from parley.posts.models import VISIBILITIES, Post
+from parley.posts.compose import Mentioned, _attach_tags, remove_post, store_post
+from parley.posts.edits import keep_original, keep_version
+from parley.posts.interactions import add_repost
+from parley.posts.models import DISTRIBUTABLE, VISIBILITIES, Mention, Post, PostTag
 
 
 @dataclass(frozen=True)
@@ -79,3 +84,83 @@ async def store_remote_post(session: AsyncSession, *, author: Account, remote: R
                  for a in {a.id: a for a in remote.mentioned}.values()]
     return await store_post(session, _row(author, remote), parent=remote.in_reply_to,
                             quoted=remote.quoted, mentioned=mentioned, tags=remote.tags)
+
+
+def _when(at: datetime | None) -> datetime:
+    """A time another server gives, never later than now."""
+    now = utcnow()
+    return at if at is not None and at <= now else now
+
+
+async def store_remote_repost(session: AsyncSession, *, author: Account, uri: str,
+                              original: Post, visibility: str,
+                              created_at: datetime | None = None) -> Post:
+    """Store a remote account's repost (its Announce, whose id is `uri`) of a post, once;
+    only public and unlisted posts may be reposted (Mastodon's rule), and not privately."""
+    if author.domain is None:
+        raise Invalid("a local account's reposts are not stored from elsewhere")
+    if original.visibility not in DISTRIBUTABLE or original.repost_of_id is not None:
+        raise Forbidden("This post cannot be reposted")
+    if visibility not in DISTRIBUTABLE:
+        raise Invalid("a repost is public or unlisted")
+    known = await post_by_uri(session, uri)
+    if known is not None:
+        return known
+    repost_id = new_id()
+    row = Post(id=repost_id, account_id=author.id, domain=author.domain, uri=uri, url=uri,
+               visibility=visibility, thread_id=repost_id, repost_of_id=original.id,
+               application_id=None, text="", content="", spoiler_text="", sensitive=False,
+               replies_count=0, reposts_count=0, likes_count=0, quotes_count=0,
+               created_at=_when(created_at))
+    return await add_repost(session, row, original)
+
+
+@dataclass(frozen=True)
+class RemoteRevision:
+    """A new version of a remote post, as its server describes it."""
+
+    content: str
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    mentioned: list[Account] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    edited_at: datetime | None = None
+
+
+async def edit_remote_post(session: AsyncSession, *, post: Post, revision: RemoteRevision
+                           ) -> Post:
+    """Apply a remote author's edit, keeping the history as a local edit does; earlier
+    mentions stay (nobody who could see the post loses it by an edit). An edit older than
+    the version we have (deliveries out of order) changes nothing."""
+    if post.domain is None or post.repost_of_id is not None:
+        raise Invalid("only a remote post is edited from elsewhere")
+    edited_at = _when(revision.edited_at)
+    if post.edited_at is not None and edited_at <= post.edited_at:
+        return post
+    shown = await keep_original(session, post)
+    already = set((await session.scalars(
+        select(Mention.account_id).where(Mention.post_id == post.id))).all())
+    added = [a for a in {a.id: a for a in revision.mentioned}.values() if a.id not in already]
+    session.add_all([Mention(post_id=post.id, account_id=a.id) for a in added])
+    await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
+    await _attach_tags(session, post.id, revision.tags)
+    post.content, post.spoiler_text = revision.content, revision.spoiler_text
+    post.sensitive = revision.sensitive or bool(revision.spoiler_text.strip())
+    post.language, post.edited_at = revision.language, edited_at
+    keep_version(session, post, shown)
+    await session.flush()
+    await record(session, PostEdited(
+        post.id, new_local_mentions=tuple(a.id for a in added if a.domain is None)))
+    return post
+
+
+async def remove_posts_of(session: AsyncSession, account_id: int, *, limit: int) -> int:
+    """Remove up to `limit` of an account's posts (newest first: what timelines show),
+    each as its author's deletion would; returns how many went."""
+    posts = list((await session.scalars(
+        select(Post).where(Post.account_id == account_id)
+        .order_by(Post.id.desc()).limit(limit))).all())
+    for post in posts:
+        await remove_post(session, post)
+    return len(posts)

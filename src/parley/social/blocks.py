@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid
 from parley.events import record
-from parley.events.social import Blocked, ExclusionsChanged
+from parley.events.social import Blocked, ExclusionsChanged, Unblocked
 from parley.lib.ids import new_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
@@ -57,8 +57,11 @@ async def block(session: AsyncSession, *, actor: Account, target: Account) -> No
 
 async def unblock(session: AsyncSession, *, actor: Account, target: Account) -> None:
     """Lift a block (a no-op when there is none); follows do not come back."""
-    await session.execute(delete(Block).where(Block.account_id == actor.id,
-                                              Block.target_account_id == target.id))
+    block_id = await session.scalar(select(Block.id).where(
+        Block.account_id == actor.id, Block.target_account_id == target.id))
+    if block_id is not None:
+        await session.execute(delete(Block).where(Block.id == block_id))
+        await record(session, Unblocked(actor.id, target.id, block_id))
     await record(session, ExclusionsChanged((actor.id, target.id)))
 
 
