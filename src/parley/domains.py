@@ -19,8 +19,10 @@ from parley.cards import subscribers as cards
 from parley.config import Settings
 from parley.conversations import direct as conversations
 from parley.featured import service as featured
+from parley.federation import actors_gone as federation_gone
 from parley.federation import chores as federation_chores
 from parley.federation import delivery as federation_delivery
+from parley.federation import interactions_out as federation_interactions
 from parley.federation import outbox as federation
 from parley.federation import receive as federation_receive
 from parley.jobs.registry import JobRegistry, build_registry
@@ -41,10 +43,11 @@ from parley.timelines import subscribers as timelines
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
                cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS,
-               federation.SUBSCRIBERS)
+               federation.SUBSCRIBERS, federation_interactions.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, push.JOBS, federation.JOBS,
-        federation_delivery.JOBS, federation_receive.JOBS, federation_chores.JOBS)
+        federation_delivery.JOBS, federation_receive.JOBS, federation_chores.JOBS,
+        federation_gone.JOBS)
 
 _lock = threading.Lock()
 

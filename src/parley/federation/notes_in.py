@@ -64,7 +64,7 @@ async def store_note(db: Database, settings: Settings, document: dict[str, Any],
     if known is not None:
         return known
     parent = await _parent(db, settings, parsed.in_reply_to, depth)
-    mentioned = await _mentioned(db, settings, parsed)
+    mentioned = await mentioned_accounts(db, settings, parsed)
     async with db.write() as session:
         author = await session.merge(author)
         followers = await session.scalar(select(RemoteActor.followers_url).where(
@@ -110,8 +110,8 @@ async def _parent(db: Database, settings: Settings, uri: str | None, depth: int
         return None
 
 
-async def _mentioned(db: Database, settings: Settings, parsed: parse.ParsedNote
-                     ) -> list[Account]:
+async def mentioned_accounts(db: Database, settings: Settings, parsed: parse.ParsedNote
+                             ) -> list[Account]:
     """The accounts a note mentions, and the local ones it is addressed to without a
     mention (who may then see it): local ones as they are, remote ones looked up (a few)."""
     wanted = [m.href for m in parsed.mentions]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import orjson
 
 from parley.accounts.models import Account
-from parley.federation import follows_in, notes_in
+from parley.federation import actors_gone, edits_in, follows_in, interactions_in, notes_in
 from parley.federation.inbound import Handler, Inbound
 from parley.federation.parse import Unreadable, activity
 from parley.jobs.registry import Detached, DetachedContext, JobKind
@@ -30,8 +30,9 @@ class Received:
 # Each activity type Parley handles, and its handler.
 HANDLERS: dict[str, Handler] = {
     "Follow": follows_in.follow, "Accept": follows_in.accept, "Reject": follows_in.reject,
-    "Undo": follows_in.undo, "Create": notes_in.create, "Delete": notes_in.delete,
-    "Update": notes_in.update,
+    "Undo": interactions_in.undo, "Create": notes_in.create, "Delete": actors_gone.delete,
+    "Update": edits_in.update, "Like": interactions_in.like,
+    "Announce": interactions_in.announce, "Block": interactions_in.block,
 }
 
 

@@ -1,0 +1,314 @@
+"""Likes, reposts, edits, blocks and account deletion across two Parley servers on 127.0.0.1,
+driven with Mastodon.py: each made on one server and seen on the other (counts,
+notifications, home timelines, relationships), and each undone. An actor's own Delete comes
+from a tiny peer served by the test (Parley does not delete accounts), signed with the fixed
+test key."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from mastodon import MastodonAPIError, MastodonNotFoundError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from e2e.test_federation import FEDERATING, find_remote, follow_across, handle
+from parley.federation.models import RemoteActor
+from parley.posts.models import Post
+from support.clients import Clients, SchemaLog, TestUser, eventually
+from support.database import ServerDatabase
+from support.server import LiveServer, run_server
+from support.signing import AS_JSON, cavage
+from support.signing_keys import TEST_PUBLIC_KEY
+
+WAIT = 20  # seconds a federated change may take to arrive (jobs on both servers)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    with run_server(tmp_path_factory.mktemp("fed-a"), extra_env=FEDERATING) as a, \
+            run_server(tmp_path_factory.mktemp("fed-b"), extra_env=FEDERATING) as b:
+        yield a, b
+        for live in (a, b):  # refusals are answers, never failures of a server
+            assert "Traceback" not in live.log_tail(5000), live.log_tail(200)
+
+
+@pytest.fixture(scope="module")
+def sides(servers: tuple[LiveServer, LiveServer], schema_log: SchemaLog
+          ) -> tuple[Clients, Clients]:
+    return Clients(servers[0], schema_log), Clients(servers[1], schema_log)
+
+
+def followed(follower: TestUser, target: TestUser, target_server: LiveServer
+             ) -> dict[str, Any]:
+    """`follower` follows `target` on the other server, once accepted there."""
+    remote = follow_across(follower, target, target_server)
+    assert eventually(lambda: follower.api.account_relationships(remote["id"])[0]["following"],
+                      timeout=WAIT)
+    return remote
+
+
+def arrived(viewer: TestUser, uri: str) -> dict[str, Any]:
+    """The copy of a post (by its URI) in the viewer's home, once it is there."""
+    found = eventually(lambda: [s for s in viewer.api.timeline_home() if s["uri"] == uri],
+                       timeout=WAIT)
+    assert found, f"{uri} did not arrive"
+    return dict(found[0])
+
+
+def test_likes_count_on_the_origin(servers: tuple[LiveServer, LiveServer],
+                                   sides: tuple[Clients, Clients]) -> None:
+    a, b = servers
+    alice, bob = sides[0].new_user("alice"), sides[1].new_user("bob")
+    followed(bob, alice, a)
+    post = alice.api.status_post("Like me, maybe.")
+    copy = arrived(bob, post["uri"])
+
+    bob.api.status_favourite(copy["id"])
+    assert eventually(lambda: alice.api.status(post["id"])["favourites_count"] == 1,
+                      timeout=WAIT)
+    likes = alice.api.notifications(types=["favourite"])
+    assert [n["account"]["acct"] for n in likes] == [handle(bob, b)]
+    assert likes[0]["status"]["id"] == post["id"]
+    assert [x["acct"] for x in alice.api.status_favourited_by(post["id"])] == [handle(bob, b)]
+
+    bob.api.status_unfavourite(copy["id"])
+    assert eventually(lambda: alice.api.status(post["id"])["favourites_count"] == 0,
+                      timeout=WAIT)
+    assert eventually(lambda: not alice.api.notifications(types=["favourite"]), timeout=WAIT)
+    # Liked again after the Undo: a new Like (its own id), counted again.
+    bob.api.status_favourite(copy["id"])
+    assert eventually(lambda: alice.api.status(post["id"])["favourites_count"] == 1,
+                      timeout=WAIT)
+
+
+def test_reposts_reach_followers_and_count(servers: tuple[LiveServer, LiveServer],
+                                           sides: tuple[Clients, Clients]) -> None:
+    a, b = servers
+    carol, eve = sides[0].new_user("carol"), sides[0].new_user("eve")
+    dan, fay = sides[1].new_user("dan"), sides[1].new_user("fay")
+    followed(dan, carol, a)
+    remote_dan = followed(eve, dan, b)
+
+    # A local post reposted elsewhere: counted and notified on its server, and shown to
+    # the reposter's followers there.
+    post = carol.api.status_post("Worth sharing.")
+    copy = arrived(dan, post["uri"])
+    dan.api.status_reblog(copy["id"])
+    assert eventually(lambda: carol.api.status(post["id"])["reblogs_count"] == 1,
+                      timeout=WAIT)
+    reblogs = carol.api.notifications(types=["reblog"])
+    assert [n["account"]["acct"] for n in reblogs] == [handle(dan, b)]
+    shared = eventually(lambda: [s for s in eve.api.timeline_home()
+                                 if s["reblog"] and s["reblog"]["id"] == post["id"]],
+                        timeout=WAIT)
+    assert shared and shared[0]["account"]["id"] == remote_dan["id"]
+
+    # A post this server never saw, reposted by someone followed here: fetched first.
+    unseen = fay.api.status_post("Nobody on the other server follows me.")
+    dan.api.status_reblog(unseen["id"])
+    fetched = eventually(lambda: [s for s in eve.api.timeline_home()
+                                  if s["reblog"] and s["reblog"]["uri"] == unseen["uri"]],
+                         timeout=WAIT)
+    assert fetched, "the repost of an unknown post did not arrive"
+    assert fetched[0]["reblog"]["account"]["acct"] == handle(fay, b)
+
+    # Undo: the repost goes, the count falls.
+    dan.api.status_unreblog(copy["id"])
+    assert eventually(lambda: carol.api.status(post["id"])["reblogs_count"] == 0,
+                      timeout=WAIT)
+    assert eventually(lambda: not [s for s in eve.api.timeline_home()
+                                   if s["reblog"] and s["reblog"]["id"] == post["id"]],
+                      timeout=WAIT)
+
+
+def test_followers_only_posts_are_not_reposted(servers: tuple[LiveServer, LiveServer],
+                                               sides: tuple[Clients, Clients]) -> None:
+    a, _ = servers
+    gus, hana = sides[0].new_user("gus"), sides[1].new_user("hana")
+    followed(hana, gus, a)
+    post = gus.api.status_post("between us", visibility="private")
+    copy = arrived(hana, post["uri"])
+    with pytest.raises(MastodonAPIError):
+        hana.api.status_reblog(copy["id"])
+    assert gus.api.status(post["id"])["reblogs_count"] == 0
+
+
+def test_edits_arrive_with_their_history(servers: tuple[LiveServer, LiveServer],
+                                         sides: tuple[Clients, Clients]) -> None:
+    a, b = servers
+    gil, hal, ida = sides[0].new_user("gil"), sides[1].new_user("hal"), sides[1].new_user("ida")
+    followed(hal, gil, a)
+    post = gil.api.status_post("First thoughts.", language="en")
+    copy = arrived(hal, post["uri"])
+    find_remote(gil, handle(ida, b))  # gil's server knows ida: the edit can mention her
+    gil.api.status_update(post["id"], f"Second thoughts, @{handle(ida, b)} #rethink",
+                          spoiler_text="musings")
+    edited = eventually(lambda: (lambda s: s if s["edited_at"] else None)(
+        hal.api.status(copy["id"])), timeout=WAIT)
+    assert edited, "the edit did not arrive"
+    assert "Second thoughts" in edited["content"]
+    assert edited["spoiler_text"] == "musings" and edited["sensitive"]
+    assert edited["language"] == "en"
+    assert [m["acct"] for m in edited["mentions"]] == [ida.username]
+    assert [t["name"] for t in edited["tags"]] == ["rethink"]
+    history = hal.api.status_history(copy["id"])
+    assert ["First thoughts." in v["content"] for v in history] == [True, False]
+    # The newly mentioned local account hears of it, as after a local edit.
+    assert eventually(lambda: ida.api.notifications(types=["mention"]), timeout=WAIT)
+
+
+def test_blocks_end_follows_both_ways(servers: tuple[LiveServer, LiveServer],
+                                      sides: tuple[Clients, Clients]) -> None:
+    a, b = servers
+    ivy, jon = sides[0].new_user("ivy"), sides[1].new_user("jon")
+    remote_ivy = followed(jon, ivy, a)
+    remote_jon = followed(ivy, jon, b)
+    ivy.api.account_block(remote_jon["id"])
+
+    def relationship() -> dict[str, Any]:
+        return dict(jon.api.account_relationships(remote_ivy["id"])[0])
+
+    assert eventually(lambda: relationship()["blocked_by"], timeout=WAIT)
+    assert not relationship()["following"] and not relationship()["followed_by"]
+    assert jon.api.account(jon.id)["followers_count"] == 0
+    assert jon.api.account(jon.id)["following_count"] == 0
+    # Hidden from each other: ivy's new posts are not jon's to see, nor her account's.
+    assert ivy.api.account(ivy.id)["followers_count"] == 0
+
+    ivy.api.account_unblock(remote_jon["id"])
+    assert eventually(lambda: not relationship()["blocked_by"], timeout=WAIT)
+    assert not relationship()["following"]  # follows do not come back
+
+
+@dataclass
+class Peer:
+    """A remote actor served by the test, and the server that will hear of it."""
+
+    base: str
+    inbox: str
+
+    @property
+    def actor(self) -> str:
+        return f"{self.base}/users/zed"
+
+
+class _ActorHandler(BaseHTTPRequestHandler):
+    """Serves zed's actor document (with the fixed test key); its inbox takes anything."""
+
+    def _actor(self) -> dict[str, Any]:
+        host = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
+        actor = f"{host}/users/zed"
+        return {"@context": ["https://www.w3.org/ns/activitystreams",
+                             "https://w3id.org/security/v1"],
+                "id": actor, "type": "Person", "preferredUsername": "zed",
+                "inbox": f"{actor}/inbox", "followers": f"{actor}/followers",
+                "publicKey": {"id": f"{actor}#main-key", "owner": actor,
+                              "publicKeyPem": TEST_PUBLIC_KEY}}
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] != "/users/zed":
+            self.send_error(404)
+            return
+        body = orjson.dumps(self._actor())
+        self.send_response(200)
+        self.send_header("content-type", AS_JSON)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(202)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def peer(servers: tuple[LiveServer, LiveServer]) -> Iterator[Peer]:
+    actors = ThreadingHTTPServer(("127.0.0.1", 0), _ActorHandler)
+    thread = threading.Thread(target=actors.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Peer(f"http://127.0.0.1:{actors.server_address[1]}",
+                   f"{servers[0].base_url}/inbox")
+    finally:
+        actors.shutdown()
+        actors.server_close()
+        thread.join(timeout=10)
+
+
+def send(peer: Peer, activity: dict[str, Any]) -> None:
+    body = orjson.dumps({"@context": "https://www.w3.org/ns/activitystreams",
+                         "id": f"{peer.base}/activities/{uuid.uuid4()}", "actor": peer.actor,
+                         **activity})
+    headers = cavage("POST", peer.inbox, body=body, key_id=f"{peer.actor}#main-key",
+                     date=datetime.now(UTC))
+    with httpx.Client(timeout=20) as http:
+        assert http.post(peer.inbox, content=body, headers=headers).status_code == 202
+
+
+def test_a_deleted_actor_is_suspended_and_its_posts_removed(
+        servers: tuple[LiveServer, LiveServer], sides: tuple[Clients, Clients],
+        peer: Peer) -> None:
+    a, _ = servers
+    kim = sides[0].new_user("kim")
+    kim_uri = f"{a.base_url}/users/{kim.username}"
+    note = f"{peer.base}/notes/{uuid.uuid4()}"
+    public = ["https://www.w3.org/ns/activitystreams#Public"]
+    send(peer, {"type": "Create", "to": public, "cc": [kim_uri], "object": {
+        "id": note, "type": "Note", "attributedTo": peer.actor, "to": public, "cc": [kim_uri],
+        "content": "<p>hello kim</p>", "published": "2026-12-01T10:00:00Z",
+        "tag": [{"type": "Mention", "href": kim_uri, "name": f"@{kim.username}"}]}})
+    mentions = eventually(lambda: kim.api.notifications(types=["mention"]), timeout=WAIT)
+    assert mentions, "zed's post did not arrive"
+    post_id, zed_id = mentions[0]["status"]["id"], mentions[0]["account"]["id"]
+    kim.api.account_follow(zed_id)  # zed never answers: a request, pending
+    assert kim.api.account_relationships(zed_id)[0]["requested"]
+
+    send(peer, {"type": "Delete", "to": public, "object": peer.actor})
+
+    def gone() -> bool:
+        try:
+            kim.api.status(post_id)
+        except MastodonNotFoundError:
+            return True
+        return False
+
+    assert eventually(gone, timeout=WAIT)
+    assert eventually(lambda: not kim.api.notifications(types=["mention"]), timeout=WAIT)
+    # Its account shows nothing more (suspended: its posts hidden), and its rows go.
+    assert not kim.api.account_statuses(zed_id)
+    assert eventually(lambda: not kim.api.account_relationships(zed_id)[0]["requested"],
+                      timeout=WAIT)
+    database = ServerDatabase(a.database_url)
+    try:
+        assert eventually(lambda: database.read(_left_of(int(zed_id))) == (0, True),
+                          timeout=WAIT)
+    finally:
+        database.close()
+
+
+def _left_of(account_id: int) -> Callable[[AsyncSession], Awaitable[tuple[int, bool]]]:
+    """How many posts the account still has, and whether deliveries to it have stopped."""
+
+    async def read(session: AsyncSession) -> tuple[int, bool]:
+        posts = await session.scalar(select(func.count()).select_from(Post).where(
+            Post.account_id == account_id))
+        gone = await session.scalar(select(RemoteActor.gone_at).where(
+            RemoteActor.account_id == account_id))
+        return int(posts or 0), gone is not None
+
+    return read
