@@ -1,8 +1,8 @@
 """Likes, reposts, edits, blocks and account deletion across two Parley servers on 127.0.0.1,
 driven with Mastodon.py: each made on one server and seen on the other (counts,
-notifications, home timelines, relationships), and each undone. An actor's own Delete comes
-from a tiny peer served by the test (Parley does not delete accounts), signed with the fixed
-test key."""
+notifications, home timelines, relationships), and each undone. A peer served by the test
+(signing with the fixed test key) sends what Parley never sends: an Announce of a
+followers-only post (refused), and its actor's own Delete (Parley does not delete accounts)."""
 
 from __future__ import annotations
 
@@ -165,6 +165,11 @@ def test_edits_arrive_with_their_history(servers: tuple[LiveServer, LiveServer],
     assert ["First thoughts." in v["content"] for v in history] == [True, False]
     # The newly mentioned local account hears of it, as after a local edit.
     assert eventually(lambda: ida.api.notifications(types=["mention"]), timeout=WAIT)
+    gil.api.status_update(post["id"], "Third thoughts.")
+    assert eventually(lambda: len(hal.api.status_history(copy["id"])) == 3, timeout=WAIT)
+    latest = hal.api.status(copy["id"])
+    assert "Third thoughts." in latest["content"] and latest["spoiler_text"] == "musings"
+    assert [m["acct"] for m in latest["mentions"]] == [ida.username]  # mentions stay
 
 
 def test_blocks_end_follows_both_ways(servers: tuple[LiveServer, LiveServer],
@@ -173,6 +178,8 @@ def test_blocks_end_follows_both_ways(servers: tuple[LiveServer, LiveServer],
     ivy, jon = sides[0].new_user("ivy"), sides[1].new_user("jon")
     remote_ivy = followed(jon, ivy, a)
     remote_jon = followed(ivy, jon, b)
+    before = ivy.api.status_post("said before the block")
+    arrived(jon, before["uri"])
     ivy.api.account_block(remote_jon["id"])
 
     def relationship() -> dict[str, Any]:
@@ -182,8 +189,9 @@ def test_blocks_end_follows_both_ways(servers: tuple[LiveServer, LiveServer],
     assert not relationship()["following"] and not relationship()["followed_by"]
     assert jon.api.account(jon.id)["followers_count"] == 0
     assert jon.api.account(jon.id)["following_count"] == 0
-    # Hidden from each other: ivy's new posts are not jon's to see, nor her account's.
     assert ivy.api.account(ivy.id)["followers_count"] == 0
+    # Hidden from each other: what ivy said is no longer in jon's home.
+    assert not [s for s in jon.api.timeline_home() if s["uri"] == before["uri"]]
 
     ivy.api.account_unblock(remote_jon["id"])
     assert eventually(lambda: not relationship()["blocked_by"], timeout=WAIT)
@@ -260,7 +268,7 @@ def send(peer: Peer, activity: dict[str, Any]) -> None:
         assert http.post(peer.inbox, content=body, headers=headers).status_code == 202
 
 
-def test_a_deleted_actor_is_suspended_and_its_posts_removed(
+def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
         servers: tuple[LiveServer, LiveServer], sides: tuple[Clients, Clients],
         peer: Peer) -> None:
     a, _ = servers
@@ -275,6 +283,19 @@ def test_a_deleted_actor_is_suspended_and_its_posts_removed(
     mentions = eventually(lambda: kim.api.notifications(types=["mention"]), timeout=WAIT)
     assert mentions, "zed's post did not arrive"
     post_id, zed_id = mentions[0]["status"]["id"], mentions[0]["account"]["id"]
+
+    # zed likes and reposts kim's public post; a followers-only one may not be reposted.
+    shared = kim.api.status_post("share this")
+    private = kim.api.status_post("not this", visibility="private")
+    addressed = {"to": public, "cc": [f"{peer.actor}/followers", kim_uri]}
+    send(peer, {"type": "Announce", **addressed, "object": private["uri"]})
+    send(peer, {"type": "Announce", **addressed, "object": shared["uri"]})
+    send(peer, {"type": "Like", "object": shared["uri"]})
+    assert eventually(lambda: (lambda s: s["reblogs_count"] == 1 and s["favourites_count"] == 1)(
+        kim.api.status(shared["id"])), timeout=WAIT)
+    assert eventually(lambda: kim.api.notifications(types=["reblog"]), timeout=WAIT)
+    assert kim.api.status(private["id"])["reblogs_count"] == 0
+
     kim.api.account_follow(zed_id)  # zed never answers: a request, pending
     assert kim.api.account_relationships(zed_id)[0]["requested"]
 
@@ -293,6 +314,9 @@ def test_a_deleted_actor_is_suspended_and_its_posts_removed(
     assert not kim.api.account_statuses(zed_id)
     assert eventually(lambda: not kim.api.account_relationships(zed_id)[0]["requested"],
                       timeout=WAIT)
+    # Its repost and like of kim's post went with it.
+    assert eventually(lambda: (lambda s: s["reblogs_count"] == 0 and s["favourites_count"] == 0)(
+        kim.api.status(shared["id"])), timeout=WAIT)
     database = ServerDatabase(a.database_url)
     try:
         assert eventually(lambda: database.read(_left_of(int(zed_id))) == (0, True),

@@ -1,6 +1,6 @@
 """Received Deletes of actors: an actor's own Delete (its object its own id) suspends its
 account here (the visibility rule hides its posts at once), stops deliveries to it
-(remote_actors.gone_at) and queues the removal of its posts and follows, a batch per job
+(remote_actors.gone_at) and queues the removal of its posts, follows and likes, a batch per job
 (a big account's rows are not deleted in one transaction). Deletes of posts go to
 notes_in."""
 
@@ -18,11 +18,13 @@ from parley.federation.models import RemoteActor
 from parley.jobs.queue import PRIORITY_BULK, enqueue
 from parley.jobs.registry import JobContext, JobKind
 from parley.lib.timefmt import utcnow
+from parley.posts.interactions import remove_like
+from parley.posts.models import Like, Post
 from parley.posts.remote import remove_posts_of
 from parley.social.models import Follow
 from parley.social.service import unfollow
 
-BATCH = 200  # posts (or follows) removed per job
+BATCH = 200  # rows (posts, follows, likes) removed per job
 
 
 async def delete(inbound: Inbound) -> None:
@@ -51,7 +53,7 @@ class GoneAccount:
 
 async def _remove(ctx: JobContext, job: GoneAccount) -> None:
     """One batch: its posts first (newest first: what timelines show), then its follows
-    both ways; queued again while anything is left."""
+    both ways, then its likes (uncounted); queued again while anything is left."""
     session = ctx.session
     account = await session.get(Account, job.account_id)
     if account is None or account.domain is None or account.suspended_at is None:
@@ -59,6 +61,8 @@ async def _remove(ctx: JobContext, job: GoneAccount) -> None:
     removed = await remove_posts_of(session, account.id, limit=BATCH)
     if removed < BATCH:
         removed += await _end_follows(session, account, BATCH - removed)
+    if removed < BATCH:
+        removed += await _remove_likes(session, account, BATCH - removed)
     if removed:
         await enqueue(session, REMOVE, job, priority=PRIORITY_BULK)
 
@@ -76,6 +80,16 @@ async def _end_follows(session: AsyncSession, account: Account, limit: int) -> i
             await unfollow(session, actor=follower, target=target,
                            by_target=follower.id != account.id)
     return len(follows)
+
+
+async def _remove_likes(session: AsyncSession, account: Account, limit: int) -> int:
+    """Take back up to `limit` of the account's likes (as its Undo would)."""
+    liked = list((await session.scalars(select(Post).join(Like, Like.post_id == Post.id)
+                                        .where(Like.account_id == account.id)
+                                        .limit(limit))).all())
+    for post in liked:
+        await remove_like(session, actor_id=account.id, post=post)
+    return len(liked)
 
 
 REMOVE = JobKind("federation.remove_gone_account", GoneAccount, _remove)

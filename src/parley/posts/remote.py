@@ -18,7 +18,7 @@ from parley.errors import Forbidden, Invalid
 from parley.events import record
 from parley.events.posts import PostEdited
 from parley.lib.ids import new_id
-from parley.lib.timefmt import utcnow
+from parley.lib.timefmt import as_utc, utcnow
 from parley.posts.compose import Mentioned, _attach_tags, remove_post, store_post
 from parley.posts.edits import keep_original, keep_version
 from parley.posts.interactions import add_repost
@@ -89,7 +89,7 @@ async def store_remote_post(session: AsyncSession, *, author: Account, remote: R
 def _when(at: datetime | None) -> datetime:
     """A time another server gives, never later than now."""
     now = utcnow()
-    return at if at is not None and at <= now else now
+    return as_utc(at) if at is not None and as_utc(at) <= now else now
 
 
 async def store_remote_repost(session: AsyncSession, *, author: Account, uri: str,
@@ -136,7 +136,7 @@ async def edit_remote_post(session: AsyncSession, *, post: Post, revision: Remot
     if post.domain is None or post.repost_of_id is not None:
         raise Invalid("only a remote post is edited from elsewhere")
     edited_at = _when(revision.edited_at)
-    if post.edited_at is not None and edited_at <= post.edited_at:
+    if post.edited_at is not None and edited_at <= as_utc(post.edited_at):
         return post
     shown = await keep_original(session, post)
     already = set((await session.scalars(
