@@ -296,6 +296,17 @@ def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
     assert eventually(lambda: kim.api.notifications(types=["reblog"]), timeout=WAIT)
     assert kim.api.status(private["id"])["reblogs_count"] == 0
 
+    # zed edits its post (Mastodon's shape: the whole Note, with `updated`).
+    send(peer, {"type": "Update", "to": public, "cc": [kim_uri], "object": {
+        "id": note, "type": "Note", "attributedTo": peer.actor, "to": public, "cc": [kim_uri],
+        "content": "<p>hello again kim</p>", "summary": "greetings",
+        "published": "2026-12-01T10:00:00Z", "updated": "2026-12-01T10:05:00Z",
+        "tag": [{"type": "Mention", "href": kim_uri, "name": f"@{kim.username}"}]}})
+    edited = eventually(lambda: (lambda s: s if s["edited_at"] else None)(
+        kim.api.status(post_id)), timeout=WAIT)
+    assert edited and "hello again" in edited["content"]
+    assert edited["spoiler_text"] == "greetings"
+    assert edited["edited_at"] == datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
     kim.api.account_follow(zed_id)  # zed never answers: a request, pending
     assert kim.api.account_relationships(zed_id)[0]["requested"]
 

@@ -67,6 +67,8 @@ async def _like_sent(session: AsyncSession, account_id: int, author_id: int, pos
     if like_id is None:
         like_id = await session.scalar(select(Like.id).where(
             Like.account_id == actor.id, Like.post_id == post.id))
+        if like_id is None:
+            return
     activity = like(f"{actor.uri}#likes/{like_id}", actor.uri, post.uri)
     await deliver(session, undo(activity) if undone else document(activity),
                   await inboxes_of(session, [author.id]), signer_id=actor.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
@@ -100,7 +100,11 @@ async def unfollow(session: AsyncSession, *, actor: Account, target: Account,
     existing = await find_follow(session, actor.id, target.id)
     if existing is None:
         return
-    await session.delete(existing)
+    # Deleted by id, counted only when this transaction deleted it: two unfollows at once
+    # (a remote server's Undo and Block, handled side by side) count it once.
+    gone = await session.execute(delete(Follow).where(Follow.id == existing.id))
+    if not getattr(gone, "rowcount", 0):
+        return
     if existing.state == "accepted":
         await _shift_follow_counters(session, actor.id, target.id, -1)
         await record(session, FollowEnded(actor.id, target.id, by_target=by_target,
