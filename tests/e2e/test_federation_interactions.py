@@ -297,16 +297,23 @@ def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
     assert kim.api.status(private["id"])["reblogs_count"] == 0
 
     # zed edits its post (Mastodon's shape: the whole Note, with `updated`).
-    send(peer, {"type": "Update", "to": public, "cc": [kim_uri], "object": {
-        "id": note, "type": "Note", "attributedTo": peer.actor, "to": public, "cc": [kim_uri],
-        "content": "<p>hello again kim</p>", "summary": "greetings",
-        "published": "2026-12-01T10:00:00Z", "updated": "2026-12-01T10:05:00Z",
-        "tag": [{"type": "Mention", "href": kim_uri, "name": f"@{kim.username}"}]}})
+    def update(content: str, minute: int) -> None:
+        send(peer, {"type": "Update", "to": public, "cc": [kim_uri], "object": {
+            "id": note, "type": "Note", "attributedTo": peer.actor, "to": public,
+            "cc": [kim_uri], "content": content, "summary": "greetings",
+            "published": "2026-12-01T10:00:00Z", "updated": f"2026-12-01T10:{minute:02}:00Z",
+            "tag": [{"type": "Mention", "href": kim_uri, "name": f"@{kim.username}"}]}})
+
+    update("<p>hello again kim</p>", 5)
     edited = eventually(lambda: (lambda s: s if s["edited_at"] else None)(
         kim.api.status(post_id)), timeout=WAIT)
     assert edited and "hello again" in edited["content"]
     assert edited["spoiler_text"] == "greetings"
     assert edited["edited_at"] == datetime(2026, 12, 1, 10, 5, tzinfo=UTC)
+    update("<p>hello again kim</p>", 6)  # nothing shown changed (a poll's counts, say)
+    update("<p>hello once more</p>", 7)
+    assert eventually(lambda: "once more" in kim.api.status(post_id)["content"], timeout=WAIT)
+    assert len(kim.api.status_history(post_id)) == 3  # first, 10:05, 10:07
     kim.api.account_follow(zed_id)  # zed never answers: a request, pending
     assert kim.api.account_relationships(zed_id)[0]["requested"]
 
@@ -332,6 +339,14 @@ def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
     try:
         assert eventually(lambda: database.read(_left_of(int(zed_id))) == (0, True),
                           timeout=WAIT)
+        # What it sends afterwards (a replay, a lagging server) is dropped.
+        send(peer, {"type": "Create", "to": public, "cc": [kim_uri], "object": {
+            "id": f"{peer.base}/notes/{uuid.uuid4()}", "type": "Note",
+            "attributedTo": peer.actor, "to": public, "cc": [kim_uri],
+            "content": "<p>still here?</p>",
+            "tag": [{"type": "Mention", "href": kim_uri, "name": f"@{kim.username}"}]}})
+        database.wait_for_jobs()
+        assert database.read(_left_of(int(zed_id))) == (0, True)
     finally:
         database.close()
 

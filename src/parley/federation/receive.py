@@ -1,6 +1,7 @@
 """Handling received activities: a detached job per activity (what it needs from other
 servers, its author's thread or mentioned people, is fetched outside any transaction), which
-hands it to the handler of its type. Types Parley does not handle are dropped quietly."""
+hands it to the handler of its type. Types Parley does not handle are dropped quietly, and
+so is what a suspended actor sends, but for taking things back (Mastodon's rule)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ HANDLERS: dict[str, Handler] = {
     "Update": edits_in.update, "Like": interactions_in.like,
     "Announce": interactions_in.announce, "Block": interactions_in.block,
 }
+# What a suspended actor (by staff, or deleted) may still send: taking things back.
+WHILE_SUSPENDED = frozenset({"Delete", "Undo"})
 
 
 async def _receive(ctx: DetachedContext, job: Received) -> None:
@@ -48,8 +51,8 @@ async def _receive(ctx: DetachedContext, job: Received) -> None:
         return
     async with ctx.db.read() as session:
         actor = await session.get(Account, job.signer_id)
-    if actor is None or actor.suspended_at is not None:
-        return  # a suspended account's activities are dropped
+    if actor is None or (actor.suspended_at is not None and parsed.type not in WHILE_SUSPENDED):
+        return  # a suspended account's activities are dropped, but for its Delete and Undo
     try:
         await handler(Inbound(ctx.db, ctx.settings, parsed, document, actor))
     except (Unreadable, FetchRefused) as failed:

@@ -22,7 +22,7 @@ from parley.lib.timefmt import as_utc, utcnow
 from parley.posts.compose import Mentioned, _attach_tags, remove_post, store_post
 from parley.posts.edits import keep_original, keep_version
 from parley.posts.interactions import add_repost
-from parley.posts.models import DISTRIBUTABLE, VISIBILITIES, Mention, Post, PostTag
+from parley.posts.models import DISTRIBUTABLE, VISIBILITIES, Mention, Post, PostTag, Tag
 
 
 @dataclass(frozen=True)
@@ -132,16 +132,19 @@ async def edit_remote_post(session: AsyncSession, *, post: Post, revision: Remot
                            ) -> Post:
     """Apply a remote author's edit, keeping the history as a local edit does; earlier
     mentions stay (nobody who could see the post loses it by an edit). An edit older than
-    the version we have (deliveries out of order) changes nothing."""
+    the version we have (deliveries out of order), or one that changes nothing shown (a
+    poll's Update carrying new counts), is no new version."""
     if post.domain is None or post.repost_of_id is not None:
         raise Invalid("only a remote post is edited from elsewhere")
     edited_at = _when(revision.edited_at)
     if post.edited_at is not None and edited_at <= as_utc(post.edited_at):
         return post
-    shown = await keep_original(session, post)
     already = set((await session.scalars(
         select(Mention.account_id).where(Mention.post_id == post.id))).all())
     added = [a for a in {a.id: a for a in revision.mentioned}.values() if a.id not in already]
+    if not added and await _unchanged(session, post, revision):
+        return post
+    shown = await keep_original(session, post)
     session.add_all([Mention(post_id=post.id, account_id=a.id) for a in added])
     await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
     await _attach_tags(session, post.id, revision.tags)
@@ -153,6 +156,15 @@ async def edit_remote_post(session: AsyncSession, *, post: Post, revision: Remot
     await record(session, PostEdited(
         post.id, new_local_mentions=tuple(a.id for a in added if a.domain is None)))
     return post
+
+
+async def _unchanged(session: AsyncSession, post: Post, revision: RemoteRevision) -> bool:
+    tags = set((await session.scalars(select(Tag.name).join(
+        PostTag, PostTag.tag_id == Tag.id).where(PostTag.post_id == post.id))).all())
+    return (post.content, post.spoiler_text, post.sensitive, post.language, tags) == (
+        revision.content, revision.spoiler_text,
+        revision.sensitive or bool(revision.spoiler_text.strip()), revision.language,
+        {name.lower() for name in revision.tags})
 
 
 async def remove_posts_of(session: AsyncSession, account_id: int, *, limit: int) -> int:
