@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -62,12 +63,21 @@ async def repost(session: AsyncSession, *, settings: Settings, actor: Account, p
         return existing
     repost_id = new_id()
     uri, url = post_urls(settings, actor.username, repost_id)
-    row = Post(id=repost_id, account_id=actor.id, domain=None, uri=f"{uri}/activity", url=url,
-               visibility=chosen, thread_id=repost_id, repost_of_id=original.id,
-               application_id=application_id, text="", content="", spoiler_text="",
-               sensitive=False, replies_count=0, reposts_count=0, likes_count=0,
-               quotes_count=0, created_at=utcnow())
+    row = repost_row(repost_id, actor, original, uri=f"{uri}/activity", url=url,
+                     visibility=chosen, created_at=utcnow(), application_id=application_id)
     return await add_repost(session, row, original)
+
+
+def repost_row(repost_id: int, actor: Account, original: Post, *, uri: str, url: str,
+               visibility: str, created_at: datetime, application_id: int | None = None
+               ) -> Post:
+    """A repost's row (a local one's or a remote one's): no text of its own, its own
+    thread, counted from zero."""
+    return Post(id=repost_id, account_id=actor.id, domain=actor.domain, uri=uri, url=url,
+                visibility=visibility, thread_id=repost_id, repost_of_id=original.id,
+                application_id=application_id, text="", content="", spoiler_text="",
+                sensitive=False, replies_count=0, reposts_count=0, likes_count=0,
+                quotes_count=0, created_at=created_at)
 
 
 async def add_repost(session: AsyncSession, row: Post, original: Post) -> Post:

@@ -21,7 +21,7 @@ from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
 from parley.posts.compose import Mentioned, _attach_tags, remove_post, store_post
 from parley.posts.edits import keep_original, keep_version
-from parley.posts.interactions import add_repost
+from parley.posts.interactions import add_repost, repost_row
 from parley.posts.models import DISTRIBUTABLE, VISIBILITIES, Mention, Post, PostTag, Tag
 
 
@@ -106,12 +106,8 @@ async def store_remote_repost(session: AsyncSession, *, author: Account, uri: st
     known = await post_by_uri(session, uri)
     if known is not None:
         return known
-    repost_id = new_id()
-    row = Post(id=repost_id, account_id=author.id, domain=author.domain, uri=uri, url=uri,
-               visibility=visibility, thread_id=repost_id, repost_of_id=original.id,
-               application_id=None, text="", content="", spoiler_text="", sensitive=False,
-               replies_count=0, reposts_count=0, likes_count=0, quotes_count=0,
-               created_at=_when(created_at))
+    row = repost_row(new_id(), author, original, uri=uri, url=uri, visibility=visibility,
+                     created_at=_when(created_at))
     return await add_repost(session, row, original)
 
 
