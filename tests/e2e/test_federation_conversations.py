@@ -294,8 +294,6 @@ def test_a_locked_account_decides_between_two_servers(
     assert not holds(databases[2], private["uri"])
 
 
-@pytest.mark.skip(reason="a received Update of a Note is not handled on this branch "
-                         "(notes_in.update reads actors only); H3 builds it: remove this mark "
                          "once it is in")
 def test_an_edit_reaches_every_follower(servers: Trio, sides: tuple[Clients, ...]) -> None:
     a, _, _ = servers
