@@ -294,7 +294,6 @@ def test_a_locked_account_decides_between_two_servers(
     assert not holds(databases[2], private["uri"])
 
 
-                         "once it is in")
 def test_an_edit_reaches_every_follower(servers: Trio, sides: tuple[Clients, ...]) -> None:
     a, _, _ = servers
     kay, lou, max_ = sides[0].new_user("kay"), sides[1].new_user("lou"), sides[2].new_user("max")
