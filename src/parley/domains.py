@@ -29,6 +29,7 @@ from parley.jobs.registry import JobRegistry, build_registry
 from parley.jobs.worker import Worker
 from parley.lists import fanout as lists
 from parley.media import jobs as media_jobs
+from parley.media import remote as media_remote
 from parley.notifications import subscribers as notifications
 from parley.polls import service as polls
 from parley.posts import media as post_media
@@ -45,9 +46,9 @@ SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSC
                cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS,
                federation.SUBSCRIBERS, federation_interactions.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
-        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, push.JOBS, federation.JOBS,
-        federation_delivery.JOBS, federation_receive.JOBS, federation_chores.JOBS,
-        federation_gone.JOBS)
+        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS, push.JOBS,
+        federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,
+        federation_chores.JOBS, federation_gone.JOBS)
 
 _lock = threading.Lock()
 

@@ -19,6 +19,7 @@ from parley.federation.actors_in import instance_signer, resolve_actor, store_ac
 from parley.federation.client import domain_of
 from parley.federation.fetch import fetch_object
 from parley.federation.inbound import Inbound
+from parley.federation.media_in import any_sensitive, fetches_media, remote_media
 from parley.federation.models import RemoteActor
 from parley.lib.fetch import FetchRefused
 from parley.posts.compose import delete_post
@@ -74,11 +75,12 @@ async def store_note(db: Database, settings: Settings, document: dict[str, Any],
         return await store_remote_post(session, author=author, remote=RemotePost(
             uri=parsed.uri, url=parsed.url, content=parsed.content,
             visibility=parse.visibility(parsed.to, parsed.cc, followers),
-            spoiler_text=parsed.summary, sensitive=parsed.sensitive,
+            spoiler_text=parsed.summary, sensitive=any_sensitive(parsed),
             language=parsed.language, created_at=parsed.published,
             in_reply_to=await session.get(Post, parent.id) if parent else None,
             mentioned=[await session.merge(account) for account in mentioned],
-            tags=parsed.hashtags))
+            tags=parsed.hashtags, media=remote_media(parsed),
+            fetch_media=await fetches_media(session, author.domain)))
 
 
 async def _for_us(session: Any, author: Account, mentioned: list[Account]) -> bool:

@@ -315,3 +315,14 @@ async def suspended_domains(session: AsyncSession, domains: Iterable[str]) -> se
     blocked = set(await session.scalars(select(InstanceDomainBlock.domain).where(
         InstanceDomainBlock.domain.in_(every), InstanceDomainBlock.severity == "suspend")))
     return {domain for domain, names in candidates.items() if blocked.intersection(names)}
+
+
+async def rejects_media(session: AsyncSession, domain: str) -> bool:
+    """Whether the instance takes no media files from this server (a block of it, or of a
+    domain it lies under, with reject_media, or a suspension): its posts' attachments stay
+    links to the other server, never fetched."""
+    blocked = await session.scalar(select(InstanceDomainBlock.id).where(
+        InstanceDomainBlock.domain.in_(_with_parents(domain.lower())),
+        or_(InstanceDomainBlock.reject_media.is_(True),
+            InstanceDomainBlock.severity == "suspend")).limit(1))
+    return blocked is not None

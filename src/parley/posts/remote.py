@@ -19,9 +19,12 @@ from parley.events import record
 from parley.events.posts import PostEdited
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
+from parley.media.remote import RemoteMedia, record_remote
 from parley.posts.compose import Mentioned, _attach_tags, remove_post, store_post
 from parley.posts.edits import keep_original, keep_version
 from parley.posts.interactions import add_repost, repost_row
+from parley.posts.media import MAX_ATTACHMENTS
+from parley.posts.media_rows import media_document
 from parley.posts.models import DISTRIBUTABLE, VISIBILITIES, Mention, Post, PostTag, Tag
 
 
@@ -41,6 +44,10 @@ class RemotePost:
     mentioned: list[Account] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     quoted: Post | None = None
+    # Its attachments (at most four shown, as Mastodon); fetched and stored here by a job
+    # unless `fetch_media` is off (the server refuses media from the author's domain).
+    media: list[RemoteMedia] = field(default_factory=list)
+    fetch_media: bool = True
 
 
 async def post_by_uri(session: AsyncSession, uri: str) -> Post | None:
@@ -82,8 +89,12 @@ async def store_remote_post(session: AsyncSession, *, author: Account, remote: R
         return known
     mentioned = [Mentioned(a.id, a.username, a.url, a.domain is None)
                  for a in {a.id: a for a in remote.mentioned}.values()]
-    return await store_post(session, _row(author, remote), parent=remote.in_reply_to,
-                            quoted=remote.quoted, mentioned=mentioned, tags=remote.tags)
+    media = await record_remote(session, account_id=author.id,
+                                media=remote.media[:MAX_ATTACHMENTS], fetch=remote.fetch_media)
+    row = _row(author, remote)
+    row["media_count"], row["media_shown"] = len(media), media_document(media)
+    return await store_post(session, row, parent=remote.in_reply_to, quoted=remote.quoted,
+                            mentioned=mentioned, tags=remote.tags, media=media)
 
 
 def _when(at: datetime | None) -> datetime:
