@@ -109,4 +109,11 @@ def test_rejected_media_stay_remote(servers: tuple[LiveServer, LiveServer],
     assert attachment["remote_url"] == sent["url"]
     assert attachment["type"] == "image"
     assert attachment["description"] == "a blue square"
-    assert _arrived(dan, post["uri"])["account"]["acct"] == handle(carol, a)
+    copy = _arrived(dan, post["uri"])
+    assert copy["account"]["acct"] == handle(carol, a)
+    # The web page links to the file on A and never embeds it (no reader's browser is sent
+    # to a server whose media this one refuses).
+    with httpx.Client(base_url=b.base_url, timeout=10) as http:
+        page = http.get(f"/@{handle(carol, a)}/{copy['id']}").text
+    assert f'href="{sent["url"]}"' in page and f'src="{sent["url"]}"' not in page
+    assert "From " + domain in page

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.config import Settings
+from parley.media.models import PROCESSING
 from parley.media.storage import storage_for
 from parley.posts.media_rows import MediaRow
 from parley.store.rawsql import json_of
@@ -28,6 +29,10 @@ class MediaView:
     width: int | None
     height: int | None
     placeholder: str | None
+    # Another server's file not stored here (yet, or at all): linked to, never embedded (a
+    # page must not make its readers' browsers ask other servers for files).
+    remote_url: str | None = None
+    processing: bool = False
 
     @property
     def moving(self) -> bool:
@@ -57,10 +62,12 @@ def gallery(media: Sequence[MediaRow], settings: Settings) -> list[MediaView]:
     views = []
     for row in media:
         width, height = _size(row.meta)
-        original = url(row.file_key) or row.remote_url
+        original = url(row.file_key)
         views.append(MediaView(
             id=row.id, type=row.type, url=original,
             preview_url=url(row.thumbnail_key) or url(row.small_key) or original,
             description=row.description or "", width=width, height=height,
-            placeholder=placeholder_url(row.blurhash)))
+            placeholder=placeholder_url(row.blurhash),
+            remote_url=row.remote_url if original is None else None,
+            processing=row.state == PROCESSING))
     return views

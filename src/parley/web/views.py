@@ -34,6 +34,10 @@ class AccountView:
     href: str
     avatar: str
     locked: bool = False
+    # Where the account lives when it is another server's (None: this server's), and its
+    # profile page there.
+    domain: str | None = None
+    url: str = ""
 
 
 @dataclass
@@ -136,6 +140,8 @@ class PostView:
     mine: bool = False
     signed_in: bool = False
     focused: bool = False
+    # The post on its own server, when it is another server's (its domain: the author's).
+    original_url: str | None = None
 
     @property
     def visibility_label(self) -> str:
@@ -168,7 +174,8 @@ def account_view(account: Account | AccountRow) -> AccountView:
     return AccountView(id=account.id, username=account.username, acct=account.acct,
                        display_name=account.display_name or account.username, href=href,
                        avatar=account.avatar_url or "/static/avatar.png",
-                       locked=bool(account.locked))
+                       locked=bool(account.locked), domain=account.domain,
+                       url=account.url if account.domain else "")
 
 
 def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView | None:
@@ -191,7 +198,8 @@ def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView |
         liked=post.id in batch.liked, reposted=post.id in batch.reposted,
         bookmarked=post.id in batch.bookmarked, mine=post.account_id == batch.viewer_id,
         signed_in=batch.viewer_id is not None,
-        card=card_view(batch.cards.get(post.card_id) if post.card_id else None))
+        card=card_view(batch.cards.get(post.card_id) if post.card_id else None),
+        original_url=(post.url or post.uri) if post.domain else None)
     view.can_quote = quotes.may_quote(
         author_id=post.account_id, visibility=post.visibility, policy=post.quote_policy,
         is_repost=post.repost_of_id is not None, viewer_id=batch.viewer_id,
