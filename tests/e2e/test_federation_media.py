@@ -72,7 +72,7 @@ def test_an_image_arrives_with_a_local_url(servers: tuple[LiveServer, LiveServer
         attachment = _arrived(bob, post["uri"])["media_attachments"][0]
         return attachment if attachment["url"] else None
 
-    attachment = eventually(processed, timeout=30)
+    attachment = eventually(processed, timeout=60)
     assert attachment, "the image was not fetched"
     assert urlsplit(attachment["url"]).netloc == urlsplit(b.base_url).netloc
     assert attachment["type"] == "image"

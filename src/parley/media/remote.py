@@ -9,7 +9,8 @@ The fetch is address-checked (lib/transport's client, private addresses only whe
 federation allows insecure peers), capped in bytes while it streams to disk (Mastodon's
 upload limits: a file is no larger here for having come from elsewhere), and the file is
 sniffed and processed as an upload is (media/processing.py): the type another server
-declared decides nothing but the size cap."""
+declared decides nothing but the size cap. A server that fails (no answer, 5xx, 429) is asked
+again over about a day (RETRY_DELAYS); any other refusal fails the attachment at once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +34,7 @@ from parley.jobs.registry import Detached, DetachedContext, JobKind
 from parley.lib.fetch import FetchRefused
 from parley.lib.ids import new_id
 from parley.lib.numbers import ascii_int
+from parley.lib.timefmt import utcnow
 from parley.lib.transport import checked_client
 from parley.media import processing
 from parley.media.limits import DESCRIPTION_LIMIT, IMAGE_SIZE_LIMIT, VIDEO_SIZE_LIMIT
@@ -40,6 +43,9 @@ from parley.media.models import DONE, FAILED, PROCESSING, MediaAttachment
 log = logging.getLogger("parley.media")
 
 FETCH_TIMEOUT_S = 30.0
+# Waits before each new try of a file whose server failed (about a day in all), then failed.
+RETRY_DELAYS = tuple(timedelta(seconds=s) for s in (60, 600, 3600, 6 * 3600, 18 * 3600))
+BLURHASH_MAX = 64  # the column's size; a longer one (many components) is left to ours
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class RemoteMedia:
 @dataclass(frozen=True)
 class FetchRemote:
     media_id: int
+    attempt: int = 0  # earlier tries that found the server failing
 
 
 class Transient(Exception):
@@ -81,7 +88,8 @@ async def record_remote(session: AsyncSession, *, account_id: int,
             id=new_id(), account_id=account_id, type=kind_of(item.media_type),
             state=PROCESSING if fetch else FAILED, remote_url=item.url,
             description=item.description[:DESCRIPTION_LIMIT] or None,
-            blurhash=item.blurhash, focus_x=focus_x, focus_y=focus_y, meta={}))
+            blurhash=item.blurhash if item.blurhash and len(item.blurhash) <= BLURHASH_MAX
+            else None, focus_x=focus_x, focus_y=focus_y, meta={}))
     session.add_all(rows)
     await session.flush()
     if fetch:
@@ -142,8 +150,8 @@ async def _claim(ctx: DetachedContext, media_id: int) -> MediaAttachment | None:
 
 
 async def _fetched(ctx: DetachedContext, media: MediaAttachment) -> processing.Outcome | None:
-    """The file fetched and processed; None when it cannot be had or used (Transient raised,
-    for the job to retry, when it may be had later)."""
+    """The file fetched and processed; None when it cannot be had or used (Transient raised
+    when it may be had later)."""
     assert media.remote_url is not None
     with tempfile.TemporaryDirectory(dir=processing.tmp_dir(ctx.settings)) as work:
         path = Path(work) / "remote"
@@ -164,7 +172,18 @@ async def _fetch(ctx: DetachedContext, payload: FetchRemote) -> None:
     media = await _claim(ctx, payload.media_id)
     if media is None:  # done already, or gone with its post: nothing to do
         return
-    outcome = await _fetched(ctx, media)
+    try:
+        outcome = await _fetched(ctx, media)
+    except Transient as failing:
+        if payload.attempt < len(RETRY_DELAYS):
+            log.info("remote media %s: %s; tried again later", media.id, failing)
+            async with ctx.db.write() as session:
+                await enqueue(session, FETCH, FetchRemote(media.id, payload.attempt + 1),
+                              priority=PRIORITY_BULK,
+                              run_at=utcnow() + RETRY_DELAYS[payload.attempt])
+            return
+        log.info("remote media %s: %s; given up", media.id, failing)
+        outcome = None
     async with ctx.db.write() as session:
         current = await session.get(MediaAttachment, media.id)
         if current is None or current.state != PROCESSING:
