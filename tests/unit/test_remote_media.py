@@ -30,6 +30,12 @@ class _Files(BaseHTTPRequestHandler):
             self._send(200, BODY * 10, None)
         elif self.path == "/failing":
             self._send(503, b"", 0)
+        elif self.path.startswith("/moved"):
+            hops = int(self.path.removeprefix("/moved") or 0)
+            self.send_response(302)
+            self.send_header("location", f"/moved{hops - 1}" if hops > 1 else "/file")
+            self.send_header("content-length", "0")
+            self.end_headers()
         else:
             self._send(404, b"", 0)
 
@@ -62,6 +68,13 @@ def test_a_file_is_streamed_to_disk(origin: str, tmp_path: Path) -> None:
     target = tmp_path / "file"
     assert asyncio.run(download(PEERS, f"{origin}/file", target, 5000)) == len(BODY)
     assert target.read_bytes() == BODY
+
+
+def test_redirects_are_followed_a_few_times(origin: str, tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    assert asyncio.run(download(PEERS, f"{origin}/moved3", target, 5000)) == len(BODY)
+    with pytest.raises(FetchRefused):
+        asyncio.run(download(PEERS, f"{origin}/moved5", target, 5000))
 
 
 @pytest.mark.parametrize(("path", "cap"), [

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,7 @@ from parley.media.models import DONE, FAILED, PROCESSING, MediaAttachment
 log = logging.getLogger("parley.media")
 
 FETCH_TIMEOUT_S = 30.0
+MAX_REDIRECTS = 3
 # Waits before each new try of a file whose server failed (about a day in all), then failed.
 RETRY_DELAYS = tuple(timedelta(seconds=s) for s in (60, 600, 3600, 6 * 3600, 18 * 3600))
 BLURHASH_MAX = 64  # the column's size; a longer one (many components) is left to ours
@@ -109,34 +110,45 @@ def _allowed_scheme(url: str, settings: Settings) -> bool:
 
 
 async def download(settings: Settings, url: str, target: Path, max_bytes: int) -> int:
-    """Stream the file at `url` into `target` (no redirects followed: a server names its own
-    files), at most `max_bytes`; its size. FetchRefused for what will not change (refused
-    address or scheme, 4xx, too large), Transient for what may (network, 5xx)."""
-    if not _allowed_scheme(url, settings):
-        raise FetchRefused(f"{url} is not an https URL")
+    """Stream the file at `url` into `target` (following up to MAX_REDIRECTS redirects: media
+    often live on another host), at most `max_bytes`; its size. FetchRefused for what will
+    not change (a refused address or scheme, a 4xx, too large), Transient for what may (no
+    answer, a 5xx or 429)."""
     client = checked_client(allow_private=settings.federation_insecure_peers,
                             ca_bundle=settings.federation_ca_bundle, timeout=FETCH_TIMEOUT_S,
                             max_connections=2,
                             user_agent=f"Parley/{VERSION} (+{settings.base_url}/)")
     try:
-        async with client, client.stream("GET", url) as response:
-            if response.status_code >= 500 or response.status_code == 429:
-                raise Transient(f"{url} answered {response.status_code}")
-            if response.status_code != 200:
-                raise FetchRefused(f"{url} answered {response.status_code}")
-            declared = ascii_int(response.headers.get("content-length"))
-            if declared is not None and declared > max_bytes:
-                raise FetchRefused(f"{url} is larger than {max_bytes} bytes")
-            size = 0
-            with target.open("wb") as out:
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchRefused(f"{url} is larger than {max_bytes} bytes")
-                    out.write(chunk)
-            return size
+        async with client:
+            for _ in range(MAX_REDIRECTS + 1):
+                if not _allowed_scheme(url, settings):
+                    raise FetchRefused(f"{url} is not an https URL")
+                async with client.stream("GET", url) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        url = urljoin(url, response.headers["location"])
+                        continue
+                    return await _save(response, url, target, max_bytes)
     except httpx.HTTPError as error:
         raise Transient(str(error) or type(error).__name__) from error
+    raise FetchRefused(f"{url}: too many redirects")
+
+
+async def _save(response: httpx.Response, url: str, target: Path, max_bytes: int) -> int:
+    if response.status_code >= 500 or response.status_code == 429:
+        raise Transient(f"{url} answered {response.status_code}")
+    if response.status_code != 200:
+        raise FetchRefused(f"{url} answered {response.status_code}")
+    declared = ascii_int(response.headers.get("content-length"))
+    if declared is not None and declared > max_bytes:
+        raise FetchRefused(f"{url} is larger than {max_bytes} bytes")
+    size = 0
+    with target.open("wb") as out:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchRefused(f"{url} is larger than {max_bytes} bytes")
+            out.write(chunk)
+    return size
 
 
 async def _claim(ctx: DetachedContext, media_id: int) -> MediaAttachment | None:
