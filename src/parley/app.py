@@ -24,7 +24,9 @@ from parley.api.streaming.heartbeats import heartbeats_of
 from parley.config import VERSION, Settings
 from parley.federation.client import close_clients
 from parley.federation.lookup import remote_lookup
+from parley.federation.refresher import thread_refresher
 from parley.federation.routes import router as federation_router
+from parley.federation.threads_out import router as threads_router
 from parley.http.edge import Edge
 from parley.http.ratelimit import limiter_for
 from parley.store.database import Database
@@ -48,6 +50,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
         db = Database(settings.resolved_database_url, echo=settings.sql_echo)
         app.state.db = db
         app.state.remote_lookup = remote_lookup(db, settings)
+        app.state.thread_refresher = thread_refresher(db, settings)
         broker = create_broker(settings.redis_url, settings.redis_prefix)
         await broker.start()
         broker.hub.resolve_followers = follower_resolver(db)
@@ -79,6 +82,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.include_router(api_router)
     app.include_router(streaming_router)
     app.include_router(federation_router)
+    app.include_router(threads_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The edge (http/edge.py) comes first: hygiene, then the streaming endpoints and the

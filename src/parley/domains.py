@@ -25,6 +25,7 @@ from parley.federation import delivery as federation_delivery
 from parley.federation import interactions_out as federation_interactions
 from parley.federation import outbox as federation
 from parley.federation import receive as federation_receive
+from parley.federation import threads_in as federation_threads
 from parley.jobs.registry import JobRegistry, build_registry
 from parley.jobs.worker import Worker
 from parley.lists import fanout as lists
@@ -48,7 +49,7 @@ SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSC
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS, push.JOBS,
         federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,
-        federation_chores.JOBS, federation_gone.JOBS)
+        federation_chores.JOBS, federation_gone.JOBS, federation_threads.JOBS)
 
 _lock = threading.Lock()
 

@@ -15,6 +15,7 @@ from parley.conversations.models import (
 from parley.discovery.models import SuggestionDismissal
 from parley.featured.models import Endorsement, PostPin
 from parley.federation.models import ActorKey, Peer, ReceivedActivity, RemoteActor
+from parley.federation.thread_refreshes import ThreadRefresh
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
 from parley.jobs.models import Job
 from parley.lists.models import List, ListEntry, ListMember
@@ -105,6 +106,7 @@ __all__ = [
     "Tag",
     "TagFollow",
     "ThreadMute",
+    "ThreadRefresh",
     "TimelineEntry",
     "User",
     "WaitingDismissal",

@@ -22,6 +22,7 @@ from parley.api.v1.statuses import (
 )
 from parley.api.v1.timelines import home_page
 from parley.http.openapi import body, query
+from parley.http.refresh import thread_refresher
 from parley.http.table import Call, Route, RouteTable
 
 
@@ -36,7 +37,8 @@ async def _notifications(call: Call) -> Response:
 
 
 async def _context(call: Call) -> Response:
-    return await context_page(call.arg, call.reader, call.viewer_id, call.settings)
+    return await context_page(call.arg, call.reader, call.viewer_id, call.settings,
+                              thread_refresher(call.state))
 
 
 async def _account_statuses(call: Call) -> Response:

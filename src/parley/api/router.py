@@ -13,6 +13,7 @@ from parley.api.v1 import (
     accounts,
     announcements,
     apps,
+    async_refreshes,
     blocks,
     conversations,
     discovery,
@@ -55,7 +56,7 @@ api_router = merged([
     polls.router, push.router,
     profile.router, announcements.router, instance_v2.router, media_v2.router,
     notifications_v2.router, search_v2.router, filters_v2.router, nodeinfo.router,
-    wellknown.router, status_edits.router, quotes.router,
+    wellknown.router, status_edits.router, quotes.router, async_refreshes.router,
     parley_api.router,
     admin_accounts.router, admin_reports.router, admin_blocks.router, admin_metrics.router,
 ])

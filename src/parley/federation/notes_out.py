@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from parley.config import Settings
 from parley.federation.actors_out import followers_url
 from parley.federation.vocab import CONTEXT, PUBLIC
 from parley.media.storage import Storage
 from parley.posts.media_rows import shown_media
+from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import AccountRow, PostPage, PostRow
 from parley.store.rawsql import iso_of
 
@@ -73,10 +77,22 @@ def _media_type(kind: str) -> str:
             "audio": "audio/mpeg"}.get(kind, "application/octet-stream")
 
 
+async def context_url(session: AsyncSession, thread_id: int) -> str | None:
+    """A post's FEP-7888 `context`: its thread's collection (threads_out), when the thread
+    began here with a public or unlisted post (one begun elsewhere is its server's to list)."""
+    root = (await session.execute(select(Post.uri, Post.domain, Post.visibility)
+                                  .where(Post.id == thread_id))).first()
+    if root is None or root.domain is not None or root.visibility not in DISTRIBUTABLE:
+        return None
+    return f"{root.uri}/context"
+
+
 def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
-         in_reply_to: str | None, quoted: str | None) -> dict[str, Any]:
+         in_reply_to: str | None, quoted: str | None, context: str | None = None
+         ) -> dict[str, Any]:
     """The post's Note (without @context: it is embedded in activities or wrapped by
-    `document`). `in_reply_to` and `quoted` are the URIs of the posts it answers and quotes."""
+    `document`). `in_reply_to` and `quoted` are the URIs of the posts it answers and quotes,
+    `context` its thread's collection (context_url)."""
     author = page.batch.accounts[post.account_id]
     mentioned = _mentioned(post, page)
     audience = addressing(post.visibility, author.uri, [a.uri for a in mentioned])
@@ -89,6 +105,8 @@ def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
         "tag": _tags(post, page, settings, mentioned),
         "replies": f"{post.uri}/replies",
     }
+    if context is not None:
+        document["context"] = context
     if post.language:
         document["contentMap"] = {post.language: post.content}
     if post.edited_at is not None:

@@ -78,7 +78,8 @@ async def _distribute(ctx: JobContext, job: PostJob) -> None:
     parent = await _uri_of(session, post.in_reply_to_id)
     quoted = await _uri_of(session, post.quote_of_id) if post.quote_state == "accepted" else None
     note = notes_out.note(page.posts[0], page, ctx.settings, storage_for(ctx.settings),
-                          in_reply_to=parent, quoted=quoted)
+                          in_reply_to=parent, quoted=quoted,
+                          context=await notes_out.context_url(session, post.thread_id))
     activity = (notes_out.update(note, iso_of(post.edited_at) or "") if job.edit
                 else notes_out.create(note))
     mentioned = [m.id for m in page.batch.mentions.get(post.id, ())]

@@ -99,13 +99,14 @@ async def note(request: Request, username: str, post_id: str) -> Response:
         parent = await _uri_of(session, post.in_reply_to_id)
         quoted = (await _uri_of(session, post.quote_of_id)
                   if post.quote_state == "accepted" else None)
+        context = await notes_out.context_url(session, post.thread_id)
     async with db.fast() as reader:
         page = await load_page(reader, None, ids=[post.id], people=True)
     if not page.posts:
         raise NotFound()
     return activity_json(notes_out.document(notes_out.note(
         page.posts[0], page, settings, storage_for(settings), in_reply_to=parent,
-        quoted=quoted)))
+        quoted=quoted, context=context)))
 
 
 async def _uri_of(session: Any, post_id: int | None) -> str | None:

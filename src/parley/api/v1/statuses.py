@@ -22,6 +22,7 @@ from parley.http.auth import AccountViewer, Viewer, account_required, user_optio
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.openapi import body, date_time
 from parley.http.ratelimit import POSTS, spend_action
+from parley.http.refresh import HEADER, ThreadRefresher, header_value
 from parley.http.remote import look_up_mentions
 from parley.http.responses import FastJSON, json_response
 from parley.lib import ids as lib_ids
@@ -191,16 +192,21 @@ async def delete_status(status_id: str, session: DbSession, settings: AppSetting
 
 
 async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
-                       settings: Settings) -> FastJSON:
-    """A thread's context on the raw read path (a fast route: api/hot.py)."""
-    context = await thread_context_rows(reader, post_id=path_id(status_id),
-                                        viewer_id=viewer_id)
+                       settings: Settings, refresher: ThreadRefresher) -> FastJSON:
+    """A thread's context on the raw read path (a fast route: api/hot.py). A signed-in
+    viewer of a remote thread starts its refresh (as in Mastodon), named in a header."""
+    post_id = path_id(status_id)
+    context = await thread_context_rows(reader, post_id=post_id, viewer_id=viewer_id)
     rendered = await render_rows(reader, [*context.ancestors, *context.descendants],
                                  viewer_id=viewer_id, settings=settings,
                                  filter_context="thread", batch=context.batch)
     split = len(context.ancestors)
-    return json_response({"ancestors": drop_hidden(rendered[:split]),
-                          "descendants": drop_hidden(rendered[split:])})
+    response = json_response({"ancestors": drop_hidden(rendered[:split]),
+                              "descendants": drop_hidden(rendered[split:])})
+    refresh = await refresher.start(post_id) if viewer_id is not None else None
+    if refresh is not None and refresh.running:
+        response.headers[HEADER] = header_value(refresh)
+    return response
 
 
 @router.get("/api/v1/statuses/{status_id}/source")
