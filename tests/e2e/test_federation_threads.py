@@ -7,12 +7,14 @@ collections where no context is named, and a reply whose parent was never delive
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from e2e.test_admin import make_staff
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.server import LiveServer, run_server
 
@@ -109,6 +111,20 @@ def refresh_state(reader: TestUser, server: LiveServer, refresh_id: str) -> http
                      timeout=10)
 
 
+def finished(reader: TestUser, server: LiveServer, refresh_id: str) -> dict[str, Any]:
+    """The refresh once it has finished (polled as a client does)."""
+    def probe() -> dict[str, Any] | None:
+        answer = refresh_state(reader, server, refresh_id)
+        assert answer.status_code == 200
+        state: dict[str, Any] = answer.json()["async_refresh"]
+        assert state["status"] in ("running", "finished")
+        return state if state["status"] == "finished" else None
+
+    state = eventually(probe, timeout=30)
+    assert state, "the refresh did not finish"
+    return state
+
+
 def header_fields(value: str) -> dict[str, str]:
     fields = dict(part.strip().split("=", 1) for part in value.split(","))
     return {name: raw.strip('"') for name, raw in fields.items()}
@@ -163,16 +179,7 @@ def test_a_thread_is_whole_for_a_reader_elsewhere(servers: Servers, sides: Sides
     fields = header_fields(header)
     assert int(fields["retry"]) > 0
     assert int(fields["result_count"]) >= 0
-
-    def finished() -> dict[str, Any] | None:
-        answer = refresh_state(carol, c, fields["id"])
-        assert answer.status_code == 200
-        state: dict[str, Any] = answer.json()["async_refresh"]
-        assert state["status"] in ("running", "finished")
-        return state if state["status"] == "finished" else None
-
-    state = eventually(finished, timeout=30)
-    assert state, "the refresh did not finish"
+    state = finished(carol, c, fields["id"])
     assert state["id"] == fields["id"]
     assert state["result_count"] == 3
     descendants = carol.api.status_context(on_c["id"])["descendants"]
@@ -224,3 +231,27 @@ def test_a_missing_middle_post_is_fetched(servers: Servers, sides: Sides) -> Non
     on_c = arrived_from(cid, fred_on_c, last["uri"])
     context = cid.api.status_context(on_c["id"])
     assert [s["uri"] for s in context["ancestors"]] == [root["uri"], middle["uri"]]
+
+
+def test_a_suspended_server_is_not_fetched_from(servers: Servers, sides: Sides,
+                                                 schema_log: SchemaLog, tmp_path: Path) -> None:
+    """C suspends B (last in this module: B is C's to ignore from now on): refreshing a
+    thread on A brings A's replies and none from B."""
+    a, b, c = servers
+    ann, al, bo, cy = (sides[0].new_user("ann"), sides[0].new_user("al"),
+                       sides[1].new_user("bo"), sides[2].new_user("cy"))
+    follow_across(bo, ann, a)
+    follow_across(cy, ann, a)
+    root = ann.api.status_post("Who is in?")
+    reply(bo, arrived(bo, root["uri"]), f"@{handle(ann, a)} me")
+    from_a = reply(al, root, "me too")
+    assert eventually(lambda: len(ann.api.status_context(root["id"])["descendants"]) == 2,
+                      timeout=20)
+    admin = make_staff(c, tmp_path, schema_log, "admin")
+    admin.admin_create_domain_block(urlsplit(b.base_url).netloc, severity="suspend")
+    on_c = arrived(cy, root["uri"])
+    _, header = context_with_refresh(cy, c, on_c["id"])
+    assert header is not None
+    assert finished(cy, c, header_fields(header)["id"])["result_count"] == 1
+    found = cy.api.status_context(on_c["id"])["descendants"]
+    assert [s["uri"] for s in found] == [from_a["uri"]]  # from_b's server is not asked

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from parley.config import Settings
 from parley.federation import parse
 from parley.federation.actors_in import instance_signer
+from parley.federation.client import domain_of
 from parley.federation.fetch import InstanceSigner, fetch_object
 from parley.federation.notes_in import store_note
 from parley.federation.parse_values import iri
@@ -26,6 +27,7 @@ from parley.federation.thread_refreshes import count_found, finish
 from parley.federation.vocab import as_list
 from parley.jobs.registry import Detached, DetachedContext, JobKind
 from parley.lib.fetch import FetchRefused
+from parley.moderation.blocks import suspended_domains
 from parley.posts.models import Post
 from parley.store.database import Database
 
@@ -59,6 +61,7 @@ class Crawl:
     fetches: int = 0
     stored: int = 0
     seen: set[str] = field(default_factory=set)
+    refused: dict[str, bool] = field(default_factory=dict)  # by server: suspended here
 
     def going(self) -> bool:
         return (self.fetches < MAX_FETCHES and self.stored < MAX_STORED
@@ -68,8 +71,9 @@ class Crawl:
         return uri.startswith(self.settings.base_url + "/")
 
     async def fetch(self, url: str) -> dict[str, Any] | None:
-        """The document at `url`, or None (out of budget, or it cannot be had)."""
-        if not self.going() or self.local(url):
+        """The document at `url`, or None (out of budget, on a server the instance
+        suspends, or it cannot be had)."""
+        if not self.going() or self.local(url) or await self._suspended(domain_of(url)):
             return None
         self.fetches += 1
         try:
@@ -77,6 +81,12 @@ class Crawl:
         except FetchRefused as failed:
             log.info("thread refresh: could not fetch %s: %s", url, failed)
             return None
+
+    async def _suspended(self, domain: str) -> bool:
+        if domain not in self.refused:
+            async with self.db.read() as session:
+                self.refused[domain] = bool(await suspended_domains(session, [domain]))
+        return self.refused[domain]
 
 
 async def _known(db: Database, uri: str) -> bool:
