@@ -11,16 +11,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from parley.config import Settings
-from parley.federation.thread_refreshes import (
-    LOST_AFTER,
-    REFRESH_EVERY,
-    ThreadRefresh,
-    is_running,
-)
+from parley.federation.thread_refreshes import REFRESH_EVERY, ThreadRefresh, is_running
 from parley.federation.threads_in import REFRESH_THREAD, RefreshJob
 from parley.http.refresh import AsyncRefresh
 from parley.jobs.queue import enqueue
-from parley.lib.timefmt import utcnow
+from parley.lib.timefmt import as_utc, utcnow
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.store.database import Database
 from parley.store.dialect import dialect_of
@@ -42,6 +37,15 @@ class ThreadRefreshes:
         thread_id = await self._remote_thread(post_id)
         if thread_id is None:
             return None
+        async with self.db.read() as session:  # most views find it refreshed lately
+            last = await session.get(ThreadRefresh, thread_id)
+        if last is not None and (is_running(last)
+                                 or utcnow() - as_utc(last.requested_at) < REFRESH_EVERY):
+            return _shown(last) if is_running(last) else None
+        return await self._claim(thread_id, post_id)
+
+    async def _claim(self, thread_id: int, post_id: int) -> AsyncRefresh | None:
+        """Start the thread's refresh, unless a racing view just did."""
         refresh_id, now = secrets.token_urlsafe(24), utcnow()
         async with self.db.write() as session:
             claimed = await session.scalar(
@@ -49,13 +53,11 @@ class ThreadRefreshes:
                     ThreadRefresh, ["thread_id"], [ThreadRefresh.thread_id]),
                 {"thread_id": thread_id, "refresh_id": refresh_id, "requested_at": now,
                  "finished_at": None, "result_count": 0})
-            if claimed is None:  # refreshed before: again only when due, and none runs
+            if claimed is None:  # refreshed before: again when due (none runs by then)
                 claimed = await session.scalar(
                     update(ThreadRefresh).where(
                         ThreadRefresh.thread_id == thread_id,
-                        ThreadRefresh.requested_at < now - REFRESH_EVERY,
-                        (ThreadRefresh.finished_at.is_not(None))
-                        | (ThreadRefresh.requested_at < now - LOST_AFTER))
+                        ThreadRefresh.requested_at < now - REFRESH_EVERY)
                     .values(refresh_id=refresh_id, requested_at=now, finished_at=None,
                             result_count=0)
                     .returning(ThreadRefresh.thread_id))

@@ -14,7 +14,7 @@ from parley.store.database import Base, Database
 
 REFRESH_EVERY = timedelta(minutes=5)
 # A refresh not finished after this long was lost (its worker died): it is not reported as
-# running any more, and the thread may be refreshed again.
+# running any more. Shorter than REFRESH_EVERY, so a refresh that is due runs no more.
 LOST_AFTER = timedelta(minutes=3)
 
 

@@ -195,15 +195,16 @@ async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
                        settings: Settings, refresher: ThreadRefresher) -> FastJSON:
     """A thread's context on the raw read path (a fast route: api/hot.py). A signed-in
     viewer of a remote thread starts its refresh (as in Mastodon), named in a header."""
-    post_id = path_id(status_id)
-    context = await thread_context_rows(reader, post_id=post_id, viewer_id=viewer_id)
+    context = await thread_context_rows(reader, post_id=path_id(status_id),
+                                        viewer_id=viewer_id)
     rendered = await render_rows(reader, [*context.ancestors, *context.descendants],
                                  viewer_id=viewer_id, settings=settings,
                                  filter_context="thread", batch=context.batch)
     split = len(context.ancestors)
     response = json_response({"ancestors": drop_hidden(rendered[:split]),
                               "descendants": drop_hidden(rendered[split:])})
-    refresh = await refresher.start(post_id) if viewer_id is not None else None
+    # The post, or a repost's original: the thread is the original's.
+    refresh = await refresher.start(context.post.id) if viewer_id is not None else None
     if refresh is not None and refresh.running:
         response.headers[HEADER] = header_value(refresh)
     return response
