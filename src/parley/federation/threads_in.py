@@ -94,7 +94,7 @@ async def _known(db: Database, uri: str) -> bool:
         return await session.scalar(select(Post.id).where(Post.uri == uri)) is not None
 
 
-async def _items(crawl: Crawl, collection: Any) -> AsyncIterator[str]:
+async def listed_ids(crawl: Crawl, collection: Any) -> AsyncIterator[str]:
     """The ids a collection lists (embedded or by URL), page after page."""
     document = (await crawl.fetch(collection) if isinstance(collection, str)
                 else collection if isinstance(collection, dict) else None)
@@ -143,7 +143,7 @@ async def _by_context(crawl: Crawl, first: dict[str, Any]) -> bool:
     collection = await crawl.fetch(context)
     if collection is None or collection.get("type") not in COLLECTION_TYPES:
         return False
-    async for uri in _items(crawl, collection):
+    async for uri in listed_ids(crawl, collection):
         if not crawl.going():
             break
         await _visit(crawl, uri, walking=False)
@@ -157,7 +157,7 @@ async def _by_replies(crawl: Crawl, first: dict[str, Any]) -> None:
         document, depth = queue.popleft()
         if depth >= MAX_DEPTH or document.get("replies") is None:
             continue
-        async for uri in _items(crawl, document["replies"]):
+        async for uri in listed_ids(crawl, document["replies"]):
             if not crawl.going():
                 break
             child = await _visit(crawl, uri, walking=True)
