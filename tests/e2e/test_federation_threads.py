@@ -235,8 +235,8 @@ def test_a_missing_middle_post_is_fetched(servers: Servers, sides: Sides) -> Non
 
 def test_a_suspended_server_is_not_fetched_from(servers: Servers, sides: Sides,
                                                  schema_log: SchemaLog, tmp_path: Path) -> None:
-    """C suspends B (last in this module: B is C's to ignore from now on): refreshing a
-    thread on A brings A's replies and none from B."""
+    """C suspends B (after every test that needs B: B is C's to ignore from now on):
+    refreshing a thread on A brings A's replies and none from B."""
     a, b, c = servers
     ann, al, bo, cy = (sides[0].new_user("ann"), sides[0].new_user("al"),
                        sides[1].new_user("bo"), sides[2].new_user("cy"))
@@ -255,3 +255,32 @@ def test_a_suspended_server_is_not_fetched_from(servers: Servers, sides: Sides,
     assert finished(cy, c, header_fields(header)["id"])["result_count"] == 1
     found = cy.api.status_context(on_c["id"])["descendants"]
     assert [s["uri"] for s in found] == [from_a["uri"]]  # from_b's server is not asked
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server in authorized-fetch mode: it answers signed requests only."""
+    with run_server(tmp_path_factory.mktemp("thread-d"),
+                    extra_env={**FEDERATING, "PARLEY_AUTHORIZED_FETCH": "1"}) as d:
+        yield d
+
+
+def test_authorized_fetch_guards_the_collections(servers: Servers, sides: Sides,
+                                                 guarded: LiveServer,
+                                                 schema_log: SchemaLog) -> None:
+    """Unsigned, the collections are refused; C's refresh, signed, reads them."""
+    c = servers[2]
+    d_side = Clients(guarded, schema_log)
+    dee, dot, cora = d_side.new_user("dee"), d_side.new_user("dot"), sides[2].new_user("cora")
+    follow_across(cora, dee, guarded)
+    root = dee.api.status_post("Signed only.")
+    answer = reply(dot, root, "indeed")
+    for url in (root["uri"], f"{root['uri']}/replies", f"{root['uri']}/context"):
+        unsigned = httpx.get(url, headers={"accept": AS_JSON}, timeout=10)
+        assert unsigned.status_code == 401, url
+    on_c = arrived(cora, root["uri"])
+    _, header = context_with_refresh(cora, c, on_c["id"])
+    assert header is not None
+    assert finished(cora, c, header_fields(header)["id"])["result_count"] == 1
+    found = cora.api.status_context(on_c["id"])["descendants"]
+    assert [s["uri"] for s in found] == [answer["uri"]]
