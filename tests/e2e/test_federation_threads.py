@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import requests
 
 from e2e.test_admin import make_staff
 from support.clients import Clients, SchemaLog, TestUser, eventually
@@ -96,19 +97,23 @@ def listed(collection_url: str) -> list[str]:
     return items
 
 
+def signed_in_get(reader: TestUser, url: str) -> requests.Response:
+    """A GET as the reader's client makes it (its answer checked against the schema), for
+    what Mastodon.py does not show: headers, the v1_alpha API."""
+    return reader.api.session.get(
+        url, headers={"authorization": f"Bearer {reader.api.access_token}"}, timeout=10)
+
+
 def context_with_refresh(reader: TestUser, server: LiveServer, status_id: str
                          ) -> tuple[dict[str, Any], str | None]:
     """GET /context as a signed-in client does: the thread and the refresh's header."""
-    answer = httpx.get(f"{server.base_url}/api/v1/statuses/{status_id}/context", timeout=10,
-                       headers={"authorization": f"Bearer {reader.api.access_token}"})
+    answer = signed_in_get(reader, f"{server.base_url}/api/v1/statuses/{status_id}/context")
     assert answer.status_code == 200
     return answer.json(), answer.headers.get("mastodon-async-refresh")
 
 
-def refresh_state(reader: TestUser, server: LiveServer, refresh_id: str) -> httpx.Response:
-    return httpx.get(f"{server.base_url}/api/v1_alpha/async_refreshes/{refresh_id}",
-                     headers={"authorization": f"Bearer {reader.api.access_token}"},
-                     timeout=10)
+def refresh_state(reader: TestUser, server: LiveServer, refresh_id: str) -> requests.Response:
+    return signed_in_get(reader, f"{server.base_url}/api/v1_alpha/async_refreshes/{refresh_id}")
 
 
 def finished(reader: TestUser, server: LiveServer, refresh_id: str) -> dict[str, Any]:
