@@ -7,6 +7,7 @@ collections where no context is named, and a reply whose parent was never delive
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,9 +15,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import requests
+from sqlalchemy import update
 
 from e2e.test_admin import make_staff
+from parley.federation.thread_refreshes import ThreadRefresh
+from parley.lib.timefmt import utcnow
 from support.clients import Clients, SchemaLog, TestUser, eventually
+from support.database import ServerDatabase
 from support.server import LiveServer, run_server
 
 FEDERATING = {"PARLEY_FEDERATION_INSECURE_PEERS": "1"}
@@ -130,6 +135,16 @@ def finished(reader: TestUser, server: LiveServer, refresh_id: str) -> dict[str,
     return state
 
 
+def backdate_refreshes(server: LiveServer) -> None:
+    """Make the server's thread refreshes ten minutes old (as if time had passed)."""
+    database = ServerDatabase(server.database_url)
+    try:
+        database.write(lambda session: session.execute(update(ThreadRefresh).values(
+            requested_at=utcnow() - timedelta(minutes=10))))
+    finally:
+        database.close()
+
+
 def header_fields(value: str) -> dict[str, str]:
     fields = dict(part.strip().split("=", 1) for part in value.split(","))
     return {name: raw.strip('"') for name, raw in fields.items()}
@@ -194,6 +209,15 @@ def test_a_thread_is_whole_for_a_reader_elsewhere(servers: Servers, sides: Sides
     # Refreshed lately: no second refresh now, and an unknown refresh is not found.
     assert context_with_refresh(carol, c, on_c["id"])[1] is None
     assert refresh_state(carol, c, "no-such-refresh").status_code == 404
+    # Later (the last refresh made older), a new reply is fetched by a new refresh.
+    later = reply(amy, root, "or the park")
+    backdate_refreshes(c)
+    _, again = context_with_refresh(carol, c, on_c["id"])
+    assert again is not None
+    assert header_fields(again)["id"] != fields["id"]
+    assert finished(carol, c, header_fields(again)["id"])["result_count"] == 1
+    assert later["uri"] in [s["uri"] for s in carol.api.status_context(on_c["id"])[
+        "descendants"]]
 
 
 def test_replies_are_walked_without_a_context(servers: Servers, sides: Sides) -> None:
