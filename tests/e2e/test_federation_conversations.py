@@ -22,10 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from e2e.test_admin import make_staff
-from e2e.test_federation import FEDERATING, find_remote, follow_across, handle
 from parley.posts.models import Post
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.database import ServerDatabase
+from support.federation import FEDERATING, find_remote, follow_across, handle
 from support.server import LiveServer, run_server
 
 WAIT = 30.0  # seconds any one arrival may take on a loaded machine (a bound, not a measure)

@@ -21,11 +21,11 @@ from mastodon import MastodonAPIError, MastodonNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from e2e.test_federation import FEDERATING, find_remote, follow_across, handle
 from parley.federation.models import RemoteActor
 from parley.posts.models import Post
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.database import ServerDatabase
+from support.federation import FEDERATING, find_remote, follow_across, handle
 from support.server import LiveServer, run_server
 from support.signing import AS_JSON, cavage
 from support.signing_keys import TEST_PUBLIC_KEY

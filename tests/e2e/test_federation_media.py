@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from e2e.test_admin import make_staff
-from e2e.test_federation import FEDERATING, follow_across, handle
 from support.clients import Clients, SchemaLog, TestUser, eventually
+from support.federation import FEDERATING, follow_across, handle
 from support.server import LiveServer, run_server
 
 
