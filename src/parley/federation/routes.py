@@ -51,7 +51,7 @@ async def _allowed(request: Request, db: Database, settings: Settings) -> None:
         await signer_of(db, settings, incoming(request, b"", settings))
 
 
-async def _local_account(db: Database, username: str) -> Account:
+async def local_account(db: Database, username: str) -> Account:
     async with db.read() as session:
         account = await session.scalar(select(Account).where(
             Account.acct_key == username.lower(), Account.domain.is_(None)))
@@ -70,7 +70,7 @@ async def actor(request: Request, username: str) -> Response:
     if not _wants_document(request):
         return RedirectResponse(f"/@{username}", status_code=302)
     await _allowed(request, db, settings)
-    account = await _local_account(db, username)
+    account = await local_account(db, username)
     key = await key_of(db, settings, key_id=key_id_of(account.uri), account_id=account.id)
     return activity_json(actors_out.person(account, key.public_key_pem, settings))
 
@@ -86,16 +86,11 @@ async def instance_actor(request: Request) -> Response:
 @router.get("/users/{username}/statuses/{post_id}")
 async def note(request: Request, username: str, post_id: str) -> Response:
     """A public or unlisted post's Note (nothing says that any other post exists)."""
-    db, settings = _context(request)
     if not _wants_document(request):
         return RedirectResponse(f"/@{username}/{post_id}", status_code=302)
-    await _allowed(request, db, settings)
-    account = await _local_account(db, username)
+    db, settings = _context(request)
+    post = await shown_post(request, username, post_id)
     async with db.read() as session:
-        post = await session.get(Post, path_id(post_id))
-        if (post is None or post.account_id != account.id or post.repost_of_id is not None
-                or post.visibility not in DISTRIBUTABLE):
-            raise NotFound()
         parent = await _uri_of(session, post.in_reply_to_id)
         quoted = (await _uri_of(session, post.quote_of_id)
                   if post.quote_state == "accepted" else None)
@@ -107,6 +102,25 @@ async def note(request: Request, username: str, post_id: str) -> Response:
     return activity_json(notes_out.document(notes_out.note(
         page.posts[0], page, settings, storage_for(settings), in_reply_to=parent,
         quoted=quoted, context=context)))
+
+
+async def shown_post(request: Request, username: str, post_id: str) -> Post:
+    """A local public or unlisted post of the account the path names (else not found:
+    nothing says that any other post exists)."""
+    db, account = await allowed_account(request, username)
+    async with db.read() as session:
+        post = await session.get(Post, path_id(post_id))
+    if (post is None or post.account_id != account.id or post.repost_of_id is not None
+            or post.visibility not in DISTRIBUTABLE):
+        raise NotFound()
+    return post
+
+
+async def allowed_account(request: Request, username: str) -> tuple[Database, Account]:
+    """The local account the path names, for a request allowed to read its documents."""
+    db, settings = _context(request)
+    await _allowed(request, db, settings)
+    return db, await local_account(db, username)
 
 
 async def _uri_of(session: Any, post_id: int | None) -> str | None:
@@ -126,34 +140,26 @@ def _collection(uri: str, total: int, items: list[Any] | None = None) -> dict[st
 
 @router.get("/users/{username}/followers")
 async def followers(request: Request, username: str) -> Response:
-    db, settings = _context(request)
-    await _allowed(request, db, settings)
-    account = await _local_account(db, username)
+    _db, account = await allowed_account(request, username)
     return activity_json(_collection(f"{account.uri}/followers", account.followers_count))
 
 
 @router.get("/users/{username}/following")
 async def following(request: Request, username: str) -> Response:
-    db, settings = _context(request)
-    await _allowed(request, db, settings)
-    account = await _local_account(db, username)
+    _db, account = await allowed_account(request, username)
     return activity_json(_collection(f"{account.uri}/following", account.following_count))
 
 
 @router.get("/users/{username}/outbox")
 async def outbox(request: Request, username: str) -> Response:
-    db, settings = _context(request)
-    await _allowed(request, db, settings)
-    account = await _local_account(db, username)
+    _db, account = await allowed_account(request, username)
     return activity_json(_collection(f"{account.uri}/outbox", account.posts_count))
 
 
 @router.get("/users/{username}/collections/featured")
 async def featured(request: Request, username: str) -> Response:
     """The account's pinned public posts, by id."""
-    db, settings = _context(request)
-    await _allowed(request, db, settings)
-    account = await _local_account(db, username)
+    db, account = await allowed_account(request, username)
     async with db.read() as session:
         uris = list(await session.scalars(
             select(Post.uri).join(PostPin, PostPin.post_id == Post.id)
@@ -164,9 +170,8 @@ async def featured(request: Request, username: str) -> Response:
 
 @router.get("/users/{username}/collections/tags")
 async def featured_tags(request: Request, username: str) -> Response:
-    db, settings = _context(request)
-    await _allowed(request, db, settings)
-    account = await _local_account(db, username)
+    db, account = await allowed_account(request, username)
+    settings: Settings = request.app.state.settings
     async with db.read() as session:
         names = list(await session.scalars(
             select(Tag.name).join(FeaturedTag, FeaturedTag.tag_id == Tag.id)
@@ -189,7 +194,7 @@ async def shared_inbox(request: Request) -> Response:
 
 @router.post("/users/{username}/inbox")
 async def personal_inbox(request: Request, username: str) -> Response:
-    await _local_account(_context(request)[0], username)
+    await local_account(_context(request)[0], username)
     return await _inbox(request)
 
 

@@ -14,9 +14,8 @@ from starlette.responses import Response
 
 from parley.accounts.models import Account
 from parley.errors import NotFound
-from parley.federation.routes import _allowed, _context, _local_account, activity_json
+from parley.federation.routes import activity_json, local_account, shown_post
 from parley.federation.vocab import CONTEXT
-from parley.http.deps import path_id
 from parley.lib.ids import parse_cursor
 from parley.posts.models import DISTRIBUTABLE, Post
 
@@ -73,22 +72,9 @@ def _page_document(collection: str, after: int | None, items: list[str],
     return page
 
 
-async def _shown_post(request: Request, username: str, post_id: str) -> Post:
-    """A local public or unlisted post of the account the path names (else not found)."""
-    db, settings = _context(request)
-    await _allowed(request, db, settings)
-    account = await _local_account(db, username)
-    async with db.read() as session:
-        post = await session.get(Post, path_id(post_id))
-    if (post is None or post.account_id != account.id or post.repost_of_id is not None
-            or post.visibility not in DISTRIBUTABLE):
-        raise NotFound()
-    return post
-
-
 @router.get("/users/{username}/statuses/{post_id}/replies")
 async def replies(request: Request, username: str, post_id: str) -> Response:
-    post = await _shown_post(request, username, post_id)
+    post = await shown_post(request, username, post_id)
     return activity_json(await _collection(
         request, f"{post.uri}/replies", _listed(Post.in_reply_to_id == post.id)))
 
@@ -96,11 +82,11 @@ async def replies(request: Request, username: str, post_id: str) -> Response:
 @router.get("/users/{username}/statuses/{post_id}/context")
 async def context(request: Request, username: str, post_id: str) -> Response:
     """The thread begun by the post (only a thread's first post has a context here)."""
-    post = await _shown_post(request, username, post_id)
+    post = await shown_post(request, username, post_id)
     if post.thread_id != post.id:
         raise NotFound()
     document = await _collection(request, f"{post.uri}/context",
                                  _listed(Post.thread_id == post.id))
     if document["type"] == "OrderedCollection":  # FEP-7888: who owns the conversation
-        document["attributedTo"] = (await _local_account(request.app.state.db, username)).uri
+        document["attributedTo"] = (await local_account(request.app.state.db, username)).uri
     return activity_json(document)
