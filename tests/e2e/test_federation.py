@@ -10,14 +10,13 @@ import httpx
 import pytest
 
 from support.clients import Clients, SchemaLog, eventually
-from support.federation import AS_JSON, FEDERATING, find_remote, follow_across, handle
-from support.server import LiveServer, run_server
+from support.federation import AS_JSON, federating, find_remote, follow_across, handle
+from support.server import LiveServer
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
-    with run_server(tmp_path_factory.mktemp("fed-a"), extra_env=FEDERATING) as a, \
-            run_server(tmp_path_factory.mktemp("fed-b"), extra_env=FEDERATING) as b:
+    with federating(tmp_path_factory, "fed", 2) as (a, b):
         yield a, b
 
 

@@ -8,7 +8,6 @@ Following across two servers, a locked account's request too, is tests/e2e/test_
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -25,8 +24,8 @@ from e2e.test_admin import make_staff
 from parley.posts.models import Post
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.database import ServerDatabase
-from support.federation import FEDERATING, find_remote, follow_across, handle
-from support.server import LiveServer, run_server
+from support.federation import federating, find_remote, follow_across, handle
+from support.server import LiveServer
 
 WAIT = 30.0  # seconds any one arrival may take on a loaded machine (a bound, not a measure)
 Trio = tuple[LiveServer, LiveServer, LiveServer]
@@ -34,13 +33,8 @@ Trio = tuple[LiveServer, LiveServer, LiveServer]
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trio]:
-    with run_server(tmp_path_factory.mktemp("conv-a"), extra_env=FEDERATING) as a, \
-            run_server(tmp_path_factory.mktemp("conv-b"), extra_env=FEDERATING) as b, \
-            run_server(tmp_path_factory.mktemp("conv-c"), extra_env=FEDERATING) as c:
+    with federating(tmp_path_factory, "conv", 3) as (a, b, c):
         yield a, b, c
-        for server in (a, b, c):
-            if "Traceback" in server.log_tail(5000):
-                print(f"\nServer log had errors:\n{server.log_tail(200)}", file=sys.stderr)
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ from parley.federation.models import RemoteActor
 from parley.posts.models import Post
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.database import ServerDatabase
-from support.federation import FEDERATING, find_remote, follow_across, handle
-from support.server import LiveServer, run_server
+from support.federation import federating, find_remote, follow_across, handle
+from support.server import LiveServer
 from support.signing import AS_JSON, cavage
 from support.signing_keys import TEST_PUBLIC_KEY
 
@@ -35,8 +35,7 @@ WAIT = 20  # seconds a federated change may take to arrive (jobs on both servers
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
-    with run_server(tmp_path_factory.mktemp("fed-a"), extra_env=FEDERATING) as a, \
-            run_server(tmp_path_factory.mktemp("fed-b"), extra_env=FEDERATING) as b:
+    with federating(tmp_path_factory, "inter", 2) as (a, b):
         yield a, b
         for live in (a, b):  # refusals are answers, never failures of a server
             assert "Traceback" not in live.log_tail(5000), live.log_tail(200)

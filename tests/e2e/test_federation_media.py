@@ -17,14 +17,13 @@ from PIL import Image
 
 from e2e.test_admin import make_staff
 from support.clients import Clients, SchemaLog, TestUser, eventually
-from support.federation import FEDERATING, follow_across, handle
-from support.server import LiveServer, run_server
+from support.federation import federating, follow_across, handle
+from support.server import LiveServer
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
-    with run_server(tmp_path_factory.mktemp("media-a"), extra_env=FEDERATING) as a, \
-            run_server(tmp_path_factory.mktemp("media-b"), extra_env=FEDERATING) as b:
+    with federating(tmp_path_factory, "media", 2) as (a, b):
         yield a, b
 
 

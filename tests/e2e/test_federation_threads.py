@@ -22,6 +22,7 @@ from parley.federation.thread_refreshes import ThreadRefresh
 from parley.lib.timefmt import utcnow
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.database import ServerDatabase
+from support.federation import federating
 from support.server import LiveServer, run_server
 
 FEDERATING = {"PARLEY_FEDERATION_INSECURE_PEERS": "1"}
@@ -32,9 +33,7 @@ Sides = tuple[Clients, Clients, Clients]
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    with run_server(tmp_path_factory.mktemp("thread-a"), extra_env=FEDERATING) as a, \
-            run_server(tmp_path_factory.mktemp("thread-b"), extra_env=FEDERATING) as b, \
-            run_server(tmp_path_factory.mktemp("thread-c"), extra_env=FEDERATING) as c:
+    with federating(tmp_path_factory, "thread", 3) as (a, b, c):
         yield a, b, c
 
 

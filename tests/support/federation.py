@@ -3,11 +3,16 @@ loopback peers talk over plain HTTP, handles, and finding and following across s
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from support.clients import TestUser
-from support.server import LiveServer
+from support.server import LiveServer, run_server
 
 FEDERATING = {"PARLEY_FEDERATION_INSECURE_PEERS": "1"}
 AS_JSON = "application/activity+json"
@@ -30,3 +35,18 @@ def follow_across(follower: TestUser, target: TestUser, target_server: LiveServe
     remote = find_remote(follower, handle(target, target_server))
     follower.api.account_follow(remote["id"])
     return remote
+
+
+@contextmanager
+def federating(tmp_path_factory: pytest.TempPathFactory, prefix: str, count: int,
+               extra_env: dict[str, str] | None = None) -> Iterator[tuple[LiveServer, ...]]:
+    """`count` Parley servers on 127.0.0.1 (each its own port: its own domain) that federate
+    with each other; their logs' tracebacks are printed when they stop."""
+    with ExitStack() as stack:
+        servers = tuple(stack.enter_context(run_server(
+            tmp_path_factory.mktemp(f"{prefix}-{chr(97 + n)}"),
+            extra_env={**FEDERATING, **(extra_env or {})})) for n in range(count))
+        yield servers
+        for server in servers:
+            if "Traceback" in server.log_tail(5000):
+                print(f"\nServer log had errors:\n{server.log_tail(200)}", file=sys.stderr)
