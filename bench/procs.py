@@ -81,7 +81,7 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
 
 # Tuning knobs a benchmark run may set for the servers and workers it starts.
 PASSED_SETTINGS = ("PARLEY_BROADCAST_THRESHOLD", "PARLEY_FANOUT_BATCH_SIZE", "PARLEY_HOME_CAP",
-                   "PARLEY_WORKER_CONCURRENCY")
+                   "PARLEY_WORKER_CONCURRENCY", "PARLEY_FEDERATION_INSECURE_PEERS")
 
 
 def _env() -> dict[str, str]:
