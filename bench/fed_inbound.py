@@ -20,11 +20,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import orjson
 
 from bench.delivery import DeliveryCounter, wait_jobs_idle
+from bench.fed_common import (
+    AS_JSON,
+    LIMIT_S,
+    default_destination,
+    get_document,
+    parley,
+    peers,
+    stats,
+)
 from bench.fed_seed import Remote, seed
-from bench.federation import AS_JSON, LIMIT_S, default_destination, get_document, parley, peers
 from bench.federation_crypto import key_pair
 from bench.procs import Server
 
@@ -105,6 +114,11 @@ async def send_all(port: int, requests: list[bytes], connections: int
     return {"statuses": statuses, "seconds": last - started, "started": started}
 
 
+async def peer_stats(port: int) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        return await stats(client)
+
+
 async def wait_stored(counter: DeliveryCounter, author: int, expected: int, since: float
                       ) -> tuple[int, float | None]:
     """Poll the author's post count until `expected`; (count, seconds since `since`)."""
@@ -158,6 +172,7 @@ async def _measure(server: Server, counter: DeliveryCounter, root: bytes,
                                                           time.perf_counter()))[1] is None:
         raise RuntimeError(f"the root was not taken: {warm['statuses']}; see {log_dir}")
     await wait_jobs_idle(counter, LIMIT_S)
+    fetches = (await peer_stats(options.peer_port))["fetches"]
     cpu = server.cpu()
     sent_task = asyncio.create_task(send_all(options.port, replies, options.connections))
     await asyncio.sleep(0)
@@ -166,7 +181,8 @@ async def _measure(server: Server, counter: DeliveryCounter, root: bytes,
     backlog = int(await counter.scalar(_RECEIVE_PENDING))
     stored, stored_s = await wait_stored(counter, ann_id, len(replies) + 1, sent["started"])
     await wait_jobs_idle(counter, LIMIT_S)
-    cpu_all = server.cpu() - cpu
+    cpu_all, wall = server.cpu() - cpu, time.perf_counter() - sent["started"]
+    fetches = (await peer_stats(options.peer_port))["fetches"] - fetches
     accepted = sent["statuses"].get(202, 0)
     n = len(replies)
     return {
@@ -179,5 +195,9 @@ async def _measure(server: Server, counter: DeliveryCounter, root: bytes,
         "stored_per_s": round(n / stored_s) if stored_s else None,
         "cpu_s": round(cpu_all, 3), "cpu_ms_per_activity": round(1000 * cpu_all / n, 3),
         "cpu_ms_per_activity_until_last_answer": round(1000 * cpu_inbox / n, 3),
+        # Of one core, from the first request until the jobs were done.
+        "cpu_share": round(cpu_all / wall, 2),
+        "cpu_share_until_last_answer": round(cpu_inbox / sent["seconds"], 2),
+        "documents_fetched_from_the_peer": fetches,
         "log_dir": str(log_dir),
     }

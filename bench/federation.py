@@ -24,25 +24,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.delivery import DeliveryCounter, wait_jobs_idle
+from bench.fed_common import (
+    LIMIT_S,
+    default_destination,
+    get_document,
+    parley,
+    peers,
+    stats,
+)
+from bench.fed_inbound import inbound
 from bench.fed_seed import followers, seed
-from bench.load import RESULTS, Destination
-from bench.procs import ROOT, Server, _env, cpu_seconds, start_parley
-
-AS_JSON = "application/activity+json"
-LIMIT_S = 120  # the longest a post's delivery (or an inbound run) is waited for
+from bench.load import RESULTS
+from bench.procs import Server, cpu_seconds
 
 
 def crypto_baseline() -> dict[str, float]:
@@ -53,56 +55,6 @@ def crypto_baseline() -> dict[str, float]:
 
     private_pem, public_pem = key_pair()
     return per_call_us(measures(private_pem, public_pem, utcnow()), rounds=3, calls=100)
-
-
-@contextmanager
-def peers(port: int, log_dir: Path, documents: dict[str, Any] | None = None) -> Any:
-    """The receiver process (every loopback server), until the block ends."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "bench.fed_peers", "--port", str(port)]
-    if documents is not None:
-        path = log_dir / "documents.json"
-        path.write_text(json.dumps(documents))
-        args += ["--documents", str(path)]
-    with (log_dir / "peers.log").open("wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=_env(),
-                                   cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_stats", timeout=2)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the receiver did not start; see {log_dir}") from None
-                time.sleep(0.1)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def parley(dest: Destination, port: int, log_dir: Path) -> Server:
-    """Parley over the benchmark database, its worker in the web process, told that its
-    peers are on plain HTTP and loopback addresses."""
-    os.environ["PARLEY_FEDERATION_INSECURE_PEERS"] = "1"
-    return start_parley(dest.url, port, f"http://127.0.0.1:{port}", log_dir)
-
-
-def default_destination(mode: str, db: str) -> Destination:
-    return Destination(db or f"sqlite:///{RESULTS / f'federation-{mode}.sqlite3'}")
-
-
-async def get_document(base_url: str, path: str) -> None:
-    """GET an ActivityStreams document of Parley's (warming what it makes on first need)."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        (await client.get(path, headers={"accept": AS_JSON})).raise_for_status()
-
-
-async def stats(client: httpx.AsyncClient) -> dict[str, Any]:
-    found: dict[str, Any] = (await client.get("/_stats")).json()
-    return found
 
 
 async def one_post(parley_server: Server, peers_url: str, token: str, expected: int,
@@ -123,7 +75,7 @@ async def one_post(parley_server: Server, peers_url: str, token: str, expected: 
                 break
             await asyncio.sleep(0.02)
         await wait_jobs_idle(counter, LIMIT_S)
-        used = parley_server.cpu() - cpu
+        used, wall = parley_server.cpu() - cpu, time.time() - started
         seen = await stats(receiver)
     full = seen["last"] - started if seen["inboxes"] >= expected else None
     return {
@@ -134,6 +86,8 @@ async def one_post(parley_server: Server, peers_url: str, token: str, expected: 
         "deliveries_per_s": round(seen["inboxes"] / full) if full else None,
         "parley_cpu_s": round(used, 3),
         "parley_cpu_ms_per_delivery": round(1000 * used / max(1, seen["requests"]), 3),
+        # Of one core, until the jobs were done: near 1, Parley's one process is the limit.
+        "parley_cpu_share": round(used / wall, 2),
         "receiver_cpu_s": round(cpu_seconds(peer_pid) - peer_cpu, 3),
     }
 
@@ -202,8 +156,6 @@ def main() -> None:
     if options.mode == "outbound":
         result = asyncio.run(outbound(options))
     else:
-        from bench.fed_inbound import inbound
-
         result = asyncio.run(inbound(options))
     if not options.no_crypto:
         result["crypto_us"] = crypto_baseline()

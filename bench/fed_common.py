@@ -1,0 +1,74 @@
+"""What both federation benchmarks (bench/federation.py) share: the receiver process
+(bench/fed_peers.py) started and read, Parley started to federate with loopback peers, the
+database's default place, and how long anything is waited for."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.load import RESULTS, Destination
+from bench.procs import ROOT, Server, _env, start_parley
+
+AS_JSON = "application/activity+json"
+LIMIT_S = 120  # the longest a post's delivery (or an inbound run) is waited for
+
+
+@contextmanager
+def peers(port: int, log_dir: Path, documents: dict[str, Any] | None = None
+          ) -> Iterator[subprocess.Popen[bytes]]:
+    """The receiver process (every loopback server), until the block ends."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    args = [sys.executable, "-m", "bench.fed_peers", "--port", str(port)]
+    if documents is not None:
+        path = log_dir / "documents.json"
+        path.write_text(json.dumps(documents))
+        args += ["--documents", str(path)]
+    with (log_dir / "peers.log").open("wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=_env(),
+                                   cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/_stats", timeout=2)
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the receiver did not start; see {log_dir}") from None
+                time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def parley(dest: Destination, port: int, log_dir: Path) -> Server:
+    """Parley over the benchmark database, its worker in the web process, told that its
+    peers are on plain HTTP and loopback addresses."""
+    os.environ["PARLEY_FEDERATION_INSECURE_PEERS"] = "1"
+    return start_parley(dest.url, port, f"http://127.0.0.1:{port}", log_dir)
+
+
+def default_destination(mode: str, db: str) -> Destination:
+    return Destination(db or f"sqlite:///{RESULTS / f'federation-{mode}.sqlite3'}")
+
+
+async def get_document(base_url: str, path: str) -> None:
+    """GET an ActivityStreams document of Parley's (warming what it makes on first need)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        (await client.get(path, headers={"accept": AS_JSON})).raise_for_status()
+
+
+async def stats(client: httpx.AsyncClient) -> dict[str, Any]:
+    found: dict[str, Any] = (await client.get("/_stats")).json()
+    return found
