@@ -20,6 +20,7 @@ from bench.load import RESULTS, Destination
 from bench.procs import ROOT, Server, _env, start_parley
 
 AS_JSON = "application/activity+json"
+INSECURE = "PARLEY_FEDERATION_INSECURE_PEERS"
 LIMIT_S = 120  # the longest a post's delivery (or an inbound run) is waited for
 
 
@@ -55,8 +56,15 @@ def peers(port: int, log_dir: Path, documents: dict[str, Any] | None = None
 def parley(dest: Destination, port: int, log_dir: Path) -> Server:
     """Parley over the benchmark database, its worker in the web process, told that its
     peers are on plain HTTP and loopback addresses."""
-    os.environ["PARLEY_FEDERATION_INSECURE_PEERS"] = "1"
-    return start_parley(dest.url, port, f"http://127.0.0.1:{port}", log_dir)
+    before = os.environ.get(INSECURE)
+    os.environ[INSECURE] = "1"  # for the child only (procs passes it on): put back after
+    try:
+        return start_parley(dest.url, port, f"http://127.0.0.1:{port}", log_dir)
+    finally:
+        if before is None:
+            del os.environ[INSECURE]
+        else:
+            os.environ[INSECURE] = before
 
 
 def default_destination(mode: str, db: str) -> Destination:
