@@ -14,6 +14,11 @@ from parley.lib.fetch import AddressRefused
 from parley.lib.transport import checked_client
 
 _clients: dict[tuple[int, bool, str], httpx.AsyncClient] = {}
+# Idle connections kept for reuse. Few: a post goes to many servers once each, and the
+# pool (httpcore) looks over every connection it holds, checking each idle one's socket,
+# whenever a request starts or ends; with 100 kept that took two thirds of a delivery's CPU
+# (bench.federation outbound: 5.5 ms CPU per delivery, 1.9 ms with 8 kept).
+KEEPALIVE = 8
 
 
 def peer_client(settings: Settings) -> httpx.AsyncClient:
@@ -24,7 +29,7 @@ def peer_client(settings: Settings) -> httpx.AsyncClient:
     if client is None or client.is_closed:
         client = _clients[key] = checked_client(
             allow_private=settings.federation_insecure_peers,
-            ca_bundle=settings.federation_ca_bundle,
+            ca_bundle=settings.federation_ca_bundle, max_keepalive=KEEPALIVE,
             user_agent=f"Parley/{VERSION} (+{settings.base_url}/)")
     return client
 

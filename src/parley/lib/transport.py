@@ -76,11 +76,14 @@ class _CheckedTransport(httpx.AsyncHTTPTransport):
 
 def checked_client(*, allow_private: bool = False, ca_bundle: str = "",
                    timeout: float = 10.0, max_connections: int = 100,
+                   max_keepalive: int | None = None,
                    user_agent: str = "Parley") -> httpx.AsyncClient:
-    """A pooled client whose every connection is address-checked. Redirects are not
+    """A pooled client whose every connection is address-checked, keeping up to
+    `max_keepalive` idle connections (default: max_connections). Redirects are not
     followed (callers that follow them check each hop's origin themselves)."""
+    keepalive = max_connections if max_keepalive is None else max_keepalive
     limits = httpx.Limits(max_connections=max_connections,
-                          max_keepalive_connections=max_connections, keepalive_expiry=30)
+                          max_keepalive_connections=keepalive, keepalive_expiry=30)
     transport = _CheckedTransport(allow_private=allow_private,
                                   verify=ca_bundle or True, limits=limits)
     return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False,
