@@ -198,6 +198,9 @@ async def _measure(server: Server, counter: DeliveryCounter, root: bytes,
         # Of one core, from the first request until the jobs were done.
         "cpu_share": round(cpu_all / wall, 2),
         "cpu_share_until_last_answer": round(cpu_inbox / sent["seconds"], 2),
+        # The worker alone (the backlog): well under 1, it waits rather than works.
+        "cpu_share_after_last_answer": round((cpu_all - cpu_inbox)
+                                             / max(1e-3, wall - sent["seconds"]), 2),
         "documents_fetched_from_the_peer": fetches,
         "log_dir": str(log_dir),
     }
