@@ -5,13 +5,16 @@ many signed activities cost, beside the bare cost of one RSA-2048 signature.
                                         [--posts 3] [--personal-inboxes]
     python -m bench.federation inbound [--db URL] [--activities 3000] [--connections 16]
 
-outbound: one Parley (web process with its worker, as `parley run`) whose one account has
+outbound: one Parley process (bench/parley_server.py: what `parley run` serves, web and
+worker in one process, without the access log like every benchmark here) whose account has
 `--followers` remote followers on `--servers` servers, all of them one receiver process
 (bench/fed_peers.py) answering on every loopback address: server k is 127.0.x.y:PORT. The
 followers are bulk-loaded (bench/fed_seed.py); then the account posts through the API,
 `--posts` times, and for each post: the time until every inbox had it (one shared inbox per
 server, or with --personal-inboxes each follower's own), deliveries per second, and the
-Parley process's CPU seconds per delivery.
+Parley process's CPU seconds per delivery (and its share of one core: near 1, the one
+process is the limit). The first post pays for first connections and renders; take the
+median.
 
 inbound: see bench/fed_inbound.py. Both end with the bare RSA-2048 sign and verify of
 `cryptography` measured in the same run (bench/federation_crypto.py), and write their JSON
