@@ -17,7 +17,8 @@ _clients: dict[tuple[int, bool, str], httpx.AsyncClient] = {}
 # Idle connections kept for reuse. Few: a post goes to many servers once each, and the
 # pool (httpcore) looks over every connection it holds, checking each idle one's socket,
 # whenever a request starts or ends; with 100 kept that took two thirds of a delivery's CPU
-# (bench.federation outbound: 5.5 ms CPU per delivery, 1.9 ms with 8 kept).
+# (bench.federation outbound, a post to 1,000 servers: 5.8 ms CPU per delivery and 132
+# deliveries/s with 100 kept; 1.7 ms and 409/s with 8).
 KEEPALIVE = 8
 
 
