@@ -156,6 +156,10 @@ async def refresh_shown_media(session: AsyncSession, event: MediaProcessed) -> N
     was): the post's media document takes its files and meta."""
     if event.post_id is None:
         return
+    # Attachments of one post processed side by side (PostgreSQL's job slots) would each
+    # write the document from what their own snapshot saw, the last one undoing the others'
+    # files: the post row's lock makes them take turns, each reading the others' commits.
+    await session.execute(select(Post.id).where(Post.id == event.post_id).with_for_update())
     shown = await post_media(session, event.post_id)
     await session.execute(update(Post).where(Post.id == event.post_id)
                           .values(media_shown=media_document(shown))
