@@ -76,9 +76,10 @@ def _followed_by(document: Any) -> str | None:
     return id_of(document.get("actor")) if isinstance(document, dict) else None
 
 
-async def _our_follow(session: AsyncSession, inbound: Inbound) -> tuple[Account, Account] | None:
-    """The local follower and the remote account (the activity's actor) of the follow an
-    Accept or Reject answers."""
+async def _our_follow(session: AsyncSession, inbound: Inbound
+                      ) -> tuple[Account, Account, Follow] | None:
+    """The local follower, the remote account (the activity's actor) and the follow an
+    Accept or Reject answers, when there is one."""
     target = await session.merge(inbound.actor)
     follower = await _local(session, inbound, _followed_by(inbound.activity.object))
     if follower is None:
@@ -87,30 +88,24 @@ async def _our_follow(session: AsyncSession, inbound: Inbound) -> tuple[Account,
         follower = await _local(session, inbound, owner)
     if follower is None:
         return None
-    return follower, target
+    follow = await find_follow(session, follower.id, target.id)
+    return None if follow is None else (follower, target, follow)
 
 
 async def accept(inbound: Inbound) -> None:
     async with inbound.db.write() as session:
-        pair = await _our_follow(session, inbound)
-        if pair is None:
-            return
-        follower, target = pair
-        existing = await find_follow(session, follower.id, target.id)
-        if existing is not None and existing.state == "pending":
-            await authorize_request(session, target=target, requester_id=follower.id)
+        found = await _our_follow(session, inbound)
+        if found is not None and found[2].state == "pending":
+            await authorize_request(session, target=found[1], requester_id=found[0].id)
 
 
 async def reject(inbound: Inbound) -> None:
     async with inbound.db.write() as session:
-        pair = await _our_follow(session, inbound)
-        if pair is None:
+        found = await _our_follow(session, inbound)
+        if found is None:
             return
-        follower, target = pair
-        existing = await find_follow(session, follower.id, target.id)
-        if existing is None:
-            return
-        if existing.state == "pending":
+        follower, target, follow = found
+        if follow.state == "pending":
             await reject_request(session, target=target, requester_id=follower.id)
         else:
             await unfollow_account(session, actor=follower, target=target, by_target=True)

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 
 from parley.accounts.models import Account
-from parley.accounts.remote import account_by_uri
 from parley.config import Settings
 from parley.federation import parse
 from parley.federation.actors_in import instance_signer, resolve_actor, store_actor
@@ -118,21 +117,19 @@ async def mentioned_accounts(db: Database, settings: Settings, parsed: parse.Par
     mention (who may then see it): local ones as they are, remote ones looked up (a few)."""
     wanted = [m.href for m in parsed.mentions]
     wanted += [uri for uri in (*parsed.to, *parsed.cc) if uri.startswith(settings.base_url)]
-    found: dict[str, Account] = {}
-    looked_up = 0
-    for uri in dict.fromkeys(wanted):
-        if uri.startswith(settings.base_url + "/"):
-            async with db.read() as session:
-                local = await account_by_uri(session, uri)
-            if local is not None and local.domain is None:
-                found[uri] = local
-        elif looked_up < MAX_RESOLVED_MENTIONS:
-            looked_up += 1
-            try:
-                found[uri] = await resolve_actor(db, settings, uri)
-            except (FetchRefused, parse.Unreadable):
-                continue
-    return list(found.values())
+    wanted = list(dict.fromkeys(wanted))
+    local = [uri for uri in wanted if uri.startswith(settings.base_url + "/")]
+    found: list[Account] = []
+    if local:  # one query for every local account it names
+        async with db.read() as session:
+            found += list(await session.scalars(select(Account).where(
+                Account.uri.in_(local), Account.domain.is_(None))))
+    for uri in [uri for uri in wanted if uri not in local][:MAX_RESOLVED_MENTIONS]:
+        try:
+            found.append(await resolve_actor(db, settings, uri))
+        except (FetchRefused, parse.Unreadable):
+            continue
+    return found
 
 
 async def delete(inbound: Inbound) -> None:

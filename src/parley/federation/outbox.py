@@ -29,6 +29,7 @@ from parley.jobs.queue import enqueue
 from parley.jobs.registry import JobContext, JobKind
 from parley.media.storage import storage_for
 from parley.posts.models import DISTRIBUTABLE, Mention, Post
+from parley.posts.remote import post_uri
 from parley.posts.rows import load_page
 from parley.social.service import find_follow
 from parley.store.rawsql import iso_of
@@ -75,8 +76,8 @@ async def _distribute(ctx: JobContext, job: PostJob) -> None:
     page = await load_page(SessionSql(session), post.account_id, ids=[post.id], people=True)
     if not page.posts:
         return
-    parent = await _uri_of(session, post.in_reply_to_id)
-    quoted = await _uri_of(session, post.quote_of_id) if post.quote_state == "accepted" else None
+    parent = await post_uri(session, post.in_reply_to_id)
+    quoted = await post_uri(session, post.quote_of_id) if post.quote_state == "accepted" else None
     note = notes_out.note(page.posts[0], page, ctx.settings, storage_for(ctx.settings),
                           in_reply_to=parent, quoted=quoted,
                           context=await notes_out.context_url(session, post.thread_id))
@@ -90,13 +91,6 @@ async def _distribute(ctx: JobContext, job: PostJob) -> None:
     inboxes = await post_inboxes(session, author_id=post.account_id,
                                  visibility=post.visibility, mentioned=mentioned)
     await deliver(session, activity, inboxes, signer_id=post.account_id)
-
-
-async def _uri_of(session: AsyncSession, post_id: int | None) -> str | None:
-    if post_id is None:
-        return None
-    uri: str | None = await session.scalar(select(Post.uri).where(Post.id == post_id))
-    return uri
 
 
 async def _post_deleted(session: AsyncSession, event: PostDeleted) -> None:

@@ -24,6 +24,7 @@ from parley.http.deps import path_id
 from parley.http.responses import FastJSON
 from parley.media.storage import storage_for
 from parley.posts.models import DISTRIBUTABLE, Post, Tag
+from parley.posts.remote import post_uri
 from parley.posts.rows import load_page
 from parley.store.database import Database
 from parley.tags.models import FeaturedTag
@@ -91,8 +92,8 @@ async def note(request: Request, username: str, post_id: str) -> Response:
     db, settings = _context(request)
     post = await shown_post(request, username, post_id)
     async with db.read() as session:
-        parent = await _uri_of(session, post.in_reply_to_id)
-        quoted = (await _uri_of(session, post.quote_of_id)
+        parent = await post_uri(session, post.in_reply_to_id)
+        quoted = (await post_uri(session, post.quote_of_id)
                   if post.quote_state == "accepted" else None)
         context = await notes_out.context_url(session, post.thread_id)
     async with db.fast() as reader:
@@ -121,13 +122,6 @@ async def allowed_account(request: Request, username: str) -> tuple[Database, Ac
     db, settings = _context(request)
     await _allowed(request, db, settings)
     return db, await local_account(db, username)
-
-
-async def _uri_of(session: Any, post_id: int | None) -> str | None:
-    if post_id is None:
-        return None
-    uri: str | None = await session.scalar(select(Post.uri).where(Post.id == post_id))
-    return uri
 
 
 def _collection(uri: str, total: int, items: list[Any] | None = None) -> dict[str, Any]:

@@ -43,26 +43,27 @@ def address_allowed(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def _addresses(host: str, port: int) -> list[str]:
+async def checked_addresses(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses `host` resolves to, all of them allowed; AddressRefused if any is not
+    (a name resolving to both a public and a private address is refused): a user's link or a
+    peer must not make the server probe its own network. Callers connect to one of these
+    very addresses, never to a second lookup's (whose answer could differ: DNS rebinding)."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port,
                                                              type=socket.SOCK_STREAM)
     except OSError as error:
         raise FetchRefused(f"cannot resolve {host}") from error
-    return [str(info[4][0]) for info in infos]
-
-
-async def _checked_address(host: str, port: int, allow_private: bool) -> str:
-    """The address to connect to. Hosts resolving to loopback, private, link-local or
-    reserved addresses are refused: a profile link must not make the server probe its own
-    network. The request then goes to this very address (not to a second lookup, whose
-    answer could differ: DNS rebinding)."""
-    addresses = await _addresses(host, port)
+    addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         raise FetchRefused(f"cannot resolve {host}")
     if not allow_private and not all(address_allowed(a) for a in addresses):
         raise AddressRefused(f"{host} is not a public address")
-    return addresses[0]
+    return addresses
+
+
+async def _checked_address(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to (see checked_addresses)."""
+    return (await checked_addresses(host, port, allow_private))[0]
 
 
 @functools.cache

@@ -7,8 +7,6 @@ the URL: TLS is verified against it and pooling is per host."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -16,23 +14,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from parley.lib.fetch import AddressRefused, FetchRefused, address_allowed
-
-
-async def checked_addresses(host: str, port: int, allow_private: bool) -> list[str]:
-    """The addresses `host` resolves to, all of them allowed; AddressRefused if any is not
-    (a name resolving to both a public and a private address is refused)."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port,
-                                                             type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise FetchRefused(f"cannot resolve {host}") from error
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses:
-        raise FetchRefused(f"cannot resolve {host}")
-    if not allow_private and not all(address_allowed(a) for a in addresses):
-        raise AddressRefused(f"{host} is not a public address")
-    return addresses
+from parley.lib.fetch import AddressRefused, checked_addresses
 
 
 class _CheckedBackend(httpcore.AsyncNetworkBackend):

@@ -50,6 +50,14 @@ class RemotePost:
     fetch_media: bool = True
 
 
+async def post_uri(session: AsyncSession, post_id: int | None) -> str | None:
+    """The URI of a post (the one a reply answers, or a quote quotes), if any."""
+    if post_id is None:
+        return None
+    uri: str | None = await session.scalar(select(Post.uri).where(Post.id == post_id))
+    return uri
+
+
 async def post_by_uri(session: AsyncSession, uri: str) -> Post | None:
     found: Post | None = await session.scalar(select(Post).where(Post.uri == uri))
     return found
