@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
 import shutil
 import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -27,6 +24,8 @@ from bench.report import render, targets
 from bench.run import RunOptions, run_benchmark
 from bench.tiers import TIERS
 
+from support.bench_databases import drop, throwaway_url
+
 SMOKE_TIER = "S"  # CI-sized: 10,000 users, 100,000 posts
 
 
@@ -38,26 +37,7 @@ def _free_port() -> int:
 
 def _destination(tmp_path: Path) -> Destination:
     """SQLite by default; a throwaway PostgreSQL database when the suite runs on PostgreSQL."""
-    server = os.environ.get("PARLEY_TEST_DATABASE_URL", "")
-    if not server.startswith(("postgresql", "postgres")):
-        return Destination(f"sqlite:///{tmp_path / 'bench-smoke.sqlite3'}")
-    parts = urlsplit(server.replace("postgresql+asyncpg://", "postgresql://"))
-    return Destination(urlunsplit(parts._replace(path=f"/parley_bench_{secrets.token_hex(4)}")))
-
-
-def _drop(dest: Destination) -> None:
-    if dest.is_sqlite:
-        return
-    import asyncpg
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(dest.admin_dsn())
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{dest.pg_name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    return Destination(throwaway_url(tmp_path, "bench-smoke"))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +49,7 @@ def network(tmp_path_factory: pytest.TempPathFactory
         manifest = asyncio.run(load_network(TIERS[SMOKE_TIER], dest, quiet=True))
         yield dest, manifest
     finally:
-        _drop(dest)
+        drop(dest.url)
 
 
 def test_tier_s_network_loads_runs_and_reports(network: tuple[Destination, dict[str, Any]],

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import socket
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -21,7 +18,8 @@ pytest.importorskip("numpy", reason="bench dependencies: pip install -e '.[bench
 
 from bench.fed_inbound import inbound
 from bench.federation import outbound
-from bench.load import Destination
+
+from support.bench_databases import drop, throwaway_url
 
 
 def _free_port() -> int:
@@ -31,29 +29,9 @@ def _free_port() -> int:
 
 
 def _db(tmp_path: Path, name: str) -> str:
-    """SQLite by default; a throwaway PostgreSQL database when the suite runs on PostgreSQL
-    (the benchmark drops and makes it; dropped again afterwards by _drop)."""
-    server = os.environ.get("PARLEY_TEST_DATABASE_URL", "")
-    if not server.startswith(("postgresql", "postgres")):
-        return f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
-    parts = urlsplit(server.replace("postgresql+asyncpg://", "postgresql://"))
-    return urlunsplit(parts._replace(path=f"/parley_bench_{secrets.token_hex(4)}"))
-
-
-def _drop(url: str) -> None:
-    dest = Destination(url)
-    if dest.is_sqlite:
-        return
-    import asyncpg
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(dest.admin_dsn())
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{dest.pg_name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    """SQLite by default; a throwaway PostgreSQL database on PostgreSQL (the benchmark
+    drops and makes it; dropped again afterwards)."""
+    return throwaway_url(tmp_path, name)
 
 
 def _options(db: str, **extra: object) -> argparse.Namespace:
@@ -66,7 +44,7 @@ def test_outbound_reaches_every_server_once(tmp_path: Path) -> None:
         result = asyncio.run(outbound(_options(db, followers=12, servers=4, posts=2,
                                                personal_inboxes=False)))
     finally:
-        _drop(db)
+        drop(db)
     assert result["inboxes_per_post"] == 4
     for post in result["posts"]:
         assert post["inboxes"] == post["servers"] == post["requests"] == post["signed"] == 4
@@ -79,7 +57,7 @@ def test_outbound_to_personal_inboxes(tmp_path: Path) -> None:
         result = asyncio.run(outbound(_options(db, followers=6, servers=3, posts=1,
                                                personal_inboxes=True)))
     finally:
-        _drop(db)
+        drop(db)
     post = result["posts"][0]
     assert (post["inboxes"], post["servers"], post["requests"]) == (6, 3, 6)
 
@@ -89,7 +67,7 @@ def test_inbound_accepts_and_stores_every_activity(tmp_path: Path) -> None:
     try:
         result = asyncio.run(inbound(_options(db, activities=5, connections=2)))
     finally:
-        _drop(db)
+        drop(db)
     assert result["statuses"] == {202: 5}
     assert result["stored"] == 5
     assert result["documents_fetched_from_the_peer"] == 0  # the key was held after the root
