@@ -48,17 +48,22 @@ async def checked_addresses(host: str, port: int, allow_private: bool) -> list[s
     (a name resolving to both a public and a private address is refused): a user's link or a
     peer must not make the server probe its own network. Callers connect to one of these
     very addresses, never to a second lookup's (whose answer could differ: DNS rebinding)."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port,
-                                                             type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise FetchRefused(f"cannot resolve {host}") from error
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = await _addresses(host, port)
     if not addresses:
         raise FetchRefused(f"cannot resolve {host}")
     if not allow_private and not all(address_allowed(a) for a in addresses):
         raise AddressRefused(f"{host} is not a public address")
     return addresses
+
+
+async def _addresses(host: str, port: int) -> list[str]:
+    """What the resolver answers for `host` (the one lookup a fetch makes)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise FetchRefused(f"cannot resolve {host}") from error
+    return [str(info[4][0]) for info in infos]
 
 
 async def _checked_address(host: str, port: int, allow_private: bool) -> str:
