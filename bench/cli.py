@@ -104,7 +104,7 @@ def run(tier: TierOpt = "S", backend: BackendOpt = "sqlite", db: DbOpt = "",
             help="Home reads/s in the storm; default half of home20's wrk rate.")] = 0,
         storm_seconds: float = 60.0, storm_every: float = 10.0,
         soak_rate: Annotated[float, typer.Option(
-            help="Requests/s of the soak; default half of home20's wrk rate.")] = 0,
+            help="Requests/s of the soak; default half its mix's measured capacity.")] = 0,
         soak_seconds: float = 1800.0, soak_window: float = 30.0, soak_streams: int = 50,
         separate_worker: Annotated[bool, typer.Option(
             help="Run `parley worker` as its own process (scale mode).")] = False,

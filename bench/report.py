@@ -119,8 +119,12 @@ def soak_table(r: dict[str, Any]) -> str:
     rows = [[_fmt(w["t_s"]), _fmt(w["requests"]), _fmt(w["p50_ms"], 1), _fmt(w["p99_ms"], 1),
              str(w["errors"] + w["non_2xx"]), _fmt(w["rss_kb"] / 1024, 1), _fmt(w["cpu_s"], 1),
              _fmt(w["stream_events"]), _fmt(w["streams_ended"])] for w in soak["windows"]]
-    return (f"{soak['rate']:g} requests/s for {soak['seconds']:g} s, {soak['streams']} user "
-            "streams open; each row is one window\n\n"
+    capacity = r.get("soak_capacity")
+    measured = (f" (half the mix's measured capacity, {capacity['rps']:g} requests/s: wrk "
+                f"{capacity['wrk_rps']:g}/s, its fan-out drained in {capacity['drain_s']:g} s)"
+                if capacity else "")
+    return (f"{soak['rate']:g} requests/s{measured} for {soak['seconds']:g} s, "
+            f"{soak['streams']} user streams open; each row is one window\n\n"
             + _table(["t (s)", "requests", "p50 ms", "p99 ms", "errors", "RSS MB", "CPU s",
                       "stream events", "streams ended"], rows))
 

@@ -21,7 +21,7 @@ from bench.mediacost import media_scenario
 from bench.ops import MIXES, OPS, Workload
 from bench.procs import Server, start_floor, start_parley, start_worker
 from bench.scenarios import BackendCpu, compose_by_audience, cpu_per_op, latency_curve, storm
-from bench.soak import soak
+from bench.soak import mix_capacity, soak
 
 SCENARIOS = ("cpu", "flat", "growth", "curve", "compose", "storm", "media", "soak")
 
@@ -46,7 +46,7 @@ class RunOptions:
     storm_rate: float = 0.0  # 0: half the home20 throughput wrk measured
     storm_seconds: float = 60.0
     storm_every: float = 10.0
-    soak_rate: float = 0.0  # 0: half the home20 throughput wrk measured (as the storm)
+    soak_rate: float = 0.0  # 0: half the soak mix's capacity, measured first (soak.py)
     soak_seconds: float = 1800.0
     soak_window: float = 30.0
     soak_streams: int = 50
@@ -149,6 +149,16 @@ async def _curve_scenario(parley: Server, floor: Server, workload: Workload,
     return out
 
 
+async def _half_the_mix(parley: Server, workload: Workload, counter: DeliveryCounter,
+                        opts: RunOptions, scratch: Path, results: dict[str, Any]) -> float:
+    """Half the soak mix's measured capacity (kept in the results as `soak_capacity`)."""
+    say("soak: measuring its mix's capacity")
+    capacity = await mix_capacity(parley, workload, counter, seconds=opts.seconds,
+                                  connections=opts.connections, scratch=scratch)
+    results["soak_capacity"] = capacity
+    return max(1.0, round(capacity["rps"] / 2, 1))
+
+
 def _auto_rates(opts: RunOptions, results: dict[str, Any]) -> RunOptions:
     """Offered loads relative to what this machine sustains now (it is shared and noisy)."""
     home = results.get("cpu", {}).get("parley", {}).get("home20", {}).get("rps") or 20.0
@@ -213,7 +223,8 @@ async def _run(dest: Destination, opts: RunOptions, out_dir: Path) -> dict[str, 
             results["curve"] = await _curve_scenario(parley, floor, workload, opts)
         await _write_scenarios(parley, workload, counter, opts, results)
         if "soak" in opts.scenarios:
-            rate = opts.soak_rate or opts.storm_rate
+            rate = opts.soak_rate or await _half_the_mix(parley, workload, counter, opts,
+                                                         logs, results)
             say(f"soak: {rate} req/s for {opts.soak_seconds:g} s")
             results["soak"] = await soak(parley, workload, rate=rate,
                                          seconds=opts.soak_seconds, window=opts.soak_window,

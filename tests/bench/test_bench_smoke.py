@@ -57,13 +57,14 @@ def test_tier_s_network_loads_runs_and_reports(network: tuple[Destination, dict[
     dest, manifest = network
     assert read_manifest(dest)["posts"] == TIERS[SMOKE_TIER].posts
     assert manifest["timeline_entries"] > 0
-    wrk = ("cpu", "flat", "growth", "media") if shutil.which("wrk") else ()
+    wrk = ("cpu", "flat", "growth", "media", "soak") if shutil.which("wrk") else ()
     scenarios = ("curve", "compose", "storm", *wrk)
     # `growth` compares two servers over two databases: here both serve the same one.
     opts = RunOptions(scenarios=scenarios, seconds=1, warmup=0, connections=2,
                       cpu_ops=("home20", "compose"), rates=(5,), curve_seconds=1,
                       compose_rate=4, compose_seconds=1, storm_rate=5, storm_seconds=3,
                       storm_every=3, calls_per_script=50, growth_db=dest.url,
+                      soak_seconds=2, soak_window=1, soak_streams=2,
                       growth_port=_free_port(), ports=(_free_port(), _free_port()))
     out = run_benchmark(dest, opts, results_dir=tmp_path / "runs")
 
@@ -83,6 +84,9 @@ def test_tier_s_network_loads_runs_and_reports(network: tuple[Destination, dict[
         assert results["growth"]["home20_fewer_posts"]["requests"] > 0
         assert results["media"]["posts_with_media"] > 0
         assert results["media"]["home20_media"]["requests"] > 0
+        # the soak ran at half its own mix's measured capacity
+        assert results["soak"]["rate"] == max(1.0, round(results["soak_capacity"]["rps"] / 2, 1))
+        assert results["soak"]["windows"]
     assert targets(results)
     markdown = render(out, tmp_path / "images", "smoke")
     assert "Celebrity storm" in markdown
