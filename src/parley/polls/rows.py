@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from parley.lib.timefmt import as_utc, utcnow
+from parley.polls.rules import OPEN_ENDED
 from parley.store.rawsql import Reader, Sql, json_of
 
 # The polls (kind 0) and the viewer's chosen options in them (kind 1).
@@ -41,6 +42,11 @@ class PollRow(NamedTuple):
     @property
     def expired(self) -> bool:
         return self.expires_at <= utcnow()
+
+    @property
+    def ends_at(self) -> datetime | None:
+        """When it ends; None for a remote poll without an end (rules.OPEN_ENDED)."""
+        return None if self.expires_at >= OPEN_ENDED else self.expires_at
 
     @property
     def totals_shown(self) -> bool:

@@ -5,7 +5,7 @@ Mastodon says (its English texts), as clients show them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from parley.errors import Invalid
@@ -14,6 +14,10 @@ MAX_OPTIONS = 4  # the default of Settings.poll_max_options
 MAX_OPTION_CHARS = 50
 MIN_EXPIRATION = timedelta(minutes=5)
 MAX_EXPIRATION = timedelta(seconds=2_629_746)  # Mastodon's "1 month"
+# A poll another server gives no end (Misskey's and Pleroma's may have none) is kept open
+# until this time (polls.expires_at is never empty): no job closes it, its server's Update
+# marking it closed does; clients are shown no end (Mastodon's null expires_at).
+OPEN_ENDED = datetime(3000, 1, 1, tzinfo=UTC)
 _TRUE = ("1", "true", "on", "t", "yes")
 NO_DURATION = -1
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Invalid, NotFound, ParleyError
 from parley.events import record
-from parley.events.polls import PollEnded
+from parley.events.polls import PollEnded, PollVoted
 from parley.jobs.queue import enqueue
 from parley.jobs.registry import JobContext, JobKind
 from parley.lib.ids import new_id
@@ -36,11 +36,13 @@ async def create_poll(session: AsyncSession, *, poll_id: int, post_id: int, acco
                 created_at=utcnow())
     session.add(poll)
     await session.flush()
-    await _close_at_its_time(session, poll)
+    await close_at_its_time(session, poll)
     return poll
 
 
-async def _close_at_its_time(session: AsyncSession, poll: Poll) -> None:
+async def close_at_its_time(session: AsyncSession, poll: Poll) -> None:
+    """The job that closes the poll at its end (one queued for an earlier end finds the
+    poll moved and leaves it)."""
     await enqueue(session, CLOSE_POLL, PollDue(poll.id), run_at=as_utc(poll.expires_at))
 
 
@@ -66,7 +68,7 @@ async def replace_poll(session: AsyncSession, *, post_id: int, account_id: int,
     poll.expires_at = utcnow() + timedelta(seconds=spec.expires_in)
     poll.ended_at = None
     await session.flush()
-    await _close_at_its_time(session, poll)  # the job queued for the old time finds it moved
+    await close_at_its_time(session, poll)  # the job queued for the old time finds it moved
     return poll.id
 
 
@@ -81,35 +83,41 @@ def is_expired(poll: Poll) -> bool:
     return as_utc(poll.expires_at) <= utcnow()
 
 
-async def vote(session: AsyncSession, *, poll_id: int, voter_id: int, choices: list[int]
-               ) -> Poll:
+async def vote(session: AsyncSession, *, poll_id: int, voter_id: int, choices: list[int],
+               adding: bool = False) -> Poll:
     """Cast `voter_id`'s ballot, once, with the poll row locked (PostgreSQL: concurrent
     ballots and counts queue on it; SQLite has one writer anyway). Invalid with Mastodon's
     texts for an ended poll, an option that does not exist, one's own poll, a second ballot
-    or several choices in a single-choice poll."""
+    or several choices in a single-choice poll. `adding`: the voter may add choices to a
+    multiple-choice ballot (a remote voter's server sends each choice alone); a voter is
+    counted once. PollVoted tells who needs to know (federation)."""
     if not choices:
         raise ParleyError("param is missing or the value is empty: choices")
     poll = await session.scalar(select(Poll).where(Poll.id == poll_id).with_for_update()
                                 .execution_options(populate_existing=True))
     if poll is None:
         raise NotFound()
-    voted = await session.scalar(select(PollVote.id).where(
-        PollVote.poll_id == poll.id, PollVote.account_id == voter_id).limit(1))
+    earlier = set((await session.scalars(select(PollVote.choice).where(
+        PollVote.poll_id == poll.id, PollVote.account_id == voter_id))).all())
+    voted = bool(earlier & set(choices)) if adding and poll.multiple else bool(earlier)
     errors = ballot_problems(choices=choices, option_count=len(poll.options),
                              multiple=poll.multiple, expired=is_expired(poll),
-                             own=poll.account_id == voter_id, voted=voted is not None)
+                             own=poll.account_id == voter_id, voted=voted)
     if errors:
         raise Invalid("Validation failed: " + ", ".join(errors))
     now = utcnow()
-    session.add_all([PollVote(id=new_id(), poll_id=poll.id, account_id=voter_id, choice=choice,
-                              created_at=now) for choice in choices])
+    votes = [PollVote(id=new_id(), poll_id=poll.id, account_id=voter_id, choice=choice,
+                      created_at=now) for choice in choices]
+    session.add_all(votes)
     counts = list(poll.counts)
     for choice in choices:
         counts[choice] += 1
     poll.counts = counts
     poll.votes_count += len(choices)
-    poll.voters_count += 1
+    poll.voters_count += 0 if earlier else 1
     await session.flush()
+    await record(session, PollVoted(poll.id, poll.post_id, poll.account_id, voter_id,
+                                    tuple(v.id for v in votes)))
     return poll
 
 

@@ -21,6 +21,7 @@ from parley.lib import text as post_text
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
 from parley.media.models import MediaAttachment
+from parley.polls.remote import RemotePoll, create_remote_poll
 from parley.polls.rules import PollSpec
 from parley.polls.service import create_poll
 from parley.posts import quotes
@@ -281,13 +282,17 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
 
 async def store_post(session: AsyncSession, row: dict[str, Any], *, parent: Post | None,
                      quoted: Post | None, mentioned: Sequence[Mentioned], tags: list[str],
-                     media: Sequence[MediaAttachment] = (), poll: PollSpec | None = None,
+                     media: Sequence[MediaAttachment] = (),
+                     poll: PollSpec | RemotePoll | None = None,
                      idempotency_key: str | None = None) -> Post:
     """Store a post made of `row` (a local one, or one another server sent): the post, its
     poll, media, mentions and tags, counters, and PostCreated, whose subscribers do what
     follows from it (notifications, its direct conversation, the fan-out job)."""
     post = await _insert_post(session, row)
-    if poll is not None and post.poll_id is not None:
+    if isinstance(poll, RemotePoll) and post.poll_id is not None:
+        await create_remote_poll(session, poll_id=post.poll_id, post_id=post.id,
+                                 account_id=post.account_id, remote=poll)
+    elif isinstance(poll, PollSpec) and post.poll_id is not None:
         await create_poll(session, poll_id=post.poll_id, post_id=post.id,
                           account_id=post.account_id, spec=poll)
     if media:

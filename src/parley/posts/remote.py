@@ -1,7 +1,8 @@
 """Posts from other servers: stored through the same path as local ones (compose's
 store_post; a repost through interactions' add_repost), from what their server sent (HTML
 already sanitised, mentions and tags already read); only the row differs: their ids, URLs
-and times are theirs. Edits their authors make keep a history as local edits do (edits.py),
+and times are theirs; their polls are kept with their counts (polls/remote.py). Edits their
+authors make keep a history as local edits do (edits.py), an Update refreshes the poll,
 and an account that is gone has its posts removed a batch at a time."""
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from parley.events.posts import PostEdited
 from parley.lib.ids import new_id
 from parley.lib.timefmt import as_utc, utcnow
 from parley.media.remote import RemoteMedia, record_remote
+from parley.polls.remote import RemotePoll, create_remote_poll, refresh_remote_poll
+from parley.polls.service import replace_poll
 from parley.posts.compose import Mentioned, _attach_tags, remove_post, store_post
 from parley.posts.edits import keep_original, keep_version
 from parley.posts.interactions import add_repost, repost_row
@@ -48,6 +51,7 @@ class RemotePost:
     # unless `fetch_media` is off (the server refuses media from the author's domain).
     media: list[RemoteMedia] = field(default_factory=list)
     fetch_media: bool = True
+    poll: RemotePoll | None = None
 
 
 async def post_uri(session: AsyncSession, post_id: int | None) -> str | None:
@@ -79,7 +83,8 @@ def _row(author: Account, remote: RemotePost) -> dict[str, Any]:
         "quote_of_id": quoted.id if quoted else None, "application_id": None,
         "replies_count": 0, "reposts_count": 0, "likes_count": 0, "quotes_count": 0,
         "quote_policy": "public", "quote_state": "accepted" if quoted else None,
-        "created_at": created, "edited_at": None, "card_id": None, "poll_id": None,
+        "created_at": created, "edited_at": None, "card_id": None,
+        "poll_id": new_id() if remote.poll is not None else None,
         "media_count": 0, "media_shown": None,
     }
 
@@ -102,7 +107,8 @@ async def store_remote_post(session: AsyncSession, *, author: Account, remote: R
     row = _row(author, remote)
     row["media_count"], row["media_shown"] = len(media), media_document(media)
     return await store_post(session, row, parent=remote.in_reply_to, quoted=remote.quoted,
-                            mentioned=mentioned, tags=remote.tags, media=media)
+                            mentioned=mentioned, tags=remote.tags, media=media,
+                            poll=remote.poll)
 
 
 def _when(at: datetime | None) -> datetime:
@@ -180,6 +186,27 @@ async def _unchanged(session: AsyncSession, post: Post, revision: RemoteRevision
         revision.content, revision.spoiler_text,
         revision.sensitive or bool(revision.spoiler_text.strip()), revision.language,
         {name.lower() for name in revision.tags})
+
+
+async def update_remote_poll(session: AsyncSession, *, post: Post, poll: RemotePoll | None
+                             ) -> None:
+    """A remote post's poll as its server's Update gives it (new counts, voters, its close
+    or other options; polls/remote.py), added by an edit, or removed (`poll` None)."""
+    if post.domain is None:
+        raise Invalid("only a remote post's poll is updated from elsewhere")
+    if poll is None and post.poll_id is None:
+        return
+    if poll is None:
+        post.poll_id = await replace_poll(session, post_id=post.id, account_id=post.account_id,
+                                          current_id=post.poll_id, spec=None)
+    elif post.poll_id is None:
+        post.poll_id = new_id()
+        await session.flush()
+        await create_remote_poll(session, poll_id=post.poll_id, post_id=post.id,
+                                 account_id=post.account_id, remote=poll)
+    else:
+        await refresh_remote_poll(session, poll_id=post.poll_id, remote=poll)
+    await session.flush()
 
 
 async def remove_posts_of(session: AsyncSession, account_id: int, *, limit: int) -> int:

@@ -58,7 +58,7 @@ class PollView:
     options: list[PollOptionView]
     multiple: bool
     expired: bool
-    expires_at: datetime
+    expires_at: datetime | None  # None: a remote poll without an end
     votes_count: int
     voters_count: int
     can_vote: bool
@@ -73,7 +73,7 @@ def poll_view(poll: PollRow, own_votes: list[int], viewer_id: int | None) -> Pol
                for index, (title, count) in enumerate(zip(poll.options, poll.counts,
                                                           strict=False))]
     return PollView(id=poll.id, options=options, multiple=poll.multiple, expired=poll.expired,
-                    expires_at=poll.expires_at, votes_count=poll.votes_count,
+                    expires_at=poll.ends_at, votes_count=poll.votes_count,
                     voters_count=poll.voters_count, totals_shown=poll.totals_shown,
                     can_vote=viewer_id is not None and not voted and not poll.expired)
 

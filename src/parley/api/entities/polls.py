@@ -15,7 +15,7 @@ def poll_entity(poll: PollRow, own_votes: list[int], viewer_id: int | None) -> d
     shown = poll.totals_shown
     entity: dict[str, Any] = {
         "id": str(poll.id),
-        "expires_at": iso_of(poll.expires_at),
+        "expires_at": iso_of(poll.ends_at),  # null: a remote poll without an end
         "expired": poll.expired,
         "multiple": poll.multiple,
         "votes_count": poll.votes_count,
