@@ -1,7 +1,8 @@
 """Received Updates: of a Note, a remote author's edit of a post we keep (its content, CW,
-sensitivity, language, mentions and tags, with a history entry, as a local edit); of
-anything else, handed to notes_in (an actor's Update of itself). An Update of a post we
-never kept changes nothing (Mastodon's rule: it is not a way to deliver a new post)."""
+sensitivity, language, mentions and tags, with a history entry, as a local edit) and of its
+poll (a Question's new counts, voters and close: polls_in); of anything else, handed to
+notes_in (an actor's Update of itself). An Update of a post we never kept changes nothing
+(Mastodon's rule: it is not a way to deliver a new post)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from typing import Any
 
 from parley.federation import notes_in, parse
 from parley.federation.inbound import Inbound
+from parley.federation.polls_in import remote_poll
 from parley.posts.models import Post
-from parley.posts.remote import RemoteRevision, edit_remote_post, post_by_uri
+from parley.posts.remote import (
+    RemoteRevision,
+    edit_remote_post,
+    post_by_uri,
+    update_remote_poll,
+)
 
 
 async def update(inbound: Inbound) -> None:
@@ -22,7 +29,8 @@ async def update(inbound: Inbound) -> None:
 
 
 async def update_note(inbound: Inbound, document: dict[str, Any]) -> None:
-    """Apply the edit the embedded Note carries, when it is the actor's own post."""
+    """Apply the edit the embedded Note carries, when it is the actor's own post; a
+    Question's poll is refreshed even when the text is unchanged (a poll's new counts)."""
     parsed = parse.note(document)
     if parsed.attributed_to != inbound.actor.uri:
         return
@@ -40,3 +48,6 @@ async def update_note(inbound: Inbound, document: dict[str, Any]) -> None:
             language=parsed.language,
             mentioned=[await session.merge(account) for account in mentioned],
             tags=parsed.hashtags, edited_at=parsed.updated))
+        if parsed.poll is not None or parsed.note_type != "Question":
+            # A Question without readable options leaves the poll as it was.
+            await update_remote_poll(session, post=post, poll=remote_poll(parsed.poll))

@@ -2,7 +2,8 @@
 local one, after what it needs is fetched outside any transaction: its author, the people it
 mentions, and (a bounded number of levels) the posts it answers that we have never seen, so
 that a reply whose thread was missing arrives with its thread. A Delete removes the author's
-own post; an Update of the actor refreshes its profile."""
+own post; an Update of the actor refreshes its profile. A vote in a poll is handed to
+polls_in, never kept as a post."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from parley.federation.fetch import fetch_object
 from parley.federation.inbound import Inbound
 from parley.federation.media_in import any_sensitive, fetches_media, remote_media
 from parley.federation.models import RemoteActor
+from parley.federation.polls_in import remote_poll, take_vote
 from parley.lib.fetch import FetchRefused
 from parley.posts.compose import delete_post
 from parley.posts.models import Post
@@ -34,15 +36,32 @@ MAX_RESOLVED_MENTIONS = 20  # remote people a post mentions that are looked up
 
 
 async def create(inbound: Inbound) -> None:
+    """A Create of a note: kept as a post, or, a vote, counted in its poll."""
     document = inbound.activity.object
+    if isinstance(document, list):  # a ballot's choices in one Create, a Note each
+        await _votes(inbound, document)
+        return
     if isinstance(document, str):
         document = await fetch_object(inbound.settings,
                                       await instance_signer(inbound.db, inbound.settings),
                                       document)
     if not isinstance(document, dict) or document.get("type") not in parse.NOTE_TYPES:
         return
-    await store_note(inbound.db, inbound.settings, document, author=inbound.actor,
-                     delivered=True)
+    parsed = parse.note(document)
+    if parsed.is_vote:
+        await take_vote(inbound, parsed)
+        return
+    await store_parsed(inbound.db, inbound.settings, parsed, author=inbound.actor,
+                       delivered=True)
+
+
+async def _votes(inbound: Inbound, objects: list[Any]) -> None:
+    """The votes among several embedded objects (nothing else is taken this way)."""
+    for item in objects[:parse.MAX_POLL_OPTIONS]:
+        if isinstance(item, dict) and item.get("type") == "Note":
+            parsed = parse.note(item)
+            if parsed.is_vote:
+                await take_vote(inbound, parsed)
 
 
 async def _known(db: Database, uri: str) -> Post | None:
@@ -55,7 +74,16 @@ async def store_note(db: Database, settings: Settings, document: dict[str, Any],
                      depth: int = 0) -> Post | None:
     """Keep a Note as a post (once), its unknown ancestors first; None when it is not for
     us (a delivery nobody here follows, mentions or is in the thread of)."""
-    parsed = parse.note(document)
+    return await store_parsed(db, settings, parse.note(document), author=author,
+                              delivered=delivered, depth=depth)
+
+
+async def store_parsed(db: Database, settings: Settings, parsed: parse.ParsedNote, *,
+                       author: Account | None = None, delivered: bool = False,
+                       depth: int = 0) -> Post | None:
+    """store_note of a note read already; a poll vote is never kept as a post (None)."""
+    if parsed.is_vote:
+        return None
     if author is None:
         author = await resolve_actor(db, settings, parsed.attributed_to)
     if parsed.attributed_to != author.uri or domain_of(parsed.uri) != domain_of(author.uri):
@@ -79,7 +107,8 @@ async def store_note(db: Database, settings: Settings, document: dict[str, Any],
             in_reply_to=await session.get(Post, parent.id) if parent else None,
             mentioned=[await session.merge(account) for account in mentioned],
             tags=parsed.hashtags, media=remote_media(parsed),
-            fetch_media=await fetches_media(session, author.domain)))
+            fetch_media=await fetches_media(session, author.domain),
+            poll=remote_poll(parsed.poll)))
 
 
 async def _for_us(session: Any, author: Account, mentioned: list[Account]) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from parley.federation.parse_actors import ACTOR_TYPES, ParsedActor, actor
 from parley.federation.parse_notes import (
+    MAX_POLL_OPTIONS,
     NOTE_TYPES,
     ParsedAttachment,
     ParsedMention,
@@ -30,10 +31,10 @@ from parley.federation.parse_values import (
 from parley.federation.vocab import PUBLIC_FORMS, id_of
 
 __all__ = [
-    "ACTOR_TYPES", "NOTE_TYPES", "ParsedActivity", "ParsedActor", "ParsedAttachment",
-    "ParsedEmoji", "ParsedMention", "ParsedNote", "ParsedPoll", "ParsedPollOption",
-    "Unreadable", "activity", "actor", "iri", "iris", "note", "published", "text",
-    "visibility",
+    "ACTOR_TYPES", "MAX_POLL_OPTIONS", "NOTE_TYPES", "ParsedActivity", "ParsedActor",
+    "ParsedAttachment", "ParsedEmoji", "ParsedMention", "ParsedNote", "ParsedPoll",
+    "ParsedPollOption", "Unreadable", "activity", "actor", "iri", "iris", "note", "published",
+    "text", "visibility",
 ]
 
 
