@@ -24,6 +24,7 @@ from parley.federation import chores as federation_chores
 from parley.federation import delivery as federation_delivery
 from parley.federation import interactions_out as federation_interactions
 from parley.federation import outbox as federation
+from parley.federation import polls_out as federation_polls
 from parley.federation import receive as federation_receive
 from parley.federation import threads_in as federation_threads
 from parley.jobs.registry import JobRegistry, build_registry
@@ -45,11 +46,13 @@ from parley.timelines import subscribers as timelines
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
                cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS,
-               federation.SUBSCRIBERS, federation_interactions.SUBSCRIBERS)
+               federation.SUBSCRIBERS, federation_interactions.SUBSCRIBERS,
+               federation_polls.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS, push.JOBS,
         federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,
-        federation_chores.JOBS, federation_gone.JOBS, federation_threads.JOBS)
+        federation_chores.JOBS, federation_gone.JOBS, federation_threads.JOBS,
+        federation_polls.JOBS)
 
 _lock = threading.Lock()
 

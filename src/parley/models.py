@@ -14,7 +14,7 @@ from parley.conversations.models import (
 )
 from parley.discovery.models import SuggestionDismissal
 from parley.featured.models import Endorsement, PostPin
-from parley.federation.models import ActorKey, Peer, ReceivedActivity, RemoteActor
+from parley.federation.models import ActorKey, Peer, PollUpdate, ReceivedActivity, RemoteActor
 from parley.federation.thread_refreshes import ThreadRefresh
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
 from parley.jobs.models import Job
@@ -89,6 +89,7 @@ __all__ = [
     "NotificationRequest",
     "Peer",
     "Poll",
+    "PollUpdate",
     "PollVote",
     "Post",
     "PostEdit",

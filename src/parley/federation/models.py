@@ -1,5 +1,6 @@
 """Federation's tables: actors' keys, what a remote actor's document told us, the health of
-each peer server, and the activities already received (so that each is handled once)."""
+each peer server, the activities already received (so that each is handled once), and the
+local polls whose new counts wait to be sent."""
 
 from __future__ import annotations
 
@@ -74,3 +75,15 @@ class ReceivedActivity(Base):
     activity_id: Mapped[str] = mapped_column(String(2048), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                   index=True)
+
+
+class PollUpdate(Base):
+    """A local poll whose new counts are to be sent (its Update) at `due_at`: votes in the
+    meantime join that one Update (federation/polls_out.py), so that a poll many vote in
+    is sent at most once a minute."""
+
+    __tablename__ = "poll_updates"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,5 +1,6 @@
-"""A local post as ActivityPub sees it: a Note (its addressing from its visibility, its
-mentions, hashtags, attachments and quote), and the Create and Delete that carry it."""
+"""A local post as ActivityPub sees it: a Note (a Question with its poll; its addressing from
+its visibility, its mentions, hashtags, attachments and quote), and the Create and Delete
+that carry it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from parley.config import Settings
 from parley.federation.actors_out import followers_url
 from parley.federation.vocab import CONTEXT, PUBLIC
 from parley.media.storage import Storage
+from parley.polls.rows import PollRow
 from parley.posts.media_rows import shown_media
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import AccountRow, PostPage, PostRow
@@ -87,12 +89,29 @@ async def context_url(session: AsyncSession, thread_id: int) -> str | None:
     return f"{root.uri}/context"
 
 
+def question(poll: PollRow) -> dict[str, Any]:
+    """A poll's part of its post's document, as Mastodon writes it: a Question whose options
+    (`oneOf`, or `anyOf` for several choices) carry their votes as `replies.totalItems`
+    (null while the author hides the totals), its end, `closed` once ended, its voters."""
+    shown = poll.totals_shown
+    options = [{"type": "Note", "name": title,
+                "replies": {"type": "Collection", "totalItems": count if shown else None}}
+               for title, count in zip(poll.options, poll.counts, strict=False)]
+    document: dict[str, Any] = {"type": "Question", "votersCount": poll.voters_count,
+                                "anyOf" if poll.multiple else "oneOf": options}
+    if poll.ends_at is not None:
+        document["endTime"] = iso_of(poll.ends_at)
+    if poll.expired:
+        document["closed"] = iso_of(poll.expires_at)
+    return document
+
+
 def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
          in_reply_to: str | None, quoted: str | None, context: str | None = None
          ) -> dict[str, Any]:
-    """The post's Note (without @context: it is embedded in activities or wrapped by
-    `document`). `in_reply_to` and `quoted` are the URIs of the posts it answers and quotes,
-    `context` its thread's collection (context_url)."""
+    """The post's Note, or Question when it has a poll (without @context: it is embedded in
+    activities or wrapped by `document`). `in_reply_to` and `quoted` are the URIs of the
+    posts it answers and quotes, `context` its thread's collection (context_url)."""
     author = page.batch.accounts[post.account_id]
     mentioned = _mentioned(post, page)
     audience = addressing(post.visibility, author.uri, [a.uri for a in mentioned])
@@ -113,6 +132,9 @@ def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
         document["updated"] = iso_of(post.edited_at)
     if quoted is not None:
         document.update(quote=quoted, quoteUri=quoted, _misskey_quote=quoted)
+    poll = page.batch.polls.polls.get(post.poll_id) if post.poll_id is not None else None
+    if poll is not None:
+        document.update(question(poll))
     return document
 
 

@@ -7,11 +7,13 @@ Reject and Undo. Nothing is queued while the server knows no remote actor at all
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
+from parley.config import Settings
 from parley.events import Subscriber
 from parley.events.posts import PostCreated, PostDeleted, PostEdited
 from parley.events.social import (
@@ -67,29 +69,46 @@ async def _post_edited(session: AsyncSession, event: PostEdited) -> None:
         await enqueue(session, DISTRIBUTE, PostJob(event.post_id, edit=True))
 
 
+@dataclass(frozen=True)
+class LocalNote:
+    """A local post's Note (or Question) as it is now, and the accounts it goes to beyond
+    the author's followers."""
+
+    note: dict[str, Any]
+    addressed: list[int]
+
+
+async def local_note(session: AsyncSession, settings: Settings, post: Post) -> LocalNote | None:
+    """Render a local post (not a repost) for its activities; None when it cannot be."""
+    if post.domain is not None or post.repost_of_id is not None:
+        return None
+    page = await load_page(SessionSql(session), post.account_id, ids=[post.id], people=True)
+    if not page.posts:
+        return None
+    parent = await post_uri(session, post.in_reply_to_id)
+    quoted = await post_uri(session, post.quote_of_id) if post.quote_state == "accepted" else None
+    note = notes_out.note(page.posts[0], page, settings, storage_for(settings),
+                          in_reply_to=parent, quoted=quoted,
+                          context=await notes_out.context_url(session, post.thread_id))
+    addressed = [m.id for m in page.batch.mentions.get(post.id, ())]
+    if post.in_reply_to_account_id is not None and post.visibility in DISTRIBUTABLE:
+        # A public reply reaches the author it answers, mentioned or not (a limited one
+        # goes only to whom it addresses).
+        addressed.append(post.in_reply_to_account_id)
+    return LocalNote(note, addressed)
+
+
 async def _distribute(ctx: JobContext, job: PostJob) -> None:
     """Render the post's activity once and queue it for its audience's inboxes."""
     session = ctx.session
     post = await session.get(Post, job.post_id)
-    if post is None or post.domain is not None or post.repost_of_id is not None:
+    rendered = await local_note(session, ctx.settings, post) if post is not None else None
+    if post is None or rendered is None:
         return
-    page = await load_page(SessionSql(session), post.account_id, ids=[post.id], people=True)
-    if not page.posts:
-        return
-    parent = await post_uri(session, post.in_reply_to_id)
-    quoted = await post_uri(session, post.quote_of_id) if post.quote_state == "accepted" else None
-    note = notes_out.note(page.posts[0], page, ctx.settings, storage_for(ctx.settings),
-                          in_reply_to=parent, quoted=quoted,
-                          context=await notes_out.context_url(session, post.thread_id))
-    activity = (notes_out.update(note, iso_of(post.edited_at) or "") if job.edit
-                else notes_out.create(note))
-    mentioned = [m.id for m in page.batch.mentions.get(post.id, ())]
-    if post.in_reply_to_account_id is not None and post.visibility in DISTRIBUTABLE:
-        # A public reply reaches the author it answers, mentioned or not (a limited one
-        # goes only to whom it addresses).
-        mentioned.append(post.in_reply_to_account_id)
+    activity = (notes_out.update(rendered.note, iso_of(post.edited_at) or "") if job.edit
+                else notes_out.create(rendered.note))
     inboxes = await post_inboxes(session, author_id=post.account_id,
-                                 visibility=post.visibility, mentioned=mentioned)
+                                 visibility=post.visibility, mentioned=rendered.addressed)
     await deliver(session, activity, inboxes, signer_id=post.account_id)
 
 

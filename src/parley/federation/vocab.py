@@ -29,6 +29,7 @@ _EXTENSIONS: dict[str, Any] = {
     "memorial": "toot:memorial",
     "blurhash": "toot:blurhash",
     "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+    "votersCount": "toot:votersCount",
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
