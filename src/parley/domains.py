@@ -38,6 +38,7 @@ from parley.posts import media as post_media
 from parley.posts import scheduled as scheduled_posts
 from parley.push import delivery as push
 from parley.push import subscribers as push_subscribers
+from parley.social import moves as social_moves
 from parley.store.database import Database
 from parley.timelines import broadcast, tag_jobs
 from parley.timelines import jobs as timeline_jobs
@@ -46,11 +47,11 @@ from parley.timelines import subscribers as timelines
 SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSCRIBERS,
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
                cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS,
-               federation.SUBSCRIBERS, federation_interactions.SUBSCRIBERS,
-               federation_polls.SUBSCRIBERS)
+               social_moves.SUBSCRIBERS, federation.SUBSCRIBERS,
+               federation_interactions.SUBSCRIBERS, federation_polls.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS, push.JOBS,
-        federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,
+        social_moves.JOBS, federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,
         federation_chores.JOBS, federation_gone.JOBS, federation_threads.JOBS,
         federation_polls.JOBS)
 

@@ -146,7 +146,7 @@ def test_every_job_kind_is_declared_once() -> None:
             "web_push", "federation.distribute", "federation.deliver", "federation.receive",
             "federation.prune", "federation.remove_gone_account",
             "media.fetch_remote", "federation.refresh_thread",
-            "federation.poll_update"} == set(kinds)
+            "federation.poll_update", "social.move_followers"} == set(kinds)
 
 
 def test_job_payloads_read_back_as_their_declared_types() -> None:

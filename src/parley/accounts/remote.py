@@ -34,6 +34,7 @@ class RemoteProfile:
     discoverable: bool = False
     indexable: bool = False
     created_at: datetime | None = None
+    also_known_as: list[str] = field(default_factory=list)  # its aliases (alsoKnownAs)
 
 
 def _described(profile: RemoteProfile) -> dict[str, Any]:
@@ -41,7 +42,8 @@ def _described(profile: RemoteProfile) -> dict[str, Any]:
             "note": profile.note, "note_source": "", "fields": profile.fields,
             "avatar_url": profile.avatar_url, "header_url": profile.header_url,
             "locked": profile.locked, "bot": profile.bot,
-            "discoverable": profile.discoverable, "indexable": profile.indexable}
+            "discoverable": profile.discoverable, "indexable": profile.indexable,
+            "also_known_as": profile.also_known_as}
 
 
 async def account_by_uri(session: AsyncSession, uri: str) -> Account | None:

@@ -1,4 +1,5 @@
-"""Events of posts: created, edited, deleted, liked, reposted (and undone), given a card."""
+"""Events of posts: created, edited, deleted, liked, reposted (and undone), given a card,
+pinned to a profile (and unpinned)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,21 @@ class Unliked(Event):
     post_id: int
     author_id: int
     like_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PostPinned(Event):
+    """`account_id` pinned its post `post_id` to its profile (`pin_id`: the pin)."""
+
+    account_id: int
+    post_id: int
+    pin_id: int
+
+
+@dataclass(frozen=True)
+class PostUnpinned(Event):
+    """`account_id` unpinned its post `post_id` (`pin_id`: the pin that was)."""
+
+    account_id: int
+    post_id: int
+    pin_id: int

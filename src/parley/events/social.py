@@ -1,4 +1,4 @@
-"""Events between accounts (sign-ups, follows, blocks, mutes) and of followed tags."""
+"""Events between accounts (sign-ups, follows, blocks, mutes, moves) and of followed tags."""
 
 from __future__ import annotations
 
@@ -88,3 +88,12 @@ class ExclusionsChanged(Event):
 
     live: ClassVar[bool] = True
     account_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AccountMoved(Event):
+    """`account_id` moved to `target_id` (which names it among its aliases): its followers
+    here follow the new account."""
+
+    account_id: int
+    target_id: int

@@ -1,4 +1,5 @@
-"""Featured services: pinning one's own posts to the profile and endorsing followed accounts."""
+"""Featured services: pinning one's own posts to the profile (a remote account's pins as its
+server says) and endorsing followed accounts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.errors import Invalid
-from parley.events import Subscriber
+from parley.events import Subscriber, record
+from parley.events.posts import PostPinned, PostUnpinned
 from parley.events.social import FollowEnded
 from parley.featured.models import Endorsement, PostPin
 from parley.lib.ids import new_id
@@ -19,37 +21,67 @@ from parley.posts.models import Post
 from parley.social.models import Follow
 
 MAX_PINS = 5
+# A remote account's pins kept here: its server has its own limit; this one bounds what a
+# server can make us keep.
+MAX_REMOTE_PINS = 20
 PINNABLE_VISIBILITIES = ("public", "unlisted", "private")
 
 
-async def pin_post(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
-    """Pin one of one's own posts (not a repost, not a direct post), at most MAX_PINS."""
-    post = await get_post(session, post_id, viewer_id=actor_id)
-    if post.account_id != actor_id:
+def _check_pinnable(post: Post, account_id: int) -> None:
+    """One's own post, not a repost, not a direct post."""
+    if post.account_id != account_id:
         raise Invalid("Validation failed: Someone else's post cannot be pinned")
     if post.repost_of_id is not None:
         raise Invalid("Validation failed: A boost cannot be pinned")
     if post.visibility not in PINNABLE_VISIBILITIES:
         raise Invalid("Validation failed: Posts that are only visible to mentioned users "
                       "cannot be pinned")
+
+
+async def _pin(session: AsyncSession, account_id: int, post: Post, limit: int) -> None:
     pinned = await session.scalar(select(PostPin.id).where(
-        PostPin.account_id == actor_id, PostPin.post_id == post.id))
+        PostPin.account_id == account_id, PostPin.post_id == post.id))
     if pinned is not None:
-        return post
+        return
     count = await session.scalar(select(func.count()).select_from(PostPin)
-                                 .where(PostPin.account_id == actor_id)) or 0
-    if count >= MAX_PINS:
-        raise Invalid(f"Validation failed: You can pin at most {MAX_PINS} posts")
-    session.add(PostPin(id=new_id(), account_id=actor_id, post_id=post.id))
+                                 .where(PostPin.account_id == account_id)) or 0
+    if count >= limit:
+        raise Invalid(f"Validation failed: You can pin at most {limit} posts")
+    pin = PostPin(id=new_id(), account_id=account_id, post_id=post.id)
+    session.add(pin)
     await session.flush()
+    await record(session, PostPinned(account_id, post.id, pin.id))
+
+
+async def pin_post(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
+    """Pin one of one's own posts (not a repost, not a direct post), at most MAX_PINS."""
+    post = await get_post(session, post_id, viewer_id=actor_id)
+    _check_pinnable(post, actor_id)
+    await _pin(session, actor_id, post, MAX_PINS)
     return post
 
 
+async def pin_remote_post(session: AsyncSession, *, account_id: int, post: Post) -> None:
+    """A remote account's pin, as its server says: the same rules, at most
+    MAX_REMOTE_PINS (Invalid otherwise)."""
+    _check_pinnable(post, account_id)
+    await _pin(session, account_id, post, MAX_REMOTE_PINS)
+
+
+async def unpin(session: AsyncSession, *, account_id: int, post_id: int) -> None:
+    """Unpin a post (a remote account's as its server says); one not pinned stays as it is."""
+    pin_id = await session.scalar(select(PostPin.id).where(
+        PostPin.account_id == account_id, PostPin.post_id == post_id))
+    if pin_id is None:
+        return
+    await session.execute(delete(PostPin).where(PostPin.id == pin_id))
+    await record(session, PostUnpinned(account_id, post_id, pin_id))
+
+
 async def unpin_post(session: AsyncSession, *, actor_id: int, post_id: int) -> Post:
-    """Unpin a post; a post that is not pinned stays as it is."""
+    """Unpin one of one's posts; a post that is not pinned stays as it is."""
     post = await get_post(session, post_id, viewer_id=actor_id)
-    await session.execute(delete(PostPin).where(PostPin.account_id == actor_id,
-                                                PostPin.post_id == post.id))
+    await unpin(session, account_id=actor_id, post_id=post.id)
     return post
 
 

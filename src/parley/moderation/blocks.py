@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from parley.accounts.models import Account
 from parley.errors import Forbidden, Invalid, NotFound, Unauthorized
@@ -317,12 +318,24 @@ async def suspended_domains(session: AsyncSession, domains: Iterable[str]) -> se
     return {domain for domain, names in candidates.items() if blocked.intersection(names)}
 
 
+async def _refuses(session: AsyncSession, domain: str, flag: InstrumentedAttribute[bool]
+                   ) -> bool:
+    """Whether a block of the server (or of a domain it lies under) sets `flag`, or
+    suspends it."""
+    blocked = await session.scalar(select(InstanceDomainBlock.id).where(
+        InstanceDomainBlock.domain.in_(_with_parents(domain.lower())),
+        or_(flag.is_(True), InstanceDomainBlock.severity == "suspend")).limit(1))
+    return blocked is not None
+
+
 async def rejects_media(session: AsyncSession, domain: str) -> bool:
     """Whether the instance takes no media files from this server (a block of it, or of a
     domain it lies under, with reject_media, or a suspension): its posts' attachments stay
     links to the other server, never fetched."""
-    blocked = await session.scalar(select(InstanceDomainBlock.id).where(
-        InstanceDomainBlock.domain.in_(_with_parents(domain.lower())),
-        or_(InstanceDomainBlock.reject_media.is_(True),
-            InstanceDomainBlock.severity == "suspend")).limit(1))
-    return blocked is not None
+    return await _refuses(session, domain, InstanceDomainBlock.reject_media)
+
+
+async def rejects_reports(session: AsyncSession, domain: str) -> bool:
+    """Whether the instance takes no reports from this server (a block of it, or of a
+    domain it lies under, with reject_reports, or a suspension)."""
+    return await _refuses(session, domain, InstanceDomainBlock.reject_reports)

@@ -1,4 +1,5 @@
-"""Report services: filing a report, and listing and resolving reports (moderators, CLI)."""
+"""Report services: filing a report (a local reporter's, or one another server sent), and
+listing and resolving reports (moderators, CLI)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.errors import Invalid, NotFound
+from parley.events import record
+from parley.events.moderation import ReportForwarded
 from parley.lib.ids import new_id, parse_id
 from parley.lib.paging import Page
 from parley.lib.timefmt import utcnow
@@ -18,6 +21,7 @@ from parley.moderation.models import REPORT_CATEGORIES, Report
 from parley.moderation.rules import rules_named
 from parley.notifications.service import notify_admins
 from parley.posts.lookup import get_posts
+from parley.posts.models import Post
 
 MAX_COMMENT = 1000
 MAX_REPORTED_POSTS = 100
@@ -79,17 +83,40 @@ async def create_report(session: AsyncSession, *, reporter: Account, draft: Repo
     category = _category(draft)
     posts = await _cited_posts(session, reporter.id, target.id, draft.post_ids)
     rules = await _cited_rules(session, category, draft.rule_ids)
-    now = utcnow()
-    # Forwarding to a remote server's moderators arrives with federation; until then a
-    # report is never forwarded.
-    report = Report(id=new_id(), account_id=reporter.id, target_account_id=target.id,
-                    post_ids=posts, rule_ids=rules, category=category, comment=draft.comment,
-                    forwarded=False, action_taken=False, created_at=now, updated_at=now)
+    # About an account of another server, the reporter may ask that its moderators get it
+    # too (federation sends it, from the instance: never naming the reporter).
+    forwarded = draft.forward and not target.is_local
+    report = await _file(session, Report(
+        account_id=reporter.id, target_account_id=target.id, post_ids=posts, rule_ids=rules,
+        category=category, comment=draft.comment, forwarded=forwarded))
+    if forwarded:
+        await record(session, ReportForwarded(report.id))
+    return report, target
+
+
+async def _file(session: AsyncSession, report: Report) -> Report:
+    """Keep a new report and tell the moderators."""
+    report.id, report.action_taken = new_id(), False
+    report.created_at = report.updated_at = utcnow()
     session.add(report)
     await session.flush()
-    await notify_admins(session, type="admin.report", from_account_id=reporter.id,
+    await notify_admins(session, type="admin.report", from_account_id=report.account_id,
                         report_id=report.id)
-    return report, target
+    return report
+
+
+async def receive_report(session: AsyncSession, *, reporter: Account, target: Account,
+                         posts: Sequence[Post], comment: str) -> Report | None:
+    """A report another server sent (its actor the reporter) about a local account and
+    some of its posts (any of them: that server saw them, as Mastodon takes them); None
+    when the account is suspended already."""
+    if not target.is_local or target.suspended_at is not None:
+        return None
+    cited = [str(post.id) for post in posts if post.account_id == target.id]
+    return await _file(session, Report(
+        account_id=reporter.id, target_account_id=target.id,
+        post_ids=cited[:MAX_REPORTED_POSTS], rule_ids=[], category="other",
+        comment=comment[:MAX_COMMENT], forwarded=False))
 
 
 @dataclass

@@ -60,6 +60,9 @@ class FollowOptions:
     source_post_id: int | None = None
     # The follow's ActivityPub id, when another server made it (its Follow activity's id).
     uri: str | None = None
+    # Accepted without asking a locked target: a move to it (its owner named the old
+    # account among its aliases, asking for these followers).
+    approved: bool = False
 
 
 async def follow(session: AsyncSession, *, actor: Account, target: Account,
@@ -85,7 +88,8 @@ async def follow(session: AsyncSession, *, actor: Account, target: Account,
                  notify=bool(options.notify), uri=options.uri)
     session.add(row)
     await session.flush()
-    if target.locked or target.domain is not None:  # a remote account's server answers
+    if (target.locked and not options.approved) or target.domain is not None:
+        # a remote account's server answers; a locked account's owner decides
         await record(session, FollowRequested(actor.id, target.id))
     else:
         await _accept(session, row, requested=False)

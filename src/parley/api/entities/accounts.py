@@ -76,6 +76,18 @@ def account_entity(account: Account | AccountRow, settings: Settings) -> dict[st
     }
 
 
+async def render_account(session: AsyncSession, account: Account, settings: Settings
+                         ) -> dict[str, Any]:
+    """One Account as a profile shows it: with `moved`, the account it moved to, when it
+    has moved (as Mastodon; lists of accounts leave it out)."""
+    entity = account_entity(account, settings)
+    if account.moved_to_account_id is not None:
+        moved = await session.get(Account, account.moved_to_account_id)
+        if moved is not None:
+            entity["moved"] = account_entity(moved, settings)
+    return entity
+
+
 def credential_account_entity(account: Account, settings: Settings, *,
                               follow_requests_count: int, role: Role) -> dict[str, Any]:
     """The signed-in user's own Account, with `source` (what they typed)."""

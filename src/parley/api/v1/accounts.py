@@ -11,7 +11,11 @@ from parley.accounts import images
 from parley.accounts import service as accounts
 from parley.accounts.models import Account
 from parley.accounts.roles import role_for
-from parley.api.entities.accounts import account_entity, credential_account_entity
+from parley.api.entities.accounts import (
+    account_entity,
+    credential_account_entity,
+    render_account,
+)
 from parley.api.entities.filters import drop_hidden
 from parley.api.entities.statuses import render_rows
 from parley.api.oauth import token_entity
@@ -178,7 +182,7 @@ async def lookup(acct: str, session: DbSession, settings: AppSettings) -> FastJS
     account = await accounts.find_by_acct(session, settings, acct)
     if account is None:
         raise NotFound()
-    return json_response(account_entity(account, settings))
+    return json_response(await render_account(session, account, settings))
 
 
 class SearchQuery(BaseModel):
@@ -202,7 +206,7 @@ async def search(request: Request, session: DbSession, settings: AppSettings,
 @router.get("/api/v1/accounts/{account_id}")
 async def get_account(account_id: str, session: DbSession, settings: AppSettings) -> FastJSON:
     account = await accounts.get_account(session, path_id(account_id))
-    return json_response(account_entity(account, settings))
+    return json_response(await render_account(session, account, settings))
 
 
 class AccountStatusesQuery(BaseModel):
