@@ -22,7 +22,10 @@ from parley.featured import service as featured
 from parley.federation import actors_gone as federation_gone
 from parley.federation import chores as federation_chores
 from parley.federation import delivery as federation_delivery
+from parley.federation import featured_out as federation_featured
+from parley.federation import flags_out as federation_flags
 from parley.federation import interactions_out as federation_interactions
+from parley.federation import moves_out as federation_moves
 from parley.federation import outbox as federation
 from parley.federation import polls_out as federation_polls
 from parley.federation import receive as federation_receive
@@ -48,12 +51,14 @@ SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSC
                featured.SUBSCRIBERS, timelines.SUBSCRIBERS,
                cards.SUBSCRIBERS, post_media.SUBSCRIBERS, push_subscribers.SUBSCRIBERS,
                social_moves.SUBSCRIBERS, federation.SUBSCRIBERS,
-               federation_interactions.SUBSCRIBERS, federation_polls.SUBSCRIBERS)
+               federation_interactions.SUBSCRIBERS, federation_polls.SUBSCRIBERS,
+               federation_featured.SUBSCRIBERS, federation_flags.SUBSCRIBERS,
+               federation_moves.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS, push.JOBS,
         social_moves.JOBS, federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,
         federation_chores.JOBS, federation_gone.JOBS, federation_threads.JOBS,
-        federation_polls.JOBS)
+        federation_polls.JOBS, federation_flags.JOBS)
 
 _lock = threading.Lock()
 

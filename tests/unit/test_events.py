@@ -145,8 +145,8 @@ def test_every_job_kind_is_declared_once() -> None:
             "fetch_card", "media.process", "media.remove_files", "media.sweep",
             "web_push", "federation.distribute", "federation.deliver", "federation.receive",
             "federation.prune", "federation.remove_gone_account",
-            "media.fetch_remote", "federation.refresh_thread",
-            "federation.poll_update", "social.move_followers"} == set(kinds)
+            "media.fetch_remote", "federation.refresh_thread", "federation.poll_update",
+            "social.move_followers", "federation.forward_report"} == set(kinds)
 
 
 def test_job_payloads_read_back_as_their_declared_types() -> None:

@@ -57,8 +57,9 @@ def test_every_recording_reads(name: str) -> None:
         assert parse.actor(document).uri == document["id"]
         return
     read = parse.activity(document)
-    assert (read.id, read.type, read.actor) == (document["id"], document["type"],
-                                                document["actor"])
+    assert (read.type, read.actor) == (document["type"], document["actor"])
+    # Mastodon's Add and Remove come without an id: they are given one.
+    assert read.id == document["id"] if read.named else "id" not in document
     value = document.get("object")
     if isinstance(value, dict) and value.get("type") in parse.NOTE_TYPES:
         assert parse.note(value).uri == value["id"]

@@ -83,7 +83,7 @@ class Account(Base):
                                                            default=None)
     # Moves (accounts/moves.py): the URIs of the accounts this one says it also is (its
     # aliases: ActivityPub's alsoKnownAs), and the account it moved to (no foreign key:
-    # added in place by migration 0027).
+    # added in place by migration 0026).
     also_known_as: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     moved_to_account_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 

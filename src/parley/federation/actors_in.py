@@ -92,7 +92,8 @@ async def store_actor(session: AsyncSession, parsed: parse.ParsedActor) -> Accou
         url=parsed.url, display_name=parsed.display_name, note=parsed.summary,
         fields=parsed.fields, avatar_url=parsed.avatar_url, header_url=parsed.header_url,
         locked=parsed.locked, bot=parsed.bot, discoverable=parsed.discoverable,
-        indexable=parsed.indexable, created_at=parsed.created_at))
+        indexable=parsed.indexable, created_at=parsed.created_at,
+        also_known_as=parsed.also_known_as))
     actor = await session.get(RemoteActor, account.id)
     if actor is None:
         actor = RemoteActor(account_id=account.id)

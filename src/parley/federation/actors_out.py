@@ -21,6 +21,11 @@ def followers_url(actor_uri: str) -> str:
     return f"{actor_uri}/followers"
 
 
+def featured_url(actor_uri: str) -> str:
+    """The actor's featured collection: its pinned posts."""
+    return f"{actor_uri}/collections/featured"
+
+
 def _image(url: str | None, description: str) -> dict[str, Any] | None:
     if not url:
         return None
@@ -36,8 +41,10 @@ def _fields(account: Account) -> list[dict[str, Any]]:
              "value": str(field.get("value", ""))} for field in account.fields or ()]
 
 
-def person(account: Account, public_key_pem: str, settings: Settings) -> dict[str, Any]:
-    """The account's actor document, as Mastodon writes one (the properties peers read)."""
+def person(account: Account, public_key_pem: str, settings: Settings, *,
+           moved_to: str | None = None) -> dict[str, Any]:
+    """The account's actor document, as Mastodon writes one (the properties peers read);
+    `moved_to`: the URI of the account it moved to."""
     uri = account.uri
     document: dict[str, Any] = {
         "@context": CONTEXT,
@@ -51,7 +58,7 @@ def person(account: Account, public_key_pem: str, settings: Settings) -> dict[st
         "outbox": f"{uri}/outbox",
         "followers": followers_url(uri),
         "following": f"{uri}/following",
-        "featured": f"{uri}/collections/featured",
+        "featured": featured_url(uri),
         "featuredTags": f"{uri}/collections/tags",
         "endpoints": {"sharedInbox": shared_inbox_url(settings)},
         "manuallyApprovesFollowers": bool(account.locked),
@@ -63,6 +70,10 @@ def person(account: Account, public_key_pem: str, settings: Settings) -> dict[st
         "attachment": _fields(account),
         "tag": [],
     }
+    if account.also_known_as:
+        document["alsoKnownAs"] = list(account.also_known_as)
+    if moved_to is not None:
+        document["movedTo"] = moved_to
     for name, url, description in (("icon", account.avatar_url, account.avatar_description),
                                    ("image", account.header_url, account.header_description)):
         image = _image(url, description)

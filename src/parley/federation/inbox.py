@@ -90,7 +90,9 @@ async def accept_delivery(db: Database, settings: Settings, request: Request) ->
     if parsed.actor != signer.uri:
         raise Unauthorized("The activity's actor did not sign it")
     async with db.write() as session:
-        if await _seen(session, parsed.id):
+        # An activity without an id (a Mastodon pin) cannot be told from a repeat: it is
+        # handled each time (what it does is idempotent).
+        if parsed.named and await _seen(session, parsed.id):
             return
         await enqueue(session, RECEIVE, Received(body.decode(), signer.id))
 

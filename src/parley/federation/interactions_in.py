@@ -68,9 +68,9 @@ async def _followed_here(session: AsyncSession, account_id: int) -> bool:
     return found is not None
 
 
-async def _original(inbound: Inbound, uri: str) -> Post | None:
-    """The post an Announce reposts: known, or fetched (always from its own server, never
-    taken as embedded) when a local account follows the reposter."""
+async def known_or_fetched(inbound: Inbound, uri: str) -> Post | None:
+    """The post an Announce reposts (or an Add pins): known, or fetched (always from its own
+    server, never taken as embedded) when a local account follows the actor."""
     async with inbound.db.read() as session:
         known = await post_by_uri(session, uri)
         if known is not None or uri.startswith(inbound.settings.base_url + "/") \
@@ -93,7 +93,7 @@ async def announce(inbound: Inbound) -> None:
     uri = inbound.activity.object_id
     if uri is None:
         return
-    found = await _original(inbound, uri)
+    found = await known_or_fetched(inbound, uri)
     if found is None:
         return
     async with inbound.db.write() as session:

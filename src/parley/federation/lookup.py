@@ -64,9 +64,11 @@ def _self_link(document: Any) -> str | None:
     return None
 
 
-async def look_up(db: Database, settings: Settings, query: str) -> str | None:
+async def look_up(db: Database, settings: Settings, query: str, *, fresh: bool = False
+                  ) -> str | None:
     """Make the account or post `query` names known here (a handle or a URL); its URI, or
-    None when nothing was found."""
+    None when nothing was found. `fresh`: a handle's actor is fetched again even when
+    held."""
     query = query.strip()
     try:
         if query.startswith(("https://", "http://")):
@@ -74,7 +76,7 @@ async def look_up(db: Database, settings: Settings, query: str) -> str | None:
         if "@" in query.lstrip("@"):
             known = await _known_handle(db, settings, query)
             uri = known or await webfinger(settings, query)
-            return (await resolve_actor(db, settings, uri)).uri if uri else None
+            return (await resolve_actor(db, settings, uri, refresh=fresh)).uri if uri else None
     except (FetchRefused, parse.Unreadable) as failed:
         log.info("could not look up %s: %s", query, failed)
     return None
@@ -106,8 +108,8 @@ async def _by_url(db: Database, settings: Settings, url: str) -> str | None:
 
 def remote_lookup(db: Database, settings: Settings) -> Any:
     """The lookup app.py installs (http/remote.py's seam)."""
-    async def lookup(query: str) -> str | None:
+    async def lookup(query: str, *, fresh: bool = False) -> str | None:
         if not settings.federation:
             return None
-        return await look_up(db, settings, query)
+        return await look_up(db, settings, query, fresh=fresh)
     return lookup

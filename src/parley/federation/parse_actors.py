@@ -13,6 +13,7 @@ from parley.federation.parse_values import (
     Unreadable,
     emojis,
     iri,
+    iris,
     published,
     text,
     url_of,
@@ -24,6 +25,7 @@ MAX_NAME = 100
 MAX_SUMMARY = 5_000
 MAX_FIELDS = 16
 MAX_ACTOR_TAGS = 100
+MAX_ALIASES = 20  # the alsoKnownAs ids read
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 BOT_TYPES = frozenset({"Service", "Application"})
 
@@ -53,6 +55,7 @@ class ParsedActor:
     fields: list[dict[str, str]] = field(default_factory=list)
     created_at: datetime | None = None
     emojis: list[ParsedEmoji] = field(default_factory=list)
+    also_known_as: list[str] = field(default_factory=list)  # its aliases
 
 
 def actor(document: dict[str, Any]) -> ParsedActor:
@@ -90,7 +93,8 @@ def actor(document: dict[str, Any]) -> ParsedActor:
         indexable=document.get("indexable") is True,
         avatar_url=url_of(document.get("icon")), header_url=url_of(document.get("image")),
         fields=_fields(document.get("attachment")),
-        created_at=published(document.get("published")), emojis=emojis(tags))
+        created_at=published(document.get("published")), emojis=emojis(tags),
+        also_known_as=iris(as_list(document.get("alsoKnownAs"))[:MAX_ALIASES]))
 
 
 def _key(value: Any, uri: str) -> tuple[str, str]:

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 import orjson
 
 from parley.accounts.models import Account
-from parley.federation import actors_gone, edits_in, follows_in, interactions_in, notes_in
+from parley.federation import (
+    actors_gone,
+    edits_in,
+    featured_in,
+    flags_in,
+    follows_in,
+    interactions_in,
+    moves_in,
+    notes_in,
+)
 from parley.federation.inbound import Handler, Inbound
 from parley.federation.parse import Unreadable, activity
 from parley.jobs.registry import Detached, DetachedContext, JobKind
@@ -34,6 +43,8 @@ HANDLERS: dict[str, Handler] = {
     "Undo": interactions_in.undo, "Create": notes_in.create, "Delete": actors_gone.delete,
     "Update": edits_in.update, "Like": interactions_in.like,
     "Announce": interactions_in.announce, "Block": interactions_in.block,
+    "Flag": flags_in.flag, "Add": featured_in.add, "Remove": featured_in.remove,
+    "Move": moves_in.move,
 }
 # What a suspended actor (by staff, or deleted) may still send: taking things back.
 WHILE_SUSPENDED = frozenset({"Delete", "Undo"})

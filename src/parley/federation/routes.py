@@ -73,7 +73,13 @@ async def actor(request: Request, username: str) -> Response:
     await _allowed(request, db, settings)
     account = await local_account(db, username)
     key = await key_of(db, settings, key_id=key_id_of(account.uri), account_id=account.id)
-    return activity_json(actors_out.person(account, key.public_key_pem, settings))
+    moved_to: str | None = None
+    if account.moved_to_account_id is not None:
+        async with db.read() as session:
+            moved_to = await session.scalar(select(Account.uri).where(
+                Account.id == account.moved_to_account_id))
+    return activity_json(actors_out.person(account, key.public_key_pem, settings,
+                                           moved_to=moved_to))
 
 
 @router.get("/actor")
@@ -159,7 +165,7 @@ async def featured(request: Request, username: str) -> Response:
             select(Post.uri).join(PostPin, PostPin.post_id == Post.id)
             .where(PostPin.account_id == account.id, Post.visibility.in_(DISTRIBUTABLE))
             .order_by(PostPin.id.desc())))
-    return activity_json(_collection(f"{account.uri}/collections/featured", len(uris), uris))
+    return activity_json(_collection(actors_out.featured_url(account.uri), len(uris), uris))
 
 
 @router.get("/users/{username}/collections/tags")

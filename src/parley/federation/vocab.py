@@ -24,6 +24,8 @@ _EXTENSIONS: dict[str, Any] = {
     "toot": "http://joinmastodon.org/ns#",
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "memorial": "toot:memorial",

@@ -14,11 +14,12 @@ MAX_MENTIONS_LOOKED_UP = 10
 
 
 class RemoteLookup(Protocol):
-    async def __call__(self, query: str) -> str | None:
-        """Make what `query` names known here; its URI, or None when nothing was found."""
+    async def __call__(self, query: str, *, fresh: bool = False) -> str | None:
+        """Make what `query` names known here; its URI, or None when nothing was found.
+        `fresh`: an account is fetched again even when held (its aliases, before a move)."""
 
 
-async def _nothing(query: str) -> str | None:
+async def _nothing(query: str, *, fresh: bool = False) -> str | None:
     return None
 
 

@@ -11,6 +11,7 @@ from parley.web.routes import (
     live,
     media,
     moderation,
+    moving,
     notifications,
     oauth,
     pages,
@@ -26,6 +27,6 @@ from parley.web.routes import (
 
 web_router = APIRouter()
 for module in (auth, oauth, waiting, timelines, compose, polls, scheduled, notifications,
-               people, settings, two_factor, live, media, suggest, moderation, admin_content,
-               pages):
+               people, settings, moving, two_factor, live, media, suggest, moderation,
+               admin_content, pages):
     web_router.include_router(module.router)
