@@ -28,6 +28,7 @@ from parley.federation import interactions_out as federation_interactions
 from parley.federation import moves_out as federation_moves
 from parley.federation import outbox as federation
 from parley.federation import polls_out as federation_polls
+from parley.federation import quotes_sent as federation_quotes
 from parley.federation import receive as federation_receive
 from parley.federation import threads_in as federation_threads
 from parley.jobs.registry import JobRegistry, build_registry
@@ -53,7 +54,7 @@ SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSC
                social_moves.SUBSCRIBERS, federation.SUBSCRIBERS,
                federation_interactions.SUBSCRIBERS, federation_polls.SUBSCRIBERS,
                federation_featured.SUBSCRIBERS, federation_flags.SUBSCRIBERS,
-               federation_moves.SUBSCRIBERS)
+               federation_moves.SUBSCRIBERS, federation_quotes.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
         polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS, push.JOBS,
         social_moves.JOBS, federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,

@@ -14,7 +14,14 @@ from parley.conversations.models import (
 )
 from parley.discovery.models import SuggestionDismissal
 from parley.featured.models import Endorsement, PostPin
-from parley.federation.models import ActorKey, Peer, PollUpdate, ReceivedActivity, RemoteActor
+from parley.federation.models import (
+    ActorKey,
+    FederatedQuote,
+    Peer,
+    PollUpdate,
+    ReceivedActivity,
+    RemoteActor,
+)
 from parley.federation.thread_refreshes import ThreadRefresh
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
 from parley.jobs.models import Job
@@ -69,6 +76,7 @@ __all__ = [
     "DomainBlock",
     "Endorsement",
     "FeaturedTag",
+    "FederatedQuote",
     "Filter",
     "FilterKeyword",
     "FilterStatus",

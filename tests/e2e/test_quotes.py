@@ -1,6 +1,7 @@
 """Quotes the Mastodon 4.5 way: quote policies on create, edit and interaction_policy, the
 viewer's quote_approval, refusals, the list of a post's quotes, revoking, the quote-inline
-fallback, quote notifications and the default policy preference; schema-checked."""
+fallback, quote notifications, the default policy preference and Parley's `manual` policy
+(the author approves or rejects each quote); schema-checked."""
 
 from __future__ import annotations
 
@@ -171,6 +172,36 @@ def test_quote_notifications(clients: Clients) -> None:
     alice.api.status_update(post["id"], "notable, edited again")
     alice.api.status_post("a later post, after the edit's notifications")
     assert "quoted_update" not in kinds(bob.api.notifications())
+
+
+def test_manual_policy_quotes_wait_for_the_author(clients: Clients) -> None:
+    alice, bob, carol = (clients.new_user(n) for n in ("qman", "qmanb", "qmanc"))
+    raw = Raw(clients, alice)
+    post = raw("POST", "/api/v1/statuses",
+               json={"status": "ask first", "quote_approval_policy": "manual"}).json()
+    assert post["quote_approval"] == {"automatic": [], "manual": ["public"],
+                                      "current_user": "automatic"}
+    assert bob.api.status(post["id"])["quote_approval"]["current_user"] == "manual"
+    asked = bob.api.status_post("may I?", quoted_status_id=post["id"])
+    refused = carol.api.status_post("me too?", quoted_status_id=post["id"])
+    assert asked["quote"] == {"state": "pending", "quoted_status": None}
+    assert alice.api.status(post["id"])["quotes_count"] == 0
+    told = eventually(lambda: [n["status"]["id"] for n in alice.api.notifications()
+                               if n["type"] == "quote"])
+    assert sorted(told) == sorted([asked["id"], refused["id"]])
+    listed = raw("GET", f"/api/v1/statuses/{post['id']}/quotes").json()
+    assert [s["id"] for s in listed] == [refused["id"], asked["id"]]
+    # Only the quoted author decides; a decided quote stays decided.
+    assert Raw(clients, bob)("POST", f"/api/v1/statuses/{post['id']}/quotes/{asked['id']}"
+                             "/approve").status_code == 403
+    approved = raw("POST", f"/api/v1/statuses/{post['id']}/quotes/{asked['id']}/approve")
+    assert approved.json()["quote"]["state"] == "accepted"
+    rejected = raw("POST", f"/api/v1/statuses/{post['id']}/quotes/{refused['id']}/reject")
+    assert rejected.json()["quote"] == {"state": "rejected", "quoted_status": None}
+    again = raw("POST", f"/api/v1/statuses/{post['id']}/quotes/{refused['id']}/approve")
+    assert again.json()["quote"]["state"] == "rejected"
+    assert bob.api.status(asked["id"])["quote"]["quoted_status"]["id"] == post["id"]
+    assert alice.api.status(post["id"])["quotes_count"] == 1
 
 
 def test_default_quote_policy_preference(clients: Clients) -> None:

@@ -24,8 +24,9 @@ from parley.store.database import Base
 from parley.store.sql import partial_index_where
 
 # Who may quote a post (Mastodon 4.5): the values of posts.quote_policy and of an
-# account's default; posts/quotes.py holds the rule.
-QUOTE_POLICIES = ("public", "followers", "nobody")
+# account's default; posts/quotes.py holds the rule. `manual` (Parley's, beyond the three
+# Mastodon clients send): anyone may ask, the author approves each quote.
+QUOTE_POLICIES = ("public", "followers", "nobody", "manual")
 
 
 class Account(Base):

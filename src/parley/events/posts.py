@@ -126,3 +126,18 @@ class PostUnpinned(Event):
     account_id: int
     post_id: int
     pin_id: int
+
+
+@dataclass(frozen=True)
+class QuoteSettled(Event):
+    """A quote's state changed after it was made (posts/quotes.py settle_quote): accepted
+    or rejected by the quoted author (or their server), or revoked by them; `previous` is
+    the state it had (both `pending`: a remote quote now waits for its author's decision).
+    `quoted_id` is None once the quoted post is gone."""
+
+    post_id: int
+    author_id: int
+    quoted_id: int | None
+    quoted_author_id: int | None
+    state: str
+    previous: str

@@ -21,13 +21,13 @@ def _follow_object(follow_uri: str, follower_uri: str, target_uri: str) -> dict[
 
 def accept_follow(follow_uri: str, follower_uri: str, target_uri: str) -> dict[str, Any]:
     """The target's Accept of a Follow (embedding it: some servers read only that)."""
-    return {"@context": CONTEXT, "id": f"{target_uri}#accepts/follows/{_tail(follow_uri)}",
+    return {"@context": CONTEXT, "id": f"{target_uri}#accepts/follows/{id_tail(follow_uri)}",
             "type": "Accept", "actor": target_uri,
             "object": _follow_object(follow_uri, follower_uri, target_uri)}
 
 
 def reject_follow(follow_uri: str, follower_uri: str, target_uri: str) -> dict[str, Any]:
-    return {"@context": CONTEXT, "id": f"{target_uri}#rejects/follows/{_tail(follow_uri)}",
+    return {"@context": CONTEXT, "id": f"{target_uri}#rejects/follows/{id_tail(follow_uri)}",
             "type": "Reject", "actor": target_uri,
             "object": _follow_object(follow_uri, follower_uri, target_uri)}
 
@@ -38,6 +38,6 @@ def undo_follow(follow_uri: str, follower_uri: str, target_uri: str) -> dict[str
             "object": _follow_object(follow_uri, follower_uri, target_uri)}
 
 
-def _tail(uri: str) -> str:
+def id_tail(uri: str) -> str:
     """A short stable part of a remote id, for ids derived from it."""
     return hashlib.sha256(uri.encode()).hexdigest()[:16]

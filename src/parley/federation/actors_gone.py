@@ -2,7 +2,7 @@
 account here (the visibility rule hides its posts at once), stops deliveries to it
 (remote_actors.gone_at) and queues the removal of its posts, follows and likes, a batch per job
 (a big account's rows are not deleted in one transaction). Deletes of posts go to
-notes_in."""
+notes_in, of quote stamps to quotes_in."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
-from parley.federation import notes_in
+from parley.federation import notes_in, quotes_in
 from parley.federation.inbound import Inbound
 from parley.federation.models import RemoteActor
 from parley.jobs.queue import PRIORITY_BULK, enqueue
@@ -29,7 +29,8 @@ BATCH = 200  # rows (posts, follows, likes) removed per job
 
 async def delete(inbound: Inbound) -> None:
     if inbound.activity.object_id != inbound.actor.uri:
-        await notes_in.delete(inbound)
+        if not await quotes_in.stamp_deleted(inbound):
+            await notes_in.delete(inbound)
         return
     async with inbound.db.write() as session:
         account = await session.get(Account, inbound.actor.id)

@@ -1,14 +1,15 @@
 """Received Updates: of a Note, a remote author's edit of a post we keep (its content, CW,
-sensitivity, language, mentions and tags, with a history entry, as a local edit) and of its
-poll (a Question's new counts, voters and close: polls_in); of anything else, handed to
-notes_in (an actor's Update of itself). An Update of a post we never kept changes nothing
-(Mastodon's rule: it is not a way to deliver a new post)."""
+sensitivity, language, mentions and tags, with a history entry, as a local edit), of its
+poll (a Question's new counts, voters and close: polls_in) and of a pending quote's stamp,
+once it carries one; of anything else, handed to notes_in (an actor's Update of itself). An
+Update of a post we never kept changes nothing (Mastodon's rule: it is not a way to deliver
+a new post)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from parley.federation import notes_in, parse
+from parley.federation import notes_in, parse, quotes_seen
 from parley.federation.inbound import Inbound
 from parley.federation.polls_in import remote_poll
 from parley.posts.models import Post
@@ -51,3 +52,4 @@ async def update_note(inbound: Inbound, document: dict[str, Any]) -> None:
         if parsed.poll is not None or parsed.note_type != "Question":
             # A Question without readable options leaves the poll as it was.
             await update_remote_poll(session, post=post, poll=remote_poll(parsed.poll))
+    await quotes_seen.recheck(inbound.db, inbound.settings, parsed, known.id)

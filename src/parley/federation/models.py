@@ -87,3 +87,20 @@ class PollUpdate(Base):
     poll_id: Mapped[int] = mapped_column(
         ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FederatedQuote(Base):
+    """What federation keeps of a quote beyond its state (posts.quote_state, FEP-044f): the
+    approval stamp (QuoteAuthorization) another server issued for it (a local quote of a
+    remote post, or a remote quote we verified), and the QuoteRequest a remote quoter sent
+    for a quote of a local post, answered by its id. Stamps issued here are not stored:
+    their ids derive from the quote (quotes_out.stamp_uri)."""
+
+    __tablename__ = "federated_quotes"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    # A Delete of the stamp (its author revoking the quote) finds the quote by it.
+    authorization_uri: Mapped[str | None] = mapped_column(String(2048), default=None,
+                                                          index=True)
+    request_uri: Mapped[str | None] = mapped_column(String(2048), default=None)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from parley.accounts.models import Account
 from parley.config import Settings
-from parley.federation import parse
+from parley.federation import parse, quotes_seen
 from parley.federation.actors_in import instance_signer, resolve_actor, store_actor
 from parley.federation.client import domain_of
 from parley.federation.fetch import fetch_object
@@ -23,6 +23,7 @@ from parley.federation.media_in import any_sensitive, fetches_media, remote_medi
 from parley.federation.models import RemoteActor
 from parley.federation.polls_in import remote_poll, take_vote
 from parley.lib.fetch import FetchRefused
+from parley.posts import quotes
 from parley.posts.compose import delete_post
 from parley.posts.models import Post
 from parley.posts.remote import RemotePost, post_by_uri, store_remote_post
@@ -33,6 +34,7 @@ log = logging.getLogger("parley.federation")
 
 MAX_ANCESTORS = 16  # levels of a thread fetched above a reply
 MAX_RESOLVED_MENTIONS = 20  # remote people a post mentions that are looked up
+MAX_QUOTE_DEPTH = 2  # levels of quoted posts fetched (Mastodon's bound)
 
 
 async def create(inbound: Inbound) -> None:
@@ -92,14 +94,19 @@ async def store_parsed(db: Database, settings: Settings, parsed: parse.ParsedNot
     if known is not None:
         return known
     parent = await _parent(db, settings, parsed.in_reply_to, depth)
+    quoted = await _quoted(db, settings, parsed.quote, depth)
+    state = (await quotes_seen.first_state(db, settings, parsed, author, quoted)
+             if quoted is not None else quotes.ACCEPTED)
     mentioned = await mentioned_accounts(db, settings, parsed)
     async with db.write() as session:
         author = await session.merge(author)
         followers = await session.scalar(select(RemoteActor.followers_url).where(
             RemoteActor.account_id == author.id))
-        if delivered and parent is None and not await _for_us(session, author, mentioned):
+        ours = quoted is not None and quoted.domain is None
+        if (delivered and parent is None and not ours
+                and not await _for_us(session, author, mentioned)):
             return None
-        return await store_remote_post(session, author=author, remote=RemotePost(
+        post = await store_remote_post(session, author=author, remote=RemotePost(
             uri=parsed.uri, url=parsed.url, content=parsed.content,
             visibility=parse.visibility(parsed.to, parsed.cc, followers),
             spoiler_text=parsed.summary, sensitive=any_sensitive(parsed),
@@ -108,7 +115,14 @@ async def store_parsed(db: Database, settings: Settings, parsed: parse.ParsedNot
             mentioned=[await session.merge(account) for account in mentioned],
             tags=parsed.hashtags, media=remote_media(parsed),
             fetch_media=await fetches_media(session, author.domain),
-            poll=remote_poll(parsed.poll)))
+            poll=remote_poll(parsed.poll),
+            quoted=await session.get(Post, quoted.id) if quoted else None,
+            quote_state=state, quote_policy=parsed.quote_policy or "public"))
+        if state == quotes.ACCEPTED and quoted is not None and quoted.domain is not None:
+            # The stamp it was accepted by: its Delete revokes the quote.
+            await quotes_seen.remember(session, post.id,
+                                       authorization=parsed.quote_authorization)
+        return post
 
 
 async def _for_us(session: Any, author: Account, mentioned: list[Account]) -> bool:
@@ -138,6 +152,22 @@ async def _parent(db: Database, settings: Settings, uri: str | None, depth: int
     except (FetchRefused, parse.Unreadable) as failed:
         log.info("could not fetch %s: %s", uri, failed)
         return None
+
+
+async def _quoted(db: Database, settings: Settings, uri: str | None, depth: int
+                  ) -> Post | None:
+    """The post a note quotes: known, or fetched (with what it needs) while the chain of
+    quotes is short (a quote of a quote...); None when it cannot be had or is a repost."""
+    if uri is None:
+        return None
+    known = await _known(db, uri)
+    if known is None and depth < MAX_QUOTE_DEPTH and not uri.startswith(settings.base_url + "/"):
+        try:
+            document = await fetch_object(settings, await instance_signer(db, settings), uri)
+            known = await store_note(db, settings, document, depth=depth + 1)
+        except (FetchRefused, parse.Unreadable) as failed:
+            log.info("could not fetch %s: %s", uri, failed)
+    return known if known is not None and known.repost_of_id is None else None
 
 
 async def mentioned_accounts(db: Database, settings: Settings, parsed: parse.ParsedNote

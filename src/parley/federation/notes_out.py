@@ -1,6 +1,6 @@
 """A local post as ActivityPub sees it: a Note (a Question with its poll; its addressing from
-its visibility, its mentions, hashtags, attachments and quote), and the Create and Delete
-that carry it."""
+its visibility, its mentions, hashtags, attachments, quote and quote policy), and the Create
+and Delete that carry it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.config import Settings
 from parley.federation.actors_out import followers_url
+from parley.federation.quotes_out import QuoteFields, interaction_policy
 from parley.federation.vocab import CONTEXT, PUBLIC
 from parley.media.storage import Storage
 from parley.polls.rows import PollRow
@@ -107,11 +108,12 @@ def question(poll: PollRow) -> dict[str, Any]:
 
 
 def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
-         in_reply_to: str | None, quoted: str | None, context: str | None = None
+         in_reply_to: str | None, quoted: QuoteFields, context: str | None = None
          ) -> dict[str, Any]:
     """The post's Note, or Question when it has a poll (without @context: it is embedded in
-    activities or wrapped by `document`). `in_reply_to` and `quoted` are the URIs of the
-    posts it answers and quotes, `context` its thread's collection (context_url)."""
+    activities or wrapped by `document`). `in_reply_to` is the URI of the post it answers,
+    `quoted` what it says of its quote (quotes_out.quote_fields), `context` its thread's
+    collection (context_url)."""
     author = page.batch.accounts[post.account_id]
     mentioned = _mentioned(post, page)
     audience = addressing(post.visibility, author.uri, [a.uri for a in mentioned])
@@ -123,6 +125,7 @@ def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
         "attachment": _attachments(post, storage),
         "tag": _tags(post, page, settings, mentioned),
         "replies": f"{post.uri}/replies",
+        "interactionPolicy": interaction_policy(post.quote_policy, author.uri),
     }
     if context is not None:
         document["context"] = context
@@ -130,8 +133,13 @@ def note(post: PostRow, page: PostPage, settings: Settings, storage: Storage, *,
         document["contentMap"] = {post.language: post.content}
     if post.edited_at is not None:
         document["updated"] = iso_of(post.edited_at)
-    if quoted is not None:
-        document.update(quote=quoted, quoteUri=quoted, _misskey_quote=quoted)
+    if quoted.quoted is not None:
+        document["quote"] = quoted.quoted
+    if quoted.quoted is not None and quoted.accepted:
+        # Servers that know no consent read these: only once the quote is accepted.
+        document.update(quoteUri=quoted.quoted, _misskey_quote=quoted.quoted)
+    if quoted.authorization is not None:
+        document["quoteAuthorization"] = quoted.authorization
     poll = page.batch.polls.polls.get(post.poll_id) if post.poll_id is not None else None
     if poll is not None:
         document.update(question(poll))
@@ -151,9 +159,13 @@ def create(note_document: dict[str, Any]) -> dict[str, Any]:
         "to": note_document["to"], "cc": note_document["cc"], "object": note_document})
 
 
-def update(note_document: dict[str, Any], updated_at: str) -> dict[str, Any]:
+def update(note_document: dict[str, Any], updated_at: str, *, reason: str = ""
+           ) -> dict[str, Any]:
+    """The Update of a Note: an edit, or (`reason`) a change of what it says of its quote,
+    whose id must differ from every earlier Update's."""
+    suffix = f"/{reason}" if reason else ""
     return document({
-        "id": f"{note_document['id']}#updates/{updated_at}", "type": "Update",
+        "id": f"{note_document['id']}#updates/{updated_at}{suffix}", "type": "Update",
         "actor": note_document["attributedTo"], "published": updated_at,
         "to": note_document["to"], "cc": note_document["cc"], "object": note_document})
 

@@ -1,6 +1,7 @@
 """What local events send to other servers: durable subscribers of the domain events that
 queue deliveries in the same transaction. A new or edited post becomes a job that renders
-its Create or Update once and queues it for every inbox of its audience; a deleted post's
+its Create or Update once and queues it for every inbox of its audience (a new quote of a
+remote post also asks its author with a QuoteRequest, quotes_out.py); a deleted post's
 Delete is queued at once (its mentions go with its rows); follows send Follow, Accept,
 Reject and Undo. Nothing is queued while the server knows no remote actor at all."""
 
@@ -27,8 +28,10 @@ from parley.federation.audience import inboxes_of, post_inboxes
 from parley.federation.delivery import deliver
 from parley.federation.models import RemoteActor
 from parley.federation.notes_out import addressing
+from parley.federation.quotes_out import quote_fields, send_request
 from parley.jobs.queue import enqueue
 from parley.jobs.registry import JobContext, JobKind
+from parley.lib.timefmt import utcnow
 from parley.media.storage import storage_for
 from parley.posts.models import DISTRIBUTABLE, Mention, Post
 from parley.posts.remote import post_uri
@@ -54,6 +57,8 @@ class PostJob:
 
     post_id: int
     edit: bool = False
+    # Why an Update is sent without an edit (its quote was answered), telling it apart.
+    reason: str = ""
 
 
 async def _post_created(session: AsyncSession, event: PostCreated) -> None:
@@ -86,9 +91,8 @@ async def local_note(session: AsyncSession, settings: Settings, post: Post) -> L
     if not page.posts:
         return None
     parent = await post_uri(session, post.in_reply_to_id)
-    quoted = await post_uri(session, post.quote_of_id) if post.quote_state == "accepted" else None
     note = notes_out.note(page.posts[0], page, settings, storage_for(settings),
-                          in_reply_to=parent, quoted=quoted,
+                          in_reply_to=parent, quoted=await quote_fields(session, post),
                           context=await notes_out.context_url(session, post.thread_id))
     addressed = [m.id for m in page.batch.mentions.get(post.id, ())]
     if post.in_reply_to_account_id is not None and post.visibility in DISTRIBUTABLE:
@@ -105,11 +109,14 @@ async def _distribute(ctx: JobContext, job: PostJob) -> None:
     rendered = await local_note(session, ctx.settings, post) if post is not None else None
     if post is None or rendered is None:
         return
-    activity = (notes_out.update(rendered.note, iso_of(post.edited_at) or "") if job.edit
+    activity = (notes_out.update(rendered.note, iso_of(post.edited_at) or iso_of(utcnow()) or "",
+                                 reason=job.reason) if job.edit
                 else notes_out.create(rendered.note))
     inboxes = await post_inboxes(session, author_id=post.account_id,
                                  visibility=post.visibility, mentioned=rendered.addressed)
     await deliver(session, activity, inboxes, signer_id=post.account_id)
+    if not job.edit:
+        await send_request(session, post, rendered.note)
 
 
 async def _post_deleted(session: AsyncSession, event: PostDeleted) -> None:

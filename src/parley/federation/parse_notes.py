@@ -22,7 +22,7 @@ from parley.federation.parse_values import (
     text,
     url_of,
 )
-from parley.federation.vocab import ACTIVITY_JSON, as_list
+from parley.federation.vocab import ACTIVITY_JSON, PUBLIC, as_list
 from parley.lib.html import plain_to_html, sanitise
 
 MAX_NAME = 500
@@ -93,6 +93,12 @@ class ParsedNote:
     name: str = ""
     emojis: list[ParsedEmoji] = field(default_factory=list)
     poll: ParsedPoll | None = None
+    # FEP-044f: the stamp that shows the quote accepted; whether the quote was named only in
+    # the older properties (software that knows no consent); who may quote this note
+    # (None: it does not say).
+    quote_authorization: str | None = None
+    quote_legacy: bool = False
+    quote_policy: str | None = None
 
     @property
     def is_vote(self) -> bool:
@@ -118,8 +124,9 @@ def note(document: dict[str, Any]) -> ParsedNote:
                              MAX_SUMMARY)
     summary = summary.strip()
     attachments = _attachments(document.get("attachment"))
+    author = _author(document.get("attributedTo"))
     return ParsedNote(
-        uri=uri, attributed_to=_author(document.get("attributedTo")), content=content,
+        uri=uri, attributed_to=author, content=content,
         summary=summary, sensitive=document.get("sensitive") is True or bool(summary)
         or any(a.sensitive for a in attachments),
         language=language, in_reply_to=iri(document.get("inReplyTo"), required=False),
@@ -130,7 +137,10 @@ def note(document: dict[str, Any]) -> ParsedNote:
         mentions=_mentions(tags), hashtags=_hashtags(tags), attachments=attachments,
         quote=_quote(document, tags), note_type=str(kind),
         name=text(document.get("name"), MAX_NAME).strip(), emojis=emojis(tags),
-        poll=_poll(document) if kind == "Question" else None)
+        poll=_poll(document) if kind == "Question" else None,
+        quote_authorization=iri(document.get("quoteAuthorization"), required=False),
+        quote_legacy=iri(document.get("quote"), required=False) is None,
+        quote_policy=quote_policy(document.get("interactionPolicy"), author))
 
 
 def _author(value: Any) -> str:
@@ -244,3 +254,20 @@ def _poll(document: dict[str, Any]) -> ParsedPoll | None:
                       closed=closed is not None and closed is not False,
                       voters_count=count(document.get("votersCount")))
 
+
+
+def quote_policy(value: Any, author: str) -> str | None:
+    """Who may quote a note, as Parley's policies say it, from `interactionPolicy.canQuote`
+    (Mastodon's reading: anyone, followers, by hand, else nobody); None when it says
+    nothing."""
+    policy = value.get("canQuote") if isinstance(value, dict) else None
+    if not isinstance(policy, dict):
+        return None
+    automatic, manual = (set(iris(as_list(policy.get(name))[:MAX_TAGS]))
+                         for name in ("automaticApproval", "manualApproval"))
+    if PUBLIC in automatic:
+        return "public"
+    if any(uri.endswith("/followers") for uri in automatic):
+        return "followers"
+    return "manual" if PUBLIC in manual or any(
+        uri.endswith("/followers") for uri in manual) else "nobody"

@@ -20,6 +20,7 @@ from parley.federation import (
     interactions_in,
     moves_in,
     notes_in,
+    quotes_in,
 )
 from parley.federation.inbound import Handler, Inbound
 from parley.federation.parse import Unreadable, activity
@@ -39,12 +40,12 @@ class Received:
 
 # Each activity type Parley handles, and its handler.
 HANDLERS: dict[str, Handler] = {
-    "Follow": follows_in.follow, "Accept": follows_in.accept, "Reject": follows_in.reject,
+    "Follow": follows_in.follow, "Accept": quotes_in.accept, "Reject": quotes_in.reject,
     "Undo": interactions_in.undo, "Create": notes_in.create, "Delete": actors_gone.delete,
     "Update": edits_in.update, "Like": interactions_in.like,
     "Announce": interactions_in.announce, "Block": interactions_in.block,
     "Flag": flags_in.flag, "Add": featured_in.add, "Remove": featured_in.remove,
-    "Move": moves_in.move,
+    "Move": moves_in.move, "QuoteRequest": quotes_in.quote_request,
 }
 # What a suspended actor (by staff, or deleted) may still send: taking things back.
 WHILE_SUSPENDED = frozenset({"Delete", "Undo"})

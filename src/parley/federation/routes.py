@@ -19,6 +19,7 @@ from parley.featured.models import PostPin
 from parley.federation import actors_out, notes_out
 from parley.federation.inbox import accept_delivery, incoming, signer_of
 from parley.federation.keys import instance_actor_uri, key_id_of, key_of
+from parley.federation.quotes_out import authorization, quote_fields, stamp_uri
 from parley.federation.vocab import CONTENT_TYPE, CONTEXT, accepts_activity_json
 from parley.http.deps import path_id
 from parley.http.responses import FastJSON
@@ -99,8 +100,7 @@ async def note(request: Request, username: str, post_id: str) -> Response:
     post = await shown_post(request, username, post_id)
     async with db.read() as session:
         parent = await post_uri(session, post.in_reply_to_id)
-        quoted = (await post_uri(session, post.quote_of_id)
-                  if post.quote_state == "accepted" else None)
+        quoted = await quote_fields(session, post)
         context = await notes_out.context_url(session, post.thread_id)
     async with db.fast() as reader:
         page = await load_page(reader, None, ids=[post.id], people=True)
@@ -121,6 +121,23 @@ async def shown_post(request: Request, username: str, post_id: str) -> Post:
             or post.visibility not in DISTRIBUTABLE):
         raise NotFound()
     return post
+
+
+@router.get("/users/{username}/quote_authorizations/{quote_id}")
+async def quote_authorization(request: Request, username: str, quote_id: str) -> Response:
+    """The stamp (FEP-044f QuoteAuthorization) of an accepted quote of one of the account's
+    public or unlisted posts; gone once revoked (nothing says that any other quote exists)."""
+    db, account = await allowed_account(request, username)
+    async with db.read() as session:
+        quote = await session.get(Post, path_id(quote_id))
+        quoted = (await session.get(Post, quote.quote_of_id)
+                  if quote is not None and quote.quote_of_id is not None else None)
+    if (quote is None or quoted is None or quote.quote_state != "accepted"
+            or quoted.account_id != account.id or quote.account_id == account.id
+            or quoted.visibility not in DISTRIBUTABLE):
+        raise NotFound()
+    return activity_json(authorization(stamp_uri(account.uri, quote.id), account.uri,
+                                       quote.uri, quoted.uri))
 
 
 async def allowed_account(request: Request, username: str) -> tuple[Database, Account]:

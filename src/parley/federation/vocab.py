@@ -38,6 +38,17 @@ _EXTENSIONS: dict[str, Any] = {
     "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
     "quoteUri": "http://fedibird.com/ns#quoteUri",
     "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
+    "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization",
+                           "@type": "@id"},
+    "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+    "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+    "gts": "https://gotosocial.org/ns#",
+    "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+    "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+    "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+    "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+    "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+    "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
 }
 CONTEXT: list[Any] = [AS_NAMESPACE, SECURITY_CONTEXT, _EXTENSIONS]
 

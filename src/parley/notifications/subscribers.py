@@ -12,6 +12,7 @@ from parley.events.posts import (
     Liked,
     PostCreated,
     PostEdited,
+    QuoteSettled,
     Reposted,
     Unliked,
     Unreposted,
@@ -62,6 +63,17 @@ async def post_edited(session: AsyncSession, event: PostEdited) -> None:
     await notify_accounts(session, event.new_local_mentions, type="mention",
                           from_account_id=post.account_id, post=post)
     await notify_post_edited(session, post=post)
+
+
+async def quote_settled(session: AsyncSession, event: QuoteSettled) -> None:
+    """The quoted author hears of a quote once it is accepted (another server asked them, or
+    they approved it), or once it waits for their approval."""
+    if event.state not in ("accepted", "pending") or event.quoted_author_id is None:
+        return
+    post = await _post(session, event.post_id)
+    if post is not None and await can_view(session, post, event.quoted_author_id):
+        await notify(session, recipient_id=event.quoted_author_id,
+                     from_account_id=post.account_id, type="quote", post_id=post.id)
 
 
 async def poll_ended(session: AsyncSession, event: PollEnded) -> None:
@@ -134,6 +146,7 @@ async def account_created(session: AsyncSession, event: AccountCreated) -> None:
 SUBSCRIBERS = (
     Subscriber(PostCreated, post_created),
     Subscriber(PostEdited, post_edited),
+    Subscriber(QuoteSettled, quote_settled),
     Subscriber(PollEnded, poll_ended),
     Subscriber(Reposted, reposted),
     Subscriber(Unreposted, unreposted),

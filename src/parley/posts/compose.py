@@ -198,7 +198,7 @@ async def _remember_key(session: AsyncSession, author_id: int, key: str | None,
 
 def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: str,
              language: str | None, content: str, parent: Post | None, quoted: Post | None,
-             media: Sequence[MediaAttachment] = ()) -> dict[str, Any]:
+             quote_state: str | None, media: Sequence[MediaAttachment] = ()) -> dict[str, Any]:
     """Every column of the new post (all of them: the ORM object made from it must never
     need to load one)."""
     post_id = new_id()
@@ -216,7 +216,7 @@ def _new_row(draft: Draft, author: Author, settings: Settings, *, visibility: st
         "replies_count": 0, "reposts_count": 0, "likes_count": 0, "quotes_count": 0,
         "quote_policy": quotes.policy_for(draft.quote_policy, visibility,
                                           author.default_quote_policy),
-        "quote_state": quotes.ACCEPTED if quoted else None,
+        "quote_state": quote_state,
         "created_at": utcnow(), "edited_at": None, "card_id": None,
         "poll_id": new_id() if draft.poll is not None else None, "media_count": len(media),
         "media_shown": media_document(media),
@@ -273,7 +273,8 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
     content = quotes.with_fallback(rendered.html, draft.text,
                                    quotes.url_of(quoted) if quoted else None)
     row = _new_row(draft, author, settings, visibility=visibility, language=language,
-                   content=content, parent=parent, quoted=quoted, media=media)
+                   content=content, parent=parent, quoted=quoted, media=media,
+                   quote_state=await quotes.first_state(session, quoted, author.id))
     mentioned = list({account.id: account for account in accounts.values()}.values())
     return await store_post(session, row, parent=parent, quoted=quoted, mentioned=mentioned,
                             tags=parsed.tags, media=media, poll=draft.poll,
@@ -303,11 +304,15 @@ async def store_post(session: AsyncSession, row: dict[str, Any], *, parent: Post
             [{"post_id": post.id, "account_id": account.id} for account in mentioned])
     names = await _attach_tags(session, post.id, tags)
     await _remember_key(session, post.account_id, idempotency_key, post.id)
-    await _count_new_post(session, post, parent, quoted)
+    accepted = quoted if row["quote_state"] == quotes.ACCEPTED else None
+    await _count_new_post(session, post, parent, accepted)
+    # The quoted author hears of an accepted quote, and of a local one waiting for their
+    # approval; a remote quote of theirs waits for its server's request (federation).
+    told = accepted or (quoted if row["domain"] is None else None)
     await record(session, PostCreated(
         post.id, row=row, tags=tuple(names), mentions=tuple(a.id for a in mentioned),
         local_mentions=tuple(a.id for a in mentioned if a.is_local),
-        quoted_author_id=quoted.account_id if quoted is not None else None))
+        quoted_author_id=told.account_id if told is not None else None))
     return post
 
 

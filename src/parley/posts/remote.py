@@ -47,6 +47,10 @@ class RemotePost:
     mentioned: list[Account] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     quoted: Post | None = None
+    # The state its quote starts in (posts/quotes.py), as its consent stands when it
+    # arrives; and who may quote it, as its server advertises.
+    quote_state: str = "accepted"
+    quote_policy: str = "public"
     # Its attachments (at most four shown, as Mastodon); fetched and stored here by a job
     # unless `fetch_media` is off (the server refuses media from the author's domain).
     media: list[RemoteMedia] = field(default_factory=list)
@@ -82,7 +86,8 @@ def _row(author: Account, remote: RemotePost) -> dict[str, Any]:
         "thread_id": parent.thread_id if parent else post_id, "repost_of_id": None,
         "quote_of_id": quoted.id if quoted else None, "application_id": None,
         "replies_count": 0, "reposts_count": 0, "likes_count": 0, "quotes_count": 0,
-        "quote_policy": "public", "quote_state": "accepted" if quoted else None,
+        "quote_policy": remote.quote_policy,
+        "quote_state": remote.quote_state if quoted else None,
         "created_at": created, "edited_at": None, "card_id": None,
         "poll_id": new_id() if remote.poll is not None else None,
         "media_count": 0, "media_shown": None,

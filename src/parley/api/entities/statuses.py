@@ -63,12 +63,13 @@ def _quote_approval(post: PostRow, batch: RowBatch) -> dict[str, Any]:
     """Mastodon 4.5 QuoteApproval: who may quote the post (its policy; a private or direct
     post none but its author), and what that means for the viewer (posts/quotes.py)."""
     policy = post.quote_policy if post.visibility in DISTRIBUTABLE else "nobody"
-    allowed = quotes.may_quote(
+    verdict = quotes.approval(
         author_id=post.account_id, visibility=post.visibility, policy=post.quote_policy,
         is_repost=post.repost_of_id is not None, viewer_id=batch.viewer_id,
         follows_author=post.account_id in batch.followed)
-    return {"automatic": [] if policy == "nobody" else [policy], "manual": [],
-            "current_user": "automatic" if allowed else "denied"}
+    manual = policy == "manual"
+    return {"automatic": [] if policy in ("nobody", "manual") else [policy],
+            "manual": ["public"] if manual else [], "current_user": verdict}
 
 
 def _quote(post: PostRow, view: _View, *, shallow: bool) -> dict[str, Any] | None:

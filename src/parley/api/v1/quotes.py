@@ -1,5 +1,5 @@
-"""Mastodon API: quotes of a status (4.5): its quote policy, the list of its quotes, and
-revoking a quote."""
+"""Mastodon API: quotes of a status (4.5): its quote policy, the list of its quotes,
+revoking a quote, and (Parley's, for the `manual` policy) approving or rejecting one."""
 
 from __future__ import annotations
 
@@ -58,3 +58,29 @@ async def revoke(status_id: str, quoting_status_id: str, session: DbSession,
                                       quoting_id=path_id(quoting_status_id))
     return json_response(await render_status(session, quote, viewer_id=viewer.id,
                                              settings=settings))
+
+
+async def _decide(status_id: str, quoting_status_id: str, session: DbSession,
+                  settings: AppSettings, viewer: Viewer, *, approve: bool) -> FastJSON:
+    quote = await quotes.decide_quote(session, actor_id=viewer.id, post_id=path_id(status_id),
+                                      quoting_id=path_id(quoting_status_id), approve=approve)
+    return json_response(await render_status(session, quote, viewer_id=viewer.id,
+                                             settings=settings))
+
+
+@router.post("/api/v1/statuses/{status_id}/quotes/{quoting_status_id}/approve")
+async def approve(status_id: str, quoting_status_id: str, session: DbSession,
+                  settings: AppSettings,
+                  viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    """Parley's: the author approves a quote waiting for them (the `manual` policy)."""
+    return await _decide(status_id, quoting_status_id, session, settings, viewer,
+                         approve=True)
+
+
+@router.post("/api/v1/statuses/{status_id}/quotes/{quoting_status_id}/reject")
+async def reject(status_id: str, quoting_status_id: str, session: DbSession,
+                 settings: AppSettings,
+                 viewer: Viewer = Depends(user_required("write:statuses"))) -> FastJSON:
+    """Parley's: the author refuses a quote waiting for them."""
+    return await _decide(status_id, quoting_status_id, session, settings, viewer,
+                         approve=False)
