@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from parley.posts.threads import RowContext
+
 HEADER = "Mastodon-Async-Refresh"
 RETRY_SECONDS = 3  # Mastodon's default
 
@@ -47,6 +49,28 @@ def thread_refresher(state: Any) -> ThreadRefresher:
     """The app's refresher (app.state.thread_refresher), or one that does nothing."""
     refresher: ThreadRefresher = getattr(state, "thread_refresher", NOTHING)
     return refresher
+
+
+def _may_be_remote(context: RowContext) -> bool:
+    """Whether the post or its thread's root may be another server's (the refresher
+    decides): False for a local post whose local root is among the rows read, so that
+    reading a local thread costs no more statements."""
+    post = context.post
+    if post.domain is not None:
+        return True
+    root = context.ancestors[0] if context.ancestors else post
+    return not (root.id == post.thread_id and root.domain is None)
+
+
+async def refresh_viewed(refresher: ThreadRefresher, context: RowContext,
+                         viewer_id: int | None) -> AsyncRefresh | None:
+    """The refresh a reading of a thread starts or finds running: only a signed-in viewer's
+    reading of a remote thread starts one (as in Mastodon); None when none is running. The
+    thread is that of the post read, or of a repost's original."""
+    if viewer_id is None or not _may_be_remote(context):
+        return None
+    refresh = await refresher.start(context.post.id)
+    return refresh if refresh is not None and refresh.running else None
 
 
 def header_value(refresh: AsyncRefresh, retry: int = RETRY_SECONDS) -> str:

@@ -4,11 +4,13 @@ lookups and mentions find it. Adapters ask through this seam, never through fede
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from starlette.requests import Request
 
 from parley.lib import text as post_text
+from parley.search.service import SearchRequest
 
 MAX_MENTIONS_LOOKED_UP = 10
 
@@ -37,3 +39,16 @@ async def look_up_mentions(request: Request, text: str, local_domain: str) -> No
                if "@" in h and h.rsplit("@", 1)[1].lower() != local_domain.lower()]
     for handle in handles[:MAX_MENTIONS_LOOKED_UP]:
         await lookup(handle)
+
+
+async def resolved(request: Request, wanted: SearchRequest, *, signed_in: bool
+                   ) -> SearchRequest:
+    """A search with `resolve`: the one handle or URL its query is made known here first,
+    for signed-in people only (as in Mastodon: nobody else makes this server fetch); a URL
+    is then searched as the URI it led to (a post's web page finds the post)."""
+    query = wanted.q.strip()
+    is_url = query.startswith(("https://", "http://"))
+    if not (wanted.resolve and signed_in and (is_url or wanted.one_handle)):
+        return wanted
+    uri = await remote_lookup(request)(query)
+    return replace(wanted, q=uri) if uri is not None and is_url else wanted

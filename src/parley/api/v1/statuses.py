@@ -22,7 +22,7 @@ from parley.http.auth import AccountViewer, Viewer, account_required, user_optio
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.openapi import body, date_time
 from parley.http.ratelimit import POSTS, spend_action
-from parley.http.refresh import HEADER, ThreadRefresher, header_value
+from parley.http.refresh import HEADER, ThreadRefresher, header_value, refresh_viewed
 from parley.http.remote import look_up_mentions
 from parley.http.responses import FastJSON, json_response
 from parley.lib import ids as lib_ids
@@ -32,7 +32,7 @@ from parley.posts import service as posts
 from parley.posts.media import parse_media_ids
 from parley.posts.models import Post
 from parley.posts.rows import post_row_of
-from parley.posts.threads import RowContext, thread_context_rows
+from parley.posts.threads import thread_context_rows
 from parley.store.database import Database
 from parley.store.rawsql import Reader, Sql
 
@@ -191,17 +191,6 @@ async def delete_status(status_id: str, session: DbSession, settings: AppSetting
     return json_response(entity)
 
 
-def _may_be_remote(context: RowContext) -> bool:
-    """Whether the post or its thread's root may be another server's (the refresher
-    decides): False for a local post whose local root is among the rows read, so that
-    reading a local thread costs no more statements."""
-    post = context.post
-    if post.domain is not None:
-        return True
-    root = context.ancestors[0] if context.ancestors else post
-    return not (root.id == post.thread_id and root.domain is None)
-
-
 async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
                        settings: Settings, refresher: ThreadRefresher) -> FastJSON:
     """A thread's context on the raw read path (a fast route: api/hot.py). A signed-in
@@ -214,10 +203,8 @@ async def context_page(status_id: str, reader: Reader, viewer_id: int | None,
     split = len(context.ancestors)
     response = json_response({"ancestors": drop_hidden(rendered[:split]),
                               "descendants": drop_hidden(rendered[split:])})
-    # The post, or a repost's original: the thread is the original's.
-    refresh = (await refresher.start(context.post.id)
-               if viewer_id is not None and _may_be_remote(context) else None)
-    if refresh is not None and refresh.running:
+    refresh = await refresh_viewed(refresher, context, viewer_id)
+    if refresh is not None:
         response.headers[HEADER] = header_value(refresh)
     return response
 

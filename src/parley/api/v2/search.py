@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
@@ -15,7 +13,7 @@ from parley.errors import NotFound, Unauthorized
 from parley.http.auth import Viewer, user_optional
 from parley.http.deps import AppSettings, DbSession, path_id
 from parley.http.openapi import query
-from parley.http.remote import remote_lookup
+from parley.http.remote import resolved
 from parley.http.responses import FastJSON, json_response
 from parley.lib.ids import parse_cursor
 from parley.search.service import SEARCH_TYPES, SearchRequest, search
@@ -74,10 +72,7 @@ async def search_v2(request: Request, session: DbSession, settings: AppSettings,
         wanted = None
     if wanted is None:
         return json_response({"accounts": [], "statuses": [], "hashtags": []})
-    if wanted.resolve and viewer is not None:  # as Mastodon: only signed-in people fetch
-        uri = await remote_lookup(request)(wanted.q)
-        if uri is not None and wanted.q.strip().startswith(("https://", "http://")):
-            wanted = replace(wanted, q=uri)
+    wanted = await resolved(request, wanted, signed_in=viewer is not None)
     found = await search(session, request=wanted, viewer_id=viewer_id, settings=settings)
     views = await describe_tags(session, found.tags, viewer_id=viewer_id)
     statuses = await render_statuses(session, found.posts, viewer_id=viewer_id,
