@@ -7,15 +7,19 @@ Screenshots go to artifacts/screenshots/ (kept by CI); axe-core checks accessibi
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from typing import Any, TypeVar
 
 import pytest
 
 from browser.helpers import SECRET_KEY, Browsers, People
+from support.federation import FEDERATING
 from support.server import LiveServer, run_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+T = TypeVar("T")
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -61,3 +65,26 @@ def browsers(chromium: Any, live: LiveServer) -> Iterator[Browsers]:
     yield opened
     opened.close()
     assert not opened.csp_errors, f"Content-Security-Policy violations: {opened.csp_errors}"
+
+
+def _aside(work: Callable[..., T], *args: Any) -> T:
+    """Run in a thread of its own: Playwright's sync API keeps an event loop running in
+    this one, and a server's PostgreSQL set-up and clean-up call asyncio.run()."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work, *args).result()
+
+
+@pytest.fixture(scope="session")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two Parleys federating on 127.0.0.1 (each its own port: its own domain), with open
+    registrations and the browser tests' secret."""
+    servers = ExitStack()
+    env = {**FEDERATING, "PARLEY_REGISTRATIONS": "open", "PARLEY_SECRET_KEY": SECRET_KEY}
+    try:
+        a = _aside(servers.enter_context, run_server(tmp_path_factory.mktemp("remote-a"),
+                                                    extra_env=env))
+        b = _aside(servers.enter_context, run_server(tmp_path_factory.mktemp("remote-b"),
+                                                    extra_env=env))
+        yield a, b
+    finally:
+        _aside(servers.close)

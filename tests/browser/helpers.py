@@ -1,11 +1,14 @@
-"""Helpers for the browser tests: people signing up and in, posting, screenshots, axe."""
+"""Helpers for the browser tests: people signing up and in, posting, API calls, waiting,
+screenshots, axe."""
 
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -17,6 +20,7 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
+T = TypeVar("T")
 
 Page = Any  # playwright.sync_api.Page (kept loose: playwright is a test-only dependency)
 
@@ -172,3 +176,35 @@ def post_from(page: Page, text: str, *, form: str = "form.compose") -> None:
     box = page.locator(form).first
     box.locator("textarea[name=text]").fill(text)
     box.locator("button[type=submit]").click()
+
+
+def api_call(base_url: str, person: Person, method: str, path: str, **kwargs: Any) -> Any:
+    """A Mastodon API call as `person` on the server at `base_url` (httpx's arguments:
+    params, data, files); its JSON answer."""
+    response = httpx.request(method, f"{base_url}{path}", timeout=30,
+                             headers={"Authorization": f"Bearer {person.token}"}, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def until(probe: Callable[[], T | None], timeout: float = 30.0) -> T:
+    """What `probe` gives once it gives something (asked every 0.2 s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("not in time")
+
+
+def follow_elsewhere(base_url: str, person: Person, handle: str) -> str:
+    """`person` (on the server at `base_url`) follows someone on another server, found by
+    handle; once accepted, that account's id on the person's server."""
+    found = api_call(base_url, person, "GET", "/api/v2/search", params={
+        "q": handle, "resolve": "true", "type": "accounts"})["accounts"]
+    remote_id = str(found[0]["id"])
+    api_call(base_url, person, "POST", f"/api/v1/accounts/{remote_id}/follow")
+    until(lambda: api_call(base_url, person, "GET", "/api/v1/accounts/relationships",
+                           params={"id[]": remote_id})[0]["following"])
+    return remote_id

@@ -6,60 +6,22 @@ to the original, the image served by B; axe-checked, screenshots kept."""
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-import pytest
 from PIL import Image
 
-from browser.helpers import SECRET_KEY, Browsers, People, Person, assert_accessible, screenshot
-from support.server import LiveServer, run_server
-
-T = TypeVar("T")
-ENV = {"PARLEY_REGISTRATIONS": "open", "PARLEY_SECRET_KEY": SECRET_KEY,
-       "PARLEY_FEDERATION_INSECURE_PEERS": "1"}
-
-
-def _aside(work: Callable[..., T], *args: Any) -> T:
-    """Run in a thread of its own: Playwright's sync API keeps an event loop running in
-    this one, and a server's PostgreSQL set-up and clean-up call asyncio.run()."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work, *args).result()
-
-
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
-    servers = ExitStack()
-    try:
-        a = _aside(servers.enter_context, run_server(tmp_path_factory.mktemp("remote-a"),
-                                                     extra_env=ENV))
-        b = _aside(servers.enter_context, run_server(tmp_path_factory.mktemp("remote-b"),
-                                                     extra_env=ENV))
-        yield a, b
-    finally:
-        _aside(servers.close)
-
-
-def _call(server: LiveServer, person: Person, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(method, f"{server.base_url}{path}", timeout=30,
-                             headers={"Authorization": f"Bearer {person.token}"}, **kwargs)
-    response.raise_for_status()
-    return response.json()
-
-
-def _until(probe: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("not in time")
+from browser.helpers import (
+    Browsers,
+    People,
+    Person,
+    api_call,
+    assert_accessible,
+    follow_elsewhere,
+    screenshot,
+    until,
+)
+from support.server import LiveServer
 
 
 def _png() -> bytes:
@@ -73,24 +35,20 @@ def _seed(a: LiveServer, b: LiveServer) -> tuple[Person, dict[str, Any], str]:
     ana = People(a.base_url).new("ana", "Ana Remote")
     ben = People(b.base_url).new("ben", "Ben Local")
     handle = f"{ana.username}@{urlsplit(a.base_url).netloc}"
-    found = _call(b, ben, "GET", "/api/v2/search",
-                  params={"q": handle, "resolve": "true", "type": "accounts"})["accounts"]
-    _call(b, ben, "POST", f"/api/v1/accounts/{found[0]['id']}/follow")
-    _until(lambda: _call(b, ben, "GET", "/api/v1/accounts/relationships",
-                         params={"id[]": found[0]["id"]})[0]["following"])
-    media = _call(a, ana, "POST", "/api/v2/media", files={"file": ("sun.png", _png())},
-                  data={"description": "An orange sun"})
-    post = _call(a, ana, "POST", "/api/v1/statuses",
-                 data={"status": "Sunset from the other server", "media_ids[]": media["id"]})
+    follow_elsewhere(b.base_url, ben, handle)
+    media = api_call(a.base_url, ana, "POST", "/api/v2/media",
+                     files={"file": ("sun.png", _png())}, data={"description": "An orange sun"})
+    post = api_call(a.base_url, ana, "POST", "/api/v1/statuses", data={
+        "status": "Sunset from the other server", "media_ids[]": media["id"]})
 
     def arrived() -> dict[str, Any] | None:
-        copies = [s for s in _call(b, ben, "GET", "/api/v1/timelines/home")
+        copies = [s for s in api_call(b.base_url, ben, "GET", "/api/v1/timelines/home")
                   if s["uri"] == post["uri"]]
         return copies[0] if copies and copies[0]["media_attachments"][0]["url"] else None
 
-    copy = _until(arrived)
-    _call(b, ben, "POST", "/api/v1/statuses",
-          data={"status": f"@{handle} lovely", "in_reply_to_id": copy["id"]})
+    copy = until(arrived)
+    api_call(b.base_url, ben, "POST", "/api/v1/statuses",
+             data={"status": f"@{handle} lovely", "in_reply_to_id": copy["id"]})
     return ben, copy, handle
 
 
