@@ -23,6 +23,7 @@ from parley.errors import Forbidden, Unauthorized
 from parley.http.deps import AppSettings, DbSession
 from parley.lib.html import sanitise
 from parley.lib.timefmt import as_utc, iso, utcnow
+from parley.store.database import Database
 from parley.waiting.service import count_waiting
 from parley.web.gallery import gallery, stored_url
 from parley.web.session import WebSession, csrf_token, csrf_valid, read_session, set_cookie
@@ -106,6 +107,12 @@ class Page:
     @property
     def signed_in(self) -> bool:
         return self.account is not None
+
+    @property
+    def db(self) -> Database:
+        """The store, for a route that opens its own transactions (PageApart)."""
+        database: Database = self.request.app.state.db
+        return database
 
     @property
     def is_htmx(self) -> bool:
@@ -205,3 +212,14 @@ async def _page(request: Request, db: DbSession, settings: AppSettings) -> Page:
 
 
 PageContext = Annotated[Page, Depends(_page)]
+
+
+async def _page_apart(request: Request, settings: AppSettings) -> Page:
+    """The Page, read in a short transaction of its own, for a route that opens its own
+    transactions (page.db) after waiting on other servers: none is held open meanwhile."""
+    db: Database = request.app.state.db
+    async with db.read() as session:
+        return await _page(request, session, settings)
+
+
+PageApart = Annotated[Page, Depends(_page_apart)]

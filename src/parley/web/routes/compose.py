@@ -10,6 +10,7 @@ from parley.accounts.models import Account
 from parley.errors import Invalid, NotFound, ParleyError, RateLimited
 from parley.http.deps import DbSession
 from parley.http.ratelimit import POSTS, spend_action
+from parley.http.remote import look_up_mentions
 from parley.http.uploads import UploadForm
 from parley.lib.ids import parse_id
 from parley.media import processing
@@ -21,7 +22,7 @@ from parley.posts.compose import validate_draft
 from parley.posts.models import VISIBILITIES
 from parley.store.rawwrite import SessionSql
 from parley.web.forms import checked, form_fields, local_moment, safe_next
-from parley.web.render import Page, PageContext
+from parley.web.render import Page, PageApart, PageContext
 from parley.web.routing import SLOW_DOWN, WebRoute
 from parley.web.uploads import SLOTS, compose_fields, has_files, record_files
 from parley.web.views import PostView, post_view
@@ -132,23 +133,34 @@ async def _post(page: Page, db: DbSession, account: Account, form: UploadForm,
     return post.id
 
 
+async def _draft_again(page: Page, draft: dict[str, str], *, error: str, status: int
+                       ) -> Response:
+    """The compose page again, with the draft and why it was not posted."""
+    async with page.db.read() as db:
+        return await compose_page(page, db, draft, error=error, status=status)
+
+
 @router.post("/compose")
-async def publish(page: PageContext, db: DbSession) -> Response:
+async def publish(page: PageApart) -> Response:
+    """Post (or schedule) the form's post. The form is read, and the remote people it
+    mentions looked up on their servers, before the write transaction begins: neither an
+    upload arriving nor another server answering ever holds the database's writer."""
     account = page.require_account()
     async with compose_fields(page.request, page.settings) as form:
         fields = form.fields
         draft = {key: fields.get(key, "") for key in DRAFT_FIELDS}
         if not page.csrf_ok(fields.get("csrf")):
-            return await compose_page(page, db, draft, status=403,
+            return await _draft_again(page, draft, status=403,
                                       error="Your session expired. Your text is still here: "
                                             "post it again.")
+        await look_up_mentions(page.request, fields.get("text", ""), page.settings.domain)
         stored: list[str] = []
         try:
-            async with db.begin_nested():
+            async with page.db.write() as db:
                 done = await _post(page, db, account, form, stored)
         except ParleyError as exc:
             await processing.remove_files(page.settings, stored)
-            return await compose_page(page, db, draft, error=_message(exc),
+            return await _draft_again(page, draft, error=_message(exc),
                                       status=exc.status_code if isinstance(
                                           exc, NotFound | RateLimited) else 422)
     if isinstance(done, Response):

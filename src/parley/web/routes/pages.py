@@ -7,6 +7,8 @@ Signed out, only public and unlisted posts show; a post the viewer may not see i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -14,6 +16,7 @@ from parley.accounts.models import Account
 from parley.accounts.service import find_by_acct
 from parley.errors import NotFound
 from parley.http.deps import DbSession
+from parley.http.refresh import refresh_viewed, thread_refresher
 from parley.lib.ids import parse_id
 from parley.posts.rows import PostRow, RowBatch
 from parley.posts.threads import RowContext, thread_context_rows
@@ -23,7 +26,7 @@ from parley.store.rawsql import Reader
 from parley.store.rawwrite import SessionSql
 from parley.timelines.account import AccountPostsFilter, account_rows
 from parley.web.forms import page_request
-from parley.web.render import Page, PageContext
+from parley.web.render import Page, PageApart, PageContext
 from parley.web.routing import WebRoute
 from parley.web.tree import build_tree, participants
 from parley.web.views import PostView, account_view, post_views
@@ -106,23 +109,41 @@ async def whole_thread(reader: Reader, context: RowContext, viewer: int | None
     return [whole.post, *whole.descendants], whole.batch
 
 
+@dataclass(frozen=True)
+class Conversation:
+    """A thread as the viewer may see it, read for its page."""
+
+    context: RowContext
+    views: list[PostView]
+
+
+async def _conversation(reader: Reader, page: Page, acct: str, post_id: int) -> Conversation:
+    # The API's context read (posts/threads.py thread_context_rows), rendered from its rows.
+    context = await thread_context_rows(reader, post_id=post_id, viewer_id=viewer_id(page))
+    author = context.batch.accounts.get(context.post.account_id)
+    if author is None or author.acct.lower() != acct.lower() or context.post.id != post_id:
+        raise NotFound()  # a repost's id stands for its original only in the API
+    thread, batch = await whole_thread(reader, context, viewer_id(page))
+    return Conversation(context, await post_views(reader, viewer_id=viewer_id(page),
+                                                  rows=thread, batch=batch))
+
+
 @router.get("/@{acct}/{post_id}")
-async def conversation(acct: str, post_id: str, page: PageContext, db: DbSession) -> Response:
+async def conversation(acct: str, post_id: str, page: PageApart) -> Response:
+    """The conversation; a signed-in reader of another server's thread starts its refresh
+    (as the API's /context does), after the reads: the refresher opens its own transactions,
+    and the page says that more replies are on their way."""
     parsed = parse_id(post_id)
     if parsed is None:
         raise NotFound()
-    # The API's context read (posts/threads.py thread_context_rows), rendered from its rows.
-    reader = SessionSql(db)
-    context = await thread_context_rows(reader, post_id=parsed, viewer_id=viewer_id(page))
-    post = context.post
-    author = context.batch.accounts.get(post.account_id)
-    if author is None or author.acct.lower() != acct.lower() or post.id != parsed:
-        raise NotFound()  # a repost's id stands for its original only in the API
-    thread, batch = await whole_thread(reader, context, viewer_id(page))
-    views = await post_views(reader, viewer_id=viewer_id(page), rows=thread, batch=batch)
+    async with page.db.read() as db:
+        shown = await _conversation(SessionSql(db), page, acct, parsed)
+    refresh = await refresh_viewed(thread_refresher(page.request.app.state), shown.context,
+                                   viewer_id(page))
+    post, views = shown.context.post, shown.views
     focus = next(view for view in views if view.id == post.id)
     text = focus.spoiler_text or focus.plain_text
     title = text if len(text) <= 60 else text[:59] + "…"
     return page.render("thread.html", tree=build_tree(views, post.id), focus=focus,
                        people=participants(views), title=title, thread_id=post.thread_id,
-                       count=len(views))
+                       count=len(views), refreshing=refresh is not None)

@@ -10,6 +10,7 @@ from parley.accounts.service import get_account
 from parley.errors import NotFound
 from parley.http.deps import DbSession
 from parley.http.ratelimit import FOLLOWS, spend_action
+from parley.http.remote import resolved
 from parley.lib.ids import parse_id
 from parley.search import service as search_service
 from parley.search.service import SearchRequest, SearchResults
@@ -17,7 +18,7 @@ from parley.social import blocks
 from parley.social import service as social
 from parley.store.rawwrite import SessionSql
 from parley.web.forms import form_fields, safe_next
-from parley.web.render import Page, PageContext
+from parley.web.render import Page, PageApart, PageContext
 from parley.web.routing import WebRoute
 from parley.web.views import account_view, post_views
 
@@ -57,17 +58,21 @@ async def act(account_id: str, action: str, page: PageContext, db: DbSession) ->
 
 
 @router.get("/search")
-async def search(page: PageContext, db: DbSession) -> Response:
-    """People, hashtags and posts through the search domain (posts only when signed in)."""
+async def search(page: PageApart) -> Response:
+    """People, hashtags and posts through the search domain (posts only when signed in). A
+    signed-in person's handle or URL of another server is looked up there first, as the
+    API's search with `resolve` does, before the page's reads begin (which then see it)."""
     query = page.request.query_params.get("q", "").strip()[:200]
     viewer = page.account.id if page.account else None
-    results = SearchResults()
-    if query:
-        results = await search_service.search(
-            db, request=SearchRequest(q=query, limit=20), viewer_id=viewer,
-            settings=page.settings)
+    wanted = await resolved(page.request, SearchRequest(q=query, limit=20, resolve=True),
+                            signed_in=viewer is not None)
+    async with page.db.read() as db:
+        results = SearchResults()
+        if query:
+            results = await search_service.search(db, request=wanted, viewer_id=viewer,
+                                                  settings=page.settings)
+        posts = await post_views(SessionSql(db), viewer_id=viewer,
+                                 ids=[post.id for post in results.posts])
     return page.render(
         "search.html", query=query, people=[account_view(a) for a in results.accounts],
-        tags=[tag.display_name for tag in results.tags],
-        posts=await post_views(SessionSql(db), viewer_id=viewer,
-                               ids=[post.id for post in results.posts]))
+        tags=[tag.display_name for tag in results.tags], posts=posts)
