@@ -23,6 +23,7 @@ from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.api.streaming.heartbeats import heartbeats_of
 from parley.config import VERSION, Settings
 from parley.federation.client import close_clients
+from parley.federation.collections_out import router as collections_router
 from parley.federation.lookup import remote_lookup
 from parley.federation.refresher import thread_refresher
 from parley.federation.routes import router as federation_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.include_router(streaming_router)
     app.include_router(federation_router)
     app.include_router(threads_router)
+    app.include_router(collections_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The edge (http/edge.py) comes first: hygiene, then the streaming endpoints and the

@@ -13,6 +13,7 @@ from itertools import chain
 
 from parley import events
 from parley.accounts import links as account_jobs
+from parley.accounts import remote_images as account_images
 from parley.api.push_messages import push_message
 from parley.cards import jobs as card_jobs
 from parley.cards import subscribers as cards
@@ -28,12 +29,14 @@ from parley.federation import interactions_out as federation_interactions
 from parley.federation import moves_out as federation_moves
 from parley.federation import outbox as federation
 from parley.federation import polls_out as federation_polls
+from parley.federation import profiles_out as federation_profiles
 from parley.federation import quotes_sent as federation_quotes
 from parley.federation import receive as federation_receive
 from parley.federation import threads_in as federation_threads
 from parley.jobs.registry import JobRegistry, build_registry
 from parley.jobs.worker import Worker
 from parley.lists import fanout as lists
+from parley.media import emoji as media_emoji
 from parley.media import jobs as media_jobs
 from parley.media import remote as media_remote
 from parley.notifications import subscribers as notifications
@@ -54,12 +57,14 @@ SUBSCRIBERS = (notifications.SUBSCRIBERS, conversations.SUBSCRIBERS, lists.SUBSC
                social_moves.SUBSCRIBERS, federation.SUBSCRIBERS,
                federation_interactions.SUBSCRIBERS, federation_polls.SUBSCRIBERS,
                federation_featured.SUBSCRIBERS, federation_flags.SUBSCRIBERS,
-               federation_moves.SUBSCRIBERS, federation_quotes.SUBSCRIBERS)
+               federation_moves.SUBSCRIBERS, federation_quotes.SUBSCRIBERS,
+               federation_profiles.SUBSCRIBERS)
 JOBS = (timeline_jobs.JOBS, lists.JOBS, tag_jobs.JOBS, scheduled_posts.JOBS, account_jobs.JOBS,
-        polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS, push.JOBS,
-        social_moves.JOBS, federation.JOBS, federation_delivery.JOBS, federation_receive.JOBS,
-        federation_chores.JOBS, federation_gone.JOBS, federation_threads.JOBS,
-        federation_polls.JOBS, federation_flags.JOBS)
+        account_images.JOBS, polls.JOBS, card_jobs.JOBS, media_jobs.JOBS, media_remote.JOBS,
+        media_emoji.JOBS, push.JOBS, social_moves.JOBS, federation.JOBS,
+        federation_delivery.JOBS, federation_receive.JOBS, federation_chores.JOBS,
+        federation_gone.JOBS, federation_threads.JOBS, federation_polls.JOBS,
+        federation_flags.JOBS, federation_profiles.JOBS)
 
 _lock = threading.Lock()
 

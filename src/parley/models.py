@@ -26,7 +26,7 @@ from parley.federation.thread_refreshes import ThreadRefresh
 from parley.filters.models import Filter, FilterKeyword, FilterStatus
 from parley.jobs.models import Job
 from parley.lists.models import List, ListEntry, ListMember
-from parley.media.models import MediaAttachment
+from parley.media.models import CustomEmoji, MediaAttachment
 from parley.moderation.models import Report, ServerRule
 from parley.notifications.models import (
     Marker,
@@ -73,6 +73,7 @@ __all__ = [
     "Conversation",
     "ConversationParticipant",
     "ConversationPost",
+    "CustomEmoji",
     "DomainBlock",
     "Endorsement",
     "FeaturedTag",

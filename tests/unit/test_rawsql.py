@@ -18,6 +18,18 @@ def test_list_parameters_and_boolean_tests_per_backend() -> None:
     assert names == ("ids", "target")
 
 
+def test_text_list_parameters_per_backend() -> None:
+    sql = Sql("SELECT id FROM custom_emojis WHERE domain IN_TEXTS(:domains) "
+              "AND shortcode IN_TEXTS(:codes) AND id IN_IDS(:ids)")
+    assert sql.sqlite == ("SELECT id FROM custom_emojis WHERE domain IN (SELECT value FROM "
+                          "json_each(:domains)) AND shortcode IN (SELECT value FROM "
+                          "json_each(:codes)) AND id IN (SELECT value FROM json_each(:ids))")
+    text, names = sql.pg()
+    assert text == ("SELECT id FROM custom_emojis WHERE domain = ANY(CAST($1 AS TEXT[])) AND "
+                    "shortcode = ANY(CAST($2 AS TEXT[])) AND id = ANY(CAST($3 AS BIGINT[]))")
+    assert names == ("domains", "codes", "ids")
+
+
 def test_fragments_compile_once_per_dialect_correlated_with_the_statement() -> None:
     """A rule written once in Core lands in raw statements as each dialect spells it, with
     its subqueries correlated to the statement's aliases (given by name, or by `over`)."""

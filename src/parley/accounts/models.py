@@ -50,8 +50,12 @@ class Account(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     note_source: Mapped[str] = mapped_column(Text, default="")
     fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The images shown: files this server stored (a remote account's, copies of the images
+    # its server names in `*_remote_url`: accounts/remote_images.py).
     avatar_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     header_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    avatar_remote_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    header_remote_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     bot: Mapped[bool] = mapped_column(Boolean, default=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=True)

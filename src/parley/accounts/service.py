@@ -23,7 +23,7 @@ from parley.accounts.roles import ROLES
 from parley.config import Settings
 from parley.errors import Invalid, NotFound
 from parley.events import record
-from parley.events.social import AccountCreated
+from parley.events.social import AccountCreated, ProfileUpdated
 from parley.jobs.queue import enqueue
 from parley.lib.html import plain_to_html
 from parley.lib.ids import new_id
@@ -200,6 +200,14 @@ def _apply_simple(account: Account, changes: ProfileChanges) -> None:
         account.default_language = changes.language.strip() or None
 
 
+def public_profile(account: Account) -> tuple[Any, ...]:
+    """What other servers see of a profile (what its actor document shows)."""
+    return (account.display_name, account.note, [dict(f) for f in account.fields or []],
+            account.locked, account.bot, account.discoverable, account.indexable,
+            account.avatar_url, account.header_url, account.avatar_description,
+            account.header_description)
+
+
 def _kept_verification(old: list[dict[str, Any]], new: list[dict[str, Any]]
                        ) -> list[dict[str, Any]]:
     """A link saved again unchanged keeps its verification (as in Mastodon)."""
@@ -210,7 +218,9 @@ def _kept_verification(old: list[dict[str, Any]], new: list[dict[str, Any]]
 
 async def update_profile(session: AsyncSession, account: Account, changes: ProfileChanges
                          ) -> Account:
-    """Apply profile changes with Mastodon's limits."""
+    """Apply profile changes with Mastodon's limits; a change others see (what the actor
+    document shows) is recorded, for federation to send."""
+    before = public_profile(account)
     if changes.display_name is not None and len(changes.display_name) > 30:
         raise Invalid("Validation failed: display name is too long (maximum 30 characters)")
     if changes.note is not None:
@@ -238,6 +248,8 @@ async def update_profile(session: AsyncSession, account: Account, changes: Profi
     _apply_simple(account, changes)
     account = await session.merge(account)
     await session.flush()
+    if public_profile(account) != before:
+        await record(session, ProfileUpdated(account.id))
     return account
 
 

@@ -1,4 +1,5 @@
-"""Events between accounts (sign-ups, follows, blocks, mutes, moves) and of followed tags."""
+"""Events between accounts (sign-ups, profile changes, follows, blocks, mutes, moves) and of
+followed tags."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from parley.events import Event
 @dataclass(frozen=True)
 class AccountCreated(Event):
     """A local account was created (admins hear of sign-ups)."""
+
+    account_id: int
+
+
+@dataclass(frozen=True)
+class ProfileUpdated(Event):
+    """What others see of a local account's profile changed (its name, note, fields,
+    images, or the flags its actor document shows): federation sends the new profile."""
 
     account_id: int
 

@@ -25,7 +25,9 @@ from parley.federation.keys import (
     remote_key,
     signing_key,
 )
+from parley.federation.media_in import custom_emojis, fetches_media
 from parley.federation.models import ActorKey, RemoteActor
+from parley.federation.webfinger_in import handle_domain
 from parley.lib.fetch import FetchRefused
 from parley.lib.timefmt import as_utc, utcnow
 from parley.store.database import Database
@@ -72,28 +74,41 @@ async def resolve_actor(db: Database, settings: Settings, uri: str, *,
             raise FetchRefused(f"no local actor {uri}")
         return local
     document = await fetch_object(settings, await instance_signer(db, settings), uri)
-    return await _keep(db, document, uri)
+    return await _keep(db, settings, document, uri)
 
 
-async def _keep(db: Database, document: dict[str, Any], uri: str) -> Account:
+async def _keep(db: Database, settings: Settings, document: dict[str, Any], uri: str
+                ) -> Account:
     """Store a fetched actor document that claims to be `uri` (fetch_object has checked
-    that it came from that origin); its key must live there too."""
+    that it came from that origin); its key must live there too. A new account's handle
+    takes its domain from WebFinger (webfinger_in.handle_domain)."""
     parsed = parse.actor(document)
     if parsed.uri != uri or domain_of(parsed.key_id) != domain_of(uri):
         raise NotAnObject(f"{uri} describes another actor")
+    async with db.read() as session:
+        known = await account_by_uri(session, uri) is not None
+    domain = None if known else await handle_domain(settings, parsed.username, uri)
     async with db.write() as session:
-        return await store_actor(session, parsed)
+        return await store_actor(session, parsed, domain=domain)
 
 
-async def store_actor(session: AsyncSession, parsed: parse.ParsedActor) -> Account:
-    """Keep an actor document: the account, its inboxes and collections, its key."""
+async def store_actor(session: AsyncSession, parsed: parse.ParsedActor, *,
+                      domain: str | None = None) -> Account:
+    """Keep an actor document: the account (its images and custom emoji copied here, unless
+    its server's media are refused), its inboxes and collections, its key. `domain`: a new
+    account's handle's, when it is not its actor's host."""
+    known = await account_by_uri(session, parsed.uri)
+    # A known account keeps its handle (its domain decides whose media rules apply).
+    domain = (known.domain if known is not None else None) or domain or domain_of(parsed.uri)
+    fetch = await fetches_media(session, domain)
     account = await store_remote_account(session, RemoteProfile(
-        uri=parsed.uri, username=parsed.username, domain=domain_of(parsed.uri),
+        uri=parsed.uri, username=parsed.username, domain=domain,
         url=parsed.url, display_name=parsed.display_name, note=parsed.summary,
-        fields=parsed.fields, avatar_url=parsed.avatar_url, header_url=parsed.header_url,
-        locked=parsed.locked, bot=parsed.bot, discoverable=parsed.discoverable,
-        indexable=parsed.indexable, created_at=parsed.created_at,
-        also_known_as=parsed.also_known_as))
+        fields=parsed.fields, avatar_remote_url=parsed.avatar_url,
+        header_remote_url=parsed.header_url, locked=parsed.locked, bot=parsed.bot,
+        discoverable=parsed.discoverable, indexable=parsed.indexable,
+        created_at=parsed.created_at, also_known_as=parsed.also_known_as, fetch_images=fetch))
+    await custom_emojis(session, domain, parsed.emojis, fetch=fetch)
     actor = await session.get(RemoteActor, account.id)
     if actor is None:
         actor = RemoteActor(account_id=account.id)
@@ -124,7 +139,7 @@ async def key_for(db: Database, settings: Settings, key_id: str, *, refresh: boo
     url = urldefrag(key_id).url
     document = await fetch_object(settings, await instance_signer(db, settings), url)
     if document.get("type") in parse.ACTOR_TYPES:
-        owner = await _keep(db, document, str(document["id"]))
+        owner = await _keep(db, settings, document, str(document["id"]))
     else:
         owner_uri = parse.iri(document.get("owner"))
         assert owner_uri is not None

@@ -1,5 +1,6 @@
-"""Actor documents: a local account as an ActivityPub Person (or Service, for bots), and the
-instance actor (an Application that signs fetches made on nobody's behalf)."""
+"""Actor documents: a local account as an ActivityPub Person (or Service, for bots), the
+Update that carries it when its profile changes, and the instance actor (an Application that
+signs fetches made on nobody's behalf)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from parley.accounts.models import Account
 from parley.config import Settings
 from parley.federation.keys import instance_actor_uri, key_id_of
-from parley.federation.vocab import CONTEXT
+from parley.federation.vocab import CONTEXT, PUBLIC
 from parley.lib.timefmt import iso
 
 
@@ -80,6 +81,15 @@ def person(account: Account, public_key_pem: str, settings: Settings, *,
         if image is not None:
             document[name] = image
     return document
+
+
+def update_of(actor: dict[str, Any], update_id: str) -> dict[str, Any]:
+    """The Update of an actor by itself (its profile changed), embedding the new document
+    and addressed to the public, as Mastodon sends it. `update_id` tells one from the next:
+    receivers keep each activity id once."""
+    body = {key: value for key, value in actor.items() if key != "@context"}
+    return {"@context": CONTEXT, "id": f"{actor['id']}#updates/{update_id}", "type": "Update",
+            "actor": actor["id"], "to": [PUBLIC], "object": body}
 
 
 def instance_actor(settings: Settings, public_key_pem: str) -> dict[str, Any]:

@@ -61,3 +61,9 @@ async def inboxes_of(session: AsyncSession, account_ids: Iterable[int]) -> set[s
     its Accept)."""
     return await _without_suspended(session, await account_inboxes(session, account_ids,
                                                                     shared=False))
+
+
+async def account_reach(session: AsyncSession, account_id: int) -> set[str]:
+    """Where news of an account itself goes (its profile's Update): the servers of its
+    followers, who keep a copy of it."""
+    return await _without_suspended(session, await follower_inboxes(session, account_id))

@@ -1,9 +1,9 @@
 """Received Updates: of a Note, a remote author's edit of a post we keep (its content, CW,
-sensitivity, language, mentions and tags, with a history entry, as a local edit), of its
-poll (a Question's new counts, voters and close: polls_in) and of a pending quote's stamp,
-once it carries one; of anything else, handed to notes_in (an actor's Update of itself). An
-Update of a post we never kept changes nothing (Mastodon's rule: it is not a way to deliver
-a new post)."""
+sensitivity, language, mentions, tags and custom emoji, with a history entry, as a local
+edit), of its poll (a Question's new counts, voters and close: polls_in) and of a pending
+quote's stamp, once it carries one; of anything else, handed to notes_in (an actor's Update
+of itself). An Update of a post we never kept changes nothing (Mastodon's rule: it is not a
+way to deliver a new post)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from parley.federation import notes_in, parse, quotes_seen
 from parley.federation.inbound import Inbound
+from parley.federation.media_in import custom_emojis, fetches_media
 from parley.federation.polls_in import remote_poll
 from parley.posts.models import Post
 from parley.posts.remote import (
@@ -44,6 +45,9 @@ async def update_note(inbound: Inbound, document: dict[str, Any]) -> None:
         post = await session.get(Post, known.id)
         if post is None:
             return
+        domain = inbound.actor.domain
+        await custom_emojis(session, domain, parsed.emojis,
+                            fetch=await fetches_media(session, domain))
         await edit_remote_post(session, post=post, revision=RemoteRevision(
             content=parsed.content, spoiler_text=parsed.summary, sensitive=parsed.sensitive,
             language=parsed.language,

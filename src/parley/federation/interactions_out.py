@@ -20,6 +20,7 @@ from parley.federation.audience import inboxes_of, post_inboxes
 from parley.federation.delivery import deliver
 from parley.federation.notes_out import addressing, document
 from parley.posts.models import DISTRIBUTABLE, Like, Post
+from parley.posts.rows import PostRow
 from parley.social.models import Block
 from parley.store.rawsql import iso_of
 
@@ -28,8 +29,8 @@ def like(like_uri: str, actor_uri: str, post_uri: str) -> dict[str, Any]:
     return {"id": like_uri, "type": "Like", "actor": actor_uri, "object": post_uri}
 
 
-def announce(repost: Post, actor_uri: str, original: Post, original_author_uri: str
-             ) -> dict[str, Any]:
+def announce(repost: Post | PostRow, actor_uri: str, original: Post | PostRow,
+             original_author_uri: str) -> dict[str, Any]:
     """A repost's Announce, addressed as Mastodon addresses a reblog."""
     audience = addressing(repost.visibility, actor_uri, [original_author_uri])
     return {"id": repost.uri, "type": "Announce", "actor": actor_uri,

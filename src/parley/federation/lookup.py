@@ -6,62 +6,20 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
-
-import httpx
-import orjson
 
 from parley.accounts.remote import account_by_uri
 from parley.accounts.service import find_by_acct
 from parley.config import Settings
 from parley.federation import parse
 from parley.federation.actors_in import instance_signer, resolve_actor
-from parley.federation.client import check_scheme, peer_client
 from parley.federation.fetch import fetch_object
 from parley.federation.notes_in import store_note
-from parley.federation.vocab import is_activity_json
+from parley.federation.webfinger_in import webfinger
 from parley.lib.fetch import FetchRefused
 from parley.posts.remote import post_by_uri
 from parley.store.database import Database
 
 log = logging.getLogger("parley.federation")
-MAX_JRD = 100_000
-
-
-def _scheme(settings: Settings) -> str:
-    return "http" if settings.federation_insecure_peers else "https"
-
-
-async def webfinger(settings: Settings, handle: str) -> str | None:
-    """The actor URI a handle names, as its server's WebFinger says (the `self` link with an
-    ActivityStreams type)."""
-    username, _, domain = handle.strip().lstrip("@").rpartition("@")
-    if not username or not domain:
-        return None
-    url = (f"{_scheme(settings)}://{domain}/.well-known/webfinger?resource="
-           f"{quote(f'acct:{username}@{domain}')}")
-    check_scheme(url, settings)
-    try:
-        response = await peer_client(settings).get(url, headers={
-            "accept": "application/jrd+json, application/json"})
-    except httpx.HTTPError as error:
-        raise FetchRefused(str(error) or type(error).__name__) from error
-    if response.status_code != 200 or len(response.content) > MAX_JRD:
-        return None
-    try:
-        document = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return None
-    return _self_link(document)
-
-
-def _self_link(document: Any) -> str | None:
-    links = document.get("links") if isinstance(document, dict) else None
-    for link in links if isinstance(links, list) else ():
-        if (isinstance(link, dict) and link.get("rel") == "self"
-                and is_activity_json(str(link.get("type", "")))):
-            return parse.iri(link.get("href"), required=False)
-    return None
 
 
 async def look_up(db: Database, settings: Settings, query: str, *, fresh: bool = False

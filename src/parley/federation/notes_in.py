@@ -19,7 +19,12 @@ from parley.federation.actors_in import instance_signer, resolve_actor, store_ac
 from parley.federation.client import domain_of
 from parley.federation.fetch import fetch_object
 from parley.federation.inbound import Inbound
-from parley.federation.media_in import any_sensitive, fetches_media, remote_media
+from parley.federation.media_in import (
+    any_sensitive,
+    custom_emojis,
+    fetches_media,
+    remote_media,
+)
 from parley.federation.models import RemoteActor
 from parley.federation.polls_in import remote_poll, take_vote
 from parley.lib.fetch import FetchRefused
@@ -106,6 +111,8 @@ async def store_parsed(db: Database, settings: Settings, parsed: parse.ParsedNot
         if (delivered and parent is None and not ours
                 and not await _for_us(session, author, mentioned)):
             return None
+        fetch = await fetches_media(session, author.domain)
+        await custom_emojis(session, author.domain, parsed.emojis, fetch=fetch)
         post = await store_remote_post(session, author=author, remote=RemotePost(
             uri=parsed.uri, url=parsed.url, content=parsed.content,
             visibility=parse.visibility(parsed.to, parsed.cc, followers),
@@ -114,8 +121,7 @@ async def store_parsed(db: Database, settings: Settings, parsed: parse.ParsedNot
             in_reply_to=await session.get(Post, parent.id) if parent else None,
             mentioned=[await session.merge(account) for account in mentioned],
             tags=parsed.hashtags, media=remote_media(parsed),
-            fetch_media=await fetches_media(session, author.domain),
-            poll=remote_poll(parsed.poll),
+            fetch_media=fetch, poll=remote_poll(parsed.poll),
             quoted=await session.get(Post, quoted.id) if quoted else None,
             quote_state=state, quote_policy=parsed.quote_policy or "public"))
         if state == quotes.ACCEPTED and quoted is not None and quoted.domain is not None:

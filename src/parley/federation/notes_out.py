@@ -4,6 +4,7 @@ and Delete that carry it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,11 +84,15 @@ def _media_type(kind: str) -> str:
 async def context_url(session: AsyncSession, thread_id: int) -> str | None:
     """A post's FEP-7888 `context`: its thread's collection (threads_out), when the thread
     began here with a public or unlisted post (one begun elsewhere is its server's to list)."""
-    root = (await session.execute(select(Post.uri, Post.domain, Post.visibility)
-                                  .where(Post.id == thread_id))).first()
-    if root is None or root.domain is not None or root.visibility not in DISTRIBUTABLE:
-        return None
-    return f"{root.uri}/context"
+    return (await context_urls(session, [thread_id])).get(thread_id)
+
+
+async def context_urls(session: AsyncSession, thread_ids: Iterable[int]) -> dict[int, str]:
+    """context_url of each of these threads that has one (a page of posts), in one query."""
+    rows = await session.execute(select(Post.id, Post.uri, Post.domain, Post.visibility)
+                                 .where(Post.id.in_(set(thread_ids))))
+    return {root.id: f"{root.uri}/context" for root in rows
+            if root.domain is None and root.visibility in DISTRIBUTABLE}
 
 
 def question(poll: PollRow) -> dict[str, Any]:

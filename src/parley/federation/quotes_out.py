@@ -21,6 +21,7 @@ from parley.federation.models import FederatedQuote
 from parley.federation.vocab import CONTEXT, PUBLIC
 from parley.posts import quotes
 from parley.posts.models import Post
+from parley.posts.rows import PostRow
 
 # The states in which a local quote's Note names what it quotes: accepted, or waiting for
 # consent (receivers show it pending until an Update brings the stamp).
@@ -64,7 +65,7 @@ class QuoteFields:
     accepted: bool = False
 
 
-async def quote_fields(session: AsyncSession, post: Post) -> QuoteFields:
+async def quote_fields(session: AsyncSession, post: Post | PostRow) -> QuoteFields:
     """The quote a local post's Note carries: the quoted post while the quote is accepted
     or pending; the stamp once accepted (ours for a quote of a local post by someone else,
     the one its author's server gave for a remote post; none for a self-quote)."""

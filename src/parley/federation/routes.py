@@ -27,6 +27,7 @@ from parley.media.storage import storage_for
 from parley.posts.models import DISTRIBUTABLE, Post, Tag
 from parley.posts.remote import post_uri
 from parley.posts.rows import load_page
+from parley.social.exclusions import account_hidden
 from parley.store.database import Database
 from parley.tags.models import FeaturedTag
 
@@ -47,10 +48,12 @@ def activity_json(document: dict[str, Any], status: int = 200) -> FastJSON:
     return response
 
 
-async def _allowed(request: Request, db: Database, settings: Settings) -> None:
-    """Authorized fetch: the request must be signed by a server we do not suspend."""
+async def _allowed(request: Request, db: Database, settings: Settings) -> Account | None:
+    """Authorized fetch: the request must be signed by a server we do not suspend; who
+    signed it (None when authorized fetch is off: requests are not checked)."""
     if settings.authorized_fetch:
-        await signer_of(db, settings, incoming(request, b"", settings))
+        return await signer_of(db, settings, incoming(request, b"", settings))
+    return None
 
 
 async def local_account(db: Database, username: str) -> Account:
@@ -71,8 +74,7 @@ async def actor(request: Request, username: str) -> Response:
     db, settings = _context(request)
     if not _wants_document(request):
         return RedirectResponse(f"/@{username}", status_code=302)
-    await _allowed(request, db, settings)
-    account = await local_account(db, username)
+    _db, account = await allowed_account(request, username)
     key = await key_of(db, settings, key_id=key_id_of(account.uri), account_id=account.id)
     moved_to: str | None = None
     if account.moved_to_account_id is not None:
@@ -141,10 +143,18 @@ async def quote_authorization(request: Request, username: str, quote_id: str) ->
 
 
 async def allowed_account(request: Request, username: str) -> tuple[Database, Account]:
-    """The local account the path names, for a request allowed to read its documents."""
+    """The local account the path names, for a request allowed to read its documents: with
+    authorized fetch, signed by a server we do not suspend, and by an actor the account
+    does not block (nor whose server it blocks: Mastodon's rule; as if it did not exist)."""
     db, settings = _context(request)
-    await _allowed(request, db, settings)
-    return db, await local_account(db, username)
+    signer = await _allowed(request, db, settings)
+    account = await local_account(db, username)
+    if signer is not None and signer.id != account.id:
+        async with db.read() as session:
+            if await session.scalar(select(account_hidden(account.id, signer.id,
+                                                          mutes="none"))):
+                raise NotFound()
+    return db, account
 
 
 def _collection(uri: str, total: int, items: list[Any] | None = None) -> dict[str, Any]:
@@ -153,24 +163,6 @@ def _collection(uri: str, total: int, items: list[Any] | None = None) -> dict[st
     if items is not None:
         document["orderedItems"] = items
     return document
-
-
-@router.get("/users/{username}/followers")
-async def followers(request: Request, username: str) -> Response:
-    _db, account = await allowed_account(request, username)
-    return activity_json(_collection(f"{account.uri}/followers", account.followers_count))
-
-
-@router.get("/users/{username}/following")
-async def following(request: Request, username: str) -> Response:
-    _db, account = await allowed_account(request, username)
-    return activity_json(_collection(f"{account.uri}/following", account.following_count))
-
-
-@router.get("/users/{username}/outbox")
-async def outbox(request: Request, username: str) -> Response:
-    _db, account = await allowed_account(request, username)
-    return activity_json(_collection(f"{account.uri}/outbox", account.posts_count))
 
 
 @router.get("/users/{username}/collections/featured")

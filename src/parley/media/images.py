@@ -14,6 +14,7 @@ from typing import Any
 from parley.errors import Invalid
 from parley.media.limits import (
     CARD_IMAGE_PIXELS,
+    EMOJI_PIXELS,
     IMAGE_MATRIX_LIMIT,
     ORIGINAL_PIXELS,
     SMALL_PIXELS,
@@ -201,6 +202,15 @@ def card_image(path: Path) -> tuple[Rendition, str]:
     if extension is None:
         raise Invalid(UNREADABLE)
     return _shrunk(path, header, CARD_IMAGE_PIXELS, extension)
+
+
+def emoji_png(path: Path) -> Rendition:
+    """A custom emoji's image: a PNG within 256x256 in area (never enlarged; an animation's
+    first frame); Invalid when it is no JPEG, PNG, GIF or WebP, or declares too many pixels."""
+    header = read_header(path)
+    if header.loader not in _CARD_OUTPUT:
+        raise Invalid(UNREADABLE)
+    return _shrunk(path, header, EMOJI_PIXELS, "png")[0]
 
 
 def cropped_png(path: Path, size: tuple[int, int]) -> bytes:

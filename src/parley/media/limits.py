@@ -25,6 +25,10 @@ DESCRIPTION_LIMIT = 1_500
 CARD_IMAGE_SIZE_LIMIT = 8 * 1024 * 1024
 CARD_IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 CARD_IMAGE_PIXELS = SMALL_PIXELS
+# Another server's custom emoji (Mastodon's remote limit): its image fetched only up to this
+# size, stored as a PNG within 256x256 in area.
+EMOJI_SIZE_LIMIT = 256 * 1024
+EMOJI_PIXELS = 65_536
 
 IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif")
 VIDEO_MIME_TYPES = ("video/mp4", "video/webm", "video/quicktime")

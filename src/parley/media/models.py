@@ -1,12 +1,22 @@
-"""The media_attachments table: one uploaded file, its stored versions and what is known
-about it, attached to at most one post."""
+"""Media tables: media_attachments (one uploaded file, its stored versions and what is known
+about it, attached to at most one post) and custom_emojis (other servers' emoji images)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parley.lib.timefmt import utcnow
@@ -56,3 +66,21 @@ class MediaAttachment(Base):
         """Every stored file of this attachment."""
         return [key for key in (self.file_key, self.small_key, self.thumbnail_key,
                                 self.upload_key) if key]
+
+
+class CustomEmoji(Base):
+    """A custom emoji of another server: the image its posts and profiles show for
+    `:shortcode:` (Mastodon keeps them by shortcode and domain). `image_key` names the copy
+    stored here (media/emoji.py), once fetched."""
+
+    __tablename__ = "custom_emojis"
+    __table_args__ = (
+        UniqueConstraint("domain", "shortcode", name="uq_custom_emojis_domain_shortcode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    shortcode: Mapped[str] = mapped_column(String(100))
+    domain: Mapped[str] = mapped_column(String(255))
+    image_remote_url: Mapped[str] = mapped_column(String(2048))
+    image_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,6 +7,7 @@ and an account that is gone has its posts removed a batch at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,15 @@ async def post_uri(session: AsyncSession, post_id: int | None) -> str | None:
         return None
     uri: str | None = await session.scalar(select(Post.uri).where(Post.id == post_id))
     return uri
+
+
+async def post_uris(session: AsyncSession, post_ids: Iterable[int | None]) -> dict[int, str]:
+    """The URIs of these posts (those a page of posts answers or quotes), in one query."""
+    wanted = {post_id for post_id in post_ids if post_id is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Post.id, Post.uri).where(Post.id.in_(wanted)))
+    return {row.id: row.uri for row in rows}
 
 
 async def post_by_uri(session: AsyncSession, uri: str) -> Post | None:

@@ -1,10 +1,10 @@
 """Posts and accounts as plain rows for the raw read path (store/rawsql): the column lists, the
 visibility flag (posts/visibility.py's rule, compiled), and the one read model of posts:
 RowBatch, which loads everything a page of posts shows (originals, quotes, authors, mentions,
-tags, applications, viewer state, polls, preview cards; media comes with the post row) in
-a fixed number of statements, and PostPage, what every surface (API, web, streaming) renders
-from. A new related thing a post shows is one more load in RowBatch, and so reaches every
-surface."""
+tags, applications, viewer state, polls, preview cards, custom emoji; media comes with the
+post row) in a fixed number of statements, and PostPage, what every surface (API, web,
+streaming) renders from. A new related thing a post shows is one more load in RowBatch, and so
+reaches every surface."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import literal_column, null, union_all
 
+from parley.media.emoji import EmojiRow
 from parley.polls.rows import PollBatch
 from parley.posts.card_rows import CARDS_BY_IDS, CardRow
+from parley.posts.emoji_rows import emojis_of, written
 from parley.posts.visibility import visible_condition
 from parley.social.exclusions import domains_hidden_from, hidden_from
 from parley.store.rawsql import Fragment, Reader, Sql, param, reader_now
@@ -205,6 +207,8 @@ class RowBatch:
     polls: PollBatch = field(default_factory=PollBatch)
     cards: dict[int, CardRow] = field(default_factory=dict)
     muted: set[int] = field(default_factory=set)  # posts in threads the viewer muted
+    # Custom emoji by (domain, shortcode): those remote posts and accounts of the page write.
+    emojis: dict[tuple[str, str], EmojiRow] = field(default_factory=dict)
     # Whether the viewer has filters at all, when known (no need to look them up if not).
     has_filters: bool | None = None
 
@@ -328,7 +332,22 @@ class RowBatch:
         await self.polls.load(self.reader, ids_of(post.poll_id for post in rendered),
                               self.viewer_param)
         await self.load_cards(rendered)
+        await self.load_emojis(rendered)
         return rendered
+
+    async def load_emojis(self, posts: Iterable[PostRow]) -> None:
+        """The custom emoji the page's remote posts and accounts write (`:shortcode:`): one
+        statement, and only when some do."""
+        wanted = written(posts, self.accounts.values()) - self.emojis.keys()
+        self.emojis.update(await emojis_of(self.reader, wanted))
+
+    def emojis_for(self, domain: str | None, codes: set[str]) -> list[EmojiRow]:
+        """The custom emoji of these shortcodes (emoji_rows: a post's or an account's) of
+        `domain`, those known here."""
+        if domain is None or not self.emojis:
+            return []
+        found = (self.emojis.get((domain, code)) for code in sorted(codes))
+        return [emoji for emoji in found if emoji is not None]
 
 
 @dataclass

@@ -25,6 +25,8 @@ _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # `col IN_IDS(:ids)`: a list of bigint ids as ONE parameter, so a statement's text (and its
 # prepared plan) does not depend on how many ids a page has.
 _IN_IDS = re.compile(r"\bIN_IDS\(:([A-Za-z_]\w*)\)")
+# `col IN_TEXTS(:names)`: the same for a list of strings (custom emoji shortcodes).
+_IN_TEXTS = re.compile(r"\bIN_TEXTS\(:([A-Za-z_]\w*)\)")
 # `col IS_TRUE`: a boolean test in the form each backend's partial indexes are declared with
 # (SQLAlchemy's `IS 1` / `IS true`): a planner uses such an index only for its own spelling.
 _IS_TRUE = re.compile(r"\bIS_TRUE\b")
@@ -113,8 +115,9 @@ class Sql:
     @property
     def sqlite(self) -> str:
         if self._sqlite is None:
-            self._sqlite = _FOR_CLAIM.sub("", _IS_TRUE.sub("IS 1", _IN_IDS.sub(
-                r"IN (SELECT value FROM json_each(:\1))", self._expanded("sqlite"))))
+            listed = r"IN (SELECT value FROM json_each(:\1))"
+            self._sqlite = _FOR_CLAIM.sub("", _IS_TRUE.sub("IS 1", _IN_TEXTS.sub(
+                listed, _IN_IDS.sub(listed, self._expanded("sqlite")))))
         return self._sqlite
 
     @property
@@ -122,8 +125,8 @@ class Sql:
         """PostgreSQL text still with `:name` parameters (for SQLAlchemy's text())."""
         if self._pg_named is None:
             self._pg_named = _FOR_CLAIM.sub(" FOR UPDATE SKIP LOCKED", _IS_TRUE.sub(
-                "IS true", _IN_IDS.sub(r"= ANY(CAST(:\1 AS BIGINT[]))",
-                                       self._expanded("postgresql"))))
+                "IS true", _IN_TEXTS.sub(r"= ANY(CAST(:\1 AS TEXT[]))", _IN_IDS.sub(
+                    r"= ANY(CAST(:\1 AS BIGINT[]))", self._expanded("postgresql")))))
         return self._pg_named
 
     def _expanded(self, dialect: str) -> str:

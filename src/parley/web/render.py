@@ -25,6 +25,7 @@ from parley.lib.html import sanitise
 from parley.lib.timefmt import as_utc, iso, utcnow
 from parley.store.database import Database
 from parley.waiting.service import count_waiting
+from parley.web.emojis import with_emojis
 from parley.web.gallery import gallery, stored_url
 from parley.web.session import WebSession, csrf_token, csrf_valid, read_session, set_cookie
 
@@ -82,6 +83,7 @@ def environment() -> Environment:
     env.filters["ago"] = _ago
     env.globals["gallery"] = gallery  # a post's attachments (web/gallery.py)
     env.globals["stored_url"] = stored_url  # a stored file's URL (a link card's image)
+    env.globals["with_emojis"] = with_emojis  # custom emoji images in a post's content
     env.tests["link"] = is_link  # a profile field's value shown as a link (as the API does)
     return env
 

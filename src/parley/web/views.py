@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from parley.accounts.models import Account
 from parley.lib.html import html_to_text
+from parley.media.emoji import shortcodes_in
 from parley.polls.rows import PollRow
 from parley.posts import quotes
 from parley.posts.card_rows import CardRow
@@ -142,6 +143,8 @@ class PostView:
     focused: bool = False
     # The post on its own server, when it is another server's (its domain: the author's).
     original_url: str | None = None
+    # Its custom emoji (another server's): shortcode -> the stored image's key.
+    emojis: dict[str, str] = field(default_factory=dict)
 
     @property
     def visibility_label(self) -> str:
@@ -178,6 +181,14 @@ def account_view(account: Account | AccountRow) -> AccountView:
                        url=account.url if account.domain else "")
 
 
+def _emojis(post: PostRow, batch: RowBatch) -> dict[str, str]:
+    """The images of a remote post's custom emoji (only a page with some looks)."""
+    if post.domain is None or not batch.emojis:
+        return {}
+    found = batch.emojis_for(post.domain, shortcodes_in(post.content, post.spoiler_text))
+    return {emoji.shortcode: emoji.image_key for emoji in found if emoji.image_key}
+
+
 def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView | None:
     author = batch.accounts.get(post.account_id)
     if author is None:
@@ -199,7 +210,8 @@ def _view(post: PostRow, batch: RowBatch, *, nested: bool = False) -> PostView |
         bookmarked=post.id in batch.bookmarked, mine=post.account_id == batch.viewer_id,
         signed_in=batch.viewer_id is not None,
         card=card_view(batch.cards.get(post.card_id) if post.card_id else None),
-        original_url=(post.url or post.uri) if post.domain else None)
+        original_url=(post.url or post.uri) if post.domain else None,
+        emojis=_emojis(post, batch))
     view.can_quote = quotes.may_quote(
         author_id=post.account_id, visibility=post.visibility, policy=post.quote_policy,
         is_repost=post.repost_of_id is not None, viewer_id=batch.viewer_id,

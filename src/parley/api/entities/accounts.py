@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.accounts.links import is_link
 from parley.accounts.models import Account
 from parley.accounts.roles import Role
+from parley.api.entities.emojis import profile_emojis
 from parley.config import Settings
 from parley.featured.service import endorsed_among
 from parley.lib.html import plain_to_html
@@ -38,10 +39,11 @@ def _fields(account: Account | AccountRow) -> list[dict[str, Any]]:
     ]
 
 
-def account_entity(account: Account | AccountRow, settings: Settings) -> dict[str, Any]:
+def account_entity(account: Account | AccountRow, settings: Settings, *,
+                   emojis: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Mastodon's Account, from the ORM or from a raw row (SQLite's raw rows carry text
     timestamps and 0/1 booleans). created_at is the day the account was made, as Mastodon
-    shows it."""
+    shows it; `emojis`: the CustomEmojis its profile uses (api/entities/emojis.py)."""
     avatar = account.avatar_url or f"{settings.base_url}/static/avatar.png"
     header = account.header_url or f"{settings.base_url}/static/header.png"
     return {
@@ -70,7 +72,7 @@ def account_entity(account: Account | AccountRow, settings: Settings) -> dict[st
         "last_status_at": date_of(account.last_post_at),
         "hide_collections": bool(account.hide_collections),
         "noindex": not account.indexable,
-        "emojis": [],
+        "emojis": emojis or [],
         "roles": [],
         "fields": _fields(account),
     }
@@ -78,9 +80,11 @@ def account_entity(account: Account | AccountRow, settings: Settings) -> dict[st
 
 async def render_account(session: AsyncSession, account: Account, settings: Settings
                          ) -> dict[str, Any]:
-    """One Account as a profile shows it: with `moved`, the account it moved to, when it
-    has moved (as Mastodon; lists of accounts leave it out)."""
-    entity = account_entity(account, settings)
+    """One Account as a profile shows it: with the custom emojis its profile uses, and with
+    `moved`, the account it moved to, when it has moved (as Mastodon; lists of accounts
+    leave it out)."""
+    entity = account_entity(account, settings,
+                            emojis=await profile_emojis(session, settings, account))
     if account.moved_to_account_id is not None:
         moved = await session.get(Account, account.moved_to_account_id)
         if moved is not None:

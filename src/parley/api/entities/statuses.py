@@ -10,14 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.api.entities.accounts import account_entity
 from parley.api.entities.cards import card_entity
+from parley.api.entities.emojis import emoji_entities
 from parley.api.entities.filters import attach_filter_results
 from parley.api.entities.media import shown_attachments
 from parley.api.entities.polls import batch_poll
 from parley.config import Settings
 from parley.lib.text import tag_url
 from parley.lib.urls import web_url
+from parley.media.emoji import shortcodes_in
 from parley.media.storage import Storage, storage_for
 from parley.posts import quotes
+from parley.posts.emoji_rows import profile_shortcodes
 from parley.posts.media_rows import document_text
 from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.rows import MentionRow, PostPage, PostRow, RowBatch, load_page, post_row_of
@@ -38,9 +41,25 @@ class _View:
     def account(self, account_id: int) -> dict[str, Any]:
         entity = self.account_entities.get(account_id)
         if entity is None:
+            account = self.batch.accounts[account_id]
+            emojis = (self.emojis(account.domain, profile_shortcodes(account))
+                      if account.domain is not None and self.batch.emojis else None)
             entity = self.account_entities[account_id] = account_entity(
-                self.batch.accounts[account_id], self.settings)
+                account, self.settings, emojis=emojis)
         return entity
+
+    def post_emojis(self, post: PostRow) -> list[dict[str, Any]]:
+        if post.domain is None or not self.batch.emojis:  # local, or a page without any
+            return []
+        return self.emojis(post.domain, shortcodes_in(post.content, post.spoiler_text))
+
+    def emojis(self, domain: str | None, codes: set[str]) -> list[dict[str, Any]]:
+        """The CustomEmojis of these shortcodes of `domain`, those known here."""
+        found = self.batch.emojis_for(domain, codes)
+        if not found:
+            return []
+        self.storage = self.storage or storage_for(self.settings)
+        return emoji_entities(self.storage, found)
 
     def media(self, post: PostRow) -> Any:
         """The post's MediaAttachments (the storage looked up once a page)."""
@@ -132,7 +151,7 @@ def _status(post: PostRow, view: _View, *, shallow_quote: bool = False) -> dict[
         "mentions": [_mention(mentioned) for mentioned in batch.mentions.get(post.id, ())],
         "tags": [{"name": name, "url": tag_url(base, name)}
                  for name in batch.tags.get(post.id, ())],
-        "emojis": [],
+        "emojis": view.post_emojis(post),
         "media_attachments": view.media(post),
         "poll": batch_poll(batch.polls, post.poll_id, batch.viewer_id),
         "card": view.card(post),
