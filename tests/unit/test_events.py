@@ -146,7 +146,9 @@ def test_every_job_kind_is_declared_once() -> None:
             "web_push", "federation.distribute", "federation.deliver", "federation.receive",
             "federation.prune", "federation.remove_gone_account",
             "media.fetch_remote", "federation.refresh_thread", "federation.poll_update",
-            "social.move_followers", "federation.forward_report"} == set(kinds)
+            "social.move_followers", "federation.forward_report",
+            "accounts.fetch_remote_image", "accounts.forget_remote_image", "media.fetch_emoji",
+            "federation.send_profile"} == set(kinds)
 
 
 def test_job_payloads_read_back_as_their_declared_types() -> None:

@@ -59,9 +59,11 @@ async def _fresh(db: Database, uri: str) -> Account | None:
 
 
 async def resolve_actor(db: Database, settings: Settings, uri: str, *,
-                        refresh: bool = False) -> Account:
+                        refresh: bool = False, confirmed_domain: str | None = None) -> Account:
     """The account of the actor `uri` (a local one as it is; a remote one fetched when
-    unknown, a day old or `refresh`); FetchRefused or parse.Unreadable when it cannot be."""
+    unknown, a day old or `refresh`); FetchRefused or parse.Unreadable when it cannot be.
+    `confirmed_domain`: the actor's own host, whose WebFinger has just named this actor
+    (a lookup by handle): its handle's domain needs no second asking."""
     uri = urldefrag(uri).url
     if not refresh:
         known = await _fresh(db, uri)
@@ -74,11 +76,11 @@ async def resolve_actor(db: Database, settings: Settings, uri: str, *,
             raise FetchRefused(f"no local actor {uri}")
         return local
     document = await fetch_object(settings, await instance_signer(db, settings), uri)
-    return await _keep(db, settings, document, uri)
+    return await _keep(db, settings, document, uri, confirmed_domain=confirmed_domain)
 
 
-async def _keep(db: Database, settings: Settings, document: dict[str, Any], uri: str
-                ) -> Account:
+async def _keep(db: Database, settings: Settings, document: dict[str, Any], uri: str, *,
+                confirmed_domain: str | None = None) -> Account:
     """Store a fetched actor document that claims to be `uri` (fetch_object has checked
     that it came from that origin); its key must live there too. A new account's handle
     takes its domain from WebFinger (webfinger_in.handle_domain)."""
@@ -87,7 +89,8 @@ async def _keep(db: Database, settings: Settings, document: dict[str, Any], uri:
         raise NotAnObject(f"{uri} describes another actor")
     async with db.read() as session:
         known = await account_by_uri(session, uri) is not None
-    domain = None if known else await handle_domain(settings, parsed.username, uri)
+    domain = None if known else (confirmed_domain if confirmed_domain == domain_of(uri)
+                                 else await handle_domain(settings, parsed.username, uri))
     async with db.write() as session:
         return await store_actor(session, parsed, domain=domain)
 

@@ -14,7 +14,7 @@ from parley.federation import parse
 from parley.federation.actors_in import instance_signer, resolve_actor
 from parley.federation.fetch import fetch_object
 from parley.federation.notes_in import store_note
-from parley.federation.webfinger_in import webfinger
+from parley.federation.webfinger_in import split_handle, webfinger
 from parley.lib.fetch import FetchRefused
 from parley.posts.remote import post_by_uri
 from parley.store.database import Database
@@ -34,7 +34,10 @@ async def look_up(db: Database, settings: Settings, query: str, *, fresh: bool =
         if "@" in query.lstrip("@"):
             known = await _known_handle(db, settings, query)
             uri = known or await webfinger(settings, query)
-            return (await resolve_actor(db, settings, uri, refresh=fresh)).uri if uri else None
+            named = split_handle(query)
+            return (await resolve_actor(
+                db, settings, uri, refresh=fresh,
+                confirmed_domain=named[1] if named and not known else None)).uri if uri else None
     except (FetchRefused, parse.Unreadable) as failed:
         log.info("could not look up %s: %s", query, failed)
     return None
