@@ -11,13 +11,22 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.load import RESULTS, Destination
-from bench.procs import ROOT, Server, _env, start_parley
+from bench.procs import (
+    ROOT,
+    Server,
+    _env,
+    _terminate,
+    cpu_seconds,
+    start_parley,
+    start_worker,
+)
 
 AS_JSON = "application/activity+json"
 INSECURE = "PARLEY_FEDERATION_INSECURE_PEERS"
@@ -53,13 +62,39 @@ def peers(port: int, log_dir: Path, documents: dict[str, Any] | None = None
         process.wait(10)
 
 
-def parley(dest: Destination, port: int, log_dir: Path) -> Server:
-    """Parley over the benchmark database, its worker in the web process, told that its
-    peers are on plain HTTP and loopback addresses."""
+@dataclass
+class Parley:
+    """Parley as a federation benchmark runs it: its web process, with the worker inside or
+    in `parley worker` processes beside it; its CPU is theirs together."""
+
+    web: Server
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.web.url
+
+    def cpu(self) -> float:
+        return self.web.cpu() + sum(cpu_seconds(worker.pid) for worker in self.workers)
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            _terminate(worker)
+        self.web.stop()
+
+
+def parley(dest: Destination, port: int, log_dir: Path, workers: int = 0) -> Parley:
+    """Parley over the benchmark database, told that its peers are on plain HTTP and
+    loopback addresses: `parley run` (the worker in the web process), or with `workers`,
+    the web process and that many `parley worker` processes (scale mode)."""
+    base_url = f"http://127.0.0.1:{port}"
     before = os.environ.get(INSECURE)
-    os.environ[INSECURE] = "1"  # for the child only (procs passes it on): put back after
+    os.environ[INSECURE] = "1"  # for the children only (procs passes it on): put back after
     try:
-        return start_parley(dest.url, port, f"http://127.0.0.1:{port}", log_dir)
+        server = Parley(start_parley(dest.url, port, base_url, log_dir, worker=workers == 0))
+        server.workers = [start_worker(dest.url, log_dir, number=number, base_url=base_url)
+                          for number in range(workers)]
+        return server
     finally:
         if before is None:
             del os.environ[INSECURE]

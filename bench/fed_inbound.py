@@ -27,6 +27,7 @@ from bench.delivery import DeliveryCounter, wait_jobs_idle
 from bench.fed_common import (
     AS_JSON,
     LIMIT_S,
+    Parley,
     default_destination,
     get_document,
     parley,
@@ -35,7 +36,6 @@ from bench.fed_common import (
 )
 from bench.fed_seed import Remote, seed
 from bench.federation_crypto import key_pair
-from bench.procs import Server
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
@@ -151,7 +151,7 @@ async def inbound(options: argparse.Namespace) -> dict[str, Any]:
     log_dir = Path(tempfile.mkdtemp(prefix="parley-fed-bench-"))
     documents = {urlsplit(ann.uri).path: actor_document(ann, public_pem)}
     with peers(options.peer_port, log_dir, documents):
-        server = parley(dest, options.port, log_dir)
+        server = parley(dest, options.port, log_dir, options.workers)
         counter = DeliveryCounter(dest.url)
         try:
             return await _measure(server, counter, root, replies, ann_id, options,
@@ -161,7 +161,7 @@ async def inbound(options: argparse.Namespace) -> dict[str, Any]:
             server.stop()
 
 
-async def _measure(server: Server, counter: DeliveryCounter, root: bytes,
+async def _measure(server: Parley, counter: DeliveryCounter, root: bytes,
                    replies: list[bytes], ann_id: int, options: argparse.Namespace,
                    database: str, log_dir: Path) -> dict[str, Any]:
     # Warm-up: the instance actor's key is made, ann's document and key fetched, the root
@@ -187,7 +187,8 @@ async def _measure(server: Server, counter: DeliveryCounter, root: bytes,
     n = len(replies)
     return {
         "mode": "inbound", "database": database, "activities": n,
-        "connections": options.connections, "statuses": sent["statuses"],
+        "connections": options.connections, "workers": options.workers,
+        "statuses": sent["statuses"],
         "accept_s": round(sent["seconds"], 3),
         "accepted_per_s": round(accepted / sent["seconds"]) if sent["seconds"] else None,
         "receive_jobs_queued_after_last_answer": backlog,

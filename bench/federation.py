@@ -2,8 +2,9 @@
 many signed activities cost, beside the bare cost of one RSA-2048 signature.
 
     python -m bench.federation outbound [--db URL] [--followers 10000] [--servers 1000]
-                                        [--posts 3] [--personal-inboxes]
+                                        [--posts 3] [--personal-inboxes] [--workers N]
     python -m bench.federation inbound [--db URL] [--activities 3000] [--connections 16]
+                                       [--workers N]
 
 outbound: one Parley process (bench/parley_server.py: what `parley run` serves, web and
 worker in one process, without the access log like every benchmark here) whose account has
@@ -14,7 +15,8 @@ followers are bulk-loaded (bench/fed_seed.py); then the account posts through th
 server, or with --personal-inboxes each follower's own), deliveries per second, and the
 Parley process's CPU seconds per delivery (and its share of one core: near 1, the one
 process is the limit). The first post pays for first connections and renders; take the
-median.
+median. With --workers N the jobs run in N `parley worker` processes beside the web process
+(scale mode) instead, and the CPU counted is all of theirs.
 
 inbound: see bench/fed_inbound.py. Both end with the bare RSA-2048 sign and verify of
 `cryptography` measured in the same run (bench/federation_crypto.py), and write their JSON
@@ -38,6 +40,7 @@ import httpx
 from bench.delivery import DeliveryCounter, wait_jobs_idle
 from bench.fed_common import (
     LIMIT_S,
+    Parley,
     default_destination,
     get_document,
     parley,
@@ -47,7 +50,7 @@ from bench.fed_common import (
 from bench.fed_inbound import inbound
 from bench.fed_seed import followers, seed
 from bench.load import RESULTS
-from bench.procs import Server, cpu_seconds
+from bench.procs import cpu_seconds
 
 
 def crypto_baseline() -> dict[str, float]:
@@ -60,7 +63,7 @@ def crypto_baseline() -> dict[str, float]:
     return per_call_us(measures(private_pem, public_pem, utcnow()), rounds=3, calls=100)
 
 
-async def one_post(parley_server: Server, peers_url: str, token: str, expected: int,
+async def one_post(parley_server: Parley, peers_url: str, token: str, expected: int,
                    number: int, counter: DeliveryCounter, peer_pid: int) -> dict[str, Any]:
     """Post once; wait until `expected` inboxes had it and the jobs are done."""
     async with httpx.AsyncClient(base_url=peers_url, timeout=10) as receiver, \
@@ -104,7 +107,7 @@ async def outbound(options: argparse.Namespace) -> dict[str, Any]:
     expected = len(remotes) if options.personal_inboxes else options.servers
     log_dir = Path(tempfile.mkdtemp(prefix="parley-fed-bench-"))
     with peers(options.peer_port, log_dir) as receiver:
-        server = parley(dest, options.port, log_dir)
+        server = parley(dest, options.port, log_dir, options.workers)
         counter = DeliveryCounter(dest.url)
         try:
             # The author's key is made on first need: here, not inside the measurement.
@@ -118,7 +121,7 @@ async def outbound(options: argparse.Namespace) -> dict[str, Any]:
     timed = [p for p in posts if p["full_delivery_s"]]
     return {
         "mode": "outbound", "database": "sqlite" if dest.is_sqlite else "postgresql",
-        "followers": options.followers, "servers": options.servers,
+        "followers": options.followers, "servers": options.servers, "workers": options.workers,
         "inboxes_per_post": expected, "personal_inboxes": options.personal_inboxes,
         "posts": posts,
         "median_full_delivery_s": _median(p["full_delivery_s"] for p in timed),
@@ -151,6 +154,9 @@ def arguments() -> argparse.Namespace:
         mode.add_argument("--peer-port", type=int, default=3200)
         mode.add_argument("--no-crypto", action="store_true",
                           help="skip the bare RSA sign/verify baseline")
+        mode.add_argument("--workers", type=int, default=0,
+                          help="run the jobs in this many `parley worker` processes beside "
+                               "the web process (default: in it, as `parley run`)")
     return parser.parse_args()
 
 

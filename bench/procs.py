@@ -79,6 +79,7 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+BENCH_SECRET_KEY = "bench-secret-key"  # bench/parley_server.py's
 # Tuning knobs a benchmark run may set for the servers and workers it starts.
 PASSED_SETTINGS = ("PARLEY_BROADCAST_THRESHOLD", "PARLEY_FANOUT_BATCH_SIZE", "PARLEY_HOME_CAP",
                    "PARLEY_WORKER_CONCURRENCY", "PARLEY_FEDERATION_INSECURE_PEERS")
@@ -142,11 +143,16 @@ def start_floor(db_url: str, port: int, base_url: str, log_dir: Path) -> Server:
                   "/api/v1/timelines/home", log_dir)
 
 
-def start_worker(db_url: str, log_dir: Path, *, redis_url: str = "", number: int = 0
-                 ) -> subprocess.Popen[bytes]:
-    """A separate `parley worker` process (scale mode)."""
+def start_worker(db_url: str, log_dir: Path, *, redis_url: str = "", number: int = 0,
+                 base_url: str = "") -> subprocess.Popen[bytes]:
+    """A separate `parley worker` process (scale mode), with the web processes' secret key
+    (bench/parley_server.py's: actors' keys are sealed with it) and, given, their base URL
+    (what the jobs render ids and links with)."""
     env = _env()
     env["PARLEY_DATABASE_URL"] = db_url
+    env["PARLEY_SECRET_KEY"] = BENCH_SECRET_KEY
+    if base_url:
+        env["PARLEY_BASE_URL"] = base_url
     if redis_url:
         env["PARLEY_REDIS_URL"] = redis_url
     with (log_dir / f"worker-{number}.log").open("wb") as out:

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from parley import domains
 from parley.api.errors import install_error_handlers
-from parley.api.hot import TABLE
+from parley.api.hot import TABLE as API_TABLE
 from parley.api.publisher import Publisher
 from parley.api.router import api_router
 from parley.api.streaming.endpoints import PREFIX as STREAMING_PREFIX
@@ -24,6 +24,7 @@ from parley.api.streaming.heartbeats import heartbeats_of
 from parley.config import VERSION, Settings
 from parley.federation.client import close_clients
 from parley.federation.collections_out import router as collections_router
+from parley.federation.hot import TABLE as FEDERATION_TABLE
 from parley.federation.lookup import remote_lookup
 from parley.federation.refresher import thread_refresher
 from parley.federation.routes import router as federation_router
@@ -83,15 +84,17 @@ def create_app(settings: Settings, *, run_worker: bool = True, auto_migrate: boo
     app.include_router(api_router)
     app.include_router(streaming_router)
     app.include_router(federation_router)
+    app.include_router(FEDERATION_TABLE.documented(in_schema=False))  # served by the edge
     app.include_router(threads_router)
     app.include_router(collections_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The edge (http/edge.py) comes first: hygiene, then the streaming endpoints and the
-    # fast-route table, which skip FastAPI's middleware, routing and dependencies.
+    # fast-route tables (the API's hottest routes, federation's inboxes), which skip FastAPI's
+    # middleware, routing and dependencies.
     app.state.limiter = limiter_for(settings)
-    app.middleware_stack = Edge(app.build_middleware_stack(), TABLE, STREAMING_PREFIX,
-                                streaming_endpoint, app.state.limiter)
+    app.middleware_stack = Edge(app.build_middleware_stack(), [API_TABLE, FEDERATION_TABLE],
+                                STREAMING_PREFIX, streaming_endpoint, app.state.limiter)
     return app
 
 

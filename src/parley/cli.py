@@ -110,14 +110,17 @@ def worker() -> None:
 
     async def main() -> None:
         db = Database(settings.resolved_database_url)
-        # Jobs publish live events (home deliveries, notifications); with several processes
-        # they reach the web processes' clients through Redis (PARLEY_REDIS_URL).
+        # Jobs publish live events (home deliveries, notifications); from this process they
+        # reach the web processes' clients only through Redis (PARLEY_REDIS_URL). Without it
+        # nobody could hear them here: nothing is rendered for them.
         broker = create_broker(settings.redis_url, settings.redis_prefix)
         await broker.start()
         publisher = Publisher(db, broker, settings)
         job_worker = domains.new_worker(db, settings)
-        db.after_commit.extend([job_worker.after_commit, publisher.after_commit])
-        publisher.start()
+        db.after_commit.append(job_worker.after_commit)
+        if settings.redis_url:
+            db.after_commit.append(publisher.after_commit)
+            publisher.start()
         job_worker.start()
         try:
             await _until_terminated()

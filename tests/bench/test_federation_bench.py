@@ -35,7 +35,8 @@ def _db(tmp_path: Path, name: str) -> str:
 
 
 def _options(db: str, **extra: object) -> argparse.Namespace:
-    return argparse.Namespace(db=db, port=_free_port(), peer_port=_free_port(), **extra)
+    return argparse.Namespace(db=db, port=_free_port(), peer_port=_free_port(),
+                              **{"workers": 0, **extra})
 
 
 def test_outbound_reaches_every_server_once(tmp_path: Path) -> None:
@@ -71,3 +72,17 @@ def test_inbound_accepts_and_stores_every_activity(tmp_path: Path) -> None:
     assert result["statuses"] == {202: 5}
     assert result["stored"] == 5
     assert result["documents_fetched_from_the_peer"] == 0  # the key was held after the root
+
+
+def test_both_with_the_jobs_in_a_parley_worker_process(tmp_path: Path) -> None:
+    """--workers 1 (scale mode): the web process takes the deliveries, a `parley worker`
+    beside it runs the jobs, with the same keys and base URL."""
+    db = _db(tmp_path, "workers")
+    try:
+        out = asyncio.run(outbound(_options(db, followers=4, servers=2, posts=1,
+                                            personal_inboxes=False, workers=1)))
+        into = asyncio.run(inbound(_options(db, activities=3, connections=2, workers=1)))
+    finally:
+        drop(db)
+    assert out["posts"][0]["signed"] == 2 and out["workers"] == 1
+    assert (into["statuses"], into["stored"]) == ({202: 3}, 3)

@@ -13,12 +13,13 @@ from typing import Any
 import orjson
 import pytest
 from alembic import command
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, insert, select, text, update
 
 from e2e.test_fanout_extras import HANDLERS, World
 from parley.accounts.models import Account
 from parley.api.streaming.followers import follower_resolver, homes_resolver
 from parley.config import Settings
+from parley.domains import install
 from parley.events import EVENTS_KEY
 from parley.events.live import BroadcastDelivered, Delivered
 from parley.jobs import queue
@@ -28,7 +29,8 @@ from parley.lib.ids import new_id
 from parley.lib.timefmt import utcnow
 from parley.lists.models import List, ListMember
 from parley.posts.models import Mention
-from parley.social.models import Block, DomainBlock, Mute
+from parley.posts.remote import RemotePost, store_remote_post
+from parley.social.models import Block, DomainBlock, Follow, Mute
 from parley.store.database import Database
 from parley.store.dialect import engine_url
 from parley.store.migrate import alembic_config, migrate
@@ -36,7 +38,9 @@ from parley.streaming import channels
 from parley.streaming.broker import Broker
 from parley.tags.models import TagFollow
 from parley.timelines.broadcast import record_over_threshold
+from parley.timelines.fanout_facts import IN_LOOP_FOLLOWERS
 from parley.timelines.home_cap import trim_homes
+from parley.timelines.jobs import fan_out_here
 from parley.timelines.models import BroadcastAccount, TimelineEntry
 from support.server import fresh_database
 
@@ -319,3 +323,49 @@ def test_migration_0002_keeps_a_populated_table(tmp_path: Path) -> None:
         run(resolved, entries)
         migrate(resolved)
         run(resolved, entries)
+
+
+async def _remote_post(w: World, author_id: int, number: int) -> tuple[int, list[str]]:
+    """A post of a remote author stored as federation stores one (fan_out_here); its id and
+    the kinds of the jobs its transaction queued."""
+    async with w.db.write() as session:
+        fan_out_here(session, w.settings)
+        author = await session.get(Account, author_id)
+        assert author is not None
+        post = await store_remote_post(session, author=author, remote=RemotePost(
+            uri=f"https://remote.test/p/{author_id}/{number}", url=None,
+            content="<p>from afar</p>", visibility="public"))
+        queued = list((await session.scalars(select(Job.kind))).all())
+        await session.execute(delete(Job))
+    return post.id, queued
+
+
+def test_a_remote_post_with_few_followers_is_fanned_out_where_it_is_stored(
+        database_url: str) -> None:
+    """fan_out_here: a post from another server reaches its few local followers' homes in
+    the transaction that stores it, no fan-out job queued; past IN_LOOP_FOLLOWERS a job
+    does it, as for any post."""
+    async def body(w: World) -> None:
+        install()  # the domains' subscribers: PostCreated's fan-out among them
+        author = new_id()
+        await w.add(Account(id=author, username="far", acct_key="far@remote.test",
+                            domain="remote.test", uri="https://remote.test/far",
+                            url="https://remote.test/far"))
+        fans = [await w.account("fan") for _ in range(2)]
+        for fan in fans:
+            await w.follow(fan, author)
+        post, queued = await _remote_post(w, author, 1)
+        assert await homes(w, post, fans) == set(fans)
+        assert "fanout_post" not in queued
+        many = [new_id() for _ in range(IN_LOOP_FOLLOWERS)]
+        async with w.db.write() as session:
+            await session.execute(insert(Account), [
+                {"id": i, "username": f"m{i}", "acct_key": f"m{i}", "uri": f"https://x.test/{i}",
+                 "url": f"https://x.test/{i}", "created_at": utcnow()} for i in many])
+            await session.execute(insert(Follow), [
+                {"id": new_id(), "account_id": i, "target_account_id": author,
+                 "state": "accepted", "created_at": utcnow()} for i in many])
+        post, queued = await _remote_post(w, author, 2)
+        assert "fanout_post" in queued and await homes(w, post, fans) == set()
+
+    run(database_url, body)

@@ -60,6 +60,12 @@ def test_an_unsigned_delivery_is_refused(servers: tuple[LiveServer, LiveServer])
         assert answer.status_code == 401
         assert http.post("/inbox", content=b"[not json",
                          headers={"content-type": AS_JSON}).status_code == 400
+        # The inboxes are the edge's fast routes: the same answers as any route's.
+        assert http.post("/users/nobody-here/inbox", content=b"{}",
+                         headers={"content-type": AS_JSON}).status_code == 404
+        assert http.post("/actor/inbox", content=b'{"type": "Create"}',
+                         headers={"content-type": AS_JSON}).status_code == 401
+        assert http.get("/inbox").status_code == 405
 
 
 def test_follow_post_and_reply_across_servers(servers: tuple[LiveServer, LiveServer],

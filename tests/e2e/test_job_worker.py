@@ -1,10 +1,12 @@
 """The job worker on the real database (SQLite or PostgreSQL, as the fan-out tests): a job
 that fails leaves nothing of its work behind and is queued again with its attempt counted,
-one that keeps failing ends dead, and interactive jobs run before bulk ones."""
+one that keeps failing ends dead, interactive jobs run before bulk ones, and a detached kind's
+jobs may be claimed in batches."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from parley.jobs import queue
 from parley.jobs.models import Job
 from parley.jobs.registry import Detached, DetachedContext, JobContext, JobKind, JobRegistry
 from parley.jobs.worker import Worker
+from parley.lib.timefmt import utcnow
 from parley.store.database import Database
 
 
@@ -154,4 +157,46 @@ def test_a_detached_job_runs_after_its_claim_outside_any_transaction(
             left = (await session.execute(text(
                 "SELECT count(*) FROM jobs WHERE kind = 'detached'"))).scalar_one()
         assert (name, left) == ("detachedrunning", 0)
+    run(database_url, body)
+
+
+_SEEN: dict[int, list[int]] = {}
+
+
+async def _note_batch(ctx: DetachedContext, payload: dict[str, Any]) -> None:
+    """A batched detached job: notes which jobs of its kind are running as it runs (claimed
+    with it), and fails when told to."""
+    async with ctx.db.read() as session:
+        _SEEN[payload["n"]] = sorted(row[0] for row in (await session.execute(text(
+            "SELECT id FROM jobs WHERE kind = 'batched' AND state = 'running'"))).all())
+    if payload["fail"]:
+        raise RuntimeError("this one fails")
+
+
+def test_batched_detached_jobs_are_claimed_together_and_fail_alone(database_url: str) -> None:
+    """Jobs of a kind with Detached.batch = 3: five due ones are claimed as a batch of three
+    and one of two; the one that fails is queued again on its own, the others are done
+    together (still running until their batch ends); a job of another kind due among them
+    is not taken into a batch."""
+    async def body(db: Database, _worker: Worker) -> None:
+        batched = JobKind("batched", dict, Detached(_note_batch, batch=3))
+        worker = Worker(db, Settings(database_url=database_url, worker_concurrency=1),
+                        JobRegistry({kind.name: kind for kind in (NOOP, batched)}))
+        _SEEN.clear()
+        now = utcnow()
+        async with db.write() as session:
+            ids = [await queue.enqueue(session, batched, {"n": n, "fail": n == 1},
+                                       run_at=now - timedelta(seconds=10 - n))
+                   for n in range(5)]
+            await queue.enqueue(session, NOOP, {"name": "among them"},
+                                run_at=now - timedelta(seconds=7.5))
+        await asyncio.wait_for(worker.drain(), timeout=30)
+        async with db.read() as session:
+            left = (await session.execute(text(
+                "SELECT id, state, attempts FROM jobs WHERE kind IN ('batched', 'noop')"))).all()
+        assert _SEEN[0] == _SEEN[1] == ids[:3]
+        assert _SEEN[2] == [ids[0], ids[2]]  # the failed one is queued again at once
+        assert _SEEN[3] == _SEEN[4] == ids[3:]
+        assert [tuple(row) for row in left] == [(ids[1], "queued", 1)]
+
     run(database_url, body)

@@ -36,7 +36,11 @@ from parley.store.database import Database
 from parley.store.rawsql import Reader
 from parley.streaming.broker import BroadcastPost
 from parley.timelines.fanout_facts import Fanout, FanPost
-from parley.timelines.fanout_rules import follower_rows, mentioned_follower_rows
+from parley.timelines.fanout_rules import (
+    follower_batch,
+    follower_rows,
+    mentioned_follower_rows,
+)
 from parley.timelines.home import _FALLBACK, _keep
 from parley.timelines.models import TimelineEntry
 from parley.timelines.reached import broadcast_receivers
@@ -319,6 +323,30 @@ async def _fanned_out(w: World, post_id: int) -> set[int]:
         return {row[0] for row in (await session.execute(rows)).all()}
 
 
+
+class _Undone(Exception):
+    """Rolls back a write whose rows were only to be looked at."""
+
+
+async def _batch_fanned_out(w: World, post_id: int) -> set[int]:
+    """The homes the fan-out job's own statement (built once per shape, its values as
+    parameters) writes the post into, rolled back after."""
+    reached: set[int] = set()
+    try:
+        async with w.db.write() as session:
+            post = await session.get(Post, post_id)
+            assert post is not None
+            fan = Fanout(FanPost(post.id, post.account_id, post.domain, post.visibility,
+                                 post.in_reply_to_account_id, post.repost_of_id))
+            await (await session.connection()).execute(*follower_batch(session, fan, None, None))
+            reached = set((await session.scalars(select(TimelineEntry.owner_id).where(
+                TimelineEntry.post_id == post_id))).all())
+            raise _Undone
+    except _Undone:
+        pass
+    return reached
+
+
 async def _fallback_reaches(reader: Reader, viewer: int, post_id: int) -> bool:
     rows = await reader.fetch(_FALLBACK, {"viewer": viewer, "upper": post_id + 1,
                                           "lower": post_id - 1, "limit": 10})
@@ -332,6 +360,8 @@ def test_delivery_forms_agree(database_url: str) -> None:
         for case, post_id in posts.items():
             expected = DELIVERY_CASES[case]
             forms: dict[str, set[int]] = {"fan-out": await _fanned_out(w, post_id)}
+            if case != "direct":  # a direct post goes to the mentioned (mentioned rows)
+                forms["fan-out job's statement"] = await _batch_fanned_out(w, post_id)
             async with w.db.fresh() as reader:
                 forms["home read (cap fallback)"] = {
                     viewer for viewer in followers

@@ -193,7 +193,7 @@ def _edge(passed: list[Scope]) -> tuple[Edge, _Db]:
         Route("POST", "/post", _write, "write:statuses", load=_load),
     ], error_response)
     db = _Db()
-    edge = Edge(fastapi, table, "/streaming",
+    edge = Edge(fastapi, [table], "/streaming",
                 lambda scope, rest: stream if rest == "user" else None)
     return edge, db
 

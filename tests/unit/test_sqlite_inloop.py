@@ -125,3 +125,31 @@ def test_the_log_is_checkpointed_off_the_loop_not_in_commits(tmp_path: Path) -> 
     autocheckpoint, count = asyncio.run(_rows_in_the_database_file(tmp_path))
     assert autocheckpoint == 0
     assert count == 20
+
+
+async def _lookup_thread_and_write(tmp_path: Path) -> tuple[int, str]:
+    db = Database(_url(tmp_path))
+    seen: list[int] = []
+    try:
+        async with db.write() as session:
+            await session.execute(text("CREATE TABLE t (v INTEGER)"))
+        async with db.lookup() as session:
+            raw = await (await session.connection()).get_raw_connection()
+            await raw.driver_connection.create_function(  # type: ignore[union-attr]
+                "thread_id", 0, lambda: seen.append(threading.get_ident()))
+            await session.execute(text("SELECT thread_id()"))
+            try:
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+                refused = ""
+            except Exception as error:
+                refused = str(error)
+    finally:
+        await db.dispose()
+    return seen[0], refused
+
+
+def test_lookups_run_in_the_loop_thread_and_only_read(tmp_path: Path) -> None:
+    """db.lookup(): brief reads on in-loop connections (no thread hand-off), read-only."""
+    thread, refused = asyncio.run(_lookup_thread_and_write(tmp_path))
+    assert thread == threading.get_ident()
+    assert "readonly" in refused.replace(" ", "").lower()

@@ -1,7 +1,8 @@
 """Turns committed domain events into Mastodon streaming events on the broker.
 
 Runs as one task per process, fed in commit order by the database's after-commit hook, so a
-stream sees events in the order their transactions committed. A status is rendered once per
+stream sees events in the order their transactions committed. A process nobody could hear
+through (its own broker, no stream connected) renders nothing. A status is rendered once per
 event (as a signed-out viewer would see it, viewer-specific flags false) and the same bytes go
 to every channel; a notification is rendered for its one recipient.
 
@@ -111,6 +112,8 @@ class Publisher:
             batch = [await self.queue.get()]
             while len(batch) < MAX_BATCH and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
+            if not self.broker.heard():
+                continue  # nobody could hear them: nothing to render
             try:
                 # A reader that sees the commits being published (the request path's shared
                 # snapshot may be older).

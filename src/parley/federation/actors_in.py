@@ -38,7 +38,7 @@ STALE_AFTER = timedelta(days=1)
 async def instance_signer(db: Database, settings: Settings) -> InstanceSigner:
     """The instance actor's signing key (made on first need)."""
     uri = instance_actor_uri(settings)
-    async with db.read() as session:
+    async with db.lookup() as session:
         key = await session.get(ActorKey, key_id_of(uri))
     if key is None:
         async with db.write() as session:
@@ -48,7 +48,7 @@ async def instance_signer(db: Database, settings: Settings) -> InstanceSigner:
 
 
 async def _fresh(db: Database, uri: str) -> Account | None:
-    async with db.read() as session:
+    async with db.lookup() as session:
         account = await account_by_uri(session, uri)
         if account is None or account.domain is None:
             return account
@@ -70,7 +70,7 @@ async def resolve_actor(db: Database, settings: Settings, uri: str, *,
         if known is not None:
             return known
     if uri.startswith(settings.base_url + "/"):
-        async with db.read() as session:
+        async with db.lookup() as session:
             local = await account_by_uri(session, uri)
         if local is None:
             raise FetchRefused(f"no local actor {uri}")
@@ -131,7 +131,7 @@ async def key_for(db: Database, settings: Settings, key_id: str, *, refresh: boo
     """The remote account a key id belongs to and the key's PEM: as held, or (unknown, or
     `refresh` after a failed check) fetched from the key's actor."""
     if not refresh:
-        async with db.read() as session:
+        async with db.lookup() as session:
             key = await remote_key(session, key_id)
             owner = (await session.get(Account, key.account_id)
                      if key is not None and key.account_id is not None else None)
@@ -147,7 +147,7 @@ async def key_for(db: Database, settings: Settings, key_id: str, *, refresh: boo
         owner_uri = parse.iri(document.get("owner"))
         assert owner_uri is not None
         owner = await resolve_actor(db, settings, owner_uri, refresh=True)
-    async with db.read() as session:
+    async with db.lookup() as session:
         key = await session.scalar(select(ActorKey).where(ActorKey.account_id == owner.id))
     if key is None or key.key_id != key_id:
         raise NotAnObject(f"{owner.uri} does not own the key {key_id}")

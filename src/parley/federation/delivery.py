@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-import httpx
 import orjson
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.config import Settings
-from parley.federation.client import check_scheme, domain_of, peer_client
+from parley.federation.client import check_scheme, domain_of, peer_poster
 from parley.federation.keys import (
     SigningKey,
     instance_actor_uri,
@@ -31,7 +30,7 @@ from parley.federation.keys import (
 )
 from parley.federation.models import ActorKey, RemoteActor
 from parley.federation.peers import paused_until, peers_of, record_outcomes
-from parley.federation.signatures import sign_request
+from parley.federation.signatures import digest_header, sign_request
 from parley.federation.vocab import ACTIVITY_JSON
 from parley.jobs.queue import PRIORITY_BULK, PRIORITY_INTERACTIVE, enqueue
 from parley.jobs.registry import Detached, DetachedContext, JobKind
@@ -104,19 +103,20 @@ async def _signer(db: Database, settings: Settings, signer_id: int | None) -> Si
     return found
 
 
-async def send(settings: Settings, key: SigningKey, body: bytes, inbox: str) -> Outcome:
-    """POST a signed activity to one inbox; what came of it."""
+async def send(settings: Settings, key: SigningKey, body: bytes, inbox: str, *,
+               digest: str | None = None) -> Outcome:
+    """POST a signed activity to one inbox; what came of it (`digest`: the body's, when
+    it goes to many)."""
     try:
         check_scheme(inbox, settings)
         headers = sign_request("POST", inbox, key_id=key.key_id,
                                private_key_pem=key.private_key_pem, body=body,
-                               content_type=ACTIVITY_JSON)
-        response = await peer_client(settings).post(inbox, content=body, headers=headers)
+                               content_type=ACTIVITY_JSON, digest=digest)
+        status = await peer_poster(settings).post(inbox, body, headers)
     except AddressRefused:
         return Outcome.REFUSED
-    except (httpx.HTTPError, FetchRefused, OSError):
+    except (FetchRefused, OSError):
         return Outcome.RETRY
-    status = response.status_code
     if 200 <= status < 300:
         return Outcome.DONE
     if status == 410:
@@ -136,18 +136,18 @@ class _Round:
 
 async def _send_all(settings: Settings, key: SigningKey, body: bytes,
                     inboxes: Sequence[str]) -> dict[str, Outcome]:
-    gate = asyncio.Semaphore(CONCURRENCY)
+    gate, digest = asyncio.Semaphore(CONCURRENCY), digest_header(body)
 
     async def one(inbox: str) -> tuple[str, Outcome]:
         async with gate:
-            return inbox, await send(settings, key, body, inbox)
+            return inbox, await send(settings, key, body, inbox, digest=digest)
 
     return dict(await asyncio.gather(*(one(inbox) for inbox in inboxes)))
 
 
 async def _run(ctx: DetachedContext, job: Delivery) -> None:
     domains = {domain_of(inbox) for inbox in job.inboxes}
-    async with ctx.db.read() as session:
+    async with ctx.db.lookup() as session:
         known = await peers_of(session, domains)
     now, result = utcnow(), _Round()
     due = []

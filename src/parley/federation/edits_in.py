@@ -36,7 +36,7 @@ async def update_note(inbound: Inbound, document: dict[str, Any]) -> None:
     parsed = parse.note(document)
     if parsed.attributed_to != inbound.actor.uri:
         return
-    async with inbound.db.read() as session:
+    async with inbound.db.lookup() as session:
         known = await post_by_uri(session, parsed.uri)
     if known is None or known.account_id != inbound.actor.id or known.repost_of_id:
         return

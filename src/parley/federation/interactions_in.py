@@ -28,6 +28,7 @@ from parley.posts.models import DISTRIBUTABLE, Post
 from parley.posts.remote import post_by_uri, store_remote_repost
 from parley.social import blocks
 from parley.social.models import Follow
+from parley.timelines.jobs import fan_out_here
 
 log = logging.getLogger("parley.federation")
 
@@ -71,7 +72,7 @@ async def _followed_here(session: AsyncSession, account_id: int) -> bool:
 async def known_or_fetched(inbound: Inbound, uri: str) -> Post | None:
     """The post an Announce reposts (or an Add pins): known, or fetched (always from its own
     server, never taken as embedded) when a local account follows the actor."""
-    async with inbound.db.read() as session:
+    async with inbound.db.lookup() as session:
         known = await post_by_uri(session, uri)
         if known is not None or uri.startswith(inbound.settings.base_url + "/") \
                 or not await _followed_here(session, inbound.actor.id):
@@ -97,6 +98,7 @@ async def announce(inbound: Inbound) -> None:
     if found is None:
         return
     async with inbound.db.write() as session:
+        fan_out_here(session, inbound.settings)  # few local followers: homes in this transaction
         actor = await session.merge(inbound.actor)
         original = await session.get(Post, found.id)
         if original is None or original.visibility not in DISTRIBUTABLE:

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
 from parley.config import Settings
@@ -25,15 +26,17 @@ from parley.federation.media_in import (
     fetches_media,
     remote_media,
 )
-from parley.federation.models import RemoteActor
 from parley.federation.polls_in import remote_poll, take_vote
 from parley.lib.fetch import FetchRefused
 from parley.posts import quotes
-from parley.posts.compose import delete_post
+from parley.posts.compose import Answered, delete_post
 from parley.posts.models import Post
-from parley.posts.remote import RemotePost, post_by_uri, store_remote_post
+from parley.posts.remote import RemotePost, known_posts, post_by_uri, store_remote_post
 from parley.social.models import Follow
 from parley.store.database import Database
+from parley.store.rawsql import Reader, Sql
+from parley.store.rawwrite import SessionSql
+from parley.timelines.jobs import fan_out_here
 
 log = logging.getLogger("parley.federation")
 
@@ -95,32 +98,43 @@ async def store_parsed(db: Database, settings: Settings, parsed: parse.ParsedNot
         author = await resolve_actor(db, settings, parsed.attributed_to)
     if parsed.attributed_to != author.uri or domain_of(parsed.uri) != domain_of(author.uri):
         raise parse.Unreadable("a note must be its author's, on its author's server")
-    known = await _known(db, parsed.uri)
-    if known is not None:
-        return known
-    parent = await _parent(db, settings, parsed.in_reply_to, depth)
+    # What is here already, read together (raw reads where no object is needed): the note
+    # itself, the post it answers, the local people it names and its author's followers
+    # collection (for its visibility).
+    async with db.lookup() as session:
+        raw = SessionSql(session)
+        known = await known_posts(raw, [parsed.uri, *filter(None, [parsed.in_reply_to])])
+        if parsed.uri in known:
+            return await session.get(Post, known[parsed.uri].id)
+        mentioned = await _local_mentioned(session, settings, parsed)
+        followers = await _followers_collection(raw, author.id)
+    parent: Answered | None = known.get(parsed.in_reply_to or "")
+    if parent is None:
+        parent = await _fetched_parent(db, settings, parsed.in_reply_to, depth)
     quoted = await _quoted(db, settings, parsed.quote, depth)
     state = (await quotes_seen.first_state(db, settings, parsed, author, quoted)
              if quoted is not None else quotes.ACCEPTED)
-    mentioned = await mentioned_accounts(db, settings, parsed)
+    mentioned += await _remote_mentioned(db, settings, parsed)
     async with db.write() as session:
-        author = await session.merge(author)
-        followers = await session.scalar(select(RemoteActor.followers_url).where(
-            RemoteActor.account_id == author.id))
+        fan_out_here(session, settings)  # few local followers: their homes in this transaction
+        # As read just now (load=False: no second read of each): what the post refers to.
+        author = await session.merge(author, load=False)
         ours = quoted is not None and quoted.domain is None
         if (delivered and parent is None and not ours
                 and not await _for_us(session, author, mentioned)):
             return None
-        fetch = await fetches_media(session, author.domain)
+        media = remote_media(parsed)
+        fetch = (bool(media) or bool(parsed.emojis)) and await fetches_media(
+            session, author.domain)
         await custom_emojis(session, author.domain, parsed.emojis, fetch=fetch)
         post = await store_remote_post(session, author=author, remote=RemotePost(
             uri=parsed.uri, url=parsed.url, content=parsed.content,
             visibility=parse.visibility(parsed.to, parsed.cc, followers),
             spoiler_text=parsed.summary, sensitive=any_sensitive(parsed),
             language=parsed.language, created_at=parsed.published,
-            in_reply_to=await session.get(Post, parent.id) if parent else None,
-            mentioned=[await session.merge(account) for account in mentioned],
-            tags=parsed.hashtags, media=remote_media(parsed),
+            in_reply_to=parent,
+            mentioned=[await session.merge(account, load=False) for account in mentioned],
+            tags=parsed.hashtags, media=media,
             fetch_media=fetch, poll=remote_poll(parsed.poll),
             quoted=await session.get(Post, quoted.id) if quoted else None,
             quote_state=state, quote_policy=parsed.quote_policy or "public"))
@@ -129,6 +143,14 @@ async def store_parsed(db: Database, settings: Settings, parsed: parse.ParsedNot
             await quotes_seen.remember(session, post.id,
                                        authorization=parsed.quote_authorization)
         return post
+
+
+_FOLLOWERS = Sql("SELECT followers_url FROM remote_actors WHERE account_id = :account")
+
+
+async def _followers_collection(reader: Reader, account_id: int) -> str | None:
+    rows = await reader.fetch(_FOLLOWERS, {"account": account_id})
+    return str(rows[0][0]) if rows and rows[0][0] else None
 
 
 async def _for_us(session: Any, author: Account, mentioned: list[Account]) -> bool:
@@ -143,15 +165,13 @@ async def _for_us(session: Any, author: Account, mentioned: list[Account]) -> bo
     return follower is not None
 
 
-async def _parent(db: Database, settings: Settings, uri: str | None, depth: int
-                  ) -> Post | None:
-    """The post a note answers: known, or fetched (with its own ancestors) while the thread
-    is not too deep; None when it cannot be had (then the reply starts its own thread)."""
-    if uri is None:
+async def _fetched_parent(db: Database, settings: Settings, uri: str | None, depth: int
+                          ) -> Post | None:
+    """The post a note answers when we do not have it: fetched (with its own ancestors)
+    while the thread is not too deep; None when it cannot be had (then the reply starts its
+    own thread)."""
+    if uri is None or depth >= MAX_ANCESTORS or uri.startswith(settings.base_url + "/"):
         return None
-    known = await _known(db, uri)
-    if known is not None or depth >= MAX_ANCESTORS or uri.startswith(settings.base_url + "/"):
-        return known
     try:
         document = await fetch_object(settings, await instance_signer(db, settings), uri)
         return await store_note(db, settings, document, depth=depth + 1)
@@ -176,25 +196,43 @@ async def _quoted(db: Database, settings: Settings, uri: str | None, depth: int
     return known if known is not None and known.repost_of_id is None else None
 
 
-async def mentioned_accounts(db: Database, settings: Settings, parsed: parse.ParsedNote
-                             ) -> list[Account]:
-    """The accounts a note mentions, and the local ones it is addressed to without a
-    mention (who may then see it): local ones as they are, remote ones looked up (a few)."""
+def _named(settings: Settings, parsed: parse.ParsedNote) -> tuple[list[str], list[str]]:
+    """The actors a note mentions, and the local ones it is addressed to without a mention
+    (who may then see it): (local ones, a few remote ones)."""
     wanted = [m.href for m in parsed.mentions]
     wanted += [uri for uri in (*parsed.to, *parsed.cc) if uri.startswith(settings.base_url)]
     wanted = list(dict.fromkeys(wanted))
     local = [uri for uri in wanted if uri.startswith(settings.base_url + "/")]
+    return local, [uri for uri in wanted if uri not in local][:MAX_RESOLVED_MENTIONS]
+
+
+async def _local_mentioned(session: AsyncSession, settings: Settings,
+                           parsed: parse.ParsedNote) -> list[Account]:
+    local = _named(settings, parsed)[0]
+    if not local:
+        return []
+    return list(await session.scalars(select(Account).where(  # one query for them all
+        Account.uri.in_(local), Account.domain.is_(None))))
+
+
+async def _remote_mentioned(db: Database, settings: Settings, parsed: parse.ParsedNote
+                            ) -> list[Account]:
     found: list[Account] = []
-    if local:  # one query for every local account it names
-        async with db.read() as session:
-            found += list(await session.scalars(select(Account).where(
-                Account.uri.in_(local), Account.domain.is_(None))))
-    for uri in [uri for uri in wanted if uri not in local][:MAX_RESOLVED_MENTIONS]:
+    for uri in _named(settings, parsed)[1]:
         try:
             found.append(await resolve_actor(db, settings, uri))
         except (FetchRefused, parse.Unreadable):
             continue
     return found
+
+
+async def mentioned_accounts(db: Database, settings: Settings, parsed: parse.ParsedNote
+                             ) -> list[Account]:
+    """The accounts a note mentions, and the local ones it is addressed to without a
+    mention (who may then see it): local ones as they are, remote ones looked up (a few)."""
+    async with db.lookup() as session:
+        local = await _local_mentioned(session, settings, parsed)
+    return local + await _remote_mentioned(db, settings, parsed)
 
 
 async def delete(inbound: Inbound) -> None:

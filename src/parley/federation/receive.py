@@ -61,7 +61,7 @@ async def _receive(ctx: DetachedContext, job: Received) -> None:
     if handler is None:
         log.debug("no handler for %s activities", parsed.type)
         return
-    async with ctx.db.read() as session:
+    async with ctx.db.lookup() as session:
         actor = await session.get(Account, job.signer_id)
     if actor is None or (actor.suspended_at is not None and parsed.type not in WHILE_SUSPENDED):
         return  # a suspended account's activities are dropped, but for its Delete and Undo
@@ -72,5 +72,8 @@ async def _receive(ctx: DetachedContext, job: Received) -> None:
         log.info("dropped %s %s: %s", parsed.type, parsed.id, failed)
 
 
-RECEIVE = JobKind("federation.receive", Received, Detached(_receive))
+# Received activities come in bursts (a thread's replies, a busy peer's queue): claimed and
+# completed a batch at a time, their claim and completion cost as much as a reply's storing.
+RECEIVE_BATCH = 32
+RECEIVE = JobKind("federation.receive", Received, Detached(_receive, batch=RECEIVE_BATCH))
 JOBS = (RECEIVE,)

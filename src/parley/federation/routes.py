@@ -1,8 +1,8 @@
 """The ActivityPub endpoints: actor documents (an account's, the instance actor's), a
-public post's Note, the actor's collections, and the inboxes. Asked for by a browser (no
-ActivityStreams in Accept), an account's or a post's id redirects to its page. With
-authorized fetch on, every document is given only to a signed request from a server the
-instance does not suspend."""
+public post's Note, the actor's collections (the inboxes are the edge's fast routes: hot.py).
+Asked for by a browser (no ActivityStreams in Accept), an account's or a post's id redirects
+to its page. With authorized fetch on, every document is given only to a signed request from
+a server the instance does not suspend."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from parley.config import Settings
 from parley.errors import NotFound
 from parley.featured.models import PostPin
 from parley.federation import actors_out, notes_out
-from parley.federation.inbox import accept_delivery, incoming, signer_of
+from parley.federation.inbox import incoming, signer_of
 from parley.federation.keys import instance_actor_uri, key_id_of, key_of
 from parley.federation.quotes_out import authorization, quote_fields, stamp_uri
 from parley.federation.vocab import CONTENT_TYPE, CONTEXT, accepts_activity_json
@@ -48,11 +48,11 @@ def activity_json(document: dict[str, Any], status: int = 200) -> FastJSON:
     return response
 
 
-async def _allowed(request: Request, db: Database, settings: Settings) -> Account | None:
-    """Authorized fetch: the request must be signed by a server we do not suspend; who
-    signed it (None when authorized fetch is off: requests are not checked)."""
+async def _allowed(request: Request, db: Database, settings: Settings) -> int | None:
+    """Authorized fetch: the request must be signed by a server we do not suspend; the
+    signer's account id (None when authorized fetch is off: requests are not checked)."""
     if settings.authorized_fetch:
-        return await signer_of(db, settings, incoming(request, b"", settings))
+        return (await signer_of(db, settings, incoming(request, b"", settings))).owner_id
     return None
 
 
@@ -149,9 +149,9 @@ async def allowed_account(request: Request, username: str) -> tuple[Database, Ac
     db, settings = _context(request)
     signer = await _allowed(request, db, settings)
     account = await local_account(db, username)
-    if signer is not None and signer.id != account.id:
+    if signer is not None and signer != account.id:
         async with db.read() as session:
-            if await session.scalar(select(account_hidden(account.id, signer.id,
+            if await session.scalar(select(account_hidden(account.id, signer,
                                                           mutes="none"))):
                 raise NotFound()
     return db, account
@@ -188,26 +188,3 @@ async def featured_tags(request: Request, username: str) -> Response:
     items = [{"type": "Hashtag", "href": f"{settings.base_url}/tags/{name}", "name": f"#{name}"}
              for name in names]
     return activity_json(_collection(f"{account.uri}/collections/tags", len(items), items))
-
-
-async def _inbox(request: Request) -> Response:
-    db, settings = _context(request)
-    await accept_delivery(db, settings, request)
-    return Response(status_code=202)
-
-
-@router.post("/inbox")
-async def shared_inbox(request: Request) -> Response:
-    return await _inbox(request)
-
-
-@router.post("/users/{username}/inbox")
-async def personal_inbox(request: Request, username: str) -> Response:
-    await local_account(_context(request)[0], username)
-    return await _inbox(request)
-
-
-@router.post("/actor/inbox")
-async def instance_inbox(request: Request) -> Response:
-    return await _inbox(request)
-

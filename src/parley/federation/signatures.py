@@ -107,15 +107,16 @@ def _request_target(method: str, url: str) -> tuple[str, str]:
 
 def sign_request(method: str, url: str, *, key_id: str, private_key_pem: str,
                  body: bytes | None = None, content_type: str = "",
-                 now: datetime | None = None) -> dict[str, str]:
+                 now: datetime | None = None, digest: str | None = None) -> dict[str, str]:
     """The headers that sign a request to `url` as draft-cavage RSA-SHA256 over
     `(request-target) host date` (and `digest content-type` with a body): Host, Date,
-    Digest, Content-Type and Signature."""
+    Digest, Content-Type and Signature. `digest`, the body's (digest_header), spares one
+    body sent to many inboxes a hash per request."""
     target, host = _request_target(method, url)
     headers = {"host": host, "date": http_date(now)}
     names: tuple[str, ...] = SIGNED_ON_GET
     if body is not None:
-        headers["digest"] = digest_header(body)
+        headers["digest"] = digest or digest_header(body)
         headers["content-type"] = content_type
         names = SIGNED_ON_POST
     lines = [f"(request-target): {target}"] + [f"{name}: {headers[name]}" for name in names[1:]]

@@ -4,7 +4,7 @@ prefix), the fast-route table, or FastAPI, in that order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,10 +27,13 @@ class Edge:
     as each of thousands of idle connections; the table's routes because FastAPI's routing
     and dependency solving cost more than the hottest pages do."""
 
-    def __init__(self, app: ASGIApp, table: RouteTable, prefix: str,
+    def __init__(self, app: ASGIApp, tables: Sequence[RouteTable], prefix: str,
                  endpoints: PrefixEndpoints, limiter: RateLimiter | None = None) -> None:
+        """`tables`: each adapter's fast routes (the first one's renderer answers what the
+        edge itself refuses)."""
         self.app = app
-        self.table = table
+        self.tables = tuple(tables)
+        self.table = self.tables[0]
         self.prefix = prefix
         self.endpoints = endpoints
         self.limiter = limiter
@@ -83,13 +86,14 @@ class Edge:
                 if decision is not None and decision.refused:
                     await self.table.render(429, RateLimited.default_message)(scope, receive, send)
                     return
-            found = self.table.find(scope["method"], normal)
-            if found is not None:
-                # scope["app"] is the FastAPI app (Starlette sets it before its middleware
-                # stack, which this replaces): handlers read its state.
-                response = await self.table.respond(found[0], Request(scope, receive),
-                                                    found[1])
-                await response(scope, receive, send)
-                return
+            for table in self.tables:
+                found = table.find(scope["method"], normal)
+                if found is not None:
+                    # scope["app"] is the FastAPI app (Starlette sets it before its
+                    # middleware stack, which this replaces): handlers read its state.
+                    response = await table.respond(found[0], Request(scope, receive),
+                                                   found[1])
+                    await response(scope, receive, send)
+                    return
         await self.app(scope, receive, send)
 

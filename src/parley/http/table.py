@@ -71,15 +71,17 @@ Loader = Callable[[Reader, Viewer | None], Awaitable[object]]
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A fast route. `auth` is "user" (a signed-in user's token holding `scope`) or
-    "optional" (the same if a token is given). A route with `load` writes: `load` runs with
-    the token lookup, and the reader is released before the handler runs."""
+    """A fast route. `auth` is "user" (a signed-in user's token holding `scope`),
+    "optional" (the same if a token is given) or "none" (no token is read: a door other
+    servers knock on, whose handler checks their signatures itself). A route with `load`
+    writes: `load` runs with the token lookup, and the reader is released before the handler
+    runs; a route without auth gets no reader either (it reads its body and writes)."""
 
     method: str
     path: str  # "/api/v1/statuses/{id}/context": at most one {parameter}
     handler: Handler
     scope: str
-    auth: Literal["user", "optional"] = "user"
+    auth: Literal["user", "optional", "none"] = "user"
     load: Loader | None = None
     doc: Extra = field(default_factory=dict)  # what it reads by hand (http/openapi.py)
 
@@ -125,6 +127,8 @@ class RouteTable:
         mapped by http/errors and rendered by the table's renderer."""
         state = request.app.state
         try:
+            if route.auth == "none":
+                return await route.handler(Call(request, None, arg, state, None))
             async with state.db.fast() as reader:
                 given, identity = await token_identity(request, reader)
                 viewer = (required(identity, route.scope) if route.auth == "user"
@@ -136,11 +140,11 @@ class RouteTable:
         except Exception as exc:
             return render_failure(exc, request.method, request.url.path, self.render)
 
-    def documented(self) -> APIRouter:
+    def documented(self, *, in_schema: bool = True) -> APIRouter:
         """FastAPI routes for the table, answering through `respond`: they list the fast
-        routes in the OpenAPI description and answer other methods with 405. The edge
-        serves the table's own methods before FastAPI sees them."""
-        router = APIRouter()
+        routes in the OpenAPI description (unless not `in_schema`) and answer other methods
+        with 405. The edge serves the table's own methods before FastAPI sees them."""
+        router = APIRouter(include_in_schema=in_schema)
         for route in self.routes:
             path_parameters = {"parameters": [
                 {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -52,12 +53,20 @@ _DUE = """(state = 'queued' AND run_at <= :now) OR (state = 'running' AND locked
 _ANY_DUE = Sql(f"SELECT 1 FROM jobs WHERE {_DUE} LIMIT 1")
 _DUE_IDS = Sql(f"SELECT id FROM jobs WHERE {_DUE} ORDER BY priority, run_at LIMIT :limit "
                "FOR_CLAIM")
+# Due jobs of one kind among the next few due: those claimed with a first one of that kind
+# (Detached.batch). Only the next :window are looked at, so that a backlog of other kinds is
+# never scanned for them.
+_DUE_OF_KIND = Sql(f"""
+    SELECT id FROM (SELECT id, kind FROM jobs WHERE {_DUE} ORDER BY priority, run_at
+                    LIMIT :window FOR_CLAIM) AS upcoming
+    WHERE kind = :kind""")
 _MARK_RUNNING = Sql("""
     UPDATE jobs SET state = 'running', locked_at = :now, locked_by = :worker,
                     attempts = attempts + 1
     WHERE id IN_IDS(:ids)
     RETURNING id, kind, payload, priority, attempts, max_attempts""")
 _COMPLETE = Sql("DELETE FROM jobs WHERE id = :id")
+_COMPLETE_MANY = Sql("DELETE FROM jobs WHERE id IN_IDS(:ids)")
 _RELEASE = Sql("""
     UPDATE jobs SET state = 'queued', locked_at = NULL, locked_by = NULL,
                     attempts = attempts - 1
@@ -120,9 +129,33 @@ async def claim(session: AsyncSession, worker_name: str, limit: int) -> list[Cla
     order = {job_id: position for position, job_id in enumerate(ids)}
     claimed = await writer.fetch(_MARK_RUNNING, {"now": params["now"], "worker": worker_name,
                                                  "ids": ids})
-    jobs = [ClaimedJob(id=row[0], kind=row[1], payload=json_of(row[2]) or {}, priority=row[3],
-                       attempts=row[4], max_attempts=row[5]) for row in claimed]
+    jobs = [_claimed(row) for row in claimed]
     return sorted(jobs, key=lambda job: order[job.id])
+
+
+async def claim_batch(session: AsyncSession, worker_name: str, batch_of: Callable[[str], int],
+                      ) -> list[ClaimedJob]:
+    """Claim the next due job as claim() does, and with it, when its kind runs in batches
+    (`batch_of(kind)` > 1), up to that many due jobs of its kind from among the next few due
+    ones (the first job first)."""
+    jobs = await claim(session, worker_name, 1)
+    if not jobs or batch_of(jobs[0].kind) <= 1:
+        return jobs
+    size = batch_of(jobs[0].kind)
+    writer = await writer_of(session)
+    rows = await writer.fetch(_DUE_OF_KIND, {**_due_params(), "kind": jobs[0].kind,
+                                             "window": 2 * size})
+    more = [row[0] for row in rows if row[0] != jobs[0].id][:size - 1]
+    if not more:
+        return jobs
+    claimed = await writer.fetch(_MARK_RUNNING, {"now": utcnow(), "worker": worker_name,
+                                                 "ids": more})
+    return jobs + sorted((_claimed(row) for row in claimed), key=lambda job: more.index(job.id))
+
+
+def _claimed(row: Any) -> ClaimedJob:
+    return ClaimedJob(id=row[0], kind=row[1], payload=json_of(row[2]) or {}, priority=row[3],
+                      attempts=row[4], max_attempts=row[5])
 
 
 async def release(session: AsyncSession, worker_name: str, job_ids: list[int]) -> None:
@@ -134,6 +167,12 @@ async def release(session: AsyncSession, worker_name: str, job_ids: list[int]) -
 async def complete(session: AsyncSession, job_id: int) -> None:
     """Done jobs are deleted: the table holds only pending, running and dead work."""
     await (await writer_of(session)).execute(_COMPLETE, {"id": job_id})
+
+
+async def complete_many(session: AsyncSession, job_ids: list[int]) -> None:
+    """complete() for several jobs (a batch's) in one statement."""
+    if job_ids:
+        await (await writer_of(session)).execute(_COMPLETE_MANY, {"ids": job_ids})
 
 
 def backoff(attempts: int) -> timedelta:

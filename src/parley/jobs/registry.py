@@ -44,6 +44,10 @@ class Detached(Generic[P]):
     dies meanwhile leaves the job running until it is stale, then it runs again."""
 
     run: Callable[[DetachedContext, P], Awaitable[None]]
+    # How many due jobs of the kind a worker claims together (one claim, and one completion
+    # for those that succeed), running them one after another: for small jobs that come in
+    # bursts, whose claim and completion cost as much as their work (received activities).
+    batch: int = 1
 
 
 @dataclass(frozen=True)

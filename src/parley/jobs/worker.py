@@ -177,7 +177,7 @@ class Worker:
         detached: JobKind[Any] | None = None
         try:
             async with self.db.write() as session:
-                jobs = await queue.claim(session, self.name, 1)
+                jobs = await queue.claim_batch(session, self.name, self._batch_of)
                 if claimed is not None:
                     claimed.set_result(bool(jobs))
                 if not jobs:
@@ -189,12 +189,18 @@ class Worker:
                 else:
                     await self._handle(session, job, kind)
             if detached is not None:
-                await self._run_detached(job, detached)
+                await self._run_detached(jobs, detached)
         except Exception as exc:
-            if job is None or store_failure(exc) is not None:
+            if job is None or detached is not None or store_failure(exc) is not None:
                 raise  # the database failed, not the job: it stays queued, uncounted
             await self._failed(job)
-        return 1
+        return len(jobs)
+
+    def _batch_of(self, kind_name: str) -> int:
+        """How many jobs of a kind are claimed together (Detached.batch)."""
+        kind = self.handlers.get(kind_name)
+        return kind.handler.batch if kind is not None and isinstance(kind.handler, Detached) \
+            else 1
 
     def _kind(self, job: queue.ClaimedJob) -> JobKind[Any]:
         kind = self.handlers.get(job.kind)
@@ -207,16 +213,30 @@ class Worker:
         await kind.run(JobContext(session=session, settings=self.settings), job.payload)
         await queue.complete(session, job.id)
 
-    async def _run_detached(self, job: queue.ClaimedJob, kind: JobKind[Any]) -> None:
-        """A job that waits on the network: its claim has committed (no transaction is held
-        open meanwhile); if its worker vanishes it is claimed again once stale."""
+    async def _run_detached(self, jobs: list[queue.ClaimedJob], kind: JobKind[Any]) -> None:
+        """Jobs (a batch of one kind) that wait on the network: their claim has committed (no
+        transaction is held open meanwhile), they run one after another, each failure is
+        recorded as its own and those done are completed together. If the worker vanishes
+        they are claimed again once stale; if it stops, those not done are put back."""
         assert isinstance(kind.handler, Detached)
-        self._detached.add(job.id)  # until it is done or its failure recorded
-        await kind.handler.run(DetachedContext(db=self.db, settings=self.settings),
-                               kind.read(job.payload))
-        async with self.db.write() as session:
-            await queue.complete(session, job.id)
-        self._detached.discard(job.id)
+        self._detached.update(job.id for job in jobs)  # until done or their failure recorded
+        context = DetachedContext(db=self.db, settings=self.settings)
+        done: list[int] = []
+        try:
+            for job in jobs:
+                try:
+                    await kind.handler.run(context, kind.read(job.payload))
+                except Exception as exc:
+                    if store_failure(exc) is not None:
+                        raise  # the database failed, not the job: claimed again once stale
+                    await self._failed(job)
+                else:
+                    done.append(job.id)
+        finally:
+            if done:
+                async with self.db.write() as session:
+                    await queue.complete_many(session, done)
+                self._detached.difference_update(done)
 
     async def _failed(self, job: queue.ClaimedJob) -> None:
         log.warning("job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts,

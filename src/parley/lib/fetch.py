@@ -58,6 +58,10 @@ async def checked_addresses(host: str, port: int, allow_private: bool) -> list[s
 
 async def _addresses(host: str, port: int) -> list[str]:
     """What the resolver answers for `host` (the one lookup a fetch makes)."""
+    try:  # an address is its own answer: no lookup (a thread hop) for it
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port,
                                                              type=socket.SOCK_STREAM)

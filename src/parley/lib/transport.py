@@ -7,6 +7,7 @@ the URL: TLS is verified against it and pooling is per host."""
 
 from __future__ import annotations
 
+import functools
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -43,13 +44,20 @@ class _CheckedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def tls_context(ca_bundle: str = "") -> ssl.SSLContext:
+    """The TLS context peers are verified with (the system's store, or `ca_bundle`): one per
+    bundle and process, since making one (reading the bundle) costs tens of milliseconds."""
+    return httpx.create_ssl_context(verify=ca_bundle or True, trust_env=False)
+
+
 class _CheckedTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, *, allow_private: bool, verify: ssl.SSLContext | str | bool,
-                 limits: httpx.Limits) -> None:
+    def __init__(self, *, allow_private: bool, ca_bundle: str, limits: httpx.Limits) -> None:
+        verify = tls_context(ca_bundle)
         super().__init__(verify=verify, limits=limits, trust_env=False)
         # httpx builds its pool without a way to pass a network backend: rebuild it with one.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=verify,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -66,7 +74,7 @@ def checked_client(*, allow_private: bool = False, ca_bundle: str = "",
     keepalive = max_connections if max_keepalive is None else max_keepalive
     limits = httpx.Limits(max_connections=max_connections,
                           max_keepalive_connections=keepalive, keepalive_expiry=30)
-    transport = _CheckedTransport(allow_private=allow_private,
-                                  verify=ca_bundle or True, limits=limits)
+    transport = _CheckedTransport(allow_private=allow_private, ca_bundle=ca_bundle,
+                                  limits=limits)
     return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False,
                              headers={"user-agent": user_agent}, trust_env=False)

@@ -82,6 +82,19 @@ class Author(Protocol):
     def default_quote_policy(self) -> str: ...
 
 
+
+class Answered(Protocol):
+    """What storing a reply needs of the post it answers: an ORM Post, or its ids read for
+    it (posts/remote.py KnownPost)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def account_id(self) -> int: ...
+    @property
+    def thread_id(self) -> int: ...
+
+
 def post_urls(settings: Settings, username: str, post_id: int) -> tuple[str, str]:
     """(uri, url) of a local post: the ActivityPub id and the web page."""
     return (f"{settings.base_url}/users/{username}/statuses/{post_id}",
@@ -238,7 +251,7 @@ async def _insert_post(session: AsyncSession, row: dict[str, Any]) -> Post:
     return post
 
 
-async def _count_new_post(session: AsyncSession, post: Post, parent: Post | None,
+async def _count_new_post(session: AsyncSession, post: Post, parent: Answered | None,
                           quoted: Post | None) -> None:
     """Counters change with the post; replies and quotes that are not public or unlisted are
     not counted, so that counts never reveal private posts (Mastodon's distributable rule)."""
@@ -281,7 +294,7 @@ async def create_post(session: AsyncSession, *, settings: Settings, author: Auth
                             idempotency_key=draft.idempotency_key)
 
 
-async def store_post(session: AsyncSession, row: dict[str, Any], *, parent: Post | None,
+async def store_post(session: AsyncSession, row: dict[str, Any], *, parent: Answered | None,
                      quoted: Post | None, mentioned: Sequence[Mentioned], tags: list[str],
                      media: Sequence[MediaAttachment] = (),
                      poll: PollSpec | RemotePoll | None = None,

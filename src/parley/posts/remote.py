@@ -24,12 +24,14 @@ from parley.lib.timefmt import as_utc, utcnow
 from parley.media.remote import RemoteMedia, record_remote
 from parley.polls.remote import RemotePoll, create_remote_poll, refresh_remote_poll
 from parley.polls.service import replace_poll
-from parley.posts.compose import Mentioned, _attach_tags, remove_post, store_post
+from parley.posts.compose import Answered, Mentioned, _attach_tags, remove_post, store_post
 from parley.posts.edits import keep_original, keep_version
 from parley.posts.interactions import add_repost, repost_row
 from parley.posts.media import MAX_ATTACHMENTS
 from parley.posts.media_rows import media_document
 from parley.posts.models import DISTRIBUTABLE, VISIBILITIES, Mention, Post, PostTag, Tag
+from parley.store.rawsql import Reader, Sql
+from parley.store.rawwrite import SessionSql
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class RemotePost:
     sensitive: bool = False
     language: str | None = None
     created_at: datetime | None = None
-    in_reply_to: Post | None = None
+    in_reply_to: Answered | None = None
     mentioned: list[Account] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     quoted: Post | None = None
@@ -81,6 +83,28 @@ async def post_by_uri(session: AsyncSession, uri: str) -> Post | None:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class KnownPost:
+    """A post known by its URI, as a reply to it needs it (compose.Answered)."""
+
+    id: int
+    account_id: int
+    thread_id: int
+
+
+_KNOWN = Sql("SELECT uri, id, account_id, thread_id FROM posts WHERE uri IN_TEXTS(:uris)")
+
+
+async def known_posts(reader: Reader, uris: Iterable[str]) -> dict[str, KnownPost]:
+    """The posts known by these URIs, in one raw read (a received reply asks for itself and
+    its parent; the ORM's reads of them cost more than storing the reply)."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return {}
+    return {row[0]: KnownPost(row[1], row[2], row[3])
+            for row in await reader.fetch(_KNOWN, {"uris": wanted})}
+
+
 def _row(author: Account, remote: RemotePost) -> dict[str, Any]:
     post_id = new_id()
     parent, quoted = remote.in_reply_to, remote.quoted
@@ -112,9 +136,11 @@ async def store_remote_post(session: AsyncSession, *, author: Account, remote: R
         raise Invalid("a local account's posts are not stored from elsewhere")
     if remote.visibility not in VISIBILITIES:
         raise Invalid("unknown visibility")
-    known = await post_by_uri(session, remote.uri)
+    known = (await known_posts(SessionSql(session), [remote.uri])).get(remote.uri)
     if known is not None:
-        return known
+        found = await session.get(Post, known.id)
+        if found is not None:
+            return found
     mentioned = [Mentioned(a.id, a.username, a.url, a.domain is None)
                  for a in {a.id: a for a in remote.mentioned}.values()]
     media = await record_remote(session, account_id=author.id,

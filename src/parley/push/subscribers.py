@@ -11,9 +11,9 @@ from parley.events import Subscriber
 from parley.events.live import NotificationCreated
 from parley.jobs.queue import enqueue
 from parley.notifications.models import Notification
-from parley.oauth.models import AccessToken
 from parley.push.delivery import PUSH, PushJob
-from parley.push.models import PushSubscription
+from parley.store.rawsql import Sql
+from parley.store.rawwrite import writer_of
 
 
 async def _type_of(session: AsyncSession, event: NotificationCreated) -> str | None:
@@ -24,14 +24,18 @@ async def _type_of(session: AsyncSession, event: NotificationCreated) -> str | N
     return None if found is None else str(found)
 
 
+# Every notification asks (most accounts have none): on the raw write path of its transaction.
+_SUBSCRIPTIONS = Sql("""
+    SELECT s.id, s.alerts FROM push_subscriptions s
+    JOIN oauth_access_tokens t ON t.id = s.access_token_id
+    WHERE s.account_id = :account AND s.policy != 'none' AND t.revoked_at IS NULL""")
+
+
 async def notification_created(session: AsyncSession, event: NotificationCreated) -> None:
     """One indexed read per notification (an account with no subscription: nothing more);
     a revoked token's subscription queues nothing."""
-    subscriptions = (await session.execute(
-        select(PushSubscription.id, PushSubscription.alerts)
-        .join(AccessToken, AccessToken.id == PushSubscription.access_token_id)
-        .where(PushSubscription.account_id == event.account_id,
-               PushSubscription.policy != "none", AccessToken.revoked_at.is_(None)))).all()
+    subscriptions = await (await writer_of(session)).fetch(
+        _SUBSCRIPTIONS, {"account": event.account_id})
     if not subscriptions:
         return
     kind = await _type_of(session, event)

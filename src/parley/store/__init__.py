@@ -10,6 +10,9 @@ Database; a domain never learns which database it runs on, it asks store/dialect
 |                        | in-loop writer, BEGIN IMMEDIATE  | (worker wake-up, streaming) |
 | `db.read()`            | ORM session on the read pool     | reads off the hot paths     |
 |                        | (SQLite: threaded readers)       | (not queued behind writes)  |
+| `db.lookup()`          | ORM session for a few indexed    | a received activity's keys, |
+|                        | lookups (SQLite: in the loop, as | accounts and posts by URI   |
+|                        | the writer; PostgreSQL: read())  | (no thread hand-offs)       |
 | `db.fast()`            | raw Reader (rawsql). SQLite: the | the hot reads: home, thread,|
 |                        | per-process connection in the    | notifications, tokens       |
 |                        | loop, one snapshot shared by the | (`reader.shared`: snapshot  |
@@ -31,6 +34,6 @@ is write()'s pool and fresh() is fast(): each statement has its own snapshot the
 
 Dialect differences live in store/dialect.py (`Dialect`: upserts that skip conflicts,
 full-text match, single writer, LATERAL; what a URL means), the `Sql` macros of rawsql
-(IN_IDS, IS_TRUE, FOR_CLAIM), rawsql.PerRow, sql.partial_index_where and store/wakeup.py
-(LISTEN/NOTIFY).
+(IN_IDS, IN_TEXTS, IS_TRUE, FOR_CLAIM), rawsql.PerRow, sql.partial_index_where and
+store/wakeup.py (LISTEN/NOTIFY).
 """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,10 @@ _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchro
 # loop, so it waits between retries instead (store/sqlite_inloop).
 _THREADED_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=10000")
 _IN_LOOP_PRAGMAS = (*_PRAGMAS, "PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0")
+# The in-loop lookup connections (Database.lookup) only read; like the writer they never block
+# the loop on a lock (a refused statement is retried after an asynchronous sleep).
+_LOOKUP_PRAGMAS = ("PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=0", "PRAGMA query_only=1",
+                   "PRAGMA cache_size=-8000")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -64,16 +68,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-def _make_sqlite_engine(url: str, *, writer: bool, pool_size: int, echo: bool) -> AsyncEngine:
+def _make_sqlite_engine(url: str, *, writer: bool, pool_size: int, echo: bool,
+                        in_loop: bool = False) -> AsyncEngine:
     """The writer: one connection run in the event loop (store/sqlite_inloop), BEGIN IMMEDIATE.
-    Readers: aiosqlite's threaded connections, deferred BEGIN."""
+    Readers: aiosqlite's threaded connections (or, `in_loop`, connections run in the event
+    loop like the writer's), deferred BEGIN."""
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if writer:
-        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0,
-                                     pool_timeout=60,
-                                     async_creator=in_loop_connector(path, _IN_LOOP_PRAGMAS))
+    if writer or in_loop:
+        pragmas = _IN_LOOP_PRAGMAS if writer else _LOOKUP_PRAGMAS
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size,
+                                     max_overflow=0 if writer else pool_size, pool_timeout=60,
+                                     async_creator=in_loop_connector(path, pragmas))
     else:
         engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0,
                                      pool_timeout=60)
@@ -108,6 +115,9 @@ class Database:
             # The hot reads run on the raw read connection (fast()); this pool serves the rest.
             # Each connection has its own page cache and thread: few keep RSS low.
             self.reader = _make_sqlite_engine(url, writer=False, pool_size=4, echo=echo)
+            # Brief indexed lookups (lookup()): run in the loop, so no thread hand-offs.
+            self._lookups = _make_sqlite_engine(url, writer=False, pool_size=2, echo=echo,
+                                                in_loop=True)
         else:
             # JIT compilation costs tens of milliseconds on queries that run in one or two:
             # Parley's queries are all short, indexed lookups.
@@ -117,7 +127,7 @@ class Database:
             # its first statement instead, and SQLAlchemy then replaces the pool's connections.
             self.writer = create_async_engine(url, echo=echo, pool_size=10, max_overflow=0,
                                               connect_args=_PG_CONNECT)
-            self.reader = self.writer
+            self.reader = self._lookups = self.writer
             # The raw read path's own small pool, without pre-ping: SQLAlchemy's ping is a
             # transaction round trip or three per checkout, more than a home page's reads.
             # A connection the server closed is noticed locally (is_closed) instead.
@@ -125,6 +135,7 @@ class Database:
                 url, pool_size=8, max_overflow=0, connect_args=_PG_CONNECT)
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+        self._lookup_sessions = async_sessionmaker(self._lookups, expire_on_commit=False)
         # Called with session.info after each commit: the in-process worker wakes for new jobs
         # at once, and streaming publishes the events the transaction recorded.
         self.after_commit: list[Callable[[dict[Any, Any]], Awaitable[None]]] = []
@@ -144,11 +155,23 @@ class Database:
             for hook in self.after_commit:
                 await hook(session.info)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    def read(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A read-only session. Closing it ends its transaction without expiring the loaded
         objects (a rollback would), so callers may keep using what they read."""
-        session = self._read_sessions()
+        return self._session(self._read_sessions)
+
+    def lookup(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A read-only session for a few indexed lookups (a key, an account, a post by its
+        URI), as read() otherwise: on SQLite run in the event loop's thread, as the writer's
+        statements are, sparing the two thread hand-offs per statement of read()'s threaded
+        connections (most of a received activity's CPU); never for scans. On PostgreSQL,
+        read()."""
+        return self._session(self._lookup_sessions)
+
+    @asynccontextmanager
+    async def _session(self, make: async_sessionmaker[AsyncSession]
+                       ) -> AsyncIterator[AsyncSession]:
+        session = make()
         try:
             yield session
         finally:
@@ -226,3 +249,4 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+            await self._lookups.dispose()

@@ -25,7 +25,7 @@ _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 # `col IN_IDS(:ids)`: a list of bigint ids as ONE parameter, so a statement's text (and its
 # prepared plan) does not depend on how many ids a page has.
 _IN_IDS = re.compile(r"\bIN_IDS\(:([A-Za-z_]\w*)\)")
-# `col IN_TEXTS(:names)`: the same for a list of strings (custom emoji shortcodes).
+# `col IN_TEXTS(:names)`: the same for a list of strings (custom emoji shortcodes, domains).
 _IN_TEXTS = re.compile(r"\bIN_TEXTS\(:([A-Za-z_]\w*)\)")
 # `col IS_TRUE`: a boolean test in the form each backend's partial indexes are declared with
 # (SQLAlchemy's `IS 1` / `IS true`): a planner uses such an index only for its own spelling.

@@ -283,6 +283,11 @@ class Broker:
     async def healthy(self) -> bool:
         return True
 
+    def heard(self) -> bool:
+        """Whether what is published now can reach anyone: through this broker, only this
+        process's own subscribers (a process nobody is streaming from renders nothing)."""
+        return bool(self.hub.subscribers)
+
 
 class RedisBroker(Broker):
     """Redis pub/sub transport: any process's publish reaches every process's subscribers."""
@@ -313,6 +318,10 @@ class RedisBroker(Broker):
             return bool(await self.redis.ping())
         except Exception:
             return False
+
+    def heard(self) -> bool:
+        """Other processes' subscribers are not known here: always."""
+        return True
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         await self.publish_many([channel], event)

@@ -11,7 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CompoundSelect, Select, exists, or_, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Select,
+    bindparam,
+    exists,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.dml import Insert
@@ -26,6 +37,7 @@ from parley.posts.visibility import visible_to
 from parley.social.exclusions import hidden_to
 from parley.social.models import Follow
 from parley.social.predicates import follows
+from parley.store.dialect import dialect_of
 from parley.store.sql import alias_of, bigint, insert_ignoring
 from parley.tags.models import TagFollow
 from parley.timelines.fanout_facts import Fanout, FanPost
@@ -72,8 +84,27 @@ class PostFacts:
     repost_of_id: Fact
 
 
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A fact known while a statement is built, so that its shape follows the value (a reply
+    to someone else, a repost: see home_rules), yet sent as a parameter (`sql`): such a
+    statement is built once per shape and reused (follower_batch)."""
+
+    value: Any
+    sql: ColumnElement[Any]
+
+
+def _value(fact: Fact) -> Any:
+    return fact.value if isinstance(fact, Bound) else fact
+
+
+def _sql(fact: Fact) -> Any:
+    return fact.sql if isinstance(fact, Bound) else fact
+
+
 def _known(fact: Fact) -> bool:
-    return fact is None or isinstance(fact, int | str)
+    value = _value(fact)
+    return value is None or isinstance(value, int | str)
 
 
 def _mentions(post_id: Fact, receiver: Column) -> ColumnElement[bool]:
@@ -93,18 +124,18 @@ def home_rules(post: PostFacts, receiver: Column, show_reposts: Column | None, *
     if audience and not _known(post.visibility):
         rules.append(or_(post.visibility.in_(HOMED_VISIBILITIES),
                          _mentions(post.id, receiver)))
-    elif audience and post.visibility not in HOMED_VISIBILITIES:
-        rules.append(_mentions(post.id, receiver))
+    elif audience and _value(post.visibility) not in HOMED_VISIBILITIES:
+        rules.append(_mentions(_sql(post.id), receiver))
     if show_reposts is not None and not _known(post.repost_of_id):
         rules.append(or_(post.repost_of_id.is_(None), show_reposts))
-    elif show_reposts is not None and post.repost_of_id is not None:
+    elif show_reposts is not None and _value(post.repost_of_id) is not None:
         rules.append(cast(ColumnElement[bool], show_reposts))
     replied = post.in_reply_to_account_id
     if not _known(replied):
         rules.append(or_(replied.is_(None), replied == post.account_id, receiver == replied,
                          follows(receiver, replied)))
-    elif replied is not None and replied != post.account_id:
-        rules.append(or_(receiver == replied, follows(receiver, replied)))
+    elif _value(replied) is not None and _value(replied) != _value(post.account_id):
+        rules.append(or_(receiver == _sql(replied), follows(receiver, _sql(replied))))
     return rules
 
 
@@ -121,56 +152,97 @@ def facts_of(fan: Fanout) -> PostFacts:
                      post.repost_of_id)
 
 
-def _skipped(fan: Fanout, *, exclusive: bool, remote: bool) -> CompoundSelect:
+def _skipped(fan: Fanout, *, exclusive: bool, remote: bool, now: Fact = None) -> CompoundSelect:
     """Every receiver the post must skip, as one uncorrelated set: the database builds it once
     per statement and anti-joins it (a handful of index lookups) instead of evaluating four or
     five correlated NOT EXISTS for every follower. With `remote`, remote accounts too (a
     partial index of them; cheaper than reading every follower's account row while they are
     few — with federation at scale a local flag on follows would serve better)."""
-    post, now = fan.post, utcnow()
-    parts = hidden_to(post.account_id, post.domain, now)
+    post, now = fan.post, utcnow() if now is None else _sql(now)
+    parts = hidden_to(_sql(post.account_id), _sql(post.domain), now)
     if fan.original_author is not None:
-        parts += hidden_to(fan.original_author, fan.original_domain, now)
+        parts += hidden_to(_sql(fan.original_author), _sql(fan.original_domain), now)
     if exclusive:
-        parts.append(exclusive_listers(post.account_id))
+        parts.append(exclusive_listers(_sql(post.account_id)))
     if remote:
         parts.append(select(Account.id).where(Account.domain.is_not(None)))
     return union_all(*parts)
 
 
 def receiver_rules(fan: Fanout, receiver: Column, show_reposts: Column | None = None, *,
-                   exclusive: bool = True, remote: bool = False, audience: bool = True
-                   ) -> list[ColumnElement[bool]]:
+                   exclusive: bool = True, remote: bool = False, audience: bool = True,
+                   now: Fact = None) -> list[ColumnElement[bool]]:
     """The home rules for one post, as conditions on a receiver column, with the skip set
     (hidden from the author or original author, `exclusive`: in one of the receiver's
     exclusive lists; `remote`: remote receivers, for callers that do not join accounts) and
     the "shown already" rule for reposts."""
     post = fan.post
-    skipped = _skipped(fan, exclusive=exclusive, remote=remote)
+    skipped = _skipped(fan, exclusive=exclusive, remote=remote, now=now)
     rules: list[ColumnElement[bool]] = [receiver.not_in(skipped)]
     rules += home_rules(facts_of(fan), receiver, show_reposts, audience=audience)
     if post.repost_of_id is not None:
-        rules.append(~has_original(receiver, post.repost_of_id))
+        rules.append(~has_original(receiver, _sql(post.repost_of_id)))
     return rules
 
 
-def follower_rows(fan: Fanout, after: int | None, upper: int | None) -> Rows:
+def follower_rows(fan: Fanout, after: Fact, upper: Fact, *, now: Fact = None) -> Rows:
     post, receiver = fan.post, Follow.account_id
     stmt = (
-        select(receiver, bigint(post.id), bigint(post.account_id))
-        .where(Follow.target_account_id == post.account_id, Follow.state == "accepted",
-               *receiver_rules(fan, receiver, Follow.show_reposts.is_(True), remote=True))
+        select(receiver, _bigint(post.id), _bigint(post.account_id))
+        .where(Follow.target_account_id == _sql(post.account_id), Follow.state == "accepted",
+               *receiver_rules(fan, receiver, Follow.show_reposts.is_(True), remote=True,
+                               now=now))
     )
     return in_range(stmt, receiver, after, upper)
 
 
-def in_range(stmt: Any, column: Column, after: int | None, upper: int | None) -> Any:
+def _bigint(fact: Fact) -> ColumnElement[int]:
+    return sql_cast(_sql(fact), BigInteger) if isinstance(fact, Bound) else bigint(fact)
+
+
+def in_range(stmt: Any, column: Column, after: Fact, upper: Fact) -> Any:
     """One batch: followers with after < id <= upper (None: unbounded)."""
     if after is not None:
-        stmt = stmt.where(column > after)
+        stmt = stmt.where(column > _sql(after))
     if upper is not None:
-        stmt = stmt.where(column <= upper)
+        stmt = stmt.where(column <= _sql(upper))
     return stmt
+
+
+# follower_batch's statements, by dialect and shape.
+_BATCHES: dict[tuple[Any, ...], Insert] = {}
+_BATCH_FACTS = ("fan_post", "fan_author", "fan_replied", "fan_repost", "fan_domain",
+                "fan_original", "fan_original_domain", "fan_after", "fan_upper")
+
+
+def follower_batch(session: AsyncSession, fan: Fanout, after: int | None, upper: int | None
+                   ) -> tuple[Insert, dict[str, Any]]:
+    """follower_rows' INSERT for one batch, and its parameters: built once per dialect and
+    shape (what home_rules and the skip set decide from the values: a reply to someone else,
+    a repost, a remote author, a range's ends) with this post's values as parameters (Bound),
+    then reused. Building and compiling it anew cost three times running it (a received
+    reply's fan-out, any small account's post)."""
+    post = fan.post
+    replied = post.in_reply_to_account_id
+    if replied == post.account_id:
+        replied = None  # a reply to oneself reaches followers as any post: no rule for it
+    values = dict(zip(_BATCH_FACTS, (
+        post.id, post.account_id, replied, post.repost_of_id, post.domain, fan.original_author,
+        fan.original_domain, after, upper), strict=True))
+    shape = (dialect_of(session).name, post.visibility,
+             *(value is None for value in values.values()))
+    stmt = _BATCHES.get(shape)
+    if stmt is None:
+        bound: dict[str, Any] = {name: None if value is None else Bound(value, bindparam(name))
+                                 for name, value in values.items()}
+        template = Fanout(FanPost(
+            bound["fan_post"], bound["fan_author"], bound["fan_domain"], post.visibility,
+            bound["fan_replied"], bound["fan_repost"]), original_author=bound["fan_original"],
+            original_domain=bound["fan_original_domain"])
+        stmt = _BATCHES[shape] = insert_entries(session, follower_rows(
+            template, bound["fan_after"], bound["fan_upper"], now=bindparam("fan_now")))
+    params = {name: value for name, value in values.items() if value is not None}
+    return stmt, {**params, "fan_now": utcnow()}
 
 
 def tag_follower_rows(fan: Fanout) -> Rows:

@@ -6,14 +6,17 @@ Every handler is idempotent: rows go in with INSERT ... SELECT ... ON CONFLICT D
 a retried or repeated job inserts nothing twice.
 
 A post's fan-out is one job at interactive priority (the author, mentions, tag followers, and
-every follower when they fit in one batch). A larger audience is cut into follower-id ranges
-up front and each range is its own job at bulk priority, so several workers run them side by
-side and a small account's post never waits behind them. Posts of broadcast accounts
-(timelines/broadcast.py) are not written into followers' homes at all: home reads merge them.
+every follower when they fit in one batch); a post that a job stores (another server's), with
+a small audience, is fanned out in that job's transaction instead (fan_out_here). A larger
+audience is cut into follower-id ranges up front and each range is its own job at bulk
+priority, so several workers run them side by side and a small account's post never waits
+behind them. Posts of broadcast accounts (timelines/broadcast.py) are not written into
+followers' homes at all: home reads merge them.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -24,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.accounts.models import Account
+from parley.config import Settings
 from parley.events import record
 from parley.events.live import BroadcastDelivered, Delivered
 from parley.jobs.queue import PRIORITY_BULK, enqueue
@@ -39,7 +43,7 @@ from parley.timelines.fanout_facts import Fanout, FanPost, load_fanout
 from parley.timelines.fanout_rules import (
     author_row,
     deliver,
-    follower_rows,
+    follower_batch,
     in_range,
     insert_entries,
     mentioned_follower_rows,
@@ -132,9 +136,12 @@ async def _batch(session: AsyncSession, fan: Fanout, after: int | None, upper: i
                  cap: int) -> list[int]:
     """One range of followers: their homes (trimmed now and then), their lists, their
     `notify` notifications; returns the lists. Every statement reads or writes up to a
-    batch of rows (thousands): on SQLite, not in the event loop's thread."""
-    with off_loop():
-        await session.execute(insert_entries(session, follower_rows(fan, after, upper)))
+    batch of rows (thousands): on SQLite, not in the event loop's thread, unless they are
+    few."""
+    with nullcontext() if fan.small else off_loop():
+        # On the connection: Core's execution with parameters (the ORM's would take them
+        # for rows to insert).
+        await (await session.connection()).execute(*follower_batch(session, fan, after, upper))
         if cap > 0:
             sample = await trim_sample(session, fan.post, after, upper)
             await trim_homes(session, sample, cap, sample=False)
@@ -163,8 +170,10 @@ async def _plan(ctx: JobContext, fan: Fanout, *, first: bool, after: int | None)
         await trim_homes(session, delivered, cap)
         return
     size = max(1, ctx.settings.fanout_batch_size)
-    bounds = [b for b in await _batch_bounds(session, post.account_id, size)
-              if after is None or b > after]
+    # Followers that fit in one batch need no scan of them to cut batches.
+    bounds = [] if fan.followers <= size else [
+        b for b in await _batch_bounds(session, post.account_id, size)
+        if after is None or b > after]
     if not bounds:  # one batch: done here, at the priority the post was queued with
         lists = await _batch(session, fan, after, None, cap)
         await record(session, Delivered(post.id, tuple(delivered), tuple(lists), (after, None)))
@@ -214,6 +223,31 @@ async def fanout_post(ctx: JobContext, payload: FanoutPost) -> None:
     after, upper = payload.after, payload.upper
     lists = await _batch(session, fan, after, upper, ctx.settings.home_cap)
     await record(session, Delivered(fan.post.id, (), tuple(lists), (after, upper)))
+
+
+# session.info key: the Settings of a transaction that fans out the posts it stores itself.
+_HERE = "parley.fanout_here"
+
+
+def fan_out_here(session: AsyncSession, settings: Settings) -> None:
+    """Have the posts (and reposts) this transaction stores fanned out in it when their
+    audience is small (Fanout.small) rather than by a job of their own: for posts from other
+    servers, stored by a job already (or a search resolving one), where a fan-out job's own
+    claim and transaction would cost more than its few rows."""
+    session.info[_HERE] = settings
+
+
+async def fanned_out_here(session: AsyncSession, post_id: int) -> bool:
+    """The fan-out of a post just stored, done now if its transaction asked (fan_out_here)
+    and its audience is small; False when a job is to do it."""
+    settings = session.info.get(_HERE)
+    if settings is None:
+        return False
+    fan = await load_fanout(session, settings, post_id)
+    if fan is None or not fan.small:
+        return False
+    await _plan(JobContext(session, settings), fan, first=True, after=None)
+    return True
 
 
 async def _follow_accepted(session: AsyncSession, owner_id: int, target_id: int) -> bool:

@@ -17,16 +17,19 @@ from parley.timelines.jobs import (
     UNMERGE_TIMELINE,
     FanoutPost,
     FollowChange,
+    fanned_out_here,
 )
 from parley.timelines.tag_jobs import UNMERGE_TAG, UnfollowedTag
 
 
 async def _post_created(session: AsyncSession, event: PostCreated) -> None:
-    await enqueue(session, FANOUT_POST, FanoutPost(event.post_id))
+    if not await fanned_out_here(session, event.post_id):
+        await enqueue(session, FANOUT_POST, FanoutPost(event.post_id))
 
 
 async def _reposted(session: AsyncSession, event: Reposted) -> None:
-    await enqueue(session, FANOUT_POST, FanoutPost(event.post_id))
+    if not await fanned_out_here(session, event.post_id):
+        await enqueue(session, FANOUT_POST, FanoutPost(event.post_id))
 
 
 async def _post_deleted(session: AsyncSession, event: PostDeleted) -> None:
