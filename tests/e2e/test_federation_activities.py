@@ -22,7 +22,7 @@ import pytest
 
 from e2e.test_admin import make_staff
 from support.clients import Clients, SchemaLog, TestUser, eventually
-from support.federation import AS_JSON, federating, find_remote, follow_across, handle
+from support.federation import AS_JSON, arrived, federating, find_remote, followed, handle
 from support.forms import form, forms, submit
 from support.oauth_flow import browser
 from support.peer import Peer, send, serving_peer
@@ -54,23 +54,6 @@ def peer() -> Iterator[Peer]:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def followed(follower: TestUser, target: TestUser, target_server: LiveServer
-             ) -> dict[str, Any]:
-    """`follower` follows `target` on another server, once accepted there."""
-    remote = follow_across(follower, target, target_server)
-    assert eventually(lambda: follower.api.account_relationships(remote["id"])[0]["following"],
-                      timeout=WAIT)
-    return remote
-
-
-def arrived(viewer: TestUser, uri: str) -> dict[str, Any]:
-    """The copy of a post (by its URI) in the viewer's home, once it is there."""
-    found = eventually(lambda: [s for s in viewer.api.timeline_home() if s["uri"] == uri],
-                       timeout=WAIT)
-    assert found, f"{uri} did not arrive"
-    return dict(found[0])
-
 
 def following(viewer: TestUser, account_id: str) -> bool:
     return bool(viewer.api.account_relationships(account_id)[0]["following"])

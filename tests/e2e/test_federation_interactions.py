@@ -6,16 +6,11 @@ followers-only post (refused), and its actor's own Delete (Parley does not delet
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
-import orjson
 import pytest
 from mastodon import MastodonAPIError, MastodonNotFoundError
 from sqlalchemy import func, select
@@ -23,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.federation.models import RemoteActor
 from parley.posts.models import Post
-from support.clients import Clients, SchemaLog, TestUser, eventually
+from support.clients import Clients, SchemaLog, eventually
 from support.database import ServerDatabase
-from support.federation import federating, find_remote, follow_across, handle
+from support.federation import arrived, federating, find_remote, followed, handle
+from support.peer import Peer, send, serving_peer
 from support.server import LiveServer
-from support.signing import AS_JSON, cavage
-from support.signing_keys import TEST_PUBLIC_KEY
 
 WAIT = 20  # seconds a federated change may take to arrive (jobs on both servers)
 
@@ -45,23 +39,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
 def sides(servers: tuple[LiveServer, LiveServer], schema_log: SchemaLog
           ) -> tuple[Clients, Clients]:
     return Clients(servers[0], schema_log), Clients(servers[1], schema_log)
-
-
-def followed(follower: TestUser, target: TestUser, target_server: LiveServer
-             ) -> dict[str, Any]:
-    """`follower` follows `target` on the other server, once accepted there."""
-    remote = follow_across(follower, target, target_server)
-    assert eventually(lambda: follower.api.account_relationships(remote["id"])[0]["following"],
-                      timeout=WAIT)
-    return remote
-
-
-def arrived(viewer: TestUser, uri: str) -> dict[str, Any]:
-    """The copy of a post (by its URI) in the viewer's home, once it is there."""
-    found = eventually(lambda: [s for s in viewer.api.timeline_home() if s["uri"] == uri],
-                       timeout=WAIT)
-    assert found, f"{uri} did not arrive"
-    return dict(found[0])
 
 
 def test_likes_count_on_the_origin(servers: tuple[LiveServer, LiveServer],
@@ -197,85 +174,22 @@ def test_blocks_end_follows_both_ways(servers: tuple[LiveServer, LiveServer],
     assert not relationship()["following"]  # follows do not come back
 
 
-@dataclass
-class Peer:
-    """A remote actor served by the test, and the server that will hear of it."""
-
-    base: str
-    inbox: str
-
-    @property
-    def actor(self) -> str:
-        return f"{self.base}/users/zed"
-
-
-class _ActorHandler(BaseHTTPRequestHandler):
-    """Serves zed's actor document (with the fixed test key); its inbox takes anything."""
-
-    def _actor(self) -> dict[str, Any]:
-        host = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
-        actor = f"{host}/users/zed"
-        return {"@context": ["https://www.w3.org/ns/activitystreams",
-                             "https://w3id.org/security/v1"],
-                "id": actor, "type": "Person", "preferredUsername": "zed",
-                "inbox": f"{actor}/inbox", "followers": f"{actor}/followers",
-                "publicKey": {"id": f"{actor}#main-key", "owner": actor,
-                              "publicKeyPem": TEST_PUBLIC_KEY}}
-
-    def do_GET(self) -> None:
-        if self.path.split("?")[0] != "/users/zed":
-            self.send_error(404)
-            return
-        body = orjson.dumps(self._actor())
-        self.send_response(200)
-        self.send_header("content-type", AS_JSON)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.send_response(202)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
-
-
 @pytest.fixture(scope="module")
-def peer(servers: tuple[LiveServer, LiveServer]) -> Iterator[Peer]:
-    actors = ThreadingHTTPServer(("127.0.0.1", 0), _ActorHandler)
-    thread = threading.Thread(target=actors.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Peer(f"http://127.0.0.1:{actors.server_address[1]}",
-                   f"{servers[0].base_url}/inbox")
-    finally:
-        actors.shutdown()
-        actors.server_close()
-        thread.join(timeout=10)
-
-
-def send(peer: Peer, activity: dict[str, Any]) -> None:
-    body = orjson.dumps({"@context": "https://www.w3.org/ns/activitystreams",
-                         "id": f"{peer.base}/activities/{uuid.uuid4()}", "actor": peer.actor,
-                         **activity})
-    headers = cavage("POST", peer.inbox, body=body, key_id=f"{peer.actor}#main-key",
-                     date=datetime.now(UTC))
-    with httpx.Client(timeout=20) as http:
-        assert http.post(peer.inbox, content=body, headers=headers).status_code == 202
+def peer() -> Iterator[Peer]:
+    with serving_peer() as served:
+        yield served
 
 
 def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
         servers: tuple[LiveServer, LiveServer], sides: tuple[Clients, Clients],
         peer: Peer) -> None:
     a, _ = servers
+    inbox = f"{a.base_url}/inbox"
     kim = sides[0].new_user("kim")
     kim_uri = f"{a.base_url}/users/{kim.username}"
     note = f"{peer.base}/notes/{uuid.uuid4()}"
     public = ["https://www.w3.org/ns/activitystreams#Public"]
-    send(peer, {"type": "Create", "to": public, "cc": [kim_uri], "object": {
+    send(peer, inbox, {"type": "Create", "to": public, "cc": [kim_uri], "object": {
         "id": note, "type": "Note", "attributedTo": peer.actor, "to": public, "cc": [kim_uri],
         "content": "<p>hello kim</p>", "published": "2026-12-01T10:00:00Z",
         "tag": [{"type": "Mention", "href": kim_uri, "name": f"@{kim.username}"}]}})
@@ -287,9 +201,9 @@ def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
     shared = kim.api.status_post("share this")
     private = kim.api.status_post("not this", visibility="private")
     addressed = {"to": public, "cc": [f"{peer.actor}/followers", kim_uri]}
-    send(peer, {"type": "Announce", **addressed, "object": private["uri"]})
-    send(peer, {"type": "Announce", **addressed, "object": shared["uri"]})
-    send(peer, {"type": "Like", "object": shared["uri"]})
+    send(peer, inbox, {"type": "Announce", **addressed, "object": private["uri"]})
+    send(peer, inbox, {"type": "Announce", **addressed, "object": shared["uri"]})
+    send(peer, inbox, {"type": "Like", "object": shared["uri"]})
     assert eventually(lambda: (lambda s: s["reblogs_count"] == 1 and s["favourites_count"] == 1)(
         kim.api.status(shared["id"])), timeout=WAIT)
     assert eventually(lambda: kim.api.notifications(types=["reblog"]), timeout=WAIT)
@@ -297,7 +211,7 @@ def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
 
     # zed edits its post (Mastodon's shape: the whole Note, with `updated`).
     def update(content: str, minute: int) -> None:
-        send(peer, {"type": "Update", "to": public, "cc": [kim_uri], "object": {
+        send(peer, inbox, {"type": "Update", "to": public, "cc": [kim_uri], "object": {
             "id": note, "type": "Note", "attributedTo": peer.actor, "to": public,
             "cc": [kim_uri], "content": content, "summary": "greetings",
             "published": "2026-12-01T10:00:00Z", "updated": f"2026-12-01T10:{minute:02}:00Z",
@@ -316,7 +230,7 @@ def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
     kim.api.account_follow(zed_id)  # zed never answers: a request, pending
     assert kim.api.account_relationships(zed_id)[0]["requested"]
 
-    send(peer, {"type": "Delete", "to": public, "object": peer.actor})
+    send(peer, inbox, {"type": "Delete", "to": public, "object": peer.actor})
 
     def gone() -> bool:
         try:
@@ -339,7 +253,7 @@ def test_a_peer_likes_and_reposts_then_its_actor_is_deleted(
         assert eventually(lambda: database.read(_left_of(int(zed_id))) == (0, True),
                           timeout=WAIT)
         # What it sends afterwards (a replay, a lagging server) is dropped.
-        send(peer, {"type": "Create", "to": public, "cc": [kim_uri], "object": {
+        send(peer, inbox, {"type": "Create", "to": public, "cc": [kim_uri], "object": {
             "id": f"{peer.base}/notes/{uuid.uuid4()}", "type": "Note",
             "attributedTo": peer.actor, "to": public, "cc": [kim_uri],
             "content": "<p>still here?</p>",

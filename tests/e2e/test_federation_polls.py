@@ -7,22 +7,20 @@ never sends: votes that must not count, and a poll without an end that its Updat
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from e2e.test_federation_interactions import Peer, _ActorHandler, arrived, followed, send
 from parley.polls.models import Poll
 from support.clients import Clients, SchemaLog, TestUser, eventually
 from support.database import ServerDatabase
-from support.federation import federating
+from support.federation import arrived, federating, followed
+from support.peer import Peer, send, serving_peer
 from support.server import LiveServer
 
 WAIT = 20  # seconds a federated change may take to arrive (jobs on both servers)
@@ -54,17 +52,9 @@ def databases(servers: tuple[LiveServer, LiveServer]
 
 
 @pytest.fixture(scope="module")
-def peer(servers: tuple[LiveServer, LiveServer]) -> Iterator[Peer]:
-    actors = ThreadingHTTPServer(("127.0.0.1", 0), _ActorHandler)
-    thread = threading.Thread(target=actors.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Peer(f"http://127.0.0.1:{actors.server_address[1]}",
-                   f"{servers[0].base_url}/inbox")
-    finally:
-        actors.shutdown()
-        actors.server_close()
-        thread.join(timeout=10)
+def peer() -> Iterator[Peer]:
+    with serving_peer() as served:
+        yield served
 
 
 def _ask(user: TestUser, *options: str, multiple: bool = False,
@@ -163,8 +153,8 @@ def test_a_multiple_choice_ballot_counts_each_choice_on_the_origin(
     assert mine and _counts(mine) == [1, 1, 2] and mine["own_votes"] == [0, 2]
 
 
-def _vote(peer: Peer, post: dict[str, Any], author: str, option: str) -> None:
-    send(peer, {"type": "Create", "to": [author], "object": {
+def _vote(peer: Peer, inbox: str, post: dict[str, Any], author: str, option: str) -> None:
+    send(peer, inbox, {"type": "Create", "to": [author], "object": {
         "id": f"{peer.actor}#votes/{uuid.uuid4()}", "type": "Note", "name": option,
         "attributedTo": peer.actor, "inReplyTo": post["uri"], "to": [author]}})
 
@@ -173,19 +163,20 @@ def test_votes_that_cannot_count_are_dropped_quietly(
         servers: tuple[LiveServer, LiveServer], sides: tuple[Clients, Clients],
         databases: tuple[ServerDatabase, ServerDatabase], peer: Peer) -> None:
     a, _ = servers
+    inbox = f"{a.base_url}/inbox"
     kim = sides[0].new_user("kim")
     kim_uri = f"{a.base_url}/users/{kim.username}"
     post = _ask(kim, "yes", "no")
     hidden = _ask(kim, "up", "down", visibility="private")  # zed does not follow kim
-    _vote(peer, post, kim_uri, "maybe")  # no such option
-    _vote(peer, hidden, kim_uri, "up")  # a post zed may not see
-    _vote(peer, post, kim_uri, "yes")
+    _vote(peer, inbox, post, kim_uri, "maybe")  # no such option
+    _vote(peer, inbox, hidden, kim_uri, "up")  # a post zed may not see
+    _vote(peer, inbox, post, kim_uri, "yes")
     assert eventually(lambda: _counts(kim.api.poll(post["poll"]["id"])) == [1, 0],
                       timeout=WAIT)
-    _vote(peer, post, kim_uri, "no")  # a second choice in a single-choice poll
+    _vote(peer, inbox, post, kim_uri, "no")  # a second choice in a single-choice poll
     late = _ask(kim, "now", "never")
     _end_now(databases[0], late["poll"]["id"])
-    _vote(peer, late, kim_uri, "now")  # after its end
+    _vote(peer, inbox, late, kim_uri, "now")  # after its end
     databases[0].wait_for_jobs()
     counted = kim.api.poll(post["poll"]["id"])
     assert _counts(counted) == [1, 0] and counted["voters_count"] == 1
@@ -199,6 +190,7 @@ def test_a_peers_poll_without_an_end_is_kept_open_until_its_update_closes_it(
         servers: tuple[LiveServer, LiveServer], sides: tuple[Clients, Clients],
         peer: Peer) -> None:
     a, _ = servers
+    inbox = f"{a.base_url}/inbox"
     lea = sides[0].new_user("lea")
     lea_uri = f"{a.base_url}/users/{lea.username}"
     note = f"{peer.base}/notes/{uuid.uuid4()}"
@@ -212,7 +204,7 @@ def test_a_peers_poll_without_an_end_is_kept_open_until_its_update_closes_it(
                           for name, votes in zip(("left", "right"), counts, strict=True)],
                 **extra}
 
-    send(peer, {"type": "Create", "to": [PUBLIC], "cc": [lea_uri],
+    send(peer, inbox, {"type": "Create", "to": [PUBLIC], "cc": [lea_uri],
                 "object": question((2, 1))})
     mentions = eventually(lambda: [n for n in lea.api.notifications()
                                    if n["type"] == "mention"], timeout=WAIT)
@@ -224,7 +216,7 @@ def test_a_peers_poll_without_an_end_is_kept_open_until_its_update_closes_it(
     lea.api.poll_vote(poll["id"], [1])
     assert _counts(lea.api.poll(poll["id"])) == [2, 2]
 
-    send(peer, {"type": "Update", "to": [PUBLIC], "cc": [lea_uri], "object": question(
+    send(peer, inbox, {"type": "Update", "to": [PUBLIC], "cc": [lea_uri], "object": question(
         (4, 3), closed="2026-12-01T11:00:00Z", votersCount=7)})
     closed = eventually(lambda: (lambda p: p if p["expired"] else None)(
         lea.api.poll(poll["id"])), timeout=WAIT)

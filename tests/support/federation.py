@@ -11,10 +11,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from support.clients import TestUser
+from support.clients import TestUser, eventually
 from support.server import LiveServer, run_server
 
 FEDERATING = {"PARLEY_FEDERATION_INSECURE_PEERS": "1"}
+ARRIVAL_WAIT = 30.0  # seconds one federated change may take on a loaded machine (a bound)
 AS_JSON = "application/activity+json"
 
 
@@ -35,6 +36,23 @@ def follow_across(follower: TestUser, target: TestUser, target_server: LiveServe
     remote = find_remote(follower, handle(target, target_server))
     follower.api.account_follow(remote["id"])
     return remote
+
+
+def followed(follower: TestUser, target: TestUser, target_server: LiveServer
+             ) -> dict[str, Any]:
+    """`follower` follows `target` on another server, once accepted there."""
+    remote = follow_across(follower, target, target_server)
+    assert eventually(lambda: follower.api.account_relationships(remote["id"])[0]["following"],
+                      timeout=ARRIVAL_WAIT)
+    return remote
+
+
+def arrived(viewer: TestUser, uri: str) -> dict[str, Any]:
+    """The copy of a post (by its URI) in the viewer's home, once it is there."""
+    found = eventually(lambda: [s for s in viewer.api.timeline_home() if s["uri"] == uri],
+                       timeout=ARRIVAL_WAIT)
+    assert found, f"{uri} did not arrive"
+    return dict(found[0])
 
 
 @contextmanager

@@ -7,6 +7,7 @@ then the change is confirmed with a form (a POST)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
 from sqlalchemy import select
@@ -91,21 +92,31 @@ async def _account_in(db: DbSession, fields: dict[str, str]) -> Account | None:
     return await db.get(Account, account_id) if account_id is not None else None
 
 
-@router.post("/settings/aliases")
-async def add_alias(page: PageContext, db: DbSession) -> Response:
+async def _with_account(page: PageContext, db: DbSession,
+                        change: Callable[[Account, Account, dict[str, str]], Awaitable[None]],
+                        done: str) -> Response:
+    """A change naming another account (an alias to add, the account to move to): made in a
+    savepoint, so that a refusal shows the page again with its reason."""
     account = await db.merge(page.require_account())
     fields = await form_fields(page.request)
     page.require_csrf(fields)
-    alias = await _account_in(db, fields)
-    if alias is None:
+    other = await _account_in(db, fields)
+    if other is None:
         return await _render(page, db, account, status=422, error="No such account.")
     try:
         async with db.begin_nested():
-            await moves.add_alias(db, account=account, alias=alias)
+            await change(account, other, fields)
     except Invalid as refused:
         await db.refresh(account)  # the savepoint's rollback expired it
         return await _render(page, db, account, status=422, error=_said(refused))
-    return page.redirect("/settings/moving?done=alias")
+    return page.redirect(f"/settings/moving?done={done}")
+
+
+@router.post("/settings/aliases")
+async def add_alias(page: PageContext, db: DbSession) -> Response:
+    async def add(account: Account, alias: Account, _fields: dict[str, str]) -> None:
+        await moves.add_alias(db, account=account, alias=alias)
+    return await _with_account(page, db, add, "alias")
 
 
 @router.post("/settings/aliases/remove")
@@ -119,17 +130,7 @@ async def remove_alias(page: PageContext, db: DbSession) -> Response:
 
 @router.post("/settings/moving")
 async def move(page: PageContext, db: DbSession) -> Response:
-    account = await db.merge(page.require_account())
-    fields = await form_fields(page.request)
-    page.require_csrf(fields)
-    target = await _account_in(db, fields)
-    if target is None:
-        return await _render(page, db, account, status=422, error="No such account.")
-    try:
-        async with db.begin_nested():
-            await moves.move_local_account(db, account=account, target=target,
-                                           password=fields.get("password", ""))
-    except Invalid as refused:
-        await db.refresh(account)  # the savepoint's rollback expired it
-        return await _render(page, db, account, status=422, error=_said(refused))
-    return page.redirect("/settings/moving?done=moved")
+    async def move_to(account: Account, target: Account, fields: dict[str, str]) -> None:
+        await moves.move_local_account(db, account=account, target=target,
+                                       password=fields.get("password", ""))
+    return await _with_account(page, db, move_to, "moved")
